@@ -1,0 +1,80 @@
+"""Configuration: where the workspace is and the rules a local authority may change.
+
+Defaults are what ships (``domain.md``); a local authority overrides them in
+``$EVER6_HOME/ever6.toml`` (or a file named by ``EVER6_CONFIG``) without a code change::
+
+    [cohort]
+    strict = false          # count only periods under a CIN or CP plan
+    max_age = 18            # children are counted while under this age
+    cla_in_cwsw = false     # report looked-after children inside CWSW rather than beside it
+    window_years = 6
+
+    [cin_census]
+    xsd_dirs = ["/path/to/xsd"]   # CIN_schema_YYYY.xsd files to validate against
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CohortSettings:
+    strict: bool = False
+    max_age: int = 18
+    window_years: int = 6
+    cla_in_cwsw: bool = False
+
+
+@dataclass(frozen=True)
+class CinCensusSettings:
+    xsd_dirs: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = field(default_factory=lambda: Path("var"))
+    cohort: CohortSettings = field(default_factory=CohortSettings)
+    cin_census: CinCensusSettings = field(default_factory=CinCensusSettings)
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def _section(cls: type[Any], values: dict[str, Any], name: str) -> Any:
+    known = {f.name for f in fields(cls)}
+    unknown = set(values) - known
+    if unknown:
+        raise ConfigError(f"[{name}] has unknown settings: {', '.join(sorted(unknown))}")
+    return cls(**values)
+
+
+def load_settings(home: Path | None = None, config_file: Path | None = None) -> Settings:
+    """Settings from the environment and the optional TOML file."""
+    home = home or Path(os.environ.get("EVER6_HOME", "var"))
+    config_file = config_file or Path(os.environ.get("EVER6_CONFIG", str(home / "ever6.toml")))
+    settings = Settings(home=home)
+    if not config_file.exists():
+        return settings
+    try:
+        data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config_file}: {exc}") from exc
+    unknown = set(data) - {"cohort", "cin_census"}
+    if unknown:
+        raise ConfigError(f"{config_file}: unknown sections: {', '.join(sorted(unknown))}")
+    cohort = _section(CohortSettings, data.get("cohort", {}), "cohort")
+    cin = data.get("cin_census", {})
+    if "xsd_dirs" in cin:
+        cin = {**cin, "xsd_dirs": tuple(Path(p) for p in cin["xsd_dirs"])}
+    cin_settings = _section(CinCensusSettings, cin, "cin_census")
+    return replace(settings, cohort=cohort, cin_census=cin_settings)

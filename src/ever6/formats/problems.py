@@ -1,0 +1,98 @@
+"""What a reader says about its input: problems with file, line and field, and its result.
+
+Every reader returns a :class:`ReadResult`. A problem is ``error`` when the file cannot be
+imported safely (the import is refused and nothing changes) and ``warning`` when the reader
+recovered (the value was dropped or normalised, and the problem is recorded with the batch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
+import pyarrow as pa
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # the file is refused
+    WARNING = "warning"  # recovered; the import goes on
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    field: str | None
+    message: str
+    severity: Severity = Severity.ERROR
+    source: str = "reader"  # "reader", or "xsd" for schema-validation messages
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.field:
+            where += f" [{self.field}]"
+        return f"{where}: {self.severity.value}: {self.message}"
+
+
+@dataclass
+class ReadResult:
+    """What a reader made of one source: canonical tables, problems and what the file is."""
+
+    format: str
+    path: Path
+    tables: dict[str, pa.Table]
+    problems: list[Problem] = field(default_factory=list)
+    year: int | None = None  # collection year (the year of the reference date)
+    reference_date: date | None = None
+    extra_paths: tuple[Path, ...] = ()  # other files read into the same batch (SSDA903 header + episodes)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def row_counts(self) -> dict[str, int]:
+        return {name: table.num_rows for name, table in self.tables.items()}
+
+
+class ImportRefused(Exception):
+    """A source was refused; ``problems`` says why, each with file, line and field."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__(self.summary())
+
+    def summary(self, limit: int = 50) -> str:
+        errors = [p for p in self.problems if p.severity is Severity.ERROR]
+        lines = [str(p) for p in errors[:limit]]
+        if len(errors) > limit:
+            lines.append(f"... and {len(errors) - limit} more errors")
+        return "\n".join(lines) or "refused"
+
+
+def problems_table(problems: Iterable[Problem]) -> pa.Table:
+    """Problems as an Arrow table, for storing with a batch."""
+    rows = list(problems)
+    return pa.table(
+        {
+            "file": pa.array([p.file for p in rows], pa.string()),
+            "line": pa.array([p.line for p in rows], pa.int32()),
+            "field": pa.array([p.field for p in rows], pa.string()),
+            "severity": pa.array([p.severity.value for p in rows], pa.string()),
+            "source": pa.array([p.source for p in rows], pa.string()),
+            "message": pa.array([p.message for p in rows], pa.string()),
+        }
+    )
+
+
+def table_from_rows(schema: pa.Schema, rows: Iterable[Mapping[str, object]]) -> pa.Table:
+    """Build a canonical table from row dicts, checking every column against the schema."""
+    return pa.Table.from_pylist(list(rows), schema=schema)

@@ -1,0 +1,214 @@
+"""The canonical model: one Arrow schema per warehouse table.
+
+Readers produce tables with exactly these columns (the warehouse adds ``batch_id``), the
+warehouse creates its tables from them, and the cohort engine reads them. This module is the
+one place a column is named.
+
+Conventions: identifiers are strings as the source wrote them (trimmed); dates are ``date32``;
+sex is normalised to ``M`` / ``F`` / ``U``; booleans are real booleans; an absent value is null.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+_STR = pa.string()
+_DATE = pa.date32()
+_BOOL = pa.bool_()
+_INT = pa.int32()
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A canonical table: its schema, and the columns that identify one record in a source.
+
+    ``key`` is what identifies "the same record" across overlapping files (for example a CIN
+    episode is the same episode in every year's census file); the newest batch's version wins.
+    ``parent`` names the table whose chosen version a child row follows.
+    """
+
+    name: str
+    schema: pa.Schema
+    key: tuple[str, ...]
+    parent: str | None = None
+    description: str = ""
+
+
+def _spec(name: str, key: tuple[str, ...], fields: list[pa.Field], parent: str | None = None,
+          description: str = "") -> TableSpec:
+    return TableSpec(name, pa.schema(fields), key, parent, description)
+
+
+# --- CIN census -------------------------------------------------------------------------------
+
+CIN_CHILD = _spec(
+    "cin_child",
+    ("la_child_id",),
+    [
+        pa.field("la_child_id", _STR, nullable=False),
+        pa.field("upn", _STR),
+        pa.field("former_upn", _STR),
+        pa.field("upn_unknown", _STR),
+        pa.field("birth_date", _DATE),
+        pa.field("expected_birth_date", _DATE),
+        pa.field("sex", _STR),
+        pa.field("death_date", _DATE),
+        pa.field("ethnicity", _STR),
+        pa.field("disabilities", pa.list_(_STR)),
+    ],
+    description="One child as a CIN census file describes them (ChildIdentifiers, ChildCharacteristics).",
+)
+
+CIN_EPISODE = _spec(
+    "cin_episode",
+    ("la_child_id", "referral_date"),
+    [
+        pa.field("la_child_id", _STR, nullable=False),
+        pa.field("referral_date", _DATE, nullable=False),
+        pa.field("referral_source", _STR),
+        pa.field("primary_need", _STR),
+        pa.field("closure_date", _DATE),
+        pa.field("closure_reason", _STR),
+        pa.field("referral_nfa", _BOOL),
+        pa.field("date_initial_cpc", _DATE),
+    ],
+    description="A CINdetails block: one episode of need, from referral to closure.",
+)
+
+CIN_ASSESSMENT = _spec(
+    "cin_assessment",
+    ("la_child_id", "referral_date", "seq"),
+    [
+        pa.field("la_child_id", _STR, nullable=False),
+        pa.field("referral_date", _DATE, nullable=False),
+        pa.field("seq", _INT, nullable=False),
+        pa.field("start_date", _DATE),
+        pa.field("internal_review_date", _DATE),
+        pa.field("authorisation_date", _DATE),
+        pa.field("factors", pa.list_(_STR)),
+    ],
+    parent="cin_episode",
+    description="An Assessments block of an episode; seq is its order within the episode (0-based).",
+)
+
+CIN_PLAN = _spec(
+    "cin_plan",
+    ("la_child_id", "referral_date", "seq"),
+    [
+        pa.field("la_child_id", _STR, nullable=False),
+        pa.field("referral_date", _DATE, nullable=False),
+        pa.field("seq", _INT, nullable=False),
+        pa.field("start_date", _DATE),
+        pa.field("end_date", _DATE),
+    ],
+    parent="cin_episode",
+    description="A CINPlanDates block of an episode.",
+)
+
+CIN_SECTION47 = _spec(
+    "cin_section47",
+    ("la_child_id", "referral_date", "seq"),
+    [
+        pa.field("la_child_id", _STR, nullable=False),
+        pa.field("referral_date", _DATE, nullable=False),
+        pa.field("seq", _INT, nullable=False),
+        pa.field("start_date", _DATE),
+        pa.field("initial_cpc_target", _DATE),
+        pa.field("date_initial_cpc", _DATE),
+        pa.field("icpc_not_required", _BOOL),
+    ],
+    parent="cin_episode",
+    description="A Section47 enquiry of an episode.",
+)
+
+CP_PLAN = _spec(
+    "cp_plan",
+    ("la_child_id", "referral_date", "seq"),
+    [
+        pa.field("la_child_id", _STR, nullable=False),
+        pa.field("referral_date", _DATE, nullable=False),
+        pa.field("seq", _INT, nullable=False),
+        pa.field("start_date", _DATE),
+        pa.field("end_date", _DATE),
+        pa.field("initial_category", _STR),
+        pa.field("latest_category", _STR),
+        pa.field("number_previous_cpp", _INT),
+        pa.field("review_dates", pa.list_(_DATE)),
+    ],
+    parent="cin_episode",
+    description="A ChildProtectionPlans block of an episode.",
+)
+
+# --- SSDA903 (looked-after children) ----------------------------------------------------------
+
+LA_CHILD = _spec(
+    "la_child",
+    ("la_child_id",),
+    [
+        pa.field("la_child_id", _STR, nullable=False),
+        pa.field("sex", _STR),
+        pa.field("birth_date", _DATE),
+        pa.field("ethnicity", _STR),
+        pa.field("upn", _STR),
+    ],
+    description="An SSDA903 header row: a child looked after at some time in the year.",
+)
+
+LA_EPISODE = _spec(
+    "la_episode",
+    ("la_child_id", "start_date"),
+    [
+        pa.field("la_child_id", _STR, nullable=False),
+        pa.field("start_date", _DATE, nullable=False),  # DECOM
+        pa.field("reason_new_episode", _STR),  # RNE
+        pa.field("legal_status", _STR),  # LS
+        pa.field("cin_code", _STR),  # CIN
+        pa.field("placement", _STR),  # PLACE
+        pa.field("placement_provider", _STR),  # PLACE_PROVIDER
+        pa.field("end_date", _DATE),  # DEC
+        pa.field("reason_episode_ceased", _STR),  # REC
+        pa.field("reason_place_change", _STR),  # REASON_PLACE_CHANGE
+        pa.field("home_postcode", _STR),  # HOME_POST
+        pa.field("placement_postcode", _STR),  # PL_POST
+        pa.field("urn", _STR),  # URN (of the placement provider, not a school)
+    ],
+    description="An SSDA903 episode of care (DECOM to DEC).",
+)
+
+# --- Case-management extract ------------------------------------------------------------------
+
+CM_IDENTITY = _spec(
+    "cm_identity",
+    ("la_child_id",),
+    [
+        pa.field("la_child_id", _STR, nullable=False),
+        pa.field("forename", _STR),
+        pa.field("surname", _STR),
+        pa.field("birth_date", _DATE),
+        pa.field("sex", _STR),
+        pa.field("postcode", _STR),
+        pa.field("upn", _STR),
+        pa.field("former_upn", _STR),
+    ],
+    description="A child's identity from the case-management system: what makes linkage possible.",
+)
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (CIN_CHILD, CIN_EPISODE, CIN_ASSESSMENT, CIN_PLAN, CIN_SECTION47, CP_PLAN,
+                 LA_CHILD, LA_EPISODE, CM_IDENTITY)
+}
+
+# Which canonical tables each import format writes.
+FORMAT_TABLES: dict[str, tuple[str, ...]] = {
+    "cin-census": ("cin_child", "cin_episode", "cin_assessment", "cin_plan", "cin_section47", "cp_plan"),
+    "ssda903": ("la_child", "la_episode"),
+    "case-management": ("cm_identity",),
+}
+
+
+def empty_table(name: str) -> pa.Table:
+    """An empty table with the canonical schema of ``name``."""
+    return TABLES[name].schema.empty_table()
