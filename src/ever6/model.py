@@ -36,8 +36,9 @@ class TableSpec:
     description: str = ""
 
 
-def _spec(name: str, key: tuple[str, ...], fields: list[pa.Field], parent: str | None = None,
-          description: str = "") -> TableSpec:
+def _spec(
+    name: str, key: tuple[str, ...], fields: list[pa.Field], parent: str | None = None, description: str = ""
+) -> TableSpec:
     return TableSpec(name, pa.schema(fields), key, parent, description)
 
 
@@ -197,8 +198,17 @@ CM_IDENTITY = _spec(
 
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
-    for spec in (CIN_CHILD, CIN_EPISODE, CIN_ASSESSMENT, CIN_PLAN, CIN_SECTION47, CP_PLAN,
-                 LA_CHILD, LA_EPISODE, CM_IDENTITY)
+    for spec in (
+        CIN_CHILD,
+        CIN_EPISODE,
+        CIN_ASSESSMENT,
+        CIN_PLAN,
+        CIN_SECTION47,
+        CP_PLAN,
+        LA_CHILD,
+        LA_EPISODE,
+        CM_IDENTITY,
+    )
 }
 
 # Which canonical tables each import format writes.

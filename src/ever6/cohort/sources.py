@@ -1,0 +1,62 @@
+"""The current version of every record, when several files describe it.
+
+CIN census files are annual and overlap: the same episode appears in several years' files, and
+a later file may close an episode an earlier one showed open. The most recent file's version of
+a record wins: the one from the batch with the latest reference date (ties: the later import).
+An episode's assessments and plans follow the version of the episode that won, so a plan that a
+later file removed is gone too.
+
+Written as Ibis expressions over the warehouse's raw tables, so it runs on any engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import ibis
+from ibis.expr.types import Table
+
+from ever6.model import TABLES
+
+_CIN_EPISODE_CHILDREN = ("cin_assessment", "cin_plan", "cin_section47", "cp_plan")
+
+
+@dataclass(frozen=True)
+class CurrentTables:
+    """The deduplicated canonical tables the cohort engine reads."""
+
+    cin_child: Table
+    cin_episode: Table
+    cin_assessment: Table
+    cin_plan: Table
+    cin_section47: Table
+    cp_plan: Table
+    la_child: Table
+    la_episode: Table
+    cm_identity: Table
+
+
+def _latest(raw: Table, batches: Table, key: tuple[str, ...]) -> Table:
+    """Keep, per key, the row from the newest active batch; drop the bookkeeping columns."""
+    active = batches.filter(batches.status == "active").select("batch_id", "reference_date")
+    ranked = raw.join(active, "batch_id").mutate(
+        _rank=ibis.row_number().over(
+            group_by=list(key),
+            order_by=[ibis.desc("reference_date"), ibis.desc("batch_id")],
+        )
+    )
+    return ranked.filter(ranked._rank == 0).drop("_rank", "reference_date")
+
+
+def current_tables(raw: Mapping[str, Table]) -> CurrentTables:
+    """Current versions of the canonical tables, from the raw tables and ``import_batch``."""
+    batches = raw["import_batch"]
+    latest = {name: _latest(raw[name], batches, TABLES[name].key) for name in TABLES}
+    episode_versions = latest["cin_episode"].select("la_child_id", "referral_date", "batch_id")
+    for name in _CIN_EPISODE_CHILDREN:
+        # Children follow their episode's winning version, not their own newest row.
+        rows = raw[name]
+        latest[name] = rows.semi_join(episode_versions, ["la_child_id", "referral_date", "batch_id"])
+    cleaned = {name: table.drop("batch_id") if "batch_id" in table.columns else table for name, table in latest.items()}
+    return CurrentTables(**cleaned)

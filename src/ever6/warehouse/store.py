@@ -1,0 +1,340 @@
+"""The warehouse: canonical tables in one DuckDB file, filled by atomic, provenanced batches.
+
+Every import is one batch: its rows in every canonical table carry its ``batch_id``, and the
+batch's provenance (files, sha256, format, collection year, row counts, time, who) and the
+problems its reader recovered from are stored beside it. A batch is written in one transaction,
+so a failure part-way leaves the warehouse exactly as it was. Rolling a batch back deletes its
+rows and keeps its provenance, marked ``rolled_back``, as the record of what happened.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ever6.formats.problems import ImportRefused, Problem, ReadResult, Severity, problems_table
+from ever6.model import FORMAT_TABLES, TABLES
+
+SCHEMA_VERSION = 1
+
+_DUCKDB_TYPES: dict[pa.DataType, str] = {
+    pa.string(): "VARCHAR",
+    pa.date32(): "DATE",
+    pa.bool_(): "BOOLEAN",
+    pa.int32(): "INTEGER",
+    pa.int64(): "BIGINT",
+    pa.float64(): "DOUBLE",
+}
+
+
+def _duckdb_type(arrow_type: pa.DataType) -> str:
+    if pa.types.is_list(arrow_type):
+        return _duckdb_type(arrow_type.value_type) + "[]"
+    return _DUCKDB_TYPES[arrow_type]
+
+
+def _create_statement(name: str, schema: pa.Schema) -> str:
+    columns = ["batch_id INTEGER NOT NULL"]
+    for field in schema:
+        null = "" if field.nullable else " NOT NULL"
+        columns.append(f'"{field.name}" {_duckdb_type(field.type)}{null}')
+    return f'CREATE TABLE IF NOT EXISTS "{name}" ({", ".join(columns)})'
+
+
+_BOOKKEEPING = """
+CREATE TABLE IF NOT EXISTS ever6_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE SEQUENCE IF NOT EXISTS import_batch_seq START 1;
+CREATE TABLE IF NOT EXISTS import_batch (
+    batch_id INTEGER PRIMARY KEY,
+    format VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    source_files VARCHAR[] NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    year INTEGER,
+    reference_date DATE,
+    row_counts VARCHAR NOT NULL,
+    warning_count INTEGER NOT NULL,
+    imported_at TIMESTAMP NOT NULL,
+    imported_by VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    rolled_back_at TIMESTAMP,
+    rolled_back_by VARCHAR
+);
+CREATE TABLE IF NOT EXISTS import_problem (
+    batch_id INTEGER NOT NULL,
+    file VARCHAR, line INTEGER, field VARCHAR, severity VARCHAR, source VARCHAR, message VARCHAR
+);
+"""
+
+
+@dataclass(frozen=True)
+class Batch:
+    batch_id: int
+    format: str
+    source_file: str
+    source_files: tuple[str, ...]
+    sha256: str
+    year: int | None
+    reference_date: date | None
+    row_counts: dict[str, int]
+    warning_count: int
+    imported_at: datetime
+    imported_by: str
+    status: str
+    rolled_back_at: datetime | None
+    rolled_back_by: str | None
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    batch: Batch
+    created: bool  # False when the same content was already imported and nothing changed
+    warnings: tuple[Problem, ...] = ()
+
+
+class RollbackError(ValueError):
+    pass
+
+
+def file_sha256(paths: Sequence[Path]) -> str:
+    """One digest for the content of a source, independent of file names and order."""
+    digests = []
+    for path in paths:
+        h = hashlib.sha256()
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        digests.append(h.hexdigest())
+    if len(digests) == 1:
+        return digests[0]
+    return hashlib.sha256("".join(sorted(digests)).encode()).hexdigest()
+
+
+def _check_tables(result: ReadResult) -> None:
+    """A reader must hand over exactly the canonical tables of its format (a programming error if not)."""
+    expected = set(FORMAT_TABLES[result.format])
+    if set(result.tables) != expected:
+        raise ValueError(f"{result.format} reader returned tables {sorted(result.tables)}")
+    for name, table in result.tables.items():
+        if not table.schema.equals(TABLES[name].schema):
+            raise ValueError(f"{name}: schema differs from the canonical model")
+
+
+def current_user() -> str:
+    return os.environ.get("EVER6_USER") or getpass.getuser()
+
+
+_BATCH_COLUMNS = (
+    "batch_id, format, source_file, source_files, sha256, year, reference_date, row_counts, "
+    "warning_count, imported_at, imported_by, status, rolled_back_at, rolled_back_by"
+)
+
+
+def _batch(row: tuple[Any, ...]) -> Batch:
+    return Batch(
+        batch_id=row[0],
+        format=row[1],
+        source_file=row[2],
+        source_files=tuple(row[3]),
+        sha256=row[4],
+        year=row[5],
+        reference_date=row[6],
+        row_counts=json.loads(row[7]),
+        warning_count=row[8],
+        imported_at=row[9],
+        imported_by=row[10],
+        status=row[11],
+        rolled_back_at=row[12],
+        rolled_back_by=row[13],
+    )
+
+
+class Warehouse:
+    """The canonical model in one DuckDB file."""
+
+    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(str(self.path), read_only=read_only)
+        if not read_only:
+            self._ensure_schema()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _ensure_schema(self) -> None:
+        with self._transaction():
+            self.con.execute(_BOOKKEEPING)
+            for spec in TABLES.values():
+                self.con.execute(_create_statement(spec.name, spec.schema))
+            self.con.execute(
+                "INSERT INTO ever6_meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
+                [str(SCHEMA_VERSION)],
+            )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self.con.begin()
+        try:
+            yield
+        except BaseException:
+            self.con.rollback()
+            raise
+        self.con.commit()
+
+    # --- imports ---------------------------------------------------------------------------
+
+    def import_result(self, result: ReadResult, *, who: str | None = None) -> ImportOutcome:
+        """Store one reader's result as one batch, or refuse it and change nothing."""
+        return self.import_results([result], who=who)[0]
+
+    def import_results(self, results: Sequence[ReadResult], *, who: str | None = None) -> list[ImportOutcome]:
+        """Store several sources, one batch each, all or none: one refusal refuses them all."""
+        refused = [p for r in results for p in r.errors]
+        if refused:
+            raise ImportRefused(refused)
+        for result in results:
+            _check_tables(result)
+        outcomes: list[ImportOutcome] = []
+        with self._transaction():
+            seen: dict[tuple[str, str], int] = {}
+            for result in results:
+                paths = (result.path, *result.extra_paths)
+                digest = file_sha256(paths)
+                existing = self._active_batch_with(digest, result.format)
+                if existing is not None or (digest, result.format) in seen:
+                    outcomes.append(ImportOutcome(existing or self.batch(seen[digest, result.format]), created=False))
+                    continue
+                batch_id = self._write_batch(result, paths, digest, who or current_user())
+                seen[digest, result.format] = batch_id
+                warnings = tuple(p for p in result.problems if p.severity is Severity.WARNING)
+                outcomes.append(ImportOutcome(self.batch(batch_id), created=True, warnings=warnings))
+        return outcomes
+
+    def _write_batch(self, result: ReadResult, paths: Sequence[Path], digest: str, who: str) -> int:
+        (batch_id,) = self._one("SELECT nextval('import_batch_seq')")
+        warnings = [p for p in result.problems if p.severity is Severity.WARNING]
+        self.con.execute(
+            f"INSERT INTO import_batch ({_BATCH_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL, NULL)",
+            [
+                batch_id,
+                result.format,
+                str(result.path),
+                [str(p) for p in paths],
+                digest,
+                result.year,
+                result.reference_date,
+                json.dumps(result.row_counts(), sort_keys=True),
+                len(warnings),
+                datetime.now().replace(microsecond=0),
+                who,
+            ],
+        )
+        for name, table in result.tables.items():
+            self._insert(name, table, batch_id)
+        if result.problems:
+            self._insert("import_problem", problems_table(result.problems), batch_id)
+        return int(batch_id)
+
+    def _insert(self, name: str, table: pa.Table, batch_id: int) -> None:
+        view = f"_incoming_{name}"
+        self.con.register(view, table)
+        try:
+            columns = ", ".join(f'"{c}"' for c in table.column_names)
+            self.con.execute(
+                f'INSERT INTO "{name}" (batch_id, {columns}) SELECT ?, {columns} FROM "{view}"', [batch_id]
+            )
+        finally:
+            self.con.unregister(view)
+
+    def _active_batch_with(self, digest: str, fmt: str) -> Batch | None:
+        row = self.con.execute(
+            f"SELECT {_BATCH_COLUMNS} FROM import_batch WHERE sha256 = ? AND format = ? AND status = 'active'",
+            [digest, fmt],
+        ).fetchone()
+        return _batch(row) if row else None
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:
+        row = self.con.execute(sql, list(params)).fetchone()
+        if row is None:
+            raise LookupError(sql)
+        return tuple(row)
+
+    # --- provenance --------------------------------------------------------------------------
+
+    def batches(self, *, include_rolled_back: bool = True) -> list[Batch]:
+        where = "" if include_rolled_back else "WHERE status = 'active'"
+        rows = self.con.execute(f"SELECT {_BATCH_COLUMNS} FROM import_batch {where} ORDER BY batch_id").fetchall()
+        return [_batch(r) for r in rows]
+
+    def batch(self, batch_id: int) -> Batch:
+        row = self.con.execute(f"SELECT {_BATCH_COLUMNS} FROM import_batch WHERE batch_id = ?", [batch_id]).fetchone()
+        if row is None:
+            raise RollbackError(f"there is no import batch {batch_id}")
+        return _batch(row)
+
+    def problems(self, batch_id: int) -> list[Problem]:
+        rows = self.con.execute(
+            "SELECT file, line, field, message, severity, source FROM import_problem WHERE batch_id = ? "
+            "ORDER BY file, line NULLS FIRST",
+            [batch_id],
+        ).fetchall()
+        return [Problem(r[0], r[1], r[2], r[3], Severity(r[4]), r[5]) for r in rows]
+
+    def rollback(self, batch_id: int, *, who: str | None = None) -> Batch:
+        """Remove every row a batch brought in; its provenance stays, marked rolled back."""
+        batch = self.batch(batch_id)
+        if not batch.active:
+            raise RollbackError(f"batch {batch_id} was already rolled back on {batch.rolled_back_at}")
+        with self._transaction():
+            for name in FORMAT_TABLES[batch.format]:
+                self.con.execute(f'DELETE FROM "{name}" WHERE batch_id = ?', [batch_id])
+            self.con.execute(
+                "UPDATE import_batch SET status = 'rolled_back', rolled_back_at = ?, rolled_back_by = ? "
+                "WHERE batch_id = ?",
+                [datetime.now().replace(microsecond=0), who or current_user(), batch_id],
+            )
+        return self.batch(batch_id)
+
+    def row_count(self, table: str) -> int:
+        if table not in TABLES and table not in {"import_batch", "import_problem"}:
+            raise KeyError(table)
+        (n,) = self._one(f'SELECT count(*) FROM "{table}"')
+        return int(n)
+
+    def fingerprint(self) -> dict[str, int]:
+        """Row counts of every table: a cheap way to show that a refused import changed nothing."""
+        names = [*TABLES, "import_batch", "import_problem"]
+        return {name: self.row_count(name) for name in names}
+
+    # --- analytics binding -------------------------------------------------------------------
+
+    def raw_tables(self) -> dict[str, Any]:
+        """The canonical tables and ``import_batch`` as Ibis tables bound to this warehouse."""
+        import ibis
+
+        backend = ibis.duckdb.from_connection(self.con)
+        return {name: backend.table(name) for name in [*TABLES, "import_batch"]}
