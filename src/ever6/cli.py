@@ -1,0 +1,272 @@
+"""The ``ever6`` command line. Thin: each command calls :mod:`ever6.pipeline` and reports.
+
+Exit codes: 0 done; 1 refused or failed (the problems are on stderr and nothing changed);
+2 usage errors (Typer's own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ever6 import __version__
+from ever6.config import ConfigError, Settings, load_settings
+from ever6.formats.problems import ImportRefused, Severity
+from ever6.pipeline import Progress as ProgressCallback
+from ever6.pipeline import export_cohort, import_sources
+from ever6.warehouse import RollbackError, Warehouse
+
+app = typer.Typer(help="ever6: the Ever6 CWSW cohort for a Virtual School.", no_args_is_help=True)
+import_app = typer.Typer(help="Import a source file into the warehouse (one atomic batch per file).")
+imports_app = typer.Typer(help="List, inspect and roll back import batches.")
+cohort_app = typer.Typer(help="The Ever6 CWSW cohort.")
+app.add_typer(import_app, name="import")
+app.add_typer(imports_app, name="imports")
+app.add_typer(cohort_app, name="cohort")
+
+out = Console()
+err = Console(stderr=True)
+
+_state: dict[str, Settings] = {}
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option("--home", envvar="EVER6_HOME", help="Workspace folder (default ./var).", show_default=False),
+]
+FilesArgument = Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"ever6 {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    home: HomeOption = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", envvar="EVER6_CONFIG", help="Settings file (TOML).")
+    ] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
+) -> None:
+    try:
+        _state["settings"] = load_settings(home, config)
+    except ConfigError as exc:
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+
+
+def _settings() -> Settings:
+    return _state.get("settings") or load_settings()
+
+
+@contextmanager
+def _progress(description: str) -> Iterator[ProgressCallback]:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=1.0)
+
+        def update(message: str, fraction: float) -> None:
+            bar.update(task, description=message, completed=fraction)
+
+        yield update
+
+
+def _run_import(fmt: str, files: list[Path], *, mapping: Path | None = None, year: int | None = None) -> None:
+    settings = _settings()
+    try:
+        with Warehouse(settings.warehouse_path) as wh, _progress(f"importing {fmt}") as progress:
+            outcomes = import_sources(wh, settings, fmt, files, mapping=mapping, year=year, progress=progress)
+    except ImportRefused as exc:
+        err.print(f"[red]Refused:[/red] {len(exc.problems)} problem(s); the warehouse is unchanged.")
+        for problem in exc.problems:
+            err.print(str(problem), markup=False, highlight=False)
+        raise typer.Exit(1) from exc
+    for outcome in outcomes:
+        b = outcome.batch
+        if not outcome.created:
+            out.print(f"{b.source_file}: already imported as batch {b.batch_id}; nothing changed.")
+            continue
+        rows = ", ".join(f"{n} {t}" for t, n in b.row_counts.items() if n)
+        out.print(f"Imported {b.source_file} as batch {b.batch_id}: {rows or 'no rows'}.")
+        if outcome.warnings:
+            err.print(f"  {len(outcome.warnings)} warning(s) recorded with the batch:")
+            for problem in outcome.warnings[:20]:
+                err.print(f"  {problem}", markup=False, highlight=False)
+            if len(outcome.warnings) > 20:
+                err.print(f"  ... see `ever6 imports problems {b.batch_id}` for all of them")
+
+
+@import_app.command("cin-census")
+def import_cin_census(files: FilesArgument) -> None:
+    """DfE CIN census XML files (any year 2017-2026); all are imported or none."""
+    _run_import("cin-census", files)
+
+
+@import_app.command("ssda903")
+def import_ssda903(
+    files: FilesArgument,
+    year: Annotated[int | None, typer.Option(help="Collection year (31 March); inferred if omitted.")] = None,
+) -> None:
+    """SSDA903 header and episodes CSV tables of one return, as one batch."""
+    _run_import("ssda903", files, year=year)
+
+
+@import_app.command("case-management")
+def import_case_management(
+    files: FilesArgument,
+    mapping: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="TOML mapping of column names.")
+    ] = None,
+) -> None:
+    """A case-management extract CSV (LA child id, names, DOB, sex, postcode, UPN)."""
+    _run_import("case-management", files, mapping=mapping)
+
+
+@imports_app.command("list")
+def imports_list() -> None:
+    """Every import batch, with its provenance."""
+    settings = _settings()
+    if not settings.warehouse_path.exists():
+        out.print("No imports yet.")
+        return
+    with Warehouse(settings.warehouse_path, read_only=True) as wh:
+        batches = wh.batches()
+    table = Table("batch", "format", "file", "year", "rows", "warnings", "imported", "by", "status", "sha256")
+    for b in batches:
+        status = b.status if b.active else f"rolled back {b.rolled_back_at} by {b.rolled_back_by}"
+        table.add_row(
+            str(b.batch_id),
+            b.format,
+            ", ".join(Path(p).name for p in b.source_files),
+            str(b.year or ""),
+            str(sum(b.row_counts.values())),
+            str(b.warning_count),
+            f"{b.imported_at:%Y-%m-%d %H:%M}",
+            b.imported_by,
+            status,
+            b.sha256[:12],
+        )
+    out.print(table)
+
+
+@imports_app.command("problems")
+def imports_problems(batch: int) -> None:
+    """The problems a batch's reader recovered from, with file, line and field."""
+    with Warehouse(_settings().warehouse_path, read_only=True) as wh:
+        try:
+            wh.batch(batch)
+        except RollbackError as exc:
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from exc
+        problems = wh.problems(batch)
+    for p in problems:
+        out.print(str(p), markup=False, highlight=False)
+    out.print(f"{len(problems)} problem(s), {sum(p.severity is Severity.WARNING for p in problems)} warning(s).")
+
+
+@imports_app.command("rollback")
+def imports_rollback(batch: int) -> None:
+    """Remove every row a batch brought in; its provenance is kept, marked rolled back."""
+    with Warehouse(_settings().warehouse_path) as wh:
+        try:
+            b = wh.rollback(batch)
+        except RollbackError as exc:
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from exc
+    out.print(f"Rolled back batch {b.batch_id} ({Path(b.source_file).name}).")
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError as exc:
+        raise typer.BadParameter(f"{text!r} is not a date as YYYY-MM-DD") from exc
+
+
+@cohort_app.command("export")
+def cohort_export(
+    as_at: Annotated[str, typer.Option("--as-at", help="Reference date R, YYYY-MM-DD.")],
+    output: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    strict: Annotated[bool, typer.Option("--strict/--default", help="Count only CIN/CP plan periods.")] = False,
+) -> None:
+    """One row per child in the output at R: Ever6 CWSW, or looked after at R."""
+    settings = _settings()
+    reference = _parse_date(as_at)
+    if not settings.warehouse_path.exists():
+        err.print(f"[red]No warehouse at {settings.warehouse_path}; import some data first.[/red]")
+        raise typer.Exit(1)
+    cohort_settings = replace(settings.cohort, strict=strict or settings.cohort.strict)
+    with Warehouse(settings.warehouse_path, read_only=True) as wh:
+        summary = export_cohort(wh, reference, cohort_settings, output)
+    _print_summary(summary.by_status, summary.rows, summary.cwsw, reference, cohort_settings.strict)
+    out.print(f"Wrote {output}.")
+
+
+def _print_summary(by_status: dict[str, int], rows: int, cwsw: int, as_at: date, strict: bool) -> None:
+    table = Table("status", "children", title=f"Cohort at {as_at} ({'strict' if strict else 'default'} rule)")
+    for status, n in by_status.items():
+        table.add_row(status, f"{n:,}")
+    table.add_row("all in output", f"{rows:,}")
+    table.add_row("Ever6 CWSW", f"{cwsw:,}")
+    out.print(table)
+
+
+@app.command("synth")
+def synth(
+    output: Annotated[Path, typer.Option("--out", help="Folder to write the files into.")],
+    scale: Annotated[str, typer.Option(help="tiny, small (~20,000 pupils) or la (~250,000).")] = "small",
+    seed: Annotated[int, typer.Option(help="Same seed, same files.")] = 2026,
+) -> None:
+    """Write a synthetic local authority's files; ground truth goes to OUT/truth/."""
+    from ever6.synth import SCALES, generate  # noqa: PLC0415
+
+    if scale not in SCALES:
+        raise typer.BadParameter(f"scale must be one of {', '.join(SCALES)}")
+    with _progress("generating") as progress:
+        manifest = generate(scale, seed, output, progress=progress)
+    out.print(f"Wrote a synthetic authority ({scale}, seed {seed}) to {output}: {manifest.summary()}")
+
+
+@app.command("demo")
+def demo(
+    scale: Annotated[str, typer.Option(help="Synthetic authority size.")] = "small",
+    seed: Annotated[int, typer.Option()] = 2026,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the web app afterwards.")] = True,
+) -> None:
+    """Build a synthetic authority into a fresh workspace and run everything on it."""
+    from ever6.demo import DemoError, build_demo  # noqa: PLC0415
+
+    settings = _settings()
+    try:
+        with _progress("building the demo") as progress:
+            summary = build_demo(settings, scale=scale, seed=seed, progress=progress)
+    except DemoError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    c = summary.cohort
+    out.print(f"Demo workspace: {summary.home} ({summary.batches} import batches; files in {summary.data_dir}).")
+    _print_summary(c.by_status, c.rows, c.cwsw, c.as_at, c.strict)
+    if serve:
+        # The web service is not built yet; say so rather than pretend.
+        out.print("The web service is not part of this release yet; the warehouse is ready for it.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
