@@ -6,7 +6,6 @@ Defaults are what ships (``domain.md``); a local authority overrides them in
     [cohort]
     strict = false          # count only periods under a CIN or CP plan
     max_age = 18            # children are counted while under this age
-    cla_in_cwsw = false     # report looked-after children inside CWSW rather than beside it
     window_years = 6
 
     [cin_census]
@@ -27,7 +26,6 @@ class CohortSettings:
     strict: bool = False
     max_age: int = 18
     window_years: int = 6
-    cla_in_cwsw: bool = False
 
 
 @dataclass(frozen=True)
