@@ -84,6 +84,12 @@ class _Table:
     columns: dict[str, int | None]  # 903 column -> index in the file
 
     @property
+    def keyed(self) -> bool:
+        """Whether the key columns are there; without them the rows are not read at all."""
+        key = ("CHILD",) if self.kind == "header" else ("CHILD", "DECOM")
+        return all(self.columns[column] is not None for column in key)
+
+    @property
     def file(self) -> str:
         return str(self.csv.path)
 
@@ -117,9 +123,7 @@ def _bind(kind: Kind, csv_file: CsvFile, problems: list[Problem]) -> _Table:
     for column in wanted:
         found = csv_file.find_all(column)
         if len(found) > 1:
-            problems.append(
-                Problem(str(csv_file.path), 1, column, f"column {column} appears {len(found)} times")
-            )
+            problems.append(Problem(str(csv_file.path), 1, column, f"column {column} appears {len(found)} times"))
         columns[column] = found[0] if found else None
     required = ("CHILD",) if kind == "header" else ("CHILD", "DECOM")
     for column in required:
@@ -135,18 +139,21 @@ def _bind(kind: Kind, csv_file: CsvFile, problems: list[Problem]) -> _Table:
     return _Table(kind, csv_file, columns)
 
 
-def _date(table: _Table, record: CsvRecord, column: str, problems: list[Problem]) -> date | None:
-    """A date value, or None with a warning when it is present but not a date."""
+def _date(
+    table: _Table, record: CsvRecord, column: str, problems: list[Problem], severity: Severity = Severity.WARNING
+) -> date | None:
+    """A date value, or None with a problem when it is present but not a date."""
     text = table.value(record, column)
     parsed = parse_date(text, DEFAULT_DATE_FORMATS)
     if text and parsed is None:
+        consequence = "value dropped" if severity is Severity.WARNING else "the episode's end is unknown"
         problems.append(
             Problem(
                 table.file,
                 record.line,
                 table.source_name(column),
-                f"{column} {text!r} is not a date (DD/MM/YYYY); value dropped",
-                Severity.WARNING,
+                f"{column} {text!r} is not a date (DD/MM/YYYY); {consequence}",
+                severity,
             )
         )
     return parsed
@@ -259,12 +266,10 @@ def _read_episodes(table: _Table, problems: list[Problem]) -> list[dict[str, obj
         child = _child_id(table, record, problems)
         start_text = table.value(record, "DECOM")
         start = parse_date(start_text, DEFAULT_DATE_FORMATS)
-        if start is None and table.columns["DECOM"] is not None:
+        if start is None:
             what = f"DECOM {start_text!r} is not a date (DD/MM/YYYY)" if start_text else "DECOM is blank"
             problems.append(
-                Problem(
-                    table.file, record.line, table.source_name("DECOM"), f"{what}: the episode has no key"
-                )
+                Problem(table.file, record.line, table.source_name("DECOM"), f"{what}: the episode has no key")
             )
         if child is None or start is None:
             continue
@@ -281,15 +286,16 @@ def _read_episodes(table: _Table, problems: list[Problem]) -> list[dict[str, obj
             )
             continue
         first_line[child, start] = record.line
-        end = _date(table, record, "DEC", problems)
+        # An unreadable or impossible DEC is an error, not a dropped value: without it a closed
+        # episode would read as open, and the child would be counted as looked after today.
+        end = _date(table, record, "DEC", problems, Severity.ERROR)
         if end is not None and end < start:
             problems.append(
                 Problem(
                     table.file,
                     record.line,
                     table.source_name("DEC"),
-                    f"DEC {end:%d/%m/%Y} is before DECOM {start:%d/%m/%Y}; value dropped",
-                    Severity.WARNING,
+                    f"DEC {end:%d/%m/%Y} is before DECOM {start:%d/%m/%Y}: the episode's end is unknown",
                 )
             )
             end = None
@@ -385,13 +391,13 @@ def read_ssda903(paths: Sequence[Path], *, year: int | None = None) -> ReadResul
             )
         )
 
-    header_rows = _read_header(tables["header"], problems) if "header" in tables else []
-    episode_rows = _read_episodes(tables["episodes"], problems) if "episodes" in tables else []
+    # A table without its key columns is already an error; reading its rows would only repeat it.
+    keyed = {kind: table for kind, table in tables.items() if table.keyed}
+    header_rows = _read_header(keyed["header"], problems) if "header" in keyed else []
+    episode_rows = _read_episodes(keyed["episodes"], problems) if "episodes" in keyed else []
 
     if year is None:
-        dates = [
-            d for row in episode_rows for d in (row["start_date"], row["end_date"]) if isinstance(d, date)
-        ]
+        dates = [d for row in episode_rows for d in (row["start_date"], row["end_date"]) if isinstance(d, date)]
         year = collection_year(max(dates)) if dates else None
 
     if any(p.severity is Severity.ERROR for p in problems):

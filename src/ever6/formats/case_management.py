@@ -1,0 +1,325 @@
+"""Case-management extract reader: who a child is (names, birth date, sex, postcode, UPN).
+
+Each system (Liquidlogic, Mosaic, Eclipse, ...) exports its own column names. Canonical names
+and common aliases are recognised without configuration; anything else is named in a TOML
+mapping. Values are tidied but not matched: linkage normalises names and checks UPNs later.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+
+from ever6.formats.csv_source import (
+    DEFAULT_DATE_FORMATS,
+    CsvFile,
+    CsvRecord,
+    blank_to_none,
+    normalise_postcode,
+    parse_date,
+    read_csv,
+)
+from ever6.formats.problems import ImportRefused, Problem, ReadResult, Severity, table_from_rows
+from ever6.model import CM_IDENTITY
+
+FORMAT = "case-management"
+
+CANONICAL_COLUMNS: tuple[str, ...] = (
+    "la_child_id",
+    "forename",
+    "surname",
+    "birth_date",
+    "sex",
+    "postcode",
+    "upn",
+    "former_upn",
+)
+REQUIRED_COLUMNS: tuple[str, ...] = ("la_child_id",)
+
+# Column names recognised without a mapping. Compared by _alias_key, so "Date of Birth",
+# "date_of_birth" and "DateOfBirth" are one alias. The canonical name is always recognised.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "la_child_id": ("child_id", "person_id", "LAchildID", "child_ref", "client_id", "CHILD", "id"),
+    "forename": ("first_name", "forenames", "given_name", "given_names", "firstname"),
+    "surname": ("last_name", "family_name", "lastname"),
+    "birth_date": ("dob", "date_of_birth", "birthdate", "PersonBirthDate"),
+    "sex": ("gender", "GenderCurrent"),
+    "postcode": ("post_code", "postal_code", "home_postcode"),
+    "upn": ("unique_pupil_number",),
+    "former_upn": ("FormerUPN", "previous_upn", "old_upn"),
+}
+
+# Sex as systems write it: M/F/U (CIN from 2025), 1/2/0/9 (ISO 5218 / GenderCurrent), words.
+SEX_CODES: dict[str, str] = {
+    "m": "M",
+    "male": "M",
+    "1": "M",
+    "f": "F",
+    "female": "F",
+    "2": "F",
+    "u": "U",
+    "unknown": "U",
+    "not known": "U",
+    "not stated": "U",
+    "indeterminate": "U",
+    "0": "U",
+    "9": "U",
+}
+
+_OPTIONS = frozenset({"date_format"})
+_TOML_TABLES = frozenset({"columns", "options"})
+
+
+def _alias_key(name: str) -> str:
+    """Column names compared loosely: case, spaces, underscores and punctuation do not matter."""
+    return re.sub(r"[\W_]+", "", name.casefold())
+
+
+_ALIAS_LOOKUP: dict[str, str] = {
+    _alias_key(alias): canonical for canonical, aliases in ALIASES.items() for alias in (canonical, *aliases)
+}
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which source column holds each canonical column, and how the birth date is written.
+
+    Canonical columns not named here are still found by their name or an alias.
+    """
+
+    columns: Mapping[str, str] = field(default_factory=dict)  # canonical -> source column name
+    date_format: str | None = None  # a strptime format; None accepts YYYY-MM-DD and DD/MM/YYYY
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.columns) - set(CANONICAL_COLUMNS))
+        if unknown:
+            raise ValueError(f"unknown canonical columns {unknown}; known: {', '.join(CANONICAL_COLUMNS)}")
+        # Frozen means frozen: a caller's dict changing later must not change the mapping.
+        object.__setattr__(self, "columns", MappingProxyType(dict(self.columns)))
+
+    @property
+    def date_formats(self) -> tuple[str, ...]:
+        return (self.date_format,) if self.date_format else DEFAULT_DATE_FORMATS
+
+
+def load_mapping(path: Path) -> ColumnMapping:
+    """Read a mapping TOML (``[columns]`` and optional ``[options]``).
+
+    Raises :class:`ImportRefused` naming the file and key for bad TOML or an unknown key: a
+    silently ignored typo would leave a column unread.
+    """
+    file = str(path)
+
+    def refuse(key: str | None, message: str) -> ImportRefused:
+        return ImportRefused([Problem(file, None, key, message, source="mapping")])
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise refuse(None, f"cannot read the mapping: {exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise refuse(None, f"not a valid TOML file: {exc}") from exc
+    unknown = sorted(set(data) - _TOML_TABLES)
+    if unknown:
+        raise refuse(unknown[0], f"unknown key {unknown[0]!r}; expected [columns] and [options]")
+    columns = data.get("columns", {})
+    options = data.get("options", {})
+    if not isinstance(columns, dict):
+        raise refuse("columns", "[columns] must be a table of canonical column = source column")
+    if not isinstance(options, dict):
+        raise refuse("options", "[options] must be a table")
+    for key, value in columns.items():
+        if key not in CANONICAL_COLUMNS:
+            raise refuse(f"columns.{key}", f"unknown column {key!r}; known: {', '.join(CANONICAL_COLUMNS)}")
+        if not isinstance(value, str) or not value.strip():
+            raise refuse(f"columns.{key}", f"columns.{key} must be a column name (a non-empty string)")
+    for key, value in options.items():
+        if key not in _OPTIONS:
+            raise refuse(f"options.{key}", f"unknown option {key!r}; known: {', '.join(sorted(_OPTIONS))}")
+        if not isinstance(value, str) or "%" not in value:
+            raise refuse(f"options.{key}", f"options.{key} must be a strptime format such as '%d/%m/%Y'")
+    date_format = options.get("date_format")
+    return ColumnMapping(
+        columns={key: value.strip() for key, value in columns.items()},
+        date_format=date_format if isinstance(date_format, str) else None,
+    )
+
+
+def _bind(csv_file: CsvFile, mapping: ColumnMapping, problems: list[Problem]) -> dict[str, int]:
+    """Canonical column -> index in the file: the mapping first, then names and aliases."""
+    file = str(csv_file.path)
+    bound: dict[str, int] = {}
+    for canonical, source in mapping.columns.items():
+        found = csv_file.find_all(source)
+        if not found:
+            problems.append(
+                Problem(
+                    file,
+                    1,
+                    source,
+                    f"the mapping names column {source!r} for {canonical} but the file has no such "
+                    f"column (found: {', '.join(csv_file.header)})",
+                )
+            )
+        elif len(found) > 1:
+            problems.append(Problem(file, 1, source, f"column {source!r} appears {len(found)} times"))
+        else:
+            bound[canonical] = found[0]
+    claimed = set(bound.values())
+    candidates: dict[str, list[int]] = {}
+    for index, name in enumerate(csv_file.header):
+        alias_of = _ALIAS_LOOKUP.get(_alias_key(name))
+        if alias_of is not None and alias_of not in mapping.columns and index not in claimed:
+            candidates.setdefault(alias_of, []).append(index)
+    for canonical, indexes in candidates.items():
+        if len(indexes) > 1:
+            names = " and ".join(repr(csv_file.header[i]) for i in indexes)
+            problems.append(Problem(file, 1, None, f"columns {names} could each be {canonical}; name one in a mapping"))
+        else:
+            bound[canonical] = indexes[0]
+    for canonical in REQUIRED_COLUMNS:
+        if canonical not in bound and canonical not in mapping.columns:
+            accepted = ", ".join((canonical, *ALIASES[canonical]))
+            problems.append(
+                Problem(
+                    file,
+                    1,
+                    None,
+                    f"no {canonical} column: expected one of {accepted}, or a mapping "
+                    f"(found: {', '.join(csv_file.header)})",
+                )
+            )
+    return bound
+
+
+def _name(text: str) -> str | None:
+    """Trimmed with internal runs of whitespace made one space; case and accents kept."""
+    return " ".join(text.split()) or None
+
+
+def _upn(text: str) -> str | None:
+    return "".join(text.split()).upper() or None
+
+
+class _Row:
+    """Reads one record's canonical values, recording warnings against the source column."""
+
+    def __init__(
+        self,
+        csv_file: CsvFile,
+        record: CsvRecord,
+        columns: dict[str, int],
+        problems: list[Problem],
+    ) -> None:
+        self._csv = csv_file
+        self._record = record
+        self._columns = columns
+        self._problems = problems
+
+    def text(self, canonical: str) -> str:
+        return self._record.get(self._columns.get(canonical))
+
+    def warn(self, canonical: str, message: str) -> None:
+        column = self._csv.header[self._columns[canonical]]
+        self._problems.append(Problem(str(self._csv.path), self._record.line, column, message, Severity.WARNING))
+
+
+def _sex(row: _Row) -> str | None:
+    text = row.text("sex")
+    if not text:
+        return None
+    sex = SEX_CODES.get(" ".join(text.split()).casefold())
+    if sex is None:
+        row.warn("sex", f"sex {text!r} is not M, F, U, Male, Female, 1, 2, 0 or 9; recorded as U")
+        return "U"
+    return sex
+
+
+def _postcode(row: _Row) -> str | None:
+    text = row.text("postcode")
+    if not text:
+        return None
+    postcode = normalise_postcode(text)
+    if postcode is None:
+        row.warn("postcode", f"postcode {text!r} is not a UK postcode; kept as given")
+        return text
+    return postcode
+
+
+def _birth_date(row: _Row, formats: tuple[str, ...], today: date) -> date | None:
+    text = row.text("birth_date")
+    if not text:
+        return None
+    birth_date = parse_date(text, formats)
+    if birth_date is None:
+        row.warn("birth_date", f"birth date {text!r} is not a date ({' or '.join(formats)}); value dropped")
+    elif birth_date > today:
+        row.warn("birth_date", f"birth date {birth_date.isoformat()} is in the future; value dropped")
+        return None
+    return birth_date
+
+
+def read_case_management(path: Path, *, mapping: ColumnMapping | None = None, today: date | None = None) -> ReadResult:
+    """Read a case-management extract into ``cm_identity``.
+
+    ``today`` (default: the current date) is when a birth date counts as in the future. When any
+    error is found the table is empty: the import is refused, and every problem is reported.
+    """
+    path = Path(path)
+    mapping = mapping or ColumnMapping()
+    today = today or date.today()
+    csv_file, problems = read_csv(path)
+    rows: list[dict[str, object]] = []
+    if csv_file is not None:
+        columns = _bind(csv_file, mapping, problems)
+        if "la_child_id" in columns:
+            rows = _read_rows(csv_file, columns, mapping, today, problems)
+    if any(p.severity is Severity.ERROR for p in problems):
+        rows = []
+    return ReadResult(
+        format=FORMAT,
+        path=path,
+        tables={CM_IDENTITY.name: table_from_rows(CM_IDENTITY.schema, rows)},
+        problems=problems,
+    )
+
+
+def _read_rows(
+    csv_file: CsvFile,
+    columns: dict[str, int],
+    mapping: ColumnMapping,
+    today: date,
+    problems: list[Problem],
+) -> list[dict[str, object]]:
+    file = str(csv_file.path)
+    id_column = csv_file.header[columns["la_child_id"]]
+    rows: list[dict[str, object]] = []
+    first_line: dict[str, int] = {}
+    for record in csv_file.records:
+        row = _Row(csv_file, record, columns, problems)
+        child = blank_to_none(row.text("la_child_id"))
+        if child is None:
+            problems.append(Problem(file, record.line, id_column, "the child id is blank: the row has no key"))
+            continue
+        if child in first_line:
+            row.warn("la_child_id", f"child id {child} is repeated (first on line {first_line[child]}); row ignored")
+            continue
+        first_line[child] = record.line
+        rows.append(
+            {
+                "la_child_id": child,
+                "forename": _name(row.text("forename")),
+                "surname": _name(row.text("surname")),
+                "birth_date": _birth_date(row, mapping.date_formats, today),
+                "sex": _sex(row),
+                "postcode": _postcode(row),
+                "upn": _upn(row.text("upn")),
+                "former_upn": _upn(row.text("former_upn")),
+            }
+        )
+    return rows
