@@ -6,9 +6,15 @@ INSTALLED := $(VENV)/.installed
 HOME_DEMO ?= var/demo
 SCALE ?= small
 
-.PHONY: install demo test lint typecheck unit clean
+.PHONY: install java demo test lint typecheck unit clean
 
-install: $(INSTALLED)
+install: $(INSTALLED) java
+
+# Spark (the engine for national scale, and the engine-parity tests) needs a Java runtime.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "Installing a Java runtime for Spark"; \
+	  apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -235,7 +235,7 @@ def synth(
     seed: Annotated[int, typer.Option(help="Same seed, same files.")] = 2026,
 ) -> None:
     """Write a synthetic local authority's files; ground truth goes to OUT/truth/."""
-    from ever6.synth import SCALES, generate  # noqa: PLC0415
+    from ever6.synth import SCALES, generate
 
     if scale not in SCALES:
         raise typer.BadParameter(f"scale must be one of {', '.join(SCALES)}")
@@ -251,7 +251,7 @@ def demo(
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the web app afterwards.")] = True,
 ) -> None:
     """Build a synthetic authority into a fresh workspace and run everything on it."""
-    from ever6.demo import DemoError, build_demo  # noqa: PLC0415
+    from ever6.demo import DemoError, build_demo
 
     settings = _settings()
     try:

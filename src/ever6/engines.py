@@ -21,7 +21,7 @@ ENGINES = ("duckdb", "spark")
 
 def local_spark_session(app_name: str = "ever6") -> SparkSession:
     """A local Spark session (tests, a laptop); a cluster or Databricks session is passed in instead."""
-    from pyspark.sql import SparkSession
+    from pyspark.sql import SparkSession  # PySpark is optional: imported only when Spark is used
 
     return (
         SparkSession.builder.master("local[2]")

@@ -22,7 +22,11 @@ def test_import_records_provenance(tmp_path: Path) -> None:
     b = outcome.batch
     assert outcome.created
     assert (b.format, b.year, b.reference_date, b.imported_by, b.status) == (
-        "cin-census", 2025, date(2025, 3, 31), "alice", "active"
+        "cin-census",
+        2025,
+        date(2025, 3, 31),
+        "alice",
+        "active",
     )
     assert b.sha256 == file_sha256([result.path])
     assert b.row_counts["cin_child"] == 1

@@ -32,15 +32,21 @@ class XmlRefusedError(ValueError):
         self.line = line
 
 
-def safe_parser() -> etree.XMLParser:
-    """A parser that resolves nothing: no entities, no DTD, no network, libxml2's size limits kept."""
+def safe_parser(*, lean: bool = False) -> etree.XMLParser:
+    """A parser that resolves nothing: no entities, no DTD, no network, libxml2's size limits kept.
+
+    ``lean`` drops comments, processing instructions and whitespace-only text between elements,
+    so a reader walking the tree sees only elements, and any text left between them is stray.
+    """
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
         huge_tree=False,
-        remove_comments=False,
+        remove_blank_text=lean,
+        remove_comments=lean,
+        remove_pis=lean,
     )
 
 
@@ -49,8 +55,10 @@ def _ascii_view(data: bytes) -> bytes:
     if data.startswith(_UTF32_STARTS):
         return data.decode("utf-32", errors="replace").encode("utf-8")
     if data.startswith(_UTF16_STARTS):
-        encoding = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else (
-            "utf-16-le" if data.startswith(b"<\0") else "utf-16-be"
+        encoding = (
+            "utf-16"
+            if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+            else ("utf-16-le" if data.startswith(b"<\0") else "utf-16-be")
         )
         return data.decode(encoding, errors="replace").encode("utf-8")
     return data.removeprefix(codecs.BOM_UTF8)
@@ -67,19 +75,22 @@ def find_doctype(data: bytes) -> int | None:
     return None
 
 
-def parse_bytes(data: bytes, *, base_url: str | None = None) -> etree._ElementTree:
+def parse_bytes(data: bytes, *, base_url: str | None = None, lean: bool = False) -> etree._ElementTree:
     """Parse ``data`` safely; raise :class:`XmlRefusedError` for a DTD or a syntax error."""
     doctype_line = find_doctype(data)
     if doctype_line is not None:
         raise XmlRefusedError(DTD_REFUSED, doctype_line)
     try:
-        root = etree.fromstring(data, safe_parser(), base_url=base_url)
+        parser = safe_parser(lean=lean)
+        # The stubs do not allow base_url=None, which lxml itself accepts.
+        root = etree.fromstring(data, parser) if base_url is None else etree.fromstring(data, parser, base_url=base_url)
     except etree.XMLSyntaxError as exc:
         raise XmlRefusedError(f"not well-formed XML: {exc.msg}", exc.lineno) from None
     tree = root.getroottree()
     # Belt and braces: an encoding the prolog scan could not read must not smuggle a DTD in.
     info = tree.docinfo
-    if info.internalDTD is not None or info.system_id or info.public_id:
+    # ``doctype`` is not in lxml-stubs 0.5, hence getattr.
+    if info.internalDTD is not None or info.public_id or getattr(info, "doctype", ""):
         raise XmlRefusedError(DTD_REFUSED, 1)
     return tree
 

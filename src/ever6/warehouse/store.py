@@ -334,7 +334,7 @@ class Warehouse:
 
     def raw_tables(self) -> dict[str, Any]:
         """The canonical tables and ``import_batch`` as Ibis tables bound to this warehouse."""
-        import ibis
+        import ibis  # only analytics need Ibis; imports alone stay light
 
         backend = ibis.duckdb.from_connection(self.con)
         return {name: backend.table(name) for name in [*TABLES, "import_batch"]}
