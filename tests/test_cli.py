@@ -81,7 +81,8 @@ def test_refused_command_changes_nothing(tmp_path: Path, samples: Path) -> None:
     "payload",
     [
         '<?xml version="1.0"?><!DOCTYPE Message [<!ENTITY x SYSTEM "file:///etc/passwd">]><Message>&x;</Message>',
-        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]><Message>&lol2;</Message>',
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
+        "<Message>&lol2;</Message>",
     ],
     ids=["external-entity", "entity-expansion"],
 )

@@ -52,7 +52,9 @@ def _ssda903_years(folder: Path) -> dict[int, list[Path]]:
     return years
 
 
-def build_demo(settings: Settings, *, scale: str = "small", seed: int = 2026, progress: Progress | None = None) -> DemoSummary:
+def build_demo(
+    settings: Settings, *, scale: str = "small", seed: int = 2026, progress: Progress | None = None
+) -> DemoSummary:
     home = settings.home
     _fresh_workspace(home)
     data = home / "synthetic"
