@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOME_DEMO ?= var/demo
 SCALE ?= small
 
-.PHONY: install java demo test lint typecheck unit clean
+.PHONY: install java demo test lint typecheck unit bench clean
 
 install: $(INSTALLED) java
 
@@ -40,3 +40,7 @@ test: lint typecheck unit
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+bench: install
+	$(BIN)/python -m bench --scale small
+	$(BIN)/python -m bench --scale la

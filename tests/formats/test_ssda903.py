@@ -498,3 +498,12 @@ def test_arbitrary_bytes_never_crash(tmp_path: Path, data: bytes) -> None:
     result = read_ssda903([path])
     assert result.tables["la_episode"].schema == LA_EPISODE.schema
     assert result.ok or result.row_counts()["la_episode"] == 0
+
+
+@pytest.mark.parametrize("code", ["UN1", "UN5", "un2"])
+def test_no_upn_codes_mean_no_upn(tmp_path: Path, code: str) -> None:
+    header = write(tmp_path, "h.csv", f"CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n1,1,01/01/2012,WBRI,{code},,\n")
+    eps = episodes(tmp_path, "1,01/04/2018,L,C2,N1,U1,PR1,,,,,,")
+    result = read_ssda903([header, eps])
+    assert result.ok
+    assert result.tables["la_child"].column("upn").to_pylist() == [None]

@@ -8,6 +8,7 @@ imported and refuses the file; other bad values are dropped with a warning.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -52,6 +53,10 @@ EPISODE_COLUMNS: dict[str, str] = {
     "URN": "urn",
 }
 _DATE_COLUMNS = frozenset({"DOB", "DECOM", "DEC"})
+
+# The 903 records why a child has no UPN with a code (UN1 ... UN7) in the UPN column itself;
+# those say "no UPN", they are not one.
+_UPN_UNKNOWN = re.compile(r"UN[1-9]", re.IGNORECASE)
 
 # Columns found only in these tables: how a file is recognised (uasc.csv also has CHILD, SEX, DOB,
 # and every 903 table has CHILD, so those identify nothing).
@@ -159,6 +164,11 @@ def _date(
     return parsed
 
 
+def _upn(text: str) -> str | None:
+    value = blank_to_none(text)
+    return None if value is None or _UPN_UNKNOWN.fullmatch(value) else value.upper()
+
+
 def _child_id(table: _Table, record: CsvRecord, problems: list[Problem]) -> str | None:
     child = table.value(record, "CHILD")
     if not child:
@@ -211,7 +221,7 @@ def _read_header(table: _Table, problems: list[Problem]) -> list[dict[str, objec
                 "sex": sex,
                 "birth_date": _date(table, record, "DOB", problems),
                 "ethnicity": blank_to_none(table.value(record, "ETHNIC")),
-                "upn": blank_to_none(table.value(record, "UPN")),
+                "upn": _upn(table.value(record, "UPN")),
             }
         )
     return rows
