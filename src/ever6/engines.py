@@ -6,6 +6,7 @@ which engine is behind them. This module is the one place that binds tables to a
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,8 @@ def local_spark_session(app_name: str = "ever6") -> SparkSession:
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.driver.memory", "2g")
+        # Spark's own scratch space goes to a temporary folder, not the current directory.
+        .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="ever6-spark-"))
         .getOrCreate()
     )
 
