@@ -10,6 +10,14 @@ Defaults are what ships (``domain.md``); a local authority overrides them in
 
     [cin_census]
     xsd_dirs = ["/path/to/xsd"]   # CIN_schema_YYYY.xsd files to validate against
+
+    [authority]
+    la_code = "886"         # the home authority's DfE LA number: its schools are "in LA"
+
+    [measures]
+    min_age = 5             # headline attendance counts pupils aged 5 to 15
+    max_age = 15            # on 31 August before the academic year, as DfE does
+    cla_in_cwsw = false     # looked-after children reported beside CWSW (false) or inside it
 """
 
 from __future__ import annotations
@@ -34,10 +42,24 @@ class CinCensusSettings:
 
 
 @dataclass(frozen=True)
+class AuthoritySettings:
+    la_code: str | None = None
+
+
+@dataclass(frozen=True)
+class MeasureSettings:
+    min_age: int = 5
+    max_age: int = 15
+    cla_in_cwsw: bool = False
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path = field(default_factory=lambda: Path("var"))
     cohort: CohortSettings = field(default_factory=CohortSettings)
     cin_census: CinCensusSettings = field(default_factory=CinCensusSettings)
+    authority: AuthoritySettings = field(default_factory=AuthoritySettings)
+    measures: MeasureSettings = field(default_factory=MeasureSettings)
 
     @property
     def warehouse_path(self) -> Path:
@@ -67,7 +89,7 @@ def load_settings(home: Path | None = None, config_file: Path | None = None) -> 
         data = tomllib.loads(config_file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{config_file}: {exc}") from exc
-    unknown = set(data) - {"cohort", "cin_census"}
+    unknown = set(data) - {"cohort", "cin_census", "authority", "measures"}
     if unknown:
         raise ConfigError(f"{config_file}: unknown sections: {', '.join(sorted(unknown))}")
     cohort = _section(CohortSettings, data.get("cohort", {}), "cohort")
@@ -75,4 +97,13 @@ def load_settings(home: Path | None = None, config_file: Path | None = None) -> 
     if "xsd_dirs" in cin:
         cin = {**cin, "xsd_dirs": tuple(Path(p) for p in cin["xsd_dirs"])}
     cin_settings = _section(CinCensusSettings, cin, "cin_census")
-    return replace(settings, cohort=cohort, cin_census=cin_settings)
+    authority = data.get("authority", {})
+    if "la_code" in authority:
+        authority = {**authority, "la_code": str(authority["la_code"])}
+    return replace(
+        settings,
+        cohort=cohort,
+        cin_census=cin_settings,
+        authority=_section(AuthoritySettings, authority, "authority"),
+        measures=_section(MeasureSettings, data.get("measures", {}), "measures"),
+    )

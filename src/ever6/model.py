@@ -196,6 +196,109 @@ CM_IDENTITY = _spec(
     description="A child's identity from the case-management system: what makes linkage possible.",
 )
 
+# --- School data -------------------------------------------------------------------------------
+
+ESTABLISHMENT = _spec(
+    "establishment",
+    ("urn",),
+    [
+        pa.field("urn", _STR, nullable=False),
+        pa.field("la_code", _STR),
+        pa.field("la_name", _STR),
+        pa.field("establishment_number", _STR),
+        pa.field("name", _STR),
+        pa.field("type_code", _STR),
+        pa.field("type_name", _STR),
+        pa.field("type_group", _STR),
+        pa.field("status", _STR),
+        pa.field("phase_code", _STR),
+        pa.field("phase", _STR),
+        pa.field("low_age", _INT),
+        pa.field("high_age", _INT),
+        pa.field("postcode", _STR),
+    ],
+    description="A school or setting from the Get Information About Schools (GIAS) extract.",
+)
+
+PUPIL_ENROLMENT = _spec(
+    "pupil_enrolment",
+    ("urn", "upn", "entry_date"),
+    [
+        pa.field("urn", _STR, nullable=False),
+        pa.field("upn", _STR, nullable=False),
+        pa.field("former_upn", _STR),
+        pa.field("forename", _STR),
+        pa.field("surname", _STR),
+        pa.field("birth_date", _DATE),
+        pa.field("sex", _STR),
+        pa.field("postcode", _STR),
+        pa.field("ncyear", _STR),  # "N1", "N2", "R", "1" ... "14"
+        pa.field("entry_date", _DATE, nullable=False),
+        pa.field("leaving_date", _DATE),
+        pa.field("fsm_ever6", _BOOL),
+        pa.field("sen", _STR),  # N, K (SEN support), E (EHC plan)
+        pa.field("ethnicity", _STR),
+    ],
+    description="A pupil on a school's roll from entry to leaving: the unit of attendance measures.",
+)
+
+ATTENDANCE_MARK = _spec(
+    "attendance_mark",
+    ("urn", "upn", "date", "session"),
+    [
+        pa.field("urn", _STR, nullable=False),
+        pa.field("upn", _STR, nullable=False),
+        pa.field("date", _DATE, nullable=False),
+        pa.field("session", _STR, nullable=False),  # AM or PM
+        pa.field("code", _STR, nullable=False),
+    ],
+    description="One session's attendance mark (the DfE daily attendance data, or a school's MIS).",
+)
+
+ATTENDANCE_TERMLY = _spec(
+    "attendance_termly",
+    ("urn", "upn", "academic_year", "term", "code"),
+    [
+        pa.field("urn", _STR, nullable=False),
+        pa.field("upn", _STR, nullable=False),
+        pa.field("academic_year", _INT, nullable=False),  # the year it starts: 2024 is 2024/25
+        pa.field("term", _STR, nullable=False),  # autumn, spring, summer
+        # A mark code (school census per-code counts), or one of the summary rows
+        # "*possible", "*authorised", "*unauthorised" when only totals are held.
+        pa.field("code", _STR, nullable=False),
+        pa.field("sessions", _INT, nullable=False),
+    ],
+    description="Sessions per attendance code (or totals) for a pupil at a school in a term.",
+)
+
+EXCLUSION = _spec(
+    "exclusion",
+    ("urn", "upn", "start_date", "category"),
+    [
+        pa.field("urn", _STR, nullable=False),
+        pa.field("upn", _STR, nullable=False),
+        pa.field("start_date", _DATE, nullable=False),
+        pa.field("category", _STR, nullable=False),  # SUSP / FIXD (suspension), PERM, LNCH (lunchtime)
+        pa.field("sessions", pa.float64()),
+        pa.field("reasons", pa.list_(_STR)),
+    ],
+    description="A suspension or permanent exclusion.",
+)
+
+ATTAINMENT = _spec(
+    "attainment",
+    ("upn", "academic_year", "measure"),
+    [
+        pa.field("upn", _STR, nullable=False),
+        pa.field("urn", _STR),
+        pa.field("academic_year", _INT, nullable=False),
+        # eyfs_gld, ks2_rwm_expected, ks4_attainment8, ks4_em_grade4, ks4_em_grade5
+        pa.field("measure", _STR, nullable=False),
+        pa.field("value", pa.float64()),  # 1/0 for the standards, points for Attainment 8
+    ],
+    description="A pupil's result in one attainment measure in one year.",
+)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
@@ -208,6 +311,12 @@ TABLES: dict[str, TableSpec] = {
         LA_CHILD,
         LA_EPISODE,
         CM_IDENTITY,
+        ESTABLISHMENT,
+        PUPIL_ENROLMENT,
+        ATTENDANCE_MARK,
+        ATTENDANCE_TERMLY,
+        EXCLUSION,
+        ATTAINMENT,
     )
 }
 
@@ -216,6 +325,13 @@ FORMAT_TABLES: dict[str, tuple[str, ...]] = {
     "cin-census": ("cin_child", "cin_episode", "cin_assessment", "cin_plan", "cin_section47", "cp_plan"),
     "ssda903": ("la_child", "la_episode"),
     "case-management": ("cm_identity",),
+    "schools": ("establishment",),
+    "pupils": ("pupil_enrolment",),
+    "attendance": ("attendance_mark",),
+    "attendance-termly": ("attendance_termly",),
+    "exclusions": ("exclusion",),
+    "attainment": ("attainment",),
+    "school-census": ("pupil_enrolment", "attendance_termly", "exclusion"),
 }
 
 

@@ -122,3 +122,11 @@ def load(tmp: Path, *results: ReadResult) -> Warehouse:
     for result in results:
         wh.import_result(result, who="test")
     return wh
+
+
+def rows_result(tmp: Path, fmt: str, rows: dict[str, list[dict[str, Any]]], year: int | None = None) -> ReadResult:
+    """Any format's batch from row dicts (unspecified columns are null)."""
+    tables = {name: table_from_rows(TABLES[name].schema, rows.get(name, [])) for name in FORMAT_TABLES[fmt]}
+    path = tmp / f"{fmt}_{abs(hash(json.dumps(rows, default=str, sort_keys=True)))}.json"
+    path.write_text(json.dumps(rows, default=str))
+    return ReadResult(fmt, path, tables, year=year)

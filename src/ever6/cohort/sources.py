@@ -35,6 +35,12 @@ class CurrentTables:
     la_child: Table
     la_episode: Table
     cm_identity: Table
+    establishment: Table
+    pupil_enrolment: Table
+    attendance_mark: Table
+    attendance_termly: Table
+    exclusion: Table
+    attainment: Table
 
 
 def _latest(raw: Table, batches: Table, key: tuple[str, ...]) -> Table:

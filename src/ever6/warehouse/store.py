@@ -169,6 +169,7 @@ class Warehouse:
 
     def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.read_only = read_only
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(self.path), read_only=read_only)
@@ -185,7 +186,7 @@ class Warehouse:
         self.close()
 
     def _ensure_schema(self) -> None:
-        with self._transaction():
+        with self.transaction():
             self.con.execute(_BOOKKEEPING)
             for spec in TABLES.values():
                 self.con.execute(_create_statement(spec.name, spec.schema))
@@ -195,7 +196,8 @@ class Warehouse:
             )
 
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def transaction(self) -> Iterator[None]:
+        """All statements inside are committed together, or none is."""
         self.con.begin()
         try:
             yield
@@ -218,7 +220,7 @@ class Warehouse:
         for result in results:
             _check_tables(result)
         outcomes: list[ImportOutcome] = []
-        with self._transaction():
+        with self.transaction():
             seen: dict[tuple[str, str], int] = {}
             for result in results:
                 paths = (result.path, *result.extra_paths)
@@ -309,7 +311,7 @@ class Warehouse:
         batch = self.batch(batch_id)
         if not batch.active:
             raise RollbackError(f"batch {batch_id} was already rolled back on {batch.rolled_back_at}")
-        with self._transaction():
+        with self.transaction():
             for name in FORMAT_TABLES[batch.format]:
                 self.con.execute(f'DELETE FROM "{name}" WHERE batch_id = ?', [batch_id])
             self.con.execute(

@@ -1,0 +1,16 @@
+"""The cohort's education measures (DfE methodology), for every group, breakdown and period."""
+
+from ever6.metrics.engine import METRIC_COLUMNS, Inputs, compute_metrics
+from ever6.metrics.measures import BREAKDOWNS, BY_NAME, GROUPS, MEASURES, PERIODS, Measure
+
+__all__ = [
+    "BREAKDOWNS",
+    "BY_NAME",
+    "GROUPS",
+    "MEASURES",
+    "METRIC_COLUMNS",
+    "PERIODS",
+    "Inputs",
+    "Measure",
+    "compute_metrics",
+]

@@ -1,0 +1,440 @@
+"""The cohort's education measures for an academic year, by DfE methodology, as Ibis expressions.
+
+The unit of attendance and exclusion measures is the **enrolment**: a pupil at a school
+(``urn``, ``upn``). A pupil who moves school, or is dual registered, has an enrolment at each.
+An enrolment counts for attendance when it has at least one possible session in the period; the
+headline attendance figures count pupils aged 5 to 15 on 31 August before the year
+(``[measures] min_age`` / ``max_age``). Session counts come from the marks where an enrolment
+has marks in a term, else from the termly returns. Attainment's unit is the pupil's result.
+
+Each unit carries one **status group**, disjoint: ``cpp``, ``cinp``, ``cin_other``,
+``ever6_previous`` (the Ever6 CWSW statuses), ``cla_cwsw`` and ``cla_only`` (looked after at R,
+meeting the CWSW rule or not), ``not_cwsw`` (in no output at R). Every component is a sum, so the
+published groups are sums of these: ``cwsw`` is the four CWSW statuses (plus ``cla_cwsw`` when
+``cla_in_cwsw``), ``cla`` both CLA groups, ``all_pupils`` everything. That additivity is also
+what disclosure control relies on.
+
+A cohort child reaches a school's figures through their **link** (``la_child_id`` to ``upn``),
+made by :mod:`ever6.linkage`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+from ibis.expr.types import Table
+
+from ever6.attendance import POSSIBLE, SUMMARY_AUTHORISED, SUMMARY_POSSIBLE, SUMMARY_UNAUTHORISED, Category
+from ever6.cohort.sources import CurrentTables
+from ever6.config import MeasureSettings
+from ever6.dates import academic_year_bounds, academic_year_label, latest_birth_date_reaching, term_bounds
+from ever6.metrics.measures import ALTERNATIVE_PROVISION_TYPES, BREAKDOWNS, MEASURES, Measure, value_of
+
+STATUS_GROUPS = ("cpp", "cinp", "cin_other", "ever6_previous", "cla_cwsw", "cla_only", "not_cwsw")
+_CWSW_STATUSES = ("cpp", "cinp", "cin_other", "ever6_previous")
+_STATUS_TO_GROUP = {"CPP": "cpp", "CINP": "cinp", "CIN_OTHER": "cin_other", "EVER6_PREVIOUS": "ever6_previous"}
+_STATUS_RANK = {"CLA": 0, "CPP": 1, "CINP": 2, "CIN_OTHER": 3, "EVER6_PREVIOUS": 4}
+
+METRIC_COLUMNS = (
+    "academic_year",
+    "period",
+    "measure",
+    "group",
+    "breakdown",
+    "breakdown_value",
+    "numerator",
+    "denominator",
+    "value",
+)
+
+ATTENDANCE_COMPONENTS = (
+    "pupils",
+    "possible",
+    "absence",
+    "authorised",
+    "unauthorised",
+    "persistent",
+    "severe",
+    "c2",
+    "k",
+    "b",
+)
+EXCLUSION_COMPONENTS = ("roll", "suspensions", "one_plus", "permanent", "in_ap")
+ATTAINMENT_COMPONENTS = (
+    "gld_n",
+    "gld_yes",
+    "ks2_n",
+    "ks2_yes",
+    "a8_n",
+    "a8_sum",
+    "em4_n",
+    "em4_yes",
+    "em5_n",
+    "em5_yes",
+)
+_ATTAINMENT_MEASURES = {
+    "eyfs_gld": ("gld_n", "gld_yes"),
+    "ks2_rwm_expected": ("ks2_n", "ks2_yes"),
+    "ks4_attainment8": ("a8_n", "a8_sum"),
+    "ks4_em_grade4": ("em4_n", "em4_yes"),
+    "ks4_em_grade5": ("em5_n", "em5_yes"),
+}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the measures read: the current canonical tables, the cohort at R and the links."""
+
+    tables: CurrentTables
+    cohort: Table  # ever6.cohort.cohort(...) at R
+    links: Table  # la_child_id, upn
+    codes: Table  # ever6.attendance.code_table(), on the same backend
+    la_code: str | None
+    settings: MeasureSettings
+
+
+def _d(value: date) -> ir.DateScalar:
+    return ibis.literal(value, type="date")
+
+
+def pupil_groups(inputs: Inputs) -> Table:
+    """One row per linked UPN: its status group and primary need.
+
+    A UPN linked to more than one child (a data error the linkage report shows) takes the
+    highest-precedence status among them.
+    """
+    c = inputs.cohort
+    ranked = inputs.links.select("la_child_id", "upn").join(
+        c.select("la_child_id", "status", "cwsw", "primary_need"), "la_child_id"
+    )
+    rank = ibis.cases(*((ranked.status == s, r) for s, r in _STATUS_RANK.items()), else_=9)
+    ranked = ranked.mutate(_rank=ibis.row_number().over(group_by="upn", order_by=[rank, ranked.la_child_id]))
+    best = ranked.filter(ranked._rank == 0)
+    group = ibis.cases(
+        ((best.status == "CLA") & best.cwsw, "cla_cwsw"),
+        (best.status == "CLA", "cla_only"),
+        *((best.status == s, g) for s, g in _STATUS_TO_GROUP.items()),
+        else_="not_cwsw",
+    )
+    return best.select("upn", status_group=group, primary_need=best.primary_need)
+
+
+def _enrolments(inputs: Inputs, start: date, end: date) -> Table:
+    """Enrolments (urn, upn) on roll at some time in the period, with their breakdown attributes."""
+    e = inputs.tables.pupil_enrolment
+    e = e.filter((e.entry_date <= _d(end)) & (e.leaving_date.isnull() | (e.leaving_date >= _d(start))))
+    e = e.mutate(_rank=ibis.row_number().over(group_by=["urn", "upn"], order_by=ibis.desc("entry_date")))
+    e = e.filter(e._rank == 0)
+    est = inputs.tables.establishment.select("urn", "phase", "la_code", "type_code")
+    e = e.left_join(est, "urn").drop("urn_right")
+    groups = pupil_groups(inputs)
+    e = e.left_join(groups, "upn").drop("upn_right")
+    in_la = (
+        ibis.cases((e.la_code.isnull(), "unknown"), (e.la_code == inputs.la_code, "in LA"), else_="out of LA")
+        if inputs.la_code
+        else ibis.literal("unknown")
+    )
+    fsm = ibis.cases((e.fsm_ever6.isnull(), "unknown"), (e.fsm_ever6, "FSM"), else_="not FSM")
+    return e.select(
+        "urn",
+        "upn",
+        "entry_date",
+        "birth_date",
+        "type_code",
+        status_group=e.status_group.coalesce("not_cwsw"),
+        b_school=e.urn,
+        b_phase=e.phase.coalesce("unknown"),
+        b_ncyear=e.ncyear.coalesce("unknown"),
+        b_sex=e.sex.coalesce("unknown"),
+        b_fsm=fsm,
+        b_sen=e.sen.coalesce("unknown"),
+        b_ethnicity=e.ethnicity.coalesce("unknown"),
+        b_primary_need=ibis.ifelse(
+            e.status_group.isnull() | (e.status_group == "not_cwsw"),
+            "not applicable",
+            e.primary_need.coalesce("unknown"),
+        ),
+        b_in_la=in_la,
+    )
+
+
+def _session_counts(inputs: Inputs, start: date, end: date, as_at: date | None) -> Table:
+    """Per (urn, upn, term): possible, authorised, unauthorised, C2, K and B sessions."""
+    last = min(end, as_at) if as_at else end
+    terms = term_bounds(start.year)
+
+    def term_of(day: ir.DateValue) -> ir.StringValue:
+        return ibis.cases(*((day <= _d(b[1]), name) for name, b in terms.items()), else_="summer")
+
+    codes = inputs.codes
+    m = inputs.tables.attendance_mark
+    m = m.filter((m.date >= _d(start)) & (m.date <= _d(last)))
+    m = m.join(
+        codes,
+        (m.code == codes.code) & (m.date >= codes.valid_from) & (codes.valid_to.isnull() | (m.date <= codes.valid_to)),
+    )
+    marks = m.group_by("urn", "upn", term=term_of(m.date)).agg(
+        possible=m.category.isin([c.value for c in POSSIBLE]).sum(),
+        authorised=(m.category == Category.AUTHORISED.value).sum(),
+        unauthorised=(m.category == Category.UNAUTHORISED.value).sum(),
+        c2=(m.code == "C2").sum(),
+        k=(m.code == "K").sum(),
+        b=(m.code == "B").sum(),
+    )
+
+    t = inputs.tables.attendance_termly
+    t = t.filter(t.academic_year == start.year)
+    term_start = ibis.cases(*((t.term == name, _d(b[0])) for name, b in terms.items()), else_=_d(start))
+    t = t.mutate(_term_start=term_start)
+    t = t.left_join(
+        codes,
+        (t.code == codes.code)
+        & (t._term_start >= codes.valid_from)
+        & (codes.valid_to.isnull() | (t._term_start <= codes.valid_to)),
+    )
+
+    def sessions_if(cond: ir.BooleanValue) -> ir.IntegerValue:
+        return ibis.ifelse(cond, t.sessions, 0).sum()
+
+    termly = t.group_by("urn", "upn", "term").agg(
+        possible=sessions_if(t.category.isin([c.value for c in POSSIBLE]) | (t.code == SUMMARY_POSSIBLE)),
+        authorised=sessions_if((t.category == Category.AUTHORISED.value) | (t.code == SUMMARY_AUTHORISED)),
+        unauthorised=sessions_if((t.category == Category.UNAUTHORISED.value) | (t.code == SUMMARY_UNAUTHORISED)),
+        c2=sessions_if(t.code == "C2"),
+        k=sessions_if(t.code == "K"),
+        b=sessions_if(t.code == "B"),
+    )
+    # Marks win where an enrolment has them for the term; termly returns fill the rest.
+    termly = termly.anti_join(marks, ["urn", "upn", "term"])
+    counts = marks.union(termly)
+    return counts.mutate(
+        *(counts[c].cast("int64").name(c) for c in ("possible", "authorised", "unauthorised", "c2", "k", "b"))
+    )
+
+
+def attendance_facts(inputs: Inputs, start_year: int, *, as_at: date | None = None, term: str | None = None) -> Table:
+    """One row per counted enrolment: breakdown attributes and attendance components."""
+    start, end = academic_year_bounds(start_year)
+    sessions = _session_counts(inputs, start, end, as_at)
+    if term is not None:
+        sessions = sessions.filter(sessions.term == term)
+    per_unit = sessions.group_by("urn", "upn").agg(
+        possible=sessions.possible.sum(),
+        authorised=sessions.authorised.sum(),
+        unauthorised=sessions.unauthorised.sum(),
+        c2=sessions.c2.sum(),
+        k=sessions.k.sum(),
+        b=sessions.b.sum(),
+    )
+    per_unit = per_unit.filter(per_unit.possible > 0)
+    enrolments = _enrolments(inputs, start, end)
+    s = inputs.settings
+    # Age on 31 August before the year: at least min_age, at most max_age.
+    reference = date(start_year, 8, 31)
+    oldest = latest_birth_date_reaching(s.max_age + 1, reference)
+    youngest = latest_birth_date_reaching(s.min_age, reference)
+    enrolments = enrolments.filter((enrolments.birth_date > _d(oldest)) & (enrolments.birth_date <= _d(youngest)))
+    f = per_unit.join(enrolments, ["urn", "upn"])
+    absence = f.authorised + f.unauthorised
+    return f.mutate(
+        pupils=ibis.literal(1, type="int64"),
+        absence=absence,
+        persistent=ibis.ifelse(absence * 10 >= f.possible, 1, 0),
+        severe=ibis.ifelse(absence * 2 >= f.possible, 1, 0),
+    )
+
+
+def exclusion_facts(inputs: Inputs, start_year: int, *, term: str | None = None) -> Table:
+    """One row per enrolment on roll in the year: suspensions, permanent exclusions, AP."""
+    start, end = academic_year_bounds(start_year)
+    if term is not None:
+        start, end = term_bounds(start_year)[term]
+    enrolments = _enrolments(inputs, start, end)
+    x = inputs.tables.exclusion
+    x = x.filter((x.start_date >= _d(start)) & (x.start_date <= _d(end)))
+    suspension = x.category.isin(["SUSP", "FIXD"])
+    per_unit = x.group_by("urn", "upn").agg(
+        suspensions=suspension.sum().cast("int64"),
+        permanent=(x.category == "PERM").sum().cast("int64"),
+    )
+    f = enrolments.left_join(per_unit, ["urn", "upn"]).drop("urn_right", "upn_right")
+    suspensions = f.suspensions.coalesce(0)
+    return f.mutate(
+        roll=ibis.literal(1, type="int64"),
+        suspensions=suspensions,
+        one_plus=ibis.ifelse(suspensions > 0, 1, 0),
+        permanent=f.permanent.coalesce(0),
+        in_ap=ibis.ifelse(f.type_code.isin(sorted(ALTERNATIVE_PROVISION_TYPES)), 1, 0),
+    )
+
+
+def attainment_facts(inputs: Inputs, start_year: int) -> Table:
+    """One row per pupil with a result in the year: the attainment components."""
+    a = inputs.tables.attainment
+    a = a.filter(a.academic_year == start_year)
+    comps = {}
+    for measure, (n_col, v_col) in _ATTAINMENT_MEASURES.items():
+        hit = (a.measure == measure) & a.value.notnull()
+        comps[n_col] = ibis.ifelse(hit, 1, 0).sum().cast("int64")
+        comps[v_col] = ibis.ifelse(hit, a.value, 0.0).sum().cast("float64")
+    per_pupil = a.group_by("upn").agg(school=a.urn.max(), **comps)
+    # Breakdowns from the pupil's most recent enrolment at any time.
+    enrolments = _enrolments(inputs, date(1900, 1, 1), date(2999, 12, 31))
+    latest = enrolments.mutate(
+        _rank=ibis.row_number().over(group_by="upn", order_by=[ibis.desc("entry_date"), ibis.desc("urn")])
+    )
+    latest = latest.filter(latest._rank == 0).drop("_rank")
+    f = per_pupil.join(latest, "upn")
+    return f.mutate(b_school=f.school.coalesce(f.urn))
+
+
+def aggregate(facts: Table, components: Iterable[str]) -> pa.Table:
+    """Sum components per status group and breakdown value, for every breakdown."""
+    components = tuple(components)
+    parts = []
+    for breakdown in BREAKDOWNS:
+        key = ibis.literal("all") if breakdown == "all" else facts[f"b_{breakdown}"].cast("string")
+        grouped = facts.group_by("status_group", breakdown_value=key).agg(
+            **{c: facts[c].sum().cast("float64") for c in components}
+        )
+        parts.append(grouped.mutate(breakdown=ibis.literal(breakdown)))
+    result = parts[0]
+    for part in parts[1:]:
+        result = result.union(part)
+    return result.to_pyarrow()
+
+
+def publish(
+    sums: pa.Table, measures: Iterable[Measure], academic_year: int, period: str, settings: MeasureSettings
+) -> list[dict[str, object]]:
+    """Roll status groups up into the published groups and compute each measure's figure."""
+    groups: dict[str, tuple[str, ...]] = {
+        "cwsw": (*_CWSW_STATUSES, "cla_cwsw") if settings.cla_in_cwsw else _CWSW_STATUSES,
+        "cpp": ("cpp",),
+        "cinp": ("cinp",),
+        "cin_other": ("cin_other",),
+        "ever6_previous": ("ever6_previous",),
+        "cla": ("cla_cwsw", "cla_only"),
+        "not_cwsw": ("not_cwsw",),
+        "all_pupils": STATUS_GROUPS,
+    }
+    cells: dict[tuple[str, str, str], dict[str, float]] = {}
+    for row in sums.to_pylist():
+        key = (str(row["breakdown"]), str(row["breakdown_value"]), str(row["status_group"]))
+        cells[key] = {
+            k: float(v or 0) for k, v in row.items() if k not in ("breakdown", "breakdown_value", "status_group")
+        }
+    values_by_breakdown: dict[str, set[str]] = {}
+    for breakdown, value, _ in cells:
+        values_by_breakdown.setdefault(breakdown, set()).add(value)
+
+    rows: list[dict[str, object]] = []
+    label = academic_year_label(academic_year)
+    for measure in measures:
+        for breakdown in BREAKDOWNS:
+            for value in sorted(values_by_breakdown.get(breakdown, ())):
+                for group, members in groups.items():
+                    num = sum(cells.get((breakdown, value, m), {}).get(measure.numerator, 0.0) for m in members)
+                    den = (
+                        sum(cells.get((breakdown, value, m), {}).get(measure.denominator, 0.0) for m in members)
+                        if measure.denominator
+                        else None
+                    )
+                    rows.append(
+                        {
+                            "academic_year": label,
+                            "period": period,
+                            "measure": measure.name,
+                            "group": group,
+                            "breakdown": breakdown,
+                            "breakdown_value": value,
+                            "numerator": num,
+                            "denominator": den,
+                            "value": value_of(measure, num, den),
+                        }
+                    )
+    return rows
+
+
+def _years_with_data(t: CurrentTables) -> list[int]:
+    years: set[int] = set()
+    marks = t.attendance_mark
+    month = marks.date.month()
+    start_year = ibis.ifelse(month >= 9, marks.date.year(), marks.date.year() - 1)
+    years.update(int(y) for y in marks.select(y=start_year).distinct().to_pyarrow().column("y").to_pylist())
+    for table in (t.attendance_termly, t.attainment):
+        years.update(int(y) for y in table.select("academic_year").distinct().to_pyarrow().column(0).to_pylist())
+    x = t.exclusion
+    x_year = ibis.ifelse(x.start_date.month() >= 9, x.start_date.year(), x.start_date.year() - 1)
+    years.update(int(y) for y in x.select(y=x_year).distinct().to_pyarrow().column("y").to_pylist())
+    return sorted(y for y in years if y is not None)
+
+
+def compute_metrics(inputs: Inputs, *, years: Iterable[int] | None = None, as_at: date | None = None) -> pa.Table:
+    """Every measure for every group, breakdown and period (year and terms) of each year."""
+    by_theme: dict[str, list[Measure]] = {}
+    for m in MEASURES:
+        by_theme.setdefault(m.theme, []).append(m)
+    rows: list[dict[str, object]] = []
+    s = inputs.settings
+    for year in years if years is not None else _years_with_data(inputs.tables):
+        rows += publish(
+            aggregate(attendance_facts(inputs, year, as_at=as_at), ATTENDANCE_COMPONENTS),
+            by_theme["attendance"],
+            year,
+            "year",
+            s,
+        )
+        exclusions = aggregate(exclusion_facts(inputs, year), EXCLUSION_COMPONENTS)
+        rows += publish(exclusions, by_theme["exclusions"] + by_theme["provision"], year, "year", s)
+        rows += publish(
+            aggregate(attainment_facts(inputs, year), ATTAINMENT_COMPONENTS), by_theme["attainment"], year, "year", s
+        )
+        for term in term_bounds(year):
+            rows += publish(
+                aggregate(attendance_facts(inputs, year, as_at=as_at, term=term), ATTENDANCE_COMPONENTS),
+                by_theme["attendance"],
+                year,
+                term,
+                s,
+            )
+            rows += publish(
+                aggregate(exclusion_facts(inputs, year, term=term), EXCLUSION_COMPONENTS),
+                by_theme["exclusions"],
+                year,
+                term,
+                s,
+            )
+    return metrics_table(rows)
+
+
+def metrics_table(rows: list[dict[str, object]]) -> pa.Table:
+    schema = pa.schema(
+        [
+            ("academic_year", pa.string()),
+            ("period", pa.string()),
+            ("measure", pa.string()),
+            ("group", pa.string()),
+            ("breakdown", pa.string()),
+            ("breakdown_value", pa.string()),
+            ("numerator", pa.float64()),
+            ("denominator", pa.float64()),
+            ("value", pa.float64()),
+        ]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+__all__ = [
+    "METRIC_COLUMNS",
+    "Inputs",
+    "attainment_facts",
+    "attendance_facts",
+    "compute_metrics",
+    "exclusion_facts",
+]

@@ -1,0 +1,241 @@
+"""The published measures: one row each, saying what is counted over what (DfE methodology).
+
+Every measure is a ratio of two sums of per-unit components computed by
+:mod:`ever6.metrics.engine` (a count has no denominator). Disclosure control needs to know which
+sums count people (1 to 5 people identify a child) and which count sessions or points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["count", "rate", "per_1000", "average"]
+Theme = Literal["attendance", "exclusions", "provision", "attainment"]
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    theme: Theme
+    kind: Kind
+    numerator: str  # the component summed over units
+    denominator: str | None
+    people_numerator: bool
+    people_denominator: bool
+    description: str
+
+    @property
+    def scale(self) -> int:
+        return {"count": 1, "rate": 100, "per_1000": 1000, "average": 1}[self.kind]
+
+
+def _m(
+    name: str, theme: Theme, kind: Kind, num: str, den: str | None, people_num: bool, people_den: bool, description: str
+) -> Measure:
+    return Measure(name, theme, kind, num, den, people_num, people_den, description)
+
+
+MEASURES: tuple[Measure, ...] = (
+    _m(
+        "pupils",
+        "attendance",
+        "count",
+        "pupils",
+        None,
+        True,
+        False,
+        "Enrolments with at least one possible session (the unit of attendance measures)",
+    ),
+    _m(
+        "overall_absence_rate",
+        "attendance",
+        "rate",
+        "absence",
+        "possible",
+        False,
+        False,
+        "Authorised and unauthorised absence sessions as a percentage of possible sessions",
+    ),
+    _m(
+        "authorised_absence_rate",
+        "attendance",
+        "rate",
+        "authorised",
+        "possible",
+        False,
+        False,
+        "Authorised absence sessions as a percentage of possible sessions",
+    ),
+    _m(
+        "unauthorised_absence_rate",
+        "attendance",
+        "rate",
+        "unauthorised",
+        "possible",
+        False,
+        False,
+        "Unauthorised absence sessions as a percentage of possible sessions",
+    ),
+    _m(
+        "persistent_absence_rate",
+        "attendance",
+        "rate",
+        "persistent",
+        "pupils",
+        True,
+        True,
+        "Enrolments missing 10% or more of their own possible sessions, as a percentage of enrolments",
+    ),
+    _m(
+        "severe_absence_rate",
+        "attendance",
+        "rate",
+        "severe",
+        "pupils",
+        True,
+        True,
+        "Enrolments missing 50% or more of their own possible sessions, as a percentage of enrolments",
+    ),
+    _m(
+        "c2_per_1000_sessions",
+        "attendance",
+        "per_1000",
+        "c2",
+        "possible",
+        False,
+        False,
+        "Sessions on a part-time timetable (C2) per 1,000 possible sessions",
+    ),
+    _m(
+        "k_per_1000_sessions",
+        "attendance",
+        "per_1000",
+        "k",
+        "possible",
+        False,
+        False,
+        "Sessions at provision arranged by the local authority (K) per 1,000 possible sessions",
+    ),
+    _m(
+        "b_per_1000_sessions",
+        "attendance",
+        "per_1000",
+        "b",
+        "possible",
+        False,
+        False,
+        "Sessions at other approved off-site education (B) per 1,000 possible sessions",
+    ),
+    _m(
+        "suspension_rate",
+        "exclusions",
+        "rate",
+        "suspensions",
+        "roll",
+        True,
+        True,
+        "Suspensions as a percentage of pupils on roll",
+    ),
+    _m(
+        "one_plus_suspension_rate",
+        "exclusions",
+        "rate",
+        "one_plus",
+        "roll",
+        True,
+        True,
+        "Pupils with one or more suspensions as a percentage of pupils on roll",
+    ),
+    _m(
+        "permanent_exclusion_rate",
+        "exclusions",
+        "rate",
+        "permanent",
+        "roll",
+        True,
+        True,
+        "Permanent exclusions as a percentage of pupils on roll",
+    ),
+    _m(
+        "alternative_provision_share",
+        "provision",
+        "rate",
+        "in_ap",
+        "roll",
+        True,
+        True,
+        "Pupils on roll at state-funded alternative provision as a percentage of pupils on roll",
+    ),
+    _m(
+        "eyfs_gld_rate",
+        "attainment",
+        "rate",
+        "gld_yes",
+        "gld_n",
+        True,
+        True,
+        "Reception pupils reaching a good level of development",
+    ),
+    _m(
+        "ks2_rwm_expected_rate",
+        "attainment",
+        "rate",
+        "ks2_yes",
+        "ks2_n",
+        True,
+        True,
+        "Key stage 2 pupils reaching the expected standard in reading, writing and maths",
+    ),
+    _m(
+        "attainment8_average",
+        "attainment",
+        "average",
+        "a8_sum",
+        "a8_n",
+        False,
+        True,
+        "Average Attainment 8 score of key stage 4 pupils",
+    ),
+    _m(
+        "em_grade4_rate",
+        "attainment",
+        "rate",
+        "em4_yes",
+        "em4_n",
+        True,
+        True,
+        "Key stage 4 pupils with grade 4 or above in English and maths",
+    ),
+    _m(
+        "em_grade5_rate",
+        "attainment",
+        "rate",
+        "em5_yes",
+        "em5_n",
+        True,
+        True,
+        "Key stage 4 pupils with grade 5 or above in English and maths",
+    ),
+)
+
+BY_NAME: dict[str, Measure] = {m.name: m for m in MEASURES}
+
+GROUPS = ("cwsw", "cpp", "cinp", "cin_other", "ever6_previous", "cla", "not_cwsw", "all_pupils")
+BREAKDOWNS = ("all", "school", "phase", "ncyear", "sex", "fsm", "sen", "ethnicity", "primary_need", "in_la")
+PERIODS = ("year", "autumn", "spring", "summer")
+
+# GIAS establishment types that are state-funded alternative provision: pupil referral units,
+# alternative provision academies and free schools.
+ALTERNATIVE_PROVISION_TYPES = frozenset({"14", "38", "42", "43"})
+
+
+def value_of(measure: Measure, numerator: float | None, denominator: float | None) -> float | None:
+    """The published figure, rounded to one decimal place; None when it cannot be computed."""
+    if numerator is None:
+        return None
+    if measure.kind == "count":
+        return float(numerator)
+    if not denominator:
+        return None
+    return round(numerator / denominator * measure.scale, 1)

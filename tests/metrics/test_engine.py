@@ -1,0 +1,255 @@
+"""The measures on a fixture small enough to compute by hand (DfE methodology, domain.md §4).
+
+Academic year 2024/25; the headline attendance figures count enrolments of pupils aged 5 to 15 on
+31 August 2024. Every expected figure says where it comes from.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pyarrow as pa
+import pytest
+
+from ever6.attendance import code_table
+from ever6.cohort import current_tables
+from ever6.config import MeasureSettings
+from ever6.metrics import Inputs, compute_metrics
+from ever6.warehouse import Warehouse
+from tests.support.builders import d, load, rows_result
+
+SCHOOLS = [
+    {"urn": "100001", "la_code": "886", "phase": "Primary", "type_code": "01"},
+    {"urn": "100002", "la_code": "886", "phase": "Secondary", "type_code": "01"},
+    {"urn": "100003", "la_code": "886", "phase": "Not applicable", "type_code": "14"},  # a PRU
+    {"urn": "200001", "la_code": "999", "phase": "Secondary", "type_code": "28"},  # out of LA
+]
+
+
+def pupil(urn: str, upn: str, dob: str, entry: str = "2020-09-01", leaving: str | None = None, **kw: Any) -> dict[str, Any]:
+    return {"urn": urn, "upn": upn, "birth_date": d(dob), "entry_date": d(entry), "leaving_date": leaving and d(leaving),
+            "sex": kw.get("sex", "F"), "ncyear": kw.get("ncyear", "8"), "fsm_ever6": kw.get("fsm", False),
+            "sen": kw.get("sen", "N")}
+
+
+PUPILS = [
+    pupil("100002", "U1", "2012-01-01", fsm=True),  # CPP
+    pupil("100002", "U2", "2012-03-01", sex="M"),  # never CWSW
+    pupil("100002", "U3", "2011-05-01", leaving="2024-10-15"),  # EVER6_PREVIOUS, moves school...
+    pupil("200001", "U3", "2011-05-01", entry="2024-10-16"),  # ...to an out-of-LA school
+    pupil("100002", "U4", "2013-02-01"),  # CINP, dual registered...
+    pupil("100003", "U4", "2013-02-01", entry="2024-09-01"),  # ...at the PRU
+    pupil("100001", "U5", "2016-01-01", ncyear="4"),  # no possible sessions at all
+    pupil("100001", "U6", "2020-01-01", ncyear="R"),  # aged 4 on 31 August 2024: not in the headline
+    pupil("100002", "U7", "2008-06-01", ncyear="11"),  # aged 16 on 31 August 2024: not in the headline
+    pupil("100001", "U8", "2016-01-01", ncyear="4"),  # part-time timetable (C2)
+    pupil("100002", "U9", "2012-07-01"),  # looked after, not CWSW
+]
+
+
+def school_days(n: int, start: date = date(2024, 9, 2)) -> list[date]:
+    days, day = [], start
+    while len(days) < n:
+        if day.weekday() < 5:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def marks(urn: str, upn: str, codes: str, start: date = date(2024, 9, 2)) -> list[dict[str, Any]]:
+    """Codes given as space-separated session marks, two sessions a day from ``start``."""
+    out = []
+    seq = codes.split()
+    for i, code in enumerate(seq):
+        day = school_days(i // 2 + 1, start)[-1]
+        out.append({"urn": urn, "upn": upn, "date": day, "session": "AM" if i % 2 == 0 else "PM", "code": code})
+    return out
+
+
+MARKS = [
+    *marks("100002", "U1", "/ \\ / \\ / \\ / \\ I N"),  # 10 possible, 1 authorised + 1 unauthorised
+    *marks("100002", "U2", "/ \\ / \\ / \\ / \\ / \\ X"),  # 10 possible (X is not possible)
+    *marks("100002", "U3", "/ \\ G G"),  # 4 possible, 2 unauthorised: 50%
+    *marks("200001", "U3", "/ \\ / \\ / \\", start=date(2024, 10, 16)),  # 6 possible
+    *marks("100002", "U4", "/ \\ D D D D"),  # 2 possible: D is not a possible session
+    *marks("100003", "U4", "/ \\ / \\"),  # 4 possible at the PRU
+    *marks("100001", "U5", "Y1 Y1 # #"),  # none possible: the enrolment does not count
+    *marks("100001", "U6", "/ \\ I I"),
+    *marks("100002", "U7", "/ \\ I I"),
+    *marks("100001", "U8", "C2 C2 C2 C2 C2 / \\ / \\ /"),  # 10 possible, 5 authorised (C2)
+    *marks("100002", "U9", "/ \\ / \\ / \\ / \\ / \\"),  # 10 possible
+]
+
+EXCLUSIONS = [
+    {"urn": "100002", "upn": "U1", "start_date": d("2024-10-01"), "category": "SUSP", "sessions": 2.0},
+    {"urn": "100002", "upn": "U1", "start_date": d("2025-01-10"), "category": "FIXD", "sessions": 1.0},
+    {"urn": "100002", "upn": "U2", "start_date": d("2024-11-01"), "category": "SUSP", "sessions": 1.0},
+    {"urn": "200001", "upn": "U3", "start_date": d("2025-02-01"), "category": "PERM", "sessions": None},
+    {"urn": "100002", "upn": "U2", "start_date": d("2023-11-01"), "category": "SUSP", "sessions": 1.0},  # last year
+]
+
+ATTAINMENT = [
+    {"upn": "U2", "urn": "100002", "academic_year": 2024, "measure": "ks4_attainment8", "value": 40.0},
+    {"upn": "U3", "urn": "200001", "academic_year": 2024, "measure": "ks4_attainment8", "value": 20.0},
+    {"upn": "U8", "urn": "100001", "academic_year": 2024, "measure": "ks2_rwm_expected", "value": 1.0},
+    {"upn": "U1", "urn": "100002", "academic_year": 2024, "measure": "ks2_rwm_expected", "value": 0.0},
+]
+
+COHORT = pa.table({
+    "la_child_id": ["c1", "c3", "c4", "c9"],
+    "status": ["CPP", "EVER6_PREVIOUS", "CINP", "CLA"],
+    "cwsw": [True, True, True, False],
+    "primary_need": ["N1", "N2", "N1", None],
+})
+LINKS = pa.table({"la_child_id": ["c1", "c3", "c4", "c9"], "upn": ["U1", "U3", "U4", "U9"]})
+
+
+def build(tmp: Path, extra: list[Any] = ()) -> Warehouse:  # type: ignore[assignment]
+    return load(
+        tmp,
+        rows_result(tmp, "schools", {"establishment": SCHOOLS}),
+        rows_result(tmp, "pupils", {"pupil_enrolment": PUPILS}),
+        rows_result(tmp, "attendance", {"attendance_mark": MARKS}),
+        rows_result(tmp, "exclusions", {"exclusion": EXCLUSIONS}),
+        rows_result(tmp, "attainment", {"attainment": ATTAINMENT}),
+        *extra,
+    )
+
+
+def metrics(wh: Warehouse, settings: MeasureSettings = MeasureSettings()) -> dict[tuple[str, ...], dict[str, Any]]:
+    inputs = Inputs(
+        tables=current_tables(wh.raw_tables()),
+        cohort=ibis.memtable(COHORT),
+        links=ibis.memtable(LINKS),
+        codes=ibis.memtable(code_table()),
+        la_code="886",
+        settings=settings,
+    )
+    table = compute_metrics(inputs, years=[2024])
+    return {(r["period"], r["measure"], r["group"], r["breakdown"], r["breakdown_value"]): r for r in table.to_pylist()}
+
+
+@pytest.fixture(scope="module")
+def figures(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, ...], dict[str, Any]]:
+    return metrics(build(tmp_path_factory.mktemp("metrics")))
+
+
+def fig(figures: dict[tuple[str, ...], dict[str, Any]], measure: str, group: str = "all_pupils",
+        breakdown: str = "all", value: str = "all", period: str = "year") -> tuple[Any, Any, Any]:
+    r = figures[(period, measure, group, breakdown, value)]
+    return r["numerator"], r["denominator"], r["value"]
+
+
+def test_enrolments_counted_by_dfe_rules(figures: dict[tuple[str, ...], dict[str, Any]]) -> None:
+    # U1, U2, U3 at each of two schools, U4 at each of two schools, U8, U9 = 8 enrolments.
+    # U5 has no possible session; U6 is 4 and U7 is 16 on 31 August 2024.
+    assert fig(figures, "pupils") == (8, None, 8)
+
+
+def test_absence_rates(figures: dict[tuple[str, ...], dict[str, Any]]) -> None:
+    # possible 10+10+4+6+2+4+10+10 = 56; authorised 1 (U1 I) + 5 (U8 C2) = 6; unauthorised 1 + 2 = 3
+    assert fig(figures, "overall_absence_rate") == (9, 56, 16.1)
+    assert fig(figures, "authorised_absence_rate") == (6, 56, 10.7)
+    assert fig(figures, "unauthorised_absence_rate") == (3, 56, 5.4)
+
+
+def test_persistent_and_severe_absence_per_enrolment(figures: dict[tuple[str, ...], dict[str, Any]]) -> None:
+    # U1 20%, U3 at 100002 50%, U8 50%: 3 of 8 persistent; 2 of 8 severe. U3's other enrolment: 0%.
+    assert fig(figures, "persistent_absence_rate") == (3, 8, 37.5)
+    assert fig(figures, "severe_absence_rate") == (2, 8, 25.0)
+
+
+def test_part_time_timetables_per_1000_sessions(figures: dict[tuple[str, ...], dict[str, Any]]) -> None:
+    assert fig(figures, "c2_per_1000_sessions") == (5, 56, 89.3)  # 5 / 56 x 1000
+
+
+def test_groups(figures: dict[tuple[str, ...], dict[str, Any]]) -> None:
+    # CWSW: U1 (CPP), U3 twice (previous), U4 twice (CINP): possible 10+4+6+2+4 = 26, absence 2+2 = 4
+    assert fig(figures, "pupils", "cwsw") == (5, None, 5)
+    assert fig(figures, "overall_absence_rate", "cwsw") == (4, 26, 15.4)
+    assert fig(figures, "persistent_absence_rate", "cwsw") == (2, 5, 40.0)
+    assert fig(figures, "pupils", "cpp") == (1, None, 1)
+    assert fig(figures, "pupils", "ever6_previous") == (2, None, 2)
+    assert fig(figures, "pupils", "cinp") == (2, None, 2)
+    assert fig(figures, "pupils", "cin_other") == (0, None, 0)
+    assert fig(figures, "pupils", "cla") == (1, None, 1)  # U9, beside CWSW, not inside it
+    assert fig(figures, "overall_absence_rate", "not_cwsw") == (5, 20, 25.0)  # U2 and U8
+
+
+def test_looked_after_children_can_be_counted_inside_cwsw(tmp_path: Path) -> None:
+    global COHORT
+    original = COHORT
+    COHORT = original.set_column(2, "cwsw", pa.array([True, True, True, True]))
+    try:
+        inside = metrics(build(tmp_path), MeasureSettings(cla_in_cwsw=True))
+    finally:
+        COHORT = original
+    assert fig(inside, "pupils", "cwsw") == (6, None, 6)
+
+
+def test_breakdowns(figures: dict[tuple[str, ...], dict[str, Any]]) -> None:
+    # At 100002: U1, U2, U3 (to 15 October), U4 (main registration), U9: possible 10+10+4+2+10 = 36
+    assert fig(figures, "pupils", breakdown="school", value="100002") == (5, None, 5)
+    assert fig(figures, "overall_absence_rate", breakdown="school", value="100002") == (4, 36, 11.1)
+    assert fig(figures, "pupils", breakdown="in_la", value="out of LA") == (1, None, 1)
+    assert fig(figures, "pupils", breakdown="phase", value="Primary") == (1, None, 1)  # U8
+    assert fig(figures, "pupils", "cwsw", "fsm", "FSM") == (1, None, 1)  # U1
+    assert fig(figures, "pupils", "cwsw", "primary_need", "N1") == (3, None, 3)  # U1 and U4 twice
+    assert fig(figures, "pupils", "not_cwsw", "primary_need", "not applicable") == (2, None, 2)
+    assert fig(figures, "pupils", breakdown="sex", value="M") == (1, None, 1)
+
+
+def test_terms(figures: dict[tuple[str, ...], dict[str, Any]]) -> None:
+    # Every mark is in the autumn term, so autumn equals the year and spring has no enrolments.
+    assert fig(figures, "overall_absence_rate", period="autumn") == (9, 56, 16.1)
+    assert ("spring", "pupils", "all_pupils", "all", "all") not in figures
+
+
+def test_suspensions_and_exclusions(figures: dict[tuple[str, ...], dict[str, Any]]) -> None:
+    # On roll in 2024/25: 11 enrolments (all ages). Suspensions: U1 twice (SUSP and FIXD), U2 once;
+    # U2's 2023 suspension is last year. U3 permanently excluded at 200001.
+    assert fig(figures, "suspension_rate") == (3, 11, 27.3)
+    assert fig(figures, "one_plus_suspension_rate") == (2, 11, 18.2)
+    assert fig(figures, "permanent_exclusion_rate") == (1, 11, 9.1)
+    assert fig(figures, "suspension_rate", "cwsw") == (2, 5, 40.0)
+    assert fig(figures, "permanent_exclusion_rate", "cwsw") == (1, 5, 20.0)
+    assert fig(figures, "suspension_rate", period="autumn") == (2, 11, 18.2)  # 1 October and 1 November
+
+
+def test_alternative_provision(figures: dict[tuple[str, ...], dict[str, Any]]) -> None:
+    assert fig(figures, "alternative_provision_share") == (1, 11, 9.1)  # U4 at the PRU
+    assert fig(figures, "alternative_provision_share", "cwsw") == (1, 5, 20.0)
+
+
+def test_attainment(figures: dict[tuple[str, ...], dict[str, Any]]) -> None:
+    assert fig(figures, "attainment8_average") == (60, 2, 30.0)
+    assert fig(figures, "attainment8_average", "cwsw") == (20, 1, 20.0)
+    assert fig(figures, "ks2_rwm_expected_rate") == (1, 2, 50.0)
+    assert fig(figures, "ks2_rwm_expected_rate", "cpp") == (0, 1, 0.0)
+    assert fig(figures, "eyfs_gld_rate")[2] is None  # no results: not computable
+
+
+def test_termly_returns_fill_terms_without_marks(tmp_path: Path) -> None:
+    termly = rows_result(tmp_path, "attendance-termly", {"attendance_termly": [
+        # U2 has marks in the autumn: these per-code counts for the same term are ignored.
+        {"urn": "100002", "upn": "U2", "academic_year": 2024, "term": "autumn", "code": "I", "sessions": 50},
+        # U2 in the spring: totals only.
+        {"urn": "100002", "upn": "U2", "academic_year": 2024, "term": "spring", "code": "*possible", "sessions": 100},
+        {"urn": "100002", "upn": "U2", "academic_year": 2024, "term": "spring", "code": "*authorised", "sessions": 4},
+        {"urn": "100002", "upn": "U2", "academic_year": 2024, "term": "spring", "code": "*unauthorised", "sessions": 8},
+        # U9 in the spring: per-code counts (C2 is an authorised absence, K counts as attending).
+        {"urn": "100002", "upn": "U9", "academic_year": 2024, "term": "spring", "code": "/", "sessions": 40},
+        {"urn": "100002", "upn": "U9", "academic_year": 2024, "term": "spring", "code": "K", "sessions": 10},
+        {"urn": "100002", "upn": "U9", "academic_year": 2024, "term": "spring", "code": "C2", "sessions": 10},
+        {"urn": "100002", "upn": "U9", "academic_year": 2024, "term": "spring", "code": "#", "sessions": 6},
+    ]})
+    f = metrics(build(tmp_path, [termly]))
+    # Spring: U2 12 of 100; U9 10 of 60.
+    assert fig(f, "overall_absence_rate", period="spring") == (22, 160, 13.8)
+    assert fig(f, "c2_per_1000_sessions", period="spring") == (10, 160, 62.5)
+    assert fig(f, "pupils", "cla", period="spring") == (1, None, 1)
+    # The year: 56 + 160 possible, 9 + 22 absent.
+    assert fig(f, "overall_absence_rate") == (31, 216, 14.4)
