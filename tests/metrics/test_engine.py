@@ -29,10 +29,20 @@ SCHOOLS = [
 ]
 
 
-def pupil(urn: str, upn: str, dob: str, entry: str = "2020-09-01", leaving: str | None = None, **kw: Any) -> dict[str, Any]:
-    return {"urn": urn, "upn": upn, "birth_date": d(dob), "entry_date": d(entry), "leaving_date": leaving and d(leaving),
-            "sex": kw.get("sex", "F"), "ncyear": kw.get("ncyear", "8"), "fsm_ever6": kw.get("fsm", False),
-            "sen": kw.get("sen", "N")}
+def pupil(
+    urn: str, upn: str, dob: str, entry: str = "2020-09-01", leaving: str | None = None, **kw: Any
+) -> dict[str, Any]:
+    return {
+        "urn": urn,
+        "upn": upn,
+        "birth_date": d(dob),
+        "entry_date": d(entry),
+        "leaving_date": leaving and d(leaving),
+        "sex": kw.get("sex", "F"),
+        "ncyear": kw.get("ncyear", "8"),
+        "fsm_ever6": kw.get("fsm", False),
+        "sen": kw.get("sen", "N"),
+    }
 
 
 PUPILS = [
@@ -98,12 +108,14 @@ ATTAINMENT = [
     {"upn": "U1", "urn": "100002", "academic_year": 2024, "measure": "ks2_rwm_expected", "value": 0.0},
 ]
 
-COHORT = pa.table({
-    "la_child_id": ["c1", "c3", "c4", "c9"],
-    "status": ["CPP", "EVER6_PREVIOUS", "CINP", "CLA"],
-    "cwsw": [True, True, True, False],
-    "primary_need": ["N1", "N2", "N1", None],
-})
+COHORT = pa.table(
+    {
+        "la_child_id": ["c1", "c3", "c4", "c9"],
+        "status": ["CPP", "EVER6_PREVIOUS", "CINP", "CLA"],
+        "cwsw": [True, True, True, False],
+        "primary_need": ["N1", "N2", "N1", None],
+    }
+)
 LINKS = pa.table({"la_child_id": ["c1", "c3", "c4", "c9"], "upn": ["U1", "U3", "U4", "U9"]})
 
 
@@ -137,8 +149,14 @@ def figures(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, ...], d
     return metrics(build(tmp_path_factory.mktemp("metrics")))
 
 
-def fig(figures: dict[tuple[str, ...], dict[str, Any]], measure: str, group: str = "all_pupils",
-        breakdown: str = "all", value: str = "all", period: str = "year") -> tuple[Any, Any, Any]:
+def fig(
+    figures: dict[tuple[str, ...], dict[str, Any]],
+    measure: str,
+    group: str = "all_pupils",
+    breakdown: str = "all",
+    value: str = "all",
+    period: str = "year",
+) -> tuple[Any, Any, Any]:
     r = figures[(period, measure, group, breakdown, value)]
     return r["numerator"], r["denominator"], r["value"]
 
@@ -233,19 +251,46 @@ def test_attainment(figures: dict[tuple[str, ...], dict[str, Any]]) -> None:
 
 
 def test_termly_returns_fill_terms_without_marks(tmp_path: Path) -> None:
-    termly = rows_result(tmp_path, "attendance-termly", {"attendance_termly": [
-        # U2 has marks in the autumn: these per-code counts for the same term are ignored.
-        {"urn": "100002", "upn": "U2", "academic_year": 2024, "term": "autumn", "code": "I", "sessions": 50},
-        # U2 in the spring: totals only.
-        {"urn": "100002", "upn": "U2", "academic_year": 2024, "term": "spring", "code": "*possible", "sessions": 100},
-        {"urn": "100002", "upn": "U2", "academic_year": 2024, "term": "spring", "code": "*authorised", "sessions": 4},
-        {"urn": "100002", "upn": "U2", "academic_year": 2024, "term": "spring", "code": "*unauthorised", "sessions": 8},
-        # U9 in the spring: per-code counts (C2 is an authorised absence, K counts as attending).
-        {"urn": "100002", "upn": "U9", "academic_year": 2024, "term": "spring", "code": "/", "sessions": 40},
-        {"urn": "100002", "upn": "U9", "academic_year": 2024, "term": "spring", "code": "K", "sessions": 10},
-        {"urn": "100002", "upn": "U9", "academic_year": 2024, "term": "spring", "code": "C2", "sessions": 10},
-        {"urn": "100002", "upn": "U9", "academic_year": 2024, "term": "spring", "code": "#", "sessions": 6},
-    ]})
+    termly = rows_result(
+        tmp_path,
+        "attendance-termly",
+        {
+            "attendance_termly": [
+                # U2 has marks in the autumn: these per-code counts for the same term are ignored.
+                {"urn": "100002", "upn": "U2", "academic_year": 2024, "term": "autumn", "code": "I", "sessions": 50},
+                # U2 in the spring: totals only.
+                {
+                    "urn": "100002",
+                    "upn": "U2",
+                    "academic_year": 2024,
+                    "term": "spring",
+                    "code": "*possible",
+                    "sessions": 100,
+                },
+                {
+                    "urn": "100002",
+                    "upn": "U2",
+                    "academic_year": 2024,
+                    "term": "spring",
+                    "code": "*authorised",
+                    "sessions": 4,
+                },
+                {
+                    "urn": "100002",
+                    "upn": "U2",
+                    "academic_year": 2024,
+                    "term": "spring",
+                    "code": "*unauthorised",
+                    "sessions": 8,
+                },
+                # U9 in the spring: per-code counts (C2 is an authorised absence, K counts as attending).
+                {"urn": "100002", "upn": "U9", "academic_year": 2024, "term": "spring", "code": "/", "sessions": 40},
+                {"urn": "100002", "upn": "U9", "academic_year": 2024, "term": "spring", "code": "K", "sessions": 10},
+                {"urn": "100002", "upn": "U9", "academic_year": 2024, "term": "spring", "code": "C2", "sessions": 10},
+                {"urn": "100002", "upn": "U9", "academic_year": 2024, "term": "spring", "code": "#", "sessions": 6},
+            ]
+        },
+    )
     f = metrics(build(tmp_path, [termly]))
     # Spring: U2 12 of 100; U9 10 of 60.
     assert fig(f, "overall_absence_rate", period="spring") == (22, 160, 13.8)

@@ -77,18 +77,13 @@ class Published:
         con = self.wh.con
         batches = [b.batch_id for b in self.wh.batches(include_rolled_back=False)]
         with self.wh.transaction():
-            row = con.execute("SELECT nextval('refresh_run_seq')").fetchone()
-            assert row is not None
-            run_id = int(row[0])
+            run_id = int(con.execute("SELECT nextval('refresh_run_seq')").fetchall()[0][0])
             for output, table in outputs.items():
                 name = _table_name(output)
                 view = f"_publish_{output}"
                 con.register(view, table)
                 try:
-                    exists = con.execute(
-                        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-                    ).fetchone()
-                    if not exists or not exists[0]:
+                    if not self._has(name):
                         con.execute(
                             f'CREATE TABLE "{name}" AS SELECT ?::INTEGER AS run_id, * FROM "{view}" LIMIT 0', [run_id]
                         )
@@ -118,10 +113,10 @@ class Published:
         return [_run(r) for r in rows]
 
     def run(self, run_id: int) -> Run:
-        row = self.wh.con.execute("SELECT * FROM refresh_run WHERE run_id = ?", [run_id]).fetchone()
-        if row is None:
+        row = self.wh.con.execute("SELECT * FROM refresh_run WHERE run_id = ?", [run_id]).fetchall()
+        if not row:
             raise LookupError(f"there is no refresh run {run_id}")
-        return _run(row)
+        return _run(row[0])
 
     def latest(self) -> Run | None:
         runs = self.runs()
@@ -129,15 +124,17 @@ class Published:
 
     def output(self, output: str, run_id: int) -> pa.Table:
         name = _table_name(output)
-        return self.wh.con.execute(
-            f'SELECT * EXCLUDE (run_id) FROM "{name}" WHERE run_id = ?', [run_id]
+        if not self._has(name):
+            return pa.table({})
+        return self.wh.con.sql(
+            f'SELECT * EXCLUDE (run_id) FROM "{name}" WHERE run_id = $run', params={"run": run_id}
         ).to_arrow_table()
 
     def _has(self, name: str) -> bool:
-        row = self.wh.con.execute(
+        rows = self.wh.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchone()
-        return bool(row and row[0])
+        ).fetchall()  # fetch all: DuckDB wants a result finished before the next statement
+        return bool(rows[0][0])
 
 
 def _run(row: tuple[Any, ...]) -> Run:

@@ -276,14 +276,14 @@ class Warehouse:
         row = self.con.execute(
             f"SELECT {_BATCH_COLUMNS} FROM import_batch WHERE sha256 = ? AND format = ? AND status = 'active'",
             [digest, fmt],
-        ).fetchone()
-        return _batch(row) if row else None
+        ).fetchall()
+        return _batch(row[0]) if row else None
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:
-        row = self.con.execute(sql, list(params)).fetchone()
-        if row is None:
+        rows = self.con.execute(sql, list(params)).fetchall()  # fetch all: DuckDB wants results finished
+        if not rows:
             raise LookupError(sql)
-        return tuple(row)
+        return tuple(rows[0])
 
     # --- provenance --------------------------------------------------------------------------
 
@@ -293,10 +293,10 @@ class Warehouse:
         return [_batch(r) for r in rows]
 
     def batch(self, batch_id: int) -> Batch:
-        row = self.con.execute(f"SELECT {_BATCH_COLUMNS} FROM import_batch WHERE batch_id = ?", [batch_id]).fetchone()
-        if row is None:
+        row = self.con.execute(f"SELECT {_BATCH_COLUMNS} FROM import_batch WHERE batch_id = ?", [batch_id]).fetchall()
+        if not row:
             raise RollbackError(f"there is no import batch {batch_id}")
-        return _batch(row)
+        return _batch(row[0])
 
     def problems(self, batch_id: int) -> list[Problem]:
         rows = self.con.execute(
