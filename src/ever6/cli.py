@@ -20,18 +20,22 @@ from rich.table import Table
 
 from ever6 import __version__
 from ever6.config import ConfigError, Settings, load_settings
+from ever6.dates import academic_year_label, parse_academic_year
 from ever6.formats.problems import ImportRefused, Severity
+from ever6.metrics import PERIODS
 from ever6.pipeline import Progress as ProgressCallback
-from ever6.pipeline import export_cohort, import_sources
+from ever6.pipeline import export_cohort, export_metrics, import_sources, refresh
 from ever6.warehouse import RollbackError, Warehouse
 
 app = typer.Typer(help="ever6: the Ever6 CWSW cohort for a Virtual School.", no_args_is_help=True)
 import_app = typer.Typer(help="Import a source file into the warehouse (one atomic batch per file).")
 imports_app = typer.Typer(help="List, inspect and roll back import batches.")
 cohort_app = typer.Typer(help="The Ever6 CWSW cohort.")
+metrics_app = typer.Typer(help="The cohort's education measures.")
 app.add_typer(import_app, name="import")
 app.add_typer(imports_app, name="imports")
 app.add_typer(cohort_app, name="cohort")
+app.add_typer(metrics_app, name="metrics")
 
 out = Console()
 err = Console(stderr=True)
@@ -139,6 +143,33 @@ def import_case_management(
     _run_import("case-management", files, mapping=mapping)
 
 
+def _school_import(fmt: str, help_text: str) -> None:
+    def command(files: FilesArgument) -> None:
+        _run_import(fmt, files)
+
+    command.__doc__ = help_text
+    import_app.command(fmt)(command)
+
+
+_school_import("schools", "The GIAS establishments extract (edubasealldata CSV).")
+_school_import("attendance", "Attendance session marks: urn,upn,date,session,code.")
+_school_import("attendance-termly", "Termly attendance totals or per-code session counts.")
+_school_import("exclusions", "Suspensions and permanent exclusions: urn,upn,start_date,category,sessions,reason.")
+_school_import("attainment", "Attainment results: upn,urn,academic_year,measure,value.")
+_school_import("school-census", "One term's LIIA flattened school census CSVs, as one batch.")
+
+
+@import_app.command("pupils")
+def import_pupils(
+    files: FilesArgument,
+    mapping: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="TOML mapping of column names.")
+    ] = None,
+) -> None:
+    """Pupils on roll: urn,upn,former_upn,forename,surname,dob,sex,postcode,ncyear,entry_date,... ."""
+    _run_import("pupils", files, mapping=mapping)
+
+
 @imports_app.command("list")
 def imports_list() -> None:
     """Every import batch, with its provenance."""
@@ -217,6 +248,52 @@ def cohort_export(
         summary = export_cohort(wh, reference, cohort_settings, output)
     _print_summary(summary.by_status, summary.rows, summary.cwsw, reference, cohort_settings.strict)
     out.print(f"Wrote {output}.")
+
+
+@app.command("refresh")
+def refresh_command(
+    as_at: Annotated[str, typer.Option("--as-at", help="Reference date R, YYYY-MM-DD.")],
+    strict: Annotated[bool, typer.Option("--strict/--default", help="Count only CIN/CP plan periods.")] = False,
+) -> None:
+    """Rebuild the cohort, the links and the measures at R, and publish them."""
+    settings = _settings()
+    reference = _parse_date(as_at)
+    settings = replace(settings, cohort=replace(settings.cohort, strict=strict or settings.cohort.strict))
+    with Warehouse(settings.warehouse_path) as wh, _progress("refreshing") as progress:
+        run = refresh(wh, settings, reference, progress=progress)
+    counts = ", ".join(f"{n:,} {name} rows" for name, n in run.row_counts.items())
+    out.print(f"Published run {run.run_id} as at {run.as_at}: {counts}.")
+
+
+@metrics_app.command("export")
+def metrics_export(
+    year: Annotated[str, typer.Option("--year", help="Academic year, e.g. 2024/25.")],
+    output: Annotated[Path, typer.Option("--out", help="CSV file, or .xlsx for Excel.")],
+    suppress: Annotated[bool, typer.Option("--suppress/--no-suppress", help="Apply disclosure control.")] = False,
+    period: Annotated[str, typer.Option(help="year, autumn, spring or summer.")] = "year",
+) -> None:
+    """The latest published measures for a year, in long format."""
+    try:
+        label = academic_year_label(parse_academic_year(year))
+    except ValueError as exc:
+        raise typer.BadParameter(f"{year!r} is not an academic year such as 2024/25") from exc
+    if period not in PERIODS:
+        raise typer.BadParameter(f"period must be one of {', '.join(PERIODS)}")
+    settings = _settings()
+    with Warehouse(settings.warehouse_path, read_only=True) as wh:
+        try:
+            n = export_metrics(
+                wh,
+                output,
+                academic_year=label,
+                period=period,
+                suppress=suppress,
+                cla_in_cwsw=settings.measures.cla_in_cwsw,
+            )
+        except LookupError as exc:
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from exc
+    out.print(f"Wrote {n:,} figures to {output}{' (suppressed)' if suppress else ''}.")
 
 
 def _print_summary(by_status: dict[str, int], rows: int, cwsw: int, as_at: date, strict: bool) -> None:

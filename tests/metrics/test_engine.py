@@ -298,3 +298,28 @@ def test_termly_returns_fill_terms_without_marks(tmp_path: Path) -> None:
     assert fig(f, "pupils", "cla", period="spring") == (1, None, 1)
     # The year: 56 + 160 possible, 9 + 22 absent.
     assert fig(f, "overall_absence_rate") == (31, 216, 14.4)
+
+
+def test_a_census_total_beside_per_code_counts_is_not_counted_twice(tmp_path: Path) -> None:
+    # The school census gives a pupil's possible sessions and their absence by code.
+    termly = rows_result(
+        tmp_path,
+        "attendance-termly",
+        {
+            "attendance_termly": [
+                {
+                    "urn": "100002",
+                    "upn": "U2",
+                    "academic_year": 2024,
+                    "term": "summer",
+                    "code": "*possible",
+                    "sessions": 120,
+                },
+                {"urn": "100002", "upn": "U2", "academic_year": 2024, "term": "summer", "code": "I", "sessions": 6},
+                {"urn": "100002", "upn": "U2", "academic_year": 2024, "term": "summer", "code": "N", "sessions": 3},
+            ]
+        },
+    )
+    f = metrics(build(tmp_path, [termly]))
+    assert fig(f, "overall_absence_rate", period="summer") == (9, 120, 7.5)
+    assert fig(f, "authorised_absence_rate", period="summer") == (6, 120, 5.0)

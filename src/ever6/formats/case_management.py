@@ -7,24 +7,25 @@ mapping. Values are tidied but not matched: linkage normalises names and checks 
 
 from __future__ import annotations
 
-import re
-import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from types import MappingProxyType
+from typing import ClassVar
 
 from ever6.formats.csv_source import (
-    DEFAULT_DATE_FORMATS,
+    SEX_CODES,
+    ColumnSet,
     CsvFile,
     CsvRecord,
+    SourceMapping,
+    alias_key,
+    bind_columns,
     blank_to_none,
+    load_source_mapping,
     normalise_postcode,
     parse_date,
     read_csv,
 )
-from ever6.formats.problems import ImportRefused, Problem, ReadResult, Severity, table_from_rows
+from ever6.formats.problems import Problem, ReadResult, Severity, table_from_rows
 from ever6.model import CM_IDENTITY
 
 FORMAT = "case-management"
@@ -41,7 +42,7 @@ CANONICAL_COLUMNS: tuple[str, ...] = (
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("la_child_id",)
 
-# Column names recognised without a mapping. Compared by _alias_key, so "Date of Birth",
+# Column names recognised without a mapping. Compared by alias_key, so "Date of Birth",
 # "date_of_birth" and "DateOfBirth" are one alias. The canonical name is always recognised.
 ALIASES: dict[str, tuple[str, ...]] = {
     "la_child_id": ("child_id", "person_id", "LAchildID", "child_ref", "client_id", "CHILD", "id"),
@@ -54,57 +55,29 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "former_upn": ("FormerUPN", "previous_upn", "old_upn"),
 }
 
-# Sex as systems write it: M/F/U (CIN from 2025), 1/2/0/9 (ISO 5218 / GenderCurrent), words.
-SEX_CODES: dict[str, str] = {
-    "m": "M",
-    "male": "M",
-    "1": "M",
-    "f": "F",
-    "female": "F",
-    "2": "F",
-    "u": "U",
-    "unknown": "U",
-    "not known": "U",
-    "not stated": "U",
-    "indeterminate": "U",
-    "0": "U",
-    "9": "U",
-}
+COLUMNS = ColumnSet(CANONICAL_COLUMNS, ALIASES, REQUIRED_COLUMNS)
 
-_OPTIONS = frozenset({"date_format"})
-_TOML_TABLES = frozenset({"columns", "options"})
+__all__ = [
+    "ALIASES",
+    "CANONICAL_COLUMNS",
+    "COLUMNS",
+    "FORMAT",
+    "REQUIRED_COLUMNS",
+    "SEX_CODES",
+    "ColumnMapping",
+    "alias_key",
+    "load_mapping",
+    "read_case_management",
+]
 
 
-def _alias_key(name: str) -> str:
-    """Column names compared loosely: case, spaces, underscores and punctuation do not matter."""
-    return re.sub(r"[\W_]+", "", name.casefold())
-
-
-_ALIAS_LOOKUP: dict[str, str] = {
-    _alias_key(alias): canonical for canonical, aliases in ALIASES.items() for alias in (canonical, *aliases)
-}
-
-
-@dataclass(frozen=True)
-class ColumnMapping:
+class ColumnMapping(SourceMapping):
     """Which source column holds each canonical column, and how the birth date is written.
 
     Canonical columns not named here are still found by their name or an alias.
     """
 
-    columns: Mapping[str, str] = field(default_factory=dict)  # canonical -> source column name
-    date_format: str | None = None  # a strptime format; None accepts YYYY-MM-DD and DD/MM/YYYY
-
-    def __post_init__(self) -> None:
-        unknown = sorted(set(self.columns) - set(CANONICAL_COLUMNS))
-        if unknown:
-            raise ValueError(f"unknown canonical columns {unknown}; known: {', '.join(CANONICAL_COLUMNS)}")
-        # Frozen means frozen: a caller's dict changing later must not change the mapping.
-        object.__setattr__(self, "columns", MappingProxyType(dict(self.columns)))
-
-    @property
-    def date_formats(self) -> tuple[str, ...]:
-        return (self.date_format,) if self.date_format else DEFAULT_DATE_FORMATS
+    KNOWN: ClassVar[tuple[str, ...]] = CANONICAL_COLUMNS
 
 
 def load_mapping(path: Path) -> ColumnMapping:
@@ -113,88 +86,12 @@ def load_mapping(path: Path) -> ColumnMapping:
     Raises :class:`ImportRefused` naming the file and key for bad TOML or an unknown key: a
     silently ignored typo would leave a column unread.
     """
-    file = str(path)
-
-    def refuse(key: str | None, message: str) -> ImportRefused:
-        return ImportRefused([Problem(file, None, key, message, source="mapping")])
-
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise refuse(None, f"cannot read the mapping: {exc.strerror or exc}") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise refuse(None, f"not a valid TOML file: {exc}") from exc
-    unknown = sorted(set(data) - _TOML_TABLES)
-    if unknown:
-        raise refuse(unknown[0], f"unknown key {unknown[0]!r}; expected [columns] and [options]")
-    columns = data.get("columns", {})
-    options = data.get("options", {})
-    if not isinstance(columns, dict):
-        raise refuse("columns", "[columns] must be a table of canonical column = source column")
-    if not isinstance(options, dict):
-        raise refuse("options", "[options] must be a table")
-    for key, value in columns.items():
-        if key not in CANONICAL_COLUMNS:
-            raise refuse(f"columns.{key}", f"unknown column {key!r}; known: {', '.join(CANONICAL_COLUMNS)}")
-        if not isinstance(value, str) or not value.strip():
-            raise refuse(f"columns.{key}", f"columns.{key} must be a column name (a non-empty string)")
-    for key, value in options.items():
-        if key not in _OPTIONS:
-            raise refuse(f"options.{key}", f"unknown option {key!r}; known: {', '.join(sorted(_OPTIONS))}")
-        if not isinstance(value, str) or "%" not in value:
-            raise refuse(f"options.{key}", f"options.{key} must be a strptime format such as '%d/%m/%Y'")
-    date_format = options.get("date_format")
-    return ColumnMapping(
-        columns={key: value.strip() for key, value in columns.items()},
-        date_format=date_format if isinstance(date_format, str) else None,
-    )
+    return load_source_mapping(path, ColumnMapping)
 
 
 def _bind(csv_file: CsvFile, mapping: ColumnMapping, problems: list[Problem]) -> dict[str, int]:
     """Canonical column -> index in the file: the mapping first, then names and aliases."""
-    file = str(csv_file.path)
-    bound: dict[str, int] = {}
-    for canonical, source in mapping.columns.items():
-        found = csv_file.find_all(source)
-        if not found:
-            problems.append(
-                Problem(
-                    file,
-                    1,
-                    source,
-                    f"the mapping names column {source!r} for {canonical} but the file has no such "
-                    f"column (found: {', '.join(csv_file.header)})",
-                )
-            )
-        elif len(found) > 1:
-            problems.append(Problem(file, 1, source, f"column {source!r} appears {len(found)} times"))
-        else:
-            bound[canonical] = found[0]
-    claimed = set(bound.values())
-    candidates: dict[str, list[int]] = {}
-    for index, name in enumerate(csv_file.header):
-        alias_of = _ALIAS_LOOKUP.get(_alias_key(name))
-        if alias_of is not None and alias_of not in mapping.columns and index not in claimed:
-            candidates.setdefault(alias_of, []).append(index)
-    for canonical, indexes in candidates.items():
-        if len(indexes) > 1:
-            names = " and ".join(repr(csv_file.header[i]) for i in indexes)
-            problems.append(Problem(file, 1, None, f"columns {names} could each be {canonical}; name one in a mapping"))
-        else:
-            bound[canonical] = indexes[0]
-    for canonical in REQUIRED_COLUMNS:
-        if canonical not in bound and canonical not in mapping.columns:
-            accepted = ", ".join((canonical, *ALIASES[canonical]))
-            problems.append(
-                Problem(
-                    file,
-                    1,
-                    None,
-                    f"no {canonical} column: expected one of {accepted}, or a mapping "
-                    f"(found: {', '.join(csv_file.header)})",
-                )
-            )
-    return bound
+    return bind_columns(csv_file, mapping, COLUMNS, problems)
 
 
 def _name(text: str) -> str | None:

@@ -11,12 +11,15 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from types import MappingProxyType
+from typing import ClassVar, TypeVar
 
-from ever6.formats.problems import Problem, Severity
+from ever6.formats.problems import ImportRefused, Problem, Severity
 
 # DD/MM/YYYY is what DfE returns and most LA exports use; ISO is what databases write.
 DEFAULT_DATE_FORMATS: tuple[str, ...] = ("%d/%m/%Y", "%Y-%m-%d")
@@ -108,14 +111,42 @@ def normalise_postcode(text: str) -> str | None:
     return f"{compact[:-3]} {compact[-3:]}"
 
 
+def binary_signature(data: bytes) -> str | None:
+    """What ``data`` (the start of a file) is when it is clearly not CSV text, else None."""
+    for signature, what in _BINARY_SIGNATURES:
+        if data.startswith(signature):
+            return what
+    if b"\x00" in data:
+        return "binary data (contains NUL bytes)"
+    return None
+
+
+# Sex as systems write it: M/F/U (CIN from 2025), 1/2/0/9 (ISO 5218 / GenderCurrent), words.
+SEX_CODES: Mapping[str, str] = MappingProxyType(
+    {
+        "m": "M",
+        "male": "M",
+        "1": "M",
+        "f": "F",
+        "female": "F",
+        "2": "F",
+        "u": "U",
+        "unknown": "U",
+        "not known": "U",
+        "not stated": "U",
+        "indeterminate": "U",
+        "0": "U",
+        "9": "U",
+    }
+)
+
+
 def _decode(path: Path, data: bytes) -> tuple[str | None, str, list[Problem]]:
     """Decode the bytes of ``path`` as text, or say why it is not a text file."""
     file = str(path)
-    for signature, what in _BINARY_SIGNATURES:
-        if data.startswith(signature):
-            return None, "", [Problem(file, None, None, f"not a CSV file: {what}")]
-    if b"\x00" in data:
-        return None, "", [Problem(file, None, None, "not a CSV file: binary data (contains NUL bytes)")]
+    what = binary_signature(data)
+    if what is not None:
+        return None, "", [Problem(file, None, None, f"not a CSV file: {what}")]
     try:
         # utf-8-sig drops the BOM Excel writes with "CSV UTF-8", so the first column matches.
         return data.decode("utf-8-sig"), "utf-8", []
@@ -182,3 +213,208 @@ def read_csv(path: Path) -> tuple[CsvFile | None, list[Problem]]:
         problems.append(Problem(file, None, None, "the file is empty"))
         return None, problems
     return CsvFile(path, header, tuple(records), encoding), problems
+
+
+# --- Column mapping: canonical columns found by their name, an alias, or a TOML mapping -------
+
+
+def alias_key(name: str) -> str:
+    """Column names compared loosely: case, spaces, underscores and punctuation do not matter."""
+    return re.sub(r"[\W_]+", "", name.casefold())
+
+
+@dataclass(frozen=True)
+class ColumnSet:
+    """A format's canonical columns, the other names each is recognised by, and the required ones."""
+
+    canonical: tuple[str, ...]
+    aliases: Mapping[str, tuple[str, ...]]
+    required: tuple[str, ...] = ()
+
+    def lookup(self) -> dict[str, str]:
+        """alias_key(name) -> canonical column, for the canonical names and every alias."""
+        return {
+            alias_key(alias): canonical
+            for canonical in self.canonical
+            for alias in (canonical, *self.aliases.get(canonical, ()))
+        }
+
+
+@dataclass(frozen=True)
+class SourceMapping:
+    """Which source column holds each canonical column, and how dates are written.
+
+    A format subclasses this and sets ``KNOWN`` to its canonical columns, so that a typo in a
+    mapping is an error rather than a column silently left unread.
+    """
+
+    KNOWN: ClassVar[tuple[str, ...]] = ()
+
+    columns: Mapping[str, str] = field(default_factory=dict)  # canonical -> source column name
+    date_format: str | None = None  # a strptime format; None accepts YYYY-MM-DD and DD/MM/YYYY
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.columns) - set(self.KNOWN))
+        if unknown:
+            raise ValueError(f"unknown canonical columns {unknown}; known: {', '.join(self.KNOWN)}")
+        # Frozen means frozen: a caller's dict changing later must not change the mapping.
+        object.__setattr__(self, "columns", MappingProxyType(dict(self.columns)))
+
+    @property
+    def date_formats(self) -> tuple[str, ...]:
+        return (self.date_format,) if self.date_format else DEFAULT_DATE_FORMATS
+
+
+M = TypeVar("M", bound=SourceMapping)
+
+_MAPPING_OPTIONS = frozenset({"date_format"})
+_MAPPING_TABLES = frozenset({"columns", "options"})
+
+
+def load_source_mapping(path: Path, mapping_type: type[M]) -> M:
+    """Read a mapping TOML (``[columns]`` and optional ``[options]``) into ``mapping_type``.
+
+    Raises :class:`ImportRefused` naming the file and key for bad TOML or an unknown key: a
+    silently ignored typo would leave a column unread.
+    """
+    file = str(path)
+    known = mapping_type.KNOWN
+
+    def refuse(key: str | None, message: str) -> ImportRefused:
+        return ImportRefused([Problem(file, None, key, message, source="mapping")])
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise refuse(None, f"cannot read the mapping: {exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise refuse(None, f"not a valid TOML file: {exc}") from exc
+    unknown = sorted(set(data) - _MAPPING_TABLES)
+    if unknown:
+        raise refuse(unknown[0], f"unknown key {unknown[0]!r}; expected [columns] and [options]")
+    columns = data.get("columns", {})
+    options = data.get("options", {})
+    if not isinstance(columns, dict):
+        raise refuse("columns", "[columns] must be a table of canonical column = source column")
+    if not isinstance(options, dict):
+        raise refuse("options", "[options] must be a table")
+    for key, value in columns.items():
+        if key not in known:
+            raise refuse(f"columns.{key}", f"unknown column {key!r}; known: {', '.join(known)}")
+        if not isinstance(value, str) or not value.strip():
+            raise refuse(f"columns.{key}", f"columns.{key} must be a column name (a non-empty string)")
+    for key, value in options.items():
+        if key not in _MAPPING_OPTIONS:
+            raise refuse(f"options.{key}", f"unknown option {key!r}; known: {', '.join(sorted(_MAPPING_OPTIONS))}")
+        if not isinstance(value, str) or "%" not in value:
+            raise refuse(f"options.{key}", f"options.{key} must be a strptime format such as '%d/%m/%Y'")
+    date_format = options.get("date_format")
+    return mapping_type(
+        columns={key: value.strip() for key, value in columns.items()},
+        date_format=date_format if isinstance(date_format, str) else None,
+    )
+
+
+def bind_columns(
+    csv_file: CsvFile, mapping: SourceMapping, column_set: ColumnSet, problems: list[Problem]
+) -> dict[str, int]:
+    """Canonical column -> index in the file: the mapping first, then names and aliases.
+
+    A mapped column that is absent, a column given twice, two columns that could each be the
+    same canonical column, and a missing required column are errors (on line 1, the header).
+    """
+    file = str(csv_file.path)
+    bound: dict[str, int] = {}
+    for canonical, source in mapping.columns.items():
+        found = csv_file.find_all(source)
+        if not found:
+            problems.append(
+                Problem(
+                    file,
+                    1,
+                    source,
+                    f"the mapping names column {source!r} for {canonical} but the file has no such "
+                    f"column (found: {', '.join(csv_file.header)})",
+                )
+            )
+        elif len(found) > 1:
+            problems.append(Problem(file, 1, source, f"column {source!r} appears {len(found)} times"))
+        else:
+            bound[canonical] = found[0]
+    claimed = set(bound.values())
+    lookup = column_set.lookup()
+    candidates: dict[str, list[int]] = {}
+    for index, name in enumerate(csv_file.header):
+        alias_of = lookup.get(alias_key(name))
+        if alias_of is not None and alias_of not in mapping.columns and index not in claimed:
+            candidates.setdefault(alias_of, []).append(index)
+    for canonical, indexes in candidates.items():
+        if len(indexes) > 1:
+            names = " and ".join(repr(csv_file.header[i]) for i in indexes)
+            problems.append(Problem(file, 1, None, f"columns {names} could each be {canonical}; name one in a mapping"))
+        else:
+            bound[canonical] = indexes[0]
+    for canonical in column_set.required:
+        if canonical not in bound and canonical not in mapping.columns:
+            accepted = ", ".join((canonical, *column_set.aliases.get(canonical, ())))
+            problems.append(
+                Problem(
+                    file,
+                    1,
+                    None,
+                    f"no {canonical} column: expected one of {accepted}, or a mapping "
+                    f"(found: {', '.join(csv_file.header)})",
+                )
+            )
+    return bound
+
+
+@dataclass(frozen=True)
+class BoundCsv:
+    """A CSV file with its canonical columns found: values and problems by canonical name."""
+
+    csv: CsvFile
+    columns: Mapping[str, int]
+    problems: list[Problem]
+
+    @property
+    def file(self) -> str:
+        return str(self.csv.path)
+
+    def has(self, canonical: str) -> bool:
+        return canonical in self.columns
+
+    def text(self, record: CsvRecord, canonical: str) -> str:
+        """The trimmed value, or "" when blank or the column is absent."""
+        return record.get(self.columns.get(canonical))
+
+    def source_name(self, canonical: str) -> str:
+        """The column's name as the file writes it, for problems."""
+        index = self.columns.get(canonical)
+        return self.csv.header[index] if index is not None else canonical
+
+    def report(self, record: CsvRecord, canonical: str | None, message: str, severity: Severity) -> None:
+        column = self.source_name(canonical) if canonical is not None else None
+        self.problems.append(Problem(self.file, record.line, column, message, severity))
+
+    def error(self, record: CsvRecord, canonical: str | None, message: str) -> None:
+        self.report(record, canonical, message, Severity.ERROR)
+
+    def warn(self, record: CsvRecord, canonical: str | None, message: str) -> None:
+        self.report(record, canonical, message, Severity.WARNING)
+
+
+# An academic year as people write it: 2024/25, 2024-25, 2024/2025 or 2024 (the starting year).
+_ACADEMIC_YEAR = re.compile(r"^(\d{4})(?:\s*[/-]\s*(\d{2}|\d{4}))?$")
+
+
+def parse_academic_year(text: str) -> int | None:
+    """The year an academic year starts (2024 for 2024/25), or None if ``text`` is not one."""
+    match = _ACADEMIC_YEAR.match(text.strip())
+    if match is None:
+        return None
+    start, end = int(match.group(1)), match.group(2)
+    # The second year must follow the first: "2024/26" is a typo, not a year.
+    if end is not None and end != str(start + 1)[-len(end) :]:
+        return None
+    return start

@@ -201,13 +201,36 @@ def _session_counts(inputs: Inputs, start: date, end: date, as_at: date | None) 
     def sessions_if(cond: ir.BooleanValue) -> ir.IntegerValue:
         return ibis.ifelse(cond, t.sessions, 0).sum()
 
-    termly = t.group_by("urn", "upn", "term").agg(
-        possible=sessions_if(t.category.isin([c.value for c in POSSIBLE]) | (t.code == SUMMARY_POSSIBLE)),
-        authorised=sessions_if((t.category == Category.AUTHORISED.value) | (t.code == SUMMARY_AUTHORISED)),
-        unauthorised=sessions_if((t.category == Category.UNAUTHORISED.value) | (t.code == SUMMARY_UNAUTHORISED)),
+    def has(code: str) -> ir.BooleanValue:
+        return (t.code == code).any()
+
+    # A source may hold totals ("*possible" ...), per-code counts, or both (the school census
+    # gives per-code absence beside its own possible sessions): a total, where given, wins over
+    # the sum of the codes, so nothing is counted twice.
+    sums = t.group_by("urn", "upn", "term").agg(
+        code_possible=sessions_if(t.category.isin([c.value for c in POSSIBLE])),
+        code_authorised=sessions_if(t.category == Category.AUTHORISED.value),
+        code_unauthorised=sessions_if(t.category == Category.UNAUTHORISED.value),
+        total_possible=sessions_if(t.code == SUMMARY_POSSIBLE),
+        total_authorised=sessions_if(t.code == SUMMARY_AUTHORISED),
+        total_unauthorised=sessions_if(t.code == SUMMARY_UNAUTHORISED),
+        has_possible=has(SUMMARY_POSSIBLE),
+        has_authorised=has(SUMMARY_AUTHORISED),
+        has_unauthorised=has(SUMMARY_UNAUTHORISED),
         c2=sessions_if(t.code == "C2"),
         k=sessions_if(t.code == "K"),
         b=sessions_if(t.code == "B"),
+    )
+    termly = sums.select(
+        "urn",
+        "upn",
+        "term",
+        possible=ibis.ifelse(sums.has_possible, sums.total_possible, sums.code_possible),
+        authorised=ibis.ifelse(sums.has_authorised, sums.total_authorised, sums.code_authorised),
+        unauthorised=ibis.ifelse(sums.has_unauthorised, sums.total_unauthorised, sums.code_unauthorised),
+        c2=sums.c2,
+        k=sums.k,
+        b=sums.b,
     )
     # Marks win where an enrolment has them for the term; termly returns fill the rest.
     termly = termly.anti_join(marks, ["urn", "upn", "term"])

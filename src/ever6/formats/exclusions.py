@@ -1,0 +1,159 @@
+"""Suspensions and permanent exclusions reader (``urn,upn,start_date,category,sessions,reason``).
+
+Reasons come either as one ``reason`` column of ``;``-separated DfE codes or as the census's
+``reason1``, ``reason2``, ``reason3``. The category is kept as given, uppercased: ``FIXD`` is the
+old name of ``SUSP`` and the measures treat them alike. An exclusion is keyed by (urn, upn,
+start date, category); a row without a key or with an unknown category refuses the file.
+
+The code lists here are also used by the school census reader.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ever6.formats.csv_source import BoundCsv, CsvFile, CsvRecord, parse_date, read_csv
+from ever6.formats.problems import Problem, ReadResult, Severity, table_from_rows
+from ever6.model import EXCLUSION
+
+FORMAT = "exclusions"
+
+# SUSP suspension (FIXD, "fixed period", before 2020/21), PERM permanent, LNCH lunchtime.
+CATEGORIES: frozenset[str] = frozenset({"SUSP", "FIXD", "PERM", "LNCH"})
+
+# DfE reason codes: every code any school census schema 2015-2026 allowed (OW, LG, DS, MT and PH
+# were added for 2020/21); a reason outside the list is kept with a warning.
+REASONS: frozenset[str] = frozenset(
+    {"PP", "PA", "VP", "VA", "OW", "BU", "RA", "LG", "DS", "SM", "DA", "DM", "TH", "DB", "MT", "PH", "OT"}
+)
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("urn", "upn", "start_date", "category")
+REASON_COLUMNS: tuple[str, ...] = ("reason1", "reason2", "reason3")
+
+
+def split_reasons(values: list[str]) -> list[str]:
+    """Reason codes from one or more fields (each may hold several separated by ``;``), uppercased."""
+    return [code.strip().upper() for value in values for code in value.split(";") if code.strip()]
+
+
+def parse_exclusion_sessions(text: str) -> float | None:
+    """Sessions missed (half sessions occur, e.g. lunchtime), or None if not a number."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def read_exclusions(path: Path) -> ReadResult:
+    """Read a suspensions and exclusions CSV into ``exclusion``.
+
+    When any error is found the table is empty: the import is refused, and every problem found
+    is still reported.
+    """
+    path = Path(path)
+    csv_file, problems = read_csv(path)
+    rows: list[dict[str, object]] = []
+    if csv_file is not None:
+        bound = _bind(csv_file, problems)
+        if bound is not None:
+            rows = _read_rows(bound)
+    if any(p.severity is Severity.ERROR for p in problems):
+        rows = []
+    return ReadResult(
+        format=FORMAT,
+        path=path,
+        tables={EXCLUSION.name: table_from_rows(EXCLUSION.schema, rows)},
+        problems=problems,
+    )
+
+
+def _bind(csv_file: CsvFile, problems: list[Problem]) -> BoundCsv | None:
+    file = str(csv_file.path)
+    columns: dict[str, int] = {}
+    for name in (*REQUIRED_COLUMNS, "sessions", "reason", *REASON_COLUMNS):
+        found = csv_file.find_all(name)
+        if len(found) > 1:
+            problems.append(Problem(file, 1, name, f"column {name} appears {len(found)} times"))
+        elif found:
+            columns[name] = found[0]
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        problems.append(
+            Problem(
+                file,
+                1,
+                None,
+                f"missing column(s) {', '.join(missing)}: expected urn,upn,start_date,category,sessions,reason "
+                f"(found: {', '.join(csv_file.header)})",
+            )
+        )
+        return None
+    return BoundCsv(csv_file, columns, problems)
+
+
+def _read_rows(bound: BoundCsv) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    seen: dict[tuple[object, ...], tuple[int, dict[str, object]]] = {}
+    for record in bound.csv.records:
+        row = _row(bound, record)
+        if row is None:
+            continue
+        key = (row["urn"], row["upn"], row["start_date"], row["category"])
+        if key in seen:
+            first_line, first = seen[key]
+            if first == row:
+                bound.warn(record, "start_date", f"the exclusion repeats line {first_line} exactly; row ignored")
+            else:
+                bound.error(
+                    record,
+                    "start_date",
+                    f"a second {row['category']} exclusion for this pupil and school starting "
+                    f"{row['start_date']} (first on line {first_line}), with different values",
+                )
+            continue
+        seen[key] = (record.line, row)
+        rows.append(row)
+    return rows
+
+
+def _row(bound: BoundCsv, record: CsvRecord) -> dict[str, object] | None:
+    urn = bound.text(record, "urn")
+    upn = "".join(bound.text(record, "upn").split()).upper()
+    for name, value in (("urn", urn), ("upn", upn)):
+        if not value:
+            bound.error(record, name, f"{name} is blank: the exclusion has no key")
+    start_text = bound.text(record, "start_date")
+    start = parse_date(start_text)
+    if start is None:
+        what = (
+            f"start date {start_text!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)"
+            if start_text
+            else "start date is blank"
+        )
+        bound.error(record, "start_date", f"{what}: the exclusion has no key")
+    category = bound.text(record, "category").upper()
+    if category not in CATEGORIES:
+        bound.error(record, "category", f"category {category!r} is not one of {', '.join(sorted(CATEGORIES))}")
+    sessions_text = bound.text(record, "sessions")
+    sessions = parse_exclusion_sessions(sessions_text) if sessions_text else None
+    if sessions_text and sessions is None:
+        bound.warn(record, "sessions", f"sessions {sessions_text!r} is not a number; value dropped")
+    elif sessions is not None and sessions < 0:
+        bound.error(record, "sessions", f"sessions {sessions_text} is negative")
+    fields = [bound.text(record, "reason")] + [bound.text(record, name) for name in REASON_COLUMNS]
+    reasons = split_reasons(fields)
+    for code in reasons:
+        if code not in REASONS:
+            column = "reason" if bound.has("reason") else REASON_COLUMNS[0]
+            bound.warn(record, column, f"reason {code!r} is not a DfE exclusion reason code; kept as given")
+    if not urn or not upn or start is None or category not in CATEGORIES:
+        return None
+    return {
+        "urn": urn,
+        "upn": upn,
+        "start_date": start,
+        "category": category,
+        "sessions": sessions,
+        "reasons": reasons,
+    }
