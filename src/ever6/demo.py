@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 from ever6.config import Settings
-from ever6.pipeline import CohortSummary, Progress, build_cohort, import_sources, summarise
+from ever6.pipeline import CohortSummary, Progress, build_cohort, import_sources, refresh, summarise
 from ever6.synth import generate
 from ever6.warehouse import Warehouse
+from ever6.warehouse.published import Run
 
 _MARKER = ".ever6-demo"
 
@@ -31,6 +32,7 @@ class DemoSummary:
     data_dir: Path
     batches: int
     cohort: CohortSummary
+    run: Run | None = None
 
 
 def _fresh_workspace(home: Path) -> None:
@@ -52,13 +54,32 @@ def _ssda903_years(folder: Path) -> dict[int, list[Path]]:
     return years
 
 
+# School data the synthetic authority writes, by import format, as a data manager would load it.
+_SCHOOL_FILES = (
+    ("schools", "schools.csv"),
+    ("pupils", "pupils.csv"),
+    ("attendance", "attendance/attendance_*.csv"),
+    ("attendance-termly", "attendance/attendance_termly_*.csv"),
+    ("exclusions", "exclusions.csv"),
+    ("attainment", "attainment.csv"),
+)
+
+
 def build_demo(
-    settings: Settings, *, scale: str = "small", seed: int = 2026, progress: Progress | None = None
+    settings: Settings,
+    *,
+    scale: str = "small",
+    seed: int = 2026,
+    progress: Progress | None = None,
+    run_refresh: bool = True,
 ) -> DemoSummary:
     home = settings.home
     _fresh_workspace(home)
     data = home / "synthetic"
     manifest = generate(scale, seed, data, progress=progress)
+    # The demo workspace knows which authority it is, as a real one's ever6.toml would.
+    (home / "ever6.toml").write_text(f'[authority]\nla_code = "{manifest.la_code}"\n')
+    settings = replace(settings, authority=replace(settings.authority, la_code=str(manifest.la_code)))
 
     with Warehouse(settings.warehouse_path) as wh:
         census_files = sorted((data / "cin_census").glob("cin_census_*.xml"))
@@ -73,6 +94,12 @@ def build_demo(
             mapping=data / "case_management_mapping.toml",
             who="demo",
         )
+        for fmt, pattern in _SCHOOL_FILES:
+            files = [f for f in sorted(data.glob(pattern)) if fmt != "attendance" or "termly" not in f.name]
+            if files:
+                import_sources(wh, settings, fmt, files, who="demo", progress=progress)
         as_at = max(date.fromisoformat(d) for d in manifest.reference_dates)
         rows = build_cohort(wh, as_at, settings.cohort)
-        return DemoSummary(home, data, len(wh.batches()), summarise(rows, as_at, settings.cohort.strict))
+        run = refresh(wh, settings, as_at, who="demo", progress=progress) if run_refresh else None
+        summary = summarise(rows, as_at, settings.cohort.strict)
+        return DemoSummary(home, data, len(wh.batches()), summary, run)

@@ -132,6 +132,14 @@ def export_cohort(warehouse: Warehouse, as_at: date, cohort_settings: CohortSett
 LinkStep = Callable[[Warehouse, Settings, pa.Table, date], pa.Table]
 
 
+def _link_step(warehouse: Warehouse, settings: Settings, cohort_table: pa.Table, as_at: date) -> pa.Table:
+    """Deterministic then probabilistic linkage (:mod:`ever6.linkage`), with the data manager's
+    review decisions applied; the links are stored with the linkage run."""
+    from ever6.linkage import run_linkage  # Splink is heavy: loaded only when linking
+
+    return run_linkage(warehouse, today=as_at).links
+
+
 def refresh(
     warehouse: Warehouse,
     settings: Settings,
@@ -157,11 +165,7 @@ def refresh(
     cohort_table = cohort(raw, as_at, settings.cohort).to_pyarrow()
 
     step("linking the cohort to school records", 0.2)
-    if link_step is None:
-        from ever6.linkage import run_linkage
-
-        link_step = run_linkage
-    links = link_step(warehouse, settings, cohort_table, as_at)
+    links = (link_step or _link_step)(warehouse, settings, cohort_table, as_at)
 
     step("computing the measures", 0.5)
     inputs = Inputs(

@@ -130,3 +130,30 @@ def test_published_runs_are_atomic_and_kept(tmp_path: Path) -> None:
         )
     assert [r.run_id for r in pub.runs()] == before
     assert pub.output("cohort", second.run_id + 1).num_rows == 0  # the failed run left no rows
+
+
+def test_suppressed_export_of_computed_measures_shows_no_small_counts(tmp_path: Path) -> None:
+    """The real measures table through disclosure control: no count of 1 to 5 people is shown."""
+    from ever6.metrics.measures import BY_NAME
+    from ever6.metrics.publication import suppress_metrics
+    from tests.metrics.test_engine import build, metrics
+
+    figures = metrics(build(tmp_path))
+    table = metrics_table([{k: v for k, v in r.items()} | {"academic_year": "2024/25"} for r in figures.values()])
+    published = suppress_metrics(select(table, "2024/25"))
+    assert published.num_rows == select(table, "2024/25").num_rows
+    shown = 0
+    for row in published.to_pylist():
+        measure = BY_NAME[row["measure"]]
+        for part, people in (("numerator", measure.people_numerator), ("denominator", measure.people_denominator)):
+            n = row[part]
+            if people and n is not None and 1 <= float(n) <= 5:
+                raise AssertionError(f"a count of {n} is shown: {row}")
+        if row["value"] != "c":
+            shown += 1
+        else:
+            assert row["suppression_reason"]
+    assert shown > 0  # zeros and larger cells are still published
+    out = tmp_path / "s.csv"
+    write_metrics_csv(published, out, (*EXPORT_COLUMNS, "suppression_reason"))
+    assert "c" in out.read_text()

@@ -67,6 +67,11 @@ def test_layout(tiny: Path, manifest: Manifest) -> None:
         *(f"cin_census/cin_census_{y}.xml" for y in range(2020, 2027)),
         *(f"ssda903/ssda903_{y}_{t}.csv" for y in range(2021, 2027) for t in ("header", "episodes")),
         *(f"truth/{name}" for name in COHORT_FILES),
+        "attendance/attendance_2025-26.csv",
+        "attendance/attendance_termly_2024-25.csv",
+        "exclusions.csv",
+        "attainment.csv",
+        "truth/measures_2025-26.csv",
     }
     on_disk = {p.relative_to(tiny).as_posix() for p in tiny.rglob("*") if p.is_file()}
     assert on_disk == expected | {"manifest.json"}

@@ -37,6 +37,7 @@ from ever6.synth.scales import (
     SSDA903_YEARS,
     TRUTH_REFERENCE_DATES,
 )
+from ever6.synth.school_data import make_school_data
 from ever6.synth.schools import make_schools, write_schools
 from ever6.synth.social_care import ScChild, simulate, truncate
 from ever6.synth.truth import Latest, cohort, latest_views, write_cohort
@@ -313,6 +314,15 @@ def generate(scale: str, seed: int, out: Path, *, progress: Progress | None = No
             1 for r in default_now if r.status == status
         )
 
+    # School data: attendance, exclusions, attainment and the generator's own figures for them.
+    status_of = {person_of[r.la_child_id]: r.status for r in default_now}
+    dead_before_2024 = {c.person for c in children if c.death is not None and c.death < date(2024, 9, 1).toordinal()}
+    school = make_school_data(
+        seed, out, pop, attrs, enrolments, schools, status_of, cwsw_persons, dead_before_2024, step=step
+    )
+    counts.update(school.counts)
+    calibration.update(school.calibration)
+
     rel_paths = sorted(
         p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.name != "manifest.json"
     )
@@ -321,6 +331,7 @@ def generate(scale: str, seed: int, out: Path, *, progress: Progress | None = No
         "pupils.csv": counts["pupil_enrolments"],
         "case_management.csv": counts["case_management"],
         "truth/children.csv": counts["truth_children"],
+        **school.rows,
     }
     for rel in rel_paths:
         path = out / rel
