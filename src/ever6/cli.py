@@ -6,6 +6,9 @@ Exit codes: 0 done; 1 refused or failed (the problems are on stderr and nothing 
 
 from __future__ import annotations
 
+import json
+import logging
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -21,6 +24,7 @@ from rich.table import Table
 from ever6 import __version__
 from ever6.config import ConfigError, Settings, load_settings
 from ever6.dates import academic_year_label, parse_academic_year
+from ever6.engines import ENGINES
 from ever6.formats.problems import ImportRefused, Severity
 from ever6.metrics import PERIODS
 from ever6.pipeline import Progress as ProgressCallback
@@ -32,10 +36,14 @@ import_app = typer.Typer(help="Import a source file into the warehouse (one atom
 imports_app = typer.Typer(help="List, inspect and roll back import batches.")
 cohort_app = typer.Typer(help="The Ever6 CWSW cohort.")
 metrics_app = typer.Typer(help="The cohort's education measures.")
+link_app = typer.Typer(help="Link children with a social worker to their school records. Alone: run linkage.")
+review_app = typer.Typer(help="The clerical review queue: pairs between the review and accept thresholds.")
+link_app.add_typer(review_app, name="review")
 app.add_typer(import_app, name="import")
 app.add_typer(imports_app, name="imports")
 app.add_typer(cohort_app, name="cohort")
 app.add_typer(metrics_app, name="metrics")
+app.add_typer(link_app, name="link")
 
 out = Console()
 err = Console(stderr=True)
@@ -62,7 +70,10 @@ def main(
         Path | None, typer.Option("--config", envvar="EVER6_CONFIG", help="Settings file (TOML).")
     ] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the libraries' own messages.")] = False,
 ) -> None:
+    # Splink explains every training step on the console; a data manager needs the outcome.
+    logging.getLogger("splink").setLevel(logging.INFO if verbose else logging.ERROR)
     try:
         _state["settings"] = load_settings(home, config)
     except ConfigError as exc:
@@ -294,6 +305,111 @@ def metrics_export(
             err.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from exc
     out.print(f"Wrote {n:,} figures to {output}{' (suppressed)' if suppress else ''}.")
+
+
+@link_app.callback(invoke_without_command=True)
+def link_command(
+    ctx: typer.Context,
+    engine: Annotated[str, typer.Option(help="duckdb, or spark for national scale.")] = "duckdb",
+    retrain: Annotated[bool, typer.Option(help="Train the probabilistic model again.")] = False,
+) -> None:
+    """Link every child to pupil records: UPN, former UPN, exact demographics, then Splink."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ever6.linkage import run_linkage
+
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"engine must be one of {', '.join(ENGINES)}")
+    settings = _settings()
+    session = None
+    if engine == "spark":
+        from ever6.engines import local_spark_session
+
+        session = local_spark_session()
+    with Warehouse(settings.warehouse_path) as wh, _progress("linking"):
+        result = run_linkage(wh, settings.linkage, engine=engine, spark_session=session, retrain=retrain)  # type: ignore[arg-type]
+    methods = Counter(r["method"] for r in result.links.to_pylist())
+    out.print(
+        f"Linked {len({r['la_child_id'] for r in result.links.to_pylist()}):,} children: "
+        + ", ".join(f"{n:,} by {m}" for m, n in sorted(methods.items()))
+        + f"; {result.review.num_rows:,} pairs for review."
+    )
+
+
+@link_app.command("export")
+def link_export(output: Annotated[Path, typer.Option("--out", help="CSV file to write.")]) -> None:
+    """The links: la_child_id,upn,urn,method,match_probability."""
+    from ever6.linkage import export_links
+
+    with Warehouse(_settings().warehouse_path, read_only=True) as wh:
+        n = export_links(wh, output)
+    out.print(f"Wrote {n:,} links to {output}.")
+
+
+@link_app.command("report")
+def link_report(
+    as_at: Annotated[str, typer.Option("--as-at", help="Reference date R of the cohort, YYYY-MM-DD.")],
+) -> None:
+    """Match rates overall, by method, status, age band and school; unmatched children by reason (counts)."""
+    from ever6.linkage import match_report
+
+    settings = _settings()
+    with Warehouse(settings.warehouse_path, read_only=True) as wh:
+        report = match_report(wh, _parse_date(as_at), settings.linkage, settings.cohort)
+    out.print_json(json.dumps(report.to_dict(), default=str))
+
+
+@review_app.command("list")
+def review_list() -> None:
+    """Pairs awaiting a decision, the child's and the pupil's identity side by side."""
+    from ever6.linkage import review_queue
+
+    with Warehouse(_settings().warehouse_path, read_only=True) as wh:
+        queue = review_queue(wh)
+    if queue.num_rows == 0:
+        out.print("The review queue is empty.")
+        return
+    table = Table("child", "UPN", "URN", "p", "child: name, DOB, sex, postcode", "pupil: name, DOB, sex, postcode")
+    for r in queue.to_pylist():
+        table.add_row(
+            r["la_child_id"],
+            r["upn"],
+            r["urn"] or "",
+            f"{r['match_probability']:.3f}" if r["match_probability"] is not None else "",
+            _identity(r, "child"),
+            _identity(r, "pupil"),
+        )
+    out.print(table)
+
+
+def _identity(row: dict[str, object], side: str) -> str:
+    parts = [row.get(f"{side}_{k}") for k in ("forename", "surname", "birth_date", "sex", "postcode")]
+    return ", ".join(str(p) for p in parts if p not in (None, ""))
+
+
+def _decide(decision: str, la_child_id: str, upn: str, reason: str) -> None:
+    from ever6.linkage import decide
+
+    if not reason.strip():
+        raise typer.BadParameter("give the reason for the decision")
+    with Warehouse(_settings().warehouse_path) as wh:
+        decide(wh, la_child_id, upn, decision, reason)
+    out.print(f"Recorded: {decision} {la_child_id} ~ {upn} ({reason}).")
+
+
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why (kept with the decision).")]
+
+
+@review_app.command("accept")
+def review_accept(la_child_id: str, upn: str, reason: ReasonOption) -> None:
+    """Accept a pair: the child is the pupil with this UPN."""
+    _decide("accept", la_child_id, upn, reason)
+
+
+@review_app.command("reject")
+def review_reject(la_child_id: str, upn: str, reason: ReasonOption) -> None:
+    """Reject a pair: the child is not this pupil (kept across refreshes)."""
+    _decide("reject", la_child_id, upn, reason)
 
 
 def _print_summary(by_status: dict[str, int], rows: int, cwsw: int, as_at: date, strict: bool) -> None:

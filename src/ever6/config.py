@@ -14,6 +14,10 @@ Defaults are what ships (``domain.md``); a local authority overrides them in
     [authority]
     la_code = "886"         # the home authority's DfE LA number: its schools are "in LA"
 
+    [linkage]
+    accept = 0.99           # link pairs scored at or above this
+    review = 0.80           # pairs between review and accept go to the clerical review queue
+
     [measures]
     min_age = 5             # headline attendance counts pupils aged 5 to 15
     max_age = 15            # on 31 August before the academic year, as DfE does
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -53,6 +58,50 @@ class MeasureSettings:
     cla_in_cwsw: bool = False
 
 
+class LinkageSettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class LinkageSettings:
+    accept: float = 0.99
+    review: float = 0.80
+    la_code: str | None = None  # None: the LA code most establishments in GIAS carry
+    extra_la_codes: tuple[str, ...] = ()
+    school_age: tuple[int, int] = (4, 15)
+    # Training (no labels): u from random pairs, m by EM on two blocking rules.
+    u_max_pairs: float = 2e6
+    seed: int = 6
+    # Pairs scored below this are not kept at all (they only tell "below threshold").
+    floor: float = 0.01
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.review <= self.accept <= 1.0:
+            raise LinkageSettingsError(
+                f"need 0 < review <= accept <= 1; got review={self.review}, accept={self.accept}"
+            )
+        if not 0.0 <= self.floor < self.review:
+            raise LinkageSettingsError(f"floor must be at least 0 and below review; got {self.floor}")
+        low, high = self.school_age
+        if not 0 <= low <= high:
+            raise LinkageSettingsError(f"school_age must be [low, high] with 0 <= low <= high; got {self.school_age}")
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> LinkageSettings:
+        """Settings from a TOML ``[linkage]`` table; unknown keys are an error, not ignored."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise LinkageSettingsError(f"[linkage] has unknown settings: {', '.join(unknown)}")
+        data = dict(values)
+        if "extra_la_codes" in data:
+            data["extra_la_codes"] = tuple(str(c) for c in data["extra_la_codes"])
+        if "school_age" in data:
+            low, high = data["school_age"]
+            data["school_age"] = (int(low), int(high))
+        return cls(**data)
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path = field(default_factory=lambda: Path("var"))
@@ -60,6 +109,7 @@ class Settings:
     cin_census: CinCensusSettings = field(default_factory=CinCensusSettings)
     authority: AuthoritySettings = field(default_factory=AuthoritySettings)
     measures: MeasureSettings = field(default_factory=MeasureSettings)
+    linkage: LinkageSettings = field(default_factory=LinkageSettings)
 
     @property
     def warehouse_path(self) -> Path:
@@ -89,7 +139,7 @@ def load_settings(home: Path | None = None, config_file: Path | None = None) -> 
         data = tomllib.loads(config_file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{config_file}: {exc}") from exc
-    unknown = set(data) - {"cohort", "cin_census", "authority", "measures"}
+    unknown = set(data) - {"cohort", "cin_census", "authority", "measures", "linkage"}
     if unknown:
         raise ConfigError(f"{config_file}: unknown sections: {', '.join(sorted(unknown))}")
     cohort = _section(CohortSettings, data.get("cohort", {}), "cohort")
@@ -100,10 +150,18 @@ def load_settings(home: Path | None = None, config_file: Path | None = None) -> 
     authority = data.get("authority", {})
     if "la_code" in authority:
         authority = {**authority, "la_code": str(authority["la_code"])}
+    authority_settings = _section(AuthoritySettings, authority, "authority")
+    try:
+        linkage = LinkageSettings.from_mapping(data.get("linkage", {}))
+    except LinkageSettingsError as exc:
+        raise ConfigError(f"{config_file}: {exc}") from exc
+    if linkage.la_code is None and authority_settings.la_code:
+        linkage = replace(linkage, la_code=authority_settings.la_code)
     return replace(
         settings,
         cohort=cohort,
         cin_census=cin_settings,
-        authority=_section(AuthoritySettings, authority, "authority"),
+        authority=authority_settings,
         measures=_section(MeasureSettings, data.get("measures", {}), "measures"),
+        linkage=linkage,
     )

@@ -57,7 +57,7 @@ def _ssda903_years(folder: Path) -> dict[int, list[Path]]:
 # School data the synthetic authority writes, by import format, as a data manager would load it.
 _SCHOOL_FILES = (
     ("schools", "schools.csv"),
-    ("pupils", "pupils.csv"),
+    ("pupils", "pupils*.csv"),
     ("attendance", "attendance/attendance_*.csv"),
     ("attendance-termly", "attendance/attendance_termly_*.csv"),
     ("exclusions", "exclusions.csv"),

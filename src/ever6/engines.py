@@ -42,10 +42,16 @@ def spark_tables(session: SparkSession, tables: Mapping[str, pa.Table]) -> dict[
     """Arrow tables as Spark temporary views, bound through Ibis.
 
     Arrow goes to Spark directly (not through pandas, which would turn a null string into NaN).
+    An empty column with no chunks (as DuckDB returns for an empty table) makes PySpark's Arrow
+    conversion fail, so every column is given one, possibly empty, chunk.
     """
     backend: Any = ibis.pyspark.connect(session)
     bound: dict[str, Table] = {}
     for name, table in tables.items():
+        table = pa.table(
+            [c if c.num_chunks else pa.chunked_array([pa.array([], c.type)]) for c in table.columns],
+            schema=table.schema,
+        )
         frame = session.createDataFrame(table)
         view = f"ever6_{name}"
         frame.createOrReplaceTempView(view)

@@ -137,7 +137,7 @@ def _link_step(warehouse: Warehouse, settings: Settings, cohort_table: pa.Table,
     review decisions applied; the links are stored with the linkage run."""
     from ever6.linkage import run_linkage  # Splink is heavy: loaded only when linking
 
-    return run_linkage(warehouse, today=as_at).links
+    return run_linkage(warehouse, settings.linkage, today=as_at).links
 
 
 def refresh(
@@ -221,4 +221,4 @@ def export_metrics(
     else:
         columns = (*EXPORT_COLUMNS, "suppression_reason") if suppress else EXPORT_COLUMNS
         write_metrics_csv(table, out, columns)
-    return table.num_rows
+    return int(table.num_rows)

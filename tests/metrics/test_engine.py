@@ -323,3 +323,46 @@ def test_a_census_total_beside_per_code_counts_is_not_counted_twice(tmp_path: Pa
     f = metrics(build(tmp_path, [termly]))
     assert fig(f, "overall_absence_rate", period="summer") == (9, 120, 7.5)
     assert fig(f, "authorised_absence_rate", period="summer") == (6, 120, 5.0)
+
+
+def test_a_year_whose_roll_was_not_loaded_still_counts_its_pupils(tmp_path: Path) -> None:
+    # U20 is on this year's roll only (joined in September 2025), but a termly return for
+    # 2024/25 puts them at a school whose roll for that year was never loaded.
+    joiner = rows_result(
+        tmp_path,
+        "pupils",
+        {
+            "pupil_enrolment": [
+                pupil("100001", "U20", "2015-03-01", entry="2025-09-01", ncyear="6"),
+            ]
+        },
+    )
+    termly = rows_result(
+        tmp_path,
+        "attendance-termly",
+        {
+            "attendance_termly": [
+                {
+                    "urn": "300001",
+                    "upn": "U20",
+                    "academic_year": 2024,
+                    "term": "autumn",
+                    "code": "*possible",
+                    "sessions": 100,
+                },
+                {
+                    "urn": "300001",
+                    "upn": "U20",
+                    "academic_year": 2024,
+                    "term": "autumn",
+                    "code": "*authorised",
+                    "sessions": 20,
+                },
+            ]
+        },
+    )
+    f = metrics(build(tmp_path, [joiner, termly]))
+    # Aged 9 on 31 August 2024: counted, in Year 5 then (chronologically), at an unknown school.
+    assert fig(f, "pupils", breakdown="ncyear", value="5", period="autumn") == (1, None, 1)
+    assert fig(f, "persistent_absence_rate", breakdown="school", value="300001", period="autumn") == (1, 1, 100.0)
+    assert fig(f, "pupils", breakdown="phase", value="unknown", period="autumn") == (1, None, 1)

@@ -17,6 +17,8 @@ from ever6.synth import generate
 from ever6.synth.attainment import ATTAINMENT_COLUMNS, MEASURES
 from ever6.synth.exclusions import EXCLUSION_COLUMNS, REASON_CODES
 from ever6.synth.marks import CATEGORY, CODES, MARK_COLUMNS
+from ever6.synth.pupils import PUPIL_COLUMNS
+from ever6.synth.roll_2024 import ROLL_2024_FILE
 from ever6.synth.school_calendar import YEAR_2024_25, YEAR_2025_26
 from ever6.synth.school_measures import MEASURE_COLUMNS
 from ever6.synth.termly import TERMLY_COLUMNS
@@ -264,13 +266,76 @@ def test_attainment(tiny: Path) -> None:
             assert by_pupil[(upn, "ks4_em_grade4")] == "1"  # a grade 5 is also a grade 4
 
 
+# --- the 2024/25 roll ----------------------------------------------------------------------------
+
+
+def test_roll_2024_25_layout(tiny: Path) -> None:
+    assert header(tiny / ROLL_2024_FILE) == list(PUPIL_COLUMNS)
+    data = rows(tiny / ROLL_2024_FILE)
+    assert data
+    for r in data:
+        assert upn_mod.is_valid(r["upn"]), r["upn"]
+        assert r["ncyear"] in {"R", *(str(y) for y in range(1, 13))}
+        entry = date.fromisoformat(r["entry_date"])
+        assert entry <= date(2025, 8, 31)
+        if r["leaving_date"]:
+            leaving = date.fromisoformat(r["leaving_date"])
+            assert date(2024, 9, 1) <= leaving <= date(2025, 8, 31)
+            assert entry <= leaving
+    keys = [(r["urn"], r["upn"], r["entry_date"]) for r in data]
+    assert keys == sorted(keys)
+    assert len(set(keys)) == len(keys)
+    # Last year's Year 11 who left school: off roll at the end of the summer term.
+    assert any(r["ncyear"] == "11" and r["leaving_date"] == "2025-07-22" for r in data)
+
+
+def test_every_2024_25_record_has_an_enrolment_on_the_2024_25_roll(tiny: Path) -> None:
+    spans: dict[tuple[str, str], list[tuple[date, date]]] = {}
+    for r in rows(tiny / ROLL_2024_FILE):
+        leaving = date.fromisoformat(r["leaving_date"]) if r["leaving_date"] else date.max
+        spans.setdefault((r["urn"], r["upn"]), []).append((date.fromisoformat(r["entry_date"]), leaving))
+
+    def on_roll(urn: str, upn: str, lo: date = date(2024, 9, 1), hi: date = date(2025, 8, 31)) -> bool:
+        return any(entry <= hi and leaving >= lo for entry, leaving in spans.get((urn, upn), []))
+
+    termly = rows(tiny / TERMLY)
+    assert termly
+    for r in termly:
+        assert on_roll(r["urn"], r["upn"]), r
+    exclusions = [r for r in rows(tiny / "exclusions.csv") if r["start_date"] < "2025-09-01"]
+    assert exclusions
+    for r in exclusions:
+        day = date.fromisoformat(r["start_date"])
+        assert on_roll(r["urn"], r["upn"], day, day), r  # on roll there on the day itself
+    results = [r for r in rows(tiny / "attainment.csv") if r["academic_year"] == "2024/25"]
+    assert results
+    for r in results:
+        assert on_roll(r["urn"], r["upn"]), r
+
+
+def test_a_pupil_on_both_rolls_is_the_same_pupil(tiny: Path) -> None:
+    now = {r["upn"]: r for r in rows(tiny / "pupils.csv")}
+    then = rows(tiny / ROLL_2024_FILE)
+    both = [r for r in then if r["upn"] in now]
+    assert len(both) > 0.8 * len(then)
+    for r in both:
+        p = now[r["upn"]]
+        for column in ("dob", "sex", "forename", "surname", "former_upn", "ethnicity", "fsm_ever6", "sen"):
+            assert r[column] == p[column], (r["upn"], column)
+        year_now = 0 if p["ncyear"] == "R" else int(p["ncyear"])
+        assert r["ncyear"] == ("R" if year_now == 1 else str(year_now - 1))
+    # This year's Reception were not at school last year.
+    reception = {upn for upn, p in now.items() if p["ncyear"] == "R"}
+    assert not reception & {r["upn"] for r in then}
+
+
 # --- the generator's own figures -----------------------------------------------------------------
 
 
 def test_manifest_and_measures_truth(tiny: Path) -> None:
     manifest = json.loads((tiny / "manifest.json").read_text(encoding="utf-8"))
     files = {f["path"]: f for f in manifest["files"]}
-    for path in (MARKS, TERMLY, "exclusions.csv", "attainment.csv", "truth/measures_2025-26.csv"):
+    for path in (MARKS, TERMLY, ROLL_2024_FILE, "exclusions.csv", "attainment.csv", "truth/measures_2025-26.csv"):
         with (tiny / path).open("rb") as fh:
             assert files[path]["rows"] == sum(1 for _ in fh) - 1, path
     assert header(tiny / "truth" / "measures_2025-26.csv") == list(MEASURE_COLUMNS)

@@ -61,6 +61,7 @@ def test_layout(tiny: Path, manifest: Manifest) -> None:
     expected = {
         "schools.csv",
         "pupils.csv",
+        "pupils_2024-25.csv",
         "case_management.csv",
         "case_management_mapping.toml",
         "truth/children.csv",
@@ -438,6 +439,7 @@ def test_tiny_calibration_is_plausible(manifest: Manifest) -> None:
     assert 0.015 <= c["cin_rate_at_r"] <= 0.06
 
 
+@pytest.mark.slow
 def test_small_calibration(tmp_path: Path) -> None:
     """About 1 pupil in 10 Ever6 CWSW, ~3% CIN, ~0.45% CP, ~0.7% looked after at a time."""
     c = generate("small", 11, tmp_path).calibration

@@ -124,41 +124,64 @@ def pupil_groups(inputs: Inputs) -> Table:
     return best.select("upn", status_group=group, primary_need=best.primary_need)
 
 
-def _enrolments(inputs: Inputs, start: date, end: date) -> Table:
-    """Enrolments (urn, upn) on roll at some time in the period, with their breakdown attributes."""
+def _on_roll(inputs: Inputs, start: date, end: date) -> Table:
+    """Enrolments (urn, upn) on roll at some time in the period, with their NC year then."""
     e = inputs.tables.pupil_enrolment
     e = e.filter((e.entry_date <= _d(end)) & (e.leaving_date.isnull() | (e.leaving_date >= _d(start))))
     e = e.mutate(_rank=ibis.row_number().over(group_by=["urn", "upn"], order_by=ibis.desc("entry_date")))
-    e = e.filter(e._rank == 0)
+    return e.filter(e._rank == 0).select("urn", "upn", roll_ncyear="ncyear")
+
+
+def _pupils(inputs: Inputs) -> Table:
+    """Per UPN, the pupil's characteristics from their most recent roll record (any year)."""
+    e = inputs.tables.pupil_enrolment
+    e = e.mutate(_rank=ibis.row_number().over(group_by="upn", order_by=[ibis.desc("entry_date"), ibis.desc("urn")]))
+    return e.filter(e._rank == 0).select("upn", "birth_date", "sex", "fsm_ever6", "sen", "ethnicity")
+
+
+def _derived_ncyear(birth_date: ir.DateValue, start_year: int) -> ir.StringValue:
+    """The NC year of a pupil in their chronological year group: age on 31 August minus 4."""
+    age = start_year - birth_date.year() - ibis.ifelse(birth_date.month() >= 9, 1, 0)
+    year = age - 4
+    return ibis.cases(
+        (birth_date.isnull(), ibis.null("string")),
+        (year == 0, "R"),
+        (year == -1, "N2"),
+        (year == -2, "N1"),
+        else_=year.cast("string"),
+    )
+
+
+def _describe(inputs: Inputs, units: Table, start_year: int) -> Table:
+    """Units (``urn``, ``upn``) with their status group and every breakdown attribute.
+
+    The pupil's characteristics come from their roll record by UPN and the school's from GIAS by
+    URN, so a unit counts even when the roll for that year was not loaded; the NC year is the
+    roll's for the year, else the chronological one from the date of birth.
+    """
+    start, end = academic_year_bounds(start_year)
+    u = units.left_join(_pupils(inputs), "upn").drop("upn_right")
+    u = u.left_join(pupil_groups(inputs), "upn").drop("upn_right")
     est = inputs.tables.establishment.select("urn", "phase", "la_code", "type_code")
-    e = e.left_join(est, "urn").drop("urn_right")
-    groups = pupil_groups(inputs)
-    e = e.left_join(groups, "upn").drop("upn_right")
+    u = u.left_join(est, "urn").drop("urn_right")
+    u = u.left_join(_on_roll(inputs, start, end), ["urn", "upn"]).drop("urn_right", "upn_right")
     in_la = (
-        ibis.cases((e.la_code.isnull(), "unknown"), (e.la_code == inputs.la_code, "in LA"), else_="out of LA")
+        ibis.cases((u.la_code.isnull(), "unknown"), (u.la_code == inputs.la_code, "in LA"), else_="out of LA")
         if inputs.la_code
         else ibis.literal("unknown")
     )
-    fsm = ibis.cases((e.fsm_ever6.isnull(), "unknown"), (e.fsm_ever6, "FSM"), else_="not FSM")
-    return e.select(
-        "urn",
-        "upn",
-        "entry_date",
-        "birth_date",
-        "type_code",
-        status_group=e.status_group.coalesce("not_cwsw"),
-        b_school=e.urn,
-        b_phase=e.phase.coalesce("unknown"),
-        b_ncyear=e.ncyear.coalesce("unknown"),
-        b_sex=e.sex.coalesce("unknown"),
+    fsm = ibis.cases((u.fsm_ever6.isnull(), "unknown"), (u.fsm_ever6, "FSM"), else_="not FSM")
+    group = u.status_group.coalesce("not_cwsw")
+    return u.mutate(
+        status_group=group,
+        b_school=u.urn.coalesce("unknown"),
+        b_phase=u.phase.coalesce("unknown"),
+        b_ncyear=u.roll_ncyear.coalesce(_derived_ncyear(u.birth_date, start_year)).coalesce("unknown"),
+        b_sex=u.sex.coalesce("unknown"),
         b_fsm=fsm,
-        b_sen=e.sen.coalesce("unknown"),
-        b_ethnicity=e.ethnicity.coalesce("unknown"),
-        b_primary_need=ibis.ifelse(
-            e.status_group.isnull() | (e.status_group == "not_cwsw"),
-            "not applicable",
-            e.primary_need.coalesce("unknown"),
-        ),
+        b_sen=u.sen.coalesce("unknown"),
+        b_ethnicity=u.ethnicity.coalesce("unknown"),
+        b_primary_need=ibis.ifelse(group == "not_cwsw", "not applicable", u.primary_need.coalesce("unknown")),
         b_in_la=in_la,
     )
 
@@ -255,14 +278,14 @@ def attendance_facts(inputs: Inputs, start_year: int, *, as_at: date | None = No
         b=sessions.b.sum(),
     )
     per_unit = per_unit.filter(per_unit.possible > 0)
-    enrolments = _enrolments(inputs, start, end)
     s = inputs.settings
-    # Age on 31 August before the year: at least min_age, at most max_age.
+    # Age on 31 August before the year: at least min_age, at most max_age. A pupil with no
+    # known date of birth cannot be placed in the headline age range and is not counted.
     reference = date(start_year, 8, 31)
     oldest = latest_birth_date_reaching(s.max_age + 1, reference)
     youngest = latest_birth_date_reaching(s.min_age, reference)
-    enrolments = enrolments.filter((enrolments.birth_date > _d(oldest)) & (enrolments.birth_date <= _d(youngest)))
-    f = per_unit.join(enrolments, ["urn", "upn"])
+    f = _describe(inputs, per_unit, start_year)
+    f = f.filter((f.birth_date > _d(oldest)) & (f.birth_date <= _d(youngest)))
     absence = f.authorised + f.unauthorised
     return f.mutate(
         pupils=ibis.literal(1, type="int64"),
@@ -277,7 +300,6 @@ def exclusion_facts(inputs: Inputs, start_year: int, *, term: str | None = None)
     start, end = academic_year_bounds(start_year)
     if term is not None:
         start, end = term_bounds(start_year)[term]
-    enrolments = _enrolments(inputs, start, end)
     x = inputs.tables.exclusion
     x = x.filter((x.start_date >= _d(start)) & (x.start_date <= _d(end)))
     suspension = x.category.isin(["SUSP", "FIXD"])
@@ -285,7 +307,11 @@ def exclusion_facts(inputs: Inputs, start_year: int, *, term: str | None = None)
         suspensions=suspension.sum().cast("int64"),
         permanent=(x.category == "PERM").sum().cast("int64"),
     )
-    f = enrolments.left_join(per_unit, ["urn", "upn"]).drop("urn_right", "upn_right")
+    # On roll in the period: the roll, and anyone excluded from a school in it (who was on its
+    # roll then, whether or not that roll was loaded).
+    units = _on_roll(inputs, start, end).select("urn", "upn").union(per_unit.select("urn", "upn")).distinct()
+    f = _describe(inputs, units, start_year)
+    f = f.left_join(per_unit, ["urn", "upn"]).drop("urn_right", "upn_right")
     suspensions = f.suspensions.coalesce(0)
     return f.mutate(
         roll=ibis.literal(1, type="int64"),
@@ -305,15 +331,8 @@ def attainment_facts(inputs: Inputs, start_year: int) -> Table:
         hit = (a.measure == measure) & a.value.notnull()
         comps[n_col] = ibis.ifelse(hit, 1, 0).sum().cast("int64")
         comps[v_col] = ibis.ifelse(hit, a.value, 0.0).sum().cast("float64")
-    per_pupil = a.group_by("upn").agg(school=a.urn.max(), **comps)
-    # Breakdowns from the pupil's most recent enrolment at any time.
-    enrolments = _enrolments(inputs, date(1900, 1, 1), date(2999, 12, 31))
-    latest = enrolments.mutate(
-        _rank=ibis.row_number().over(group_by="upn", order_by=[ibis.desc("entry_date"), ibis.desc("urn")])
-    )
-    latest = latest.filter(latest._rank == 0).drop("_rank")
-    f = per_pupil.join(latest, "upn")
-    return f.mutate(b_school=f.school.coalesce(f.urn))
+    per_pupil = a.group_by("upn").agg(urn=a.urn.max(), **comps)
+    return _describe(inputs, per_pupil, start_year)
 
 
 def aggregate(facts: Table, components: Iterable[str]) -> pa.Table:

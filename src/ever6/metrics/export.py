@@ -34,8 +34,9 @@ def _number(value: Any) -> str:
     """Counts and session sums print as integers; figures keep their one decimal place."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        value = round(value, 6)  # sums of one-decimal points carry float noise
+        return str(int(value)) if value.is_integer() else str(value)
     return str(value)
 
 

@@ -1,5 +1,6 @@
 """The school data: attendance marks (2025/26 to date), termly attendance (2024/25), suspensions
-and permanent exclusions, attainment (2024/25), and the generator's own headline figures.
+and permanent exclusions, attainment (2024/25), the 2024/25 roll they hang on, and the
+generator's own headline figures.
 
 Draws come from their own children of the seed (after the twelve the rest of the generator
 uses), so adding or changing school data never changes any other file for the same seed.
@@ -27,6 +28,7 @@ from ever6.synth.exclusions import rows as exclusion_rows
 from ever6.synth.marks import C, Events, MarkPlan, write_marks
 from ever6.synth.population import Population
 from ever6.synth.pupils import Enrolment, PupilAttrs
+from ever6.synth.roll_2024 import ROLL_2024_FILE, write_roll_2024
 from ever6.synth.scales import REFERENCE_DATE
 from ever6.synth.school_calendar import YEAR_2024_25, YEAR_2025_26, inset_matrix
 from ever6.synth.school_measures import (
@@ -55,7 +57,7 @@ EXCLUSIONS_FILE = "exclusions.csv"
 ATTAINMENT_FILE = "attainment.csv"
 MEASURES_FILE = "truth/measures_2025-26.csv"
 FIRST_STREAM = 12  # the generator's own stages use children 0-11 of the seed
-N_STREAMS = 6
+N_STREAMS = 7  # the seventh (the 2024/25 roll's stand-in entry dates) was added last: 0-5 are unchanged
 
 
 @dataclass
@@ -296,6 +298,7 @@ def make_school_data(
         concat([susp24, perm24]),
     )
     result.rows[TERMLY_FILE] = write_termly(out / TERMLY_FILE, YEAR_2024_25.label, en24, totals, urns, kids)
+    result.rows[ROLL_2024_FILE] = write_roll_2024(out / ROLL_2024_FILE, rng[6], pop, kids, roster, now, urns)
     figures += attendance_figures(
         YEAR_2024_25.label,
         2024,

@@ -1,0 +1,244 @@
+"""The identities on each side, and the deterministic passes, as engine-neutral Ibis expressions.
+
+Children (who is linked): every child in the case-management extract, the CIN census or the
+SSDA903 header, current versions. A child's identity is the case-management record (names,
+birth date, sex, postcode), with birth date and sex from the CIN census or SSDA903 where the
+extract lacks them, and every UPN and former UPN any of the three sources holds.
+
+Candidates: pupil enrolments, one record per UPN for matching (the latest enrolment's
+demographics, any enrolment's former UPN); a matched UPN brings every enrolment (URN) with it.
+
+Passes, each on the children the earlier ones left:
+
+1. ``upn``: a valid UPN of the child is a pupil's UPN;
+2. ``former_upn``: the child's UPN is a pupil's former UPN, or the child's former UPN is a
+   pupil's UPN;
+3. ``exact_demographics``: normalised forename, surname, birth date and sex all equal, and that
+   combination is unique among the remaining children and among all pupils.
+
+A UPN pass that finds two different pupils for one child, or a pupil whose birth date and
+both names disagree with the child's, does not link: the pair goes to clerical review.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import ibis
+import ibis.expr.types as ir
+from ibis.expr.types import Table
+
+from ever6.linkage.normalise import name_or_null, postcode_expr, sex_expr
+from ever6.linkage.upn import compact_expr, upn_is_valid
+from ever6.model import TABLES
+
+# Placeholders case-management systems put where a name is not known.
+PLACEHOLDER_NAMES = ("UNBORN", "BABY", "UNKNOWN", "NOTKNOWN", "UNNAMED", "TBC", "NK", "XX", "XXX")
+EARLIEST_BIRTH = date(1990, 1, 1)
+
+# (source table, field) pairs that carry a child's UPN.
+UPN_SOURCES: tuple[tuple[str, str], ...] = (
+    ("cm_identity", "upn"),
+    ("cm_identity", "former_upn"),
+    ("cin_child", "upn"),
+    ("cin_child", "former_upn"),
+    ("la_child", "upn"),
+)
+
+
+def current(raw: Mapping[str, Table], name: str) -> Table:
+    """The newest active batch's version of every record of ``name`` (see :mod:`ever6.cohort.sources`)."""
+    batches = raw["import_batch"]
+    active = batches.filter(batches.status == "active").select("batch_id", "reference_date")
+    ranked = raw[name].join(active, "batch_id")
+    ranked = ranked.mutate(
+        _rank=ibis.row_number().over(
+            group_by=list(TABLES[name].key), order_by=[ibis.desc("reference_date"), ibis.desc("batch_id")]
+        )
+    )
+    return ranked.filter(ranked._rank == 0).drop("_rank", "reference_date", "batch_id")
+
+
+def _name(value: ir.StringValue) -> ir.StringValue:
+    return name_or_null(value, PLACEHOLDER_NAMES)
+
+
+def _birth(value: ir.DateValue, today: date) -> ir.DateValue:
+    """A birth date usable for matching: not in the future and not absurdly old."""
+    ok = value.notnull() & (value <= ibis.literal(today)) & (value >= ibis.literal(EARLIEST_BIRTH))
+    return ibis.ifelse(ok, value, ibis.null("date"))
+
+
+@dataclass(frozen=True)
+class Sides:
+    """Both sides of the linkage, normalised, as Ibis expressions on one engine."""
+
+    children: Table  # la_child_id, forename, surname, birth_date, sex, postcode, raw_birth_date
+    identifiers: Table  # la_child_id, source, field, raw, upn (compacted), valid
+    pupils: Table  # upn, former_upn, urn, forename, surname, birth_date, sex, postcode, conflicting
+    enrolments: Table  # upn, urn (distinct)
+    pupil_upns: Table  # urn, field, raw, upn, valid: every UPN value the school data carry
+
+
+def sides(raw: Mapping[str, Table], today: date, la_codes: Iterable[str]) -> Sides:
+    codes = sorted(set(la_codes))
+    cm = current(raw, "cm_identity")
+    cin = current(raw, "cin_child")
+    lac = current(raw, "la_child")
+
+    ids = cm.select("la_child_id").union(cin.select("la_child_id")).union(lac.select("la_child_id")).distinct()
+    c = ids.left_join(cm, "la_child_id").drop("la_child_id_right")
+    c = c.left_join(cin.select("la_child_id", cin_birth="birth_date", cin_sex="sex"), "la_child_id").drop(
+        "la_child_id_right"
+    )
+    c = c.left_join(lac.select("la_child_id", la_birth="birth_date", la_sex="sex"), "la_child_id").drop(
+        "la_child_id_right"
+    )
+    raw_birth = c.birth_date.coalesce(c.cin_birth, c.la_birth)
+    children = c.select(
+        "la_child_id",
+        forename=_name(c.forename),
+        surname=_name(c.surname),
+        birth_date=_birth(raw_birth, today),
+        sex=sex_expr(c.sex.coalesce(c.cin_sex, c.la_sex)),
+        postcode=postcode_expr(c.postcode),
+        raw_birth_date=raw_birth,
+    )
+
+    parts = []
+    for table_name, fld in UPN_SOURCES:
+        t = {"cm_identity": cm, "cin_child": cin, "la_child": lac}[table_name]
+        parts.append(
+            t.select("la_child_id", source=ibis.literal(table_name), field=ibis.literal(fld), raw=t[fld]).filter(
+                lambda t: t.raw.notnull()
+            )
+        )
+    idents = parts[0]
+    for part in parts[1:]:
+        idents = idents.union(part)
+    idents = idents.mutate(upn=compact_expr(idents.raw))
+    idents = idents.mutate(valid=upn_is_valid(idents.upn, codes))
+
+    pe = current(raw, "pupil_enrolment")
+    pe = pe.mutate(upn_c=compact_expr(pe.upn), former_c=compact_expr(pe.former_upn))
+    pe = pe.mutate(former_ok=ibis.ifelse(upn_is_valid(pe.former_c, codes), pe.former_c, ibis.null("string")))
+    pe = pe.filter(pe.upn_c.notnull())
+    latest = pe.mutate(
+        _rank=ibis.row_number().over(group_by="upn_c", order_by=[ibis.desc("entry_date"), ibis.desc("urn")])
+    )
+    latest = latest.filter(latest._rank == 0)
+    per_upn = pe.group_by("upn_c").agg(
+        any_former=pe.former_ok.max(),
+        conflicting=(pe.birth_date.nunique() > 1) | (pe.sex.nunique() > 1),
+    )
+    p = latest.join(per_upn, "upn_c")
+    pupils = p.select(
+        upn=p.upn_c,
+        former_upn=p.former_ok.coalesce(p.any_former),
+        urn=p.urn,
+        forename=_name(p.forename),
+        surname=_name(p.surname),
+        birth_date=_birth(p.birth_date, today),
+        sex=sex_expr(p.sex),
+        postcode=postcode_expr(p.postcode),
+        conflicting=p.conflicting,
+    )
+    enrolments = pe.select(upn=pe.upn_c, urn=pe.urn).distinct()
+    pupil_upns = (
+        pe.select("urn", field=ibis.literal("upn"), raw=pe.upn, upn=pe.upn_c)
+        .union(
+            pe.filter(pe.former_c.notnull()).select(
+                "urn", field=ibis.literal("former_upn"), raw=pe.former_upn, upn=pe.former_c
+            )
+        )
+        .distinct()
+    )
+    pupil_upns = pupil_upns.mutate(valid=upn_is_valid(pupil_upns.upn, codes))
+    # Materialised once (a temporary table on DuckDB, a cached frame on Spark): every pass
+    # reads them several times, and the normalising expressions are costly to repeat.
+    return Sides(children.cache(), idents.cache(), pupils.cache(), enrolments.cache(), pupil_upns.cache())
+
+
+LINK_COLUMNS = ("la_child_id", "upn", "method", "reason")
+
+
+def _agrees(a: ir.Value, b: ir.Value) -> ir.BooleanValue:
+    return (a == b).fill_null(False)
+
+
+def _check_demographics(pairs: Table, s: Sides, method: str) -> Table:
+    """Tag UPN pairs: linked, or for review when birth date and both names disagree."""
+    c = s.children.select("la_child_id", c_fn="forename", c_sn="surname", c_dob="birth_date")
+    p = s.pupils.select("upn", p_fn="forename", p_sn="surname", p_dob="birth_date")
+    j = pairs.join(c, "la_child_id").join(p, "upn")
+    dob_differs = j.c_dob.notnull() & j.p_dob.notnull() & (j.c_dob != j.p_dob)
+    disagree = dob_differs & ~_agrees(j.c_fn, j.p_fn) & ~_agrees(j.c_sn, j.p_sn)
+    return j.select(
+        "la_child_id",
+        "upn",
+        method=ibis.literal(method),
+        reason=ibis.ifelse(disagree, "upn_demographics_disagree", ibis.null("string")),
+    )
+
+
+def _resolve(pairs: Table, s: Sides, method: str) -> Table:
+    """One pupil per child: linked (reason null), or every candidate to review with a reason."""
+    # pairs are distinct, so a plain count is the number of pupils (Spark has no DISTINCT window).
+    counted = pairs.mutate(_n=pairs.upn.count().over(group_by="la_child_id"))
+    single = _check_demographics(counted.filter(counted._n == 1).select("la_child_id", "upn"), s, method)
+    several = counted.filter(counted._n > 1).select(
+        "la_child_id", "upn", method=ibis.literal(method), reason=ibis.literal("conflicting_upns")
+    )
+    return single.union(several)
+
+
+def deterministic(s: Sides, rejected: Table) -> Table:
+    """Deterministic pairs ``la_child_id, upn, method, reason``; reason null means linked.
+
+    ``rejected`` holds ``la_child_id, upn`` pairs a data manager rejected: never proposed again.
+    """
+    rej = rejected.select("la_child_id", "upn")
+    ids = s.identifiers.filter(s.identifiers.valid)
+    pupil_upn = s.pupils.select("upn")
+
+    by_upn = ids.filter(ids.field == "upn").select("la_child_id", "upn").distinct()
+    by_upn = by_upn.semi_join(pupil_upn, "upn").anti_join(rej, ["la_child_id", "upn"])
+    first = _resolve(by_upn, s, "upn")
+    done = first.select("la_child_id").distinct()
+
+    own = ids.filter(ids.field == "upn").select("la_child_id", key="upn")
+    former = ids.filter(ids.field == "former_upn").select("la_child_id", key="upn")
+    pf = s.pupils.filter(s.pupils.former_upn.notnull())
+    via_pupil_former = own.join(pf.select("upn", key="former_upn"), "key").select("la_child_id", "upn")
+    via_child_former = former.join(s.pupils.select("upn", key="upn"), "key").select("la_child_id", "upn")
+    by_former = via_pupil_former.union(via_child_former).distinct()
+    by_former = by_former.anti_join(done, "la_child_id").anti_join(rej, ["la_child_id", "upn"])
+    second = _resolve(by_former, s, "former_upn")
+    upn_pairs = first.union(second)
+    done = upn_pairs.select("la_child_id").distinct()
+    taken = upn_pairs.filter(upn_pairs.reason.isnull()).select("upn").distinct()
+
+    key = ["forename", "surname", "birth_date", "sex"]
+    c = s.children.anti_join(done, "la_child_id")
+    c = c.filter(c.forename.notnull() & c.surname.notnull() & c.birth_date.notnull() & c.sex.notnull())
+    c = c.mutate(_n=c.la_child_id.count().over(group_by=key)).filter(lambda t: t._n == 1)
+    p = s.pupils.filter(
+        s.pupils.forename.notnull()
+        & s.pupils.surname.notnull()
+        & s.pupils.birth_date.notnull()
+        & s.pupils.sex.notnull()
+    )
+    p = p.mutate(_n=p.upn.count().over(group_by=key)).filter(lambda t: t._n == 1).anti_join(taken, "upn")
+    exact = c.select("la_child_id", *key).join(p.select("upn", *key), key).select("la_child_id", "upn")
+    exact = exact.anti_join(rej, ["la_child_id", "upn"]).select(
+        "la_child_id", "upn", method=ibis.literal("exact_demographics"), reason=ibis.null("string")
+    )
+    return upn_pairs.union(exact)
+
+
+def upn_only(s: Sides) -> Table:
+    """The naive baseline: a child's recorded UPN (any source, unchecked) equals a pupil's UPN."""
+    ids = s.identifiers.filter(s.identifiers.field == "upn").select("la_child_id", "upn").distinct()
+    return ids.semi_join(s.pupils.select("upn"), "upn")
