@@ -11,7 +11,9 @@ import pytest
 from ever6.exports import safe_cell, write_csv
 
 
-@pytest.mark.parametrize("text", ["=1+1", "+44 20", "-2", "@SUM(A1)", "\t=x", "\r=x", '=HYPERLINK("http://x")'])
+@pytest.mark.parametrize(
+    "text", ["=1+1", "+44 20", "-2+3", "-A1", "@SUM(A1)", "\t=x", "\r=x", '=HYPERLINK("http://x")', "-inf", "+nan"]
+)
 def test_formula_like_text_is_neutralised(text: str) -> None:
     assert safe_cell(text) == "'" + text
 

@@ -28,7 +28,7 @@ from ever6.engines import ENGINES
 from ever6.formats.problems import ImportRefused, Severity
 from ever6.metrics import PERIODS
 from ever6.pipeline import Progress as ProgressCallback
-from ever6.pipeline import export_cohort, export_metrics, import_sources, refresh
+from ever6.pipeline import export_cohort, export_gaps, export_metrics, import_sources, refresh
 from ever6.warehouse import RollbackError, Warehouse
 
 app = typer.Typer(help="ever6: the Ever6 CWSW cohort for a Virtual School.", no_args_is_help=True)
@@ -282,18 +282,43 @@ def metrics_export(
     output: Annotated[Path, typer.Option("--out", help="CSV file, or .xlsx for Excel.")],
     suppress: Annotated[bool, typer.Option("--suppress/--no-suppress", help="Apply disclosure control.")] = False,
     period: Annotated[str, typer.Option(help="year, autumn, spring or summer.")] = "year",
+    school: Annotated[
+        str | None, typer.Option(help="Only what this school (URN) may see: its own and the LA's figures, suppressed.")
+    ] = None,
 ) -> None:
     """The latest published measures for a year, in long format."""
-    try:
-        label = academic_year_label(parse_academic_year(year))
-    except ValueError as exc:
-        raise typer.BadParameter(f"{year!r} is not an academic year such as 2024/25") from exc
-    if period not in PERIODS:
-        raise typer.BadParameter(f"period must be one of {', '.join(PERIODS)}")
+    label, period = _year_and_period(year, period)
     settings = _settings()
     with Warehouse(settings.warehouse_path, read_only=True) as wh:
         try:
             n = export_metrics(
+                wh,
+                output,
+                academic_year=label,
+                period=period,
+                suppress=suppress,
+                school=school,
+                cla_in_cwsw=settings.measures.cla_in_cwsw,
+            )
+        except LookupError as exc:
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from exc
+    out.print(f"Wrote {n:,} figures to {output}{' (suppressed)' if suppress or school else ''}.")
+
+
+@metrics_app.command("gaps")
+def metrics_gaps(
+    year: Annotated[str, typer.Option("--year", help="Academic year, e.g. 2024/25.")],
+    output: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    suppress: Annotated[bool, typer.Option("--suppress/--no-suppress", help="Apply disclosure control.")] = False,
+    period: Annotated[str, typer.Option(help="year, autumn, spring or summer.")] = "year",
+) -> None:
+    """Each group against pupils never CWSW and against the national figures (with their sources)."""
+    label, period = _year_and_period(year, period)
+    settings = _settings()
+    with Warehouse(settings.warehouse_path, read_only=True) as wh:
+        try:
+            n = export_gaps(
                 wh,
                 output,
                 academic_year=label,
@@ -304,7 +329,32 @@ def metrics_export(
         except LookupError as exc:
             err.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from exc
-    out.print(f"Wrote {n:,} figures to {output}{' (suppressed)' if suppress else ''}.")
+    out.print(f"Wrote {n:,} comparisons to {output}.")
+
+
+def _year_and_period(year: str, period: str) -> tuple[str, str]:
+    try:
+        label = academic_year_label(parse_academic_year(year))
+    except ValueError as exc:
+        raise typer.BadParameter(f"{year!r} is not an academic year such as 2024/25") from exc
+    if period not in PERIODS:
+        raise typer.BadParameter(f"period must be one of {', '.join(PERIODS)}")
+    return label, period
+
+
+@contextmanager
+def _reading() -> Iterator[Warehouse]:
+    """The warehouse, read-only; something not there yet is a clear message, not a traceback."""
+    path = _settings().warehouse_path
+    if not path.exists():
+        err.print(f"[red]No warehouse at {path}; import some data first.[/red]")
+        raise typer.Exit(1)
+    try:
+        with Warehouse(path, read_only=True) as wh:
+            yield wh
+    except LookupError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
 
 
 @link_app.callback(invoke_without_command=True)
@@ -341,7 +391,7 @@ def link_export(output: Annotated[Path, typer.Option("--out", help="CSV file to 
     """The links: la_child_id,upn,urn,method,match_probability."""
     from ever6.linkage import export_links
 
-    with Warehouse(_settings().warehouse_path, read_only=True) as wh:
+    with _reading() as wh:
         n = export_links(wh, output)
     out.print(f"Wrote {n:,} links to {output}.")
 
@@ -354,7 +404,7 @@ def link_report(
     from ever6.linkage import match_report
 
     settings = _settings()
-    with Warehouse(settings.warehouse_path, read_only=True) as wh:
+    with _reading() as wh:
         report = match_report(wh, _parse_date(as_at), settings.linkage, settings.cohort)
     out.print_json(json.dumps(report.to_dict(), default=str))
 
@@ -364,7 +414,7 @@ def review_list() -> None:
     """Pairs awaiting a decision, the child's and the pupil's identity side by side."""
     from ever6.linkage import review_queue
 
-    with Warehouse(_settings().warehouse_path, read_only=True) as wh:
+    with _reading() as wh:
         queue = review_queue(wh)
     if queue.num_rows == 0:
         out.print("The review queue is empty.")

@@ -8,12 +8,14 @@ one, so every text cell passes through :func:`safe_cell` (OWASP's advice: prefix
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 
 
 def safe_cell(value: Any) -> str:
@@ -27,9 +29,14 @@ def safe_cell(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         value = ";".join(safe_cell(v) for v in value)
     text = str(value)
-    if text.startswith(_FORMULA_START):
+    if text.startswith(_FORMULA_START) and not _is_number(text):
         return "'" + text
     return text
+
+
+def _is_number(text: str) -> bool:
+    """A plain decimal number such as ``-0.8`` is not a formula, and stays a number in a spreadsheet."""
+    return _PLAIN_NUMBER.fullmatch(text) is not None
 
 
 def write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> int:

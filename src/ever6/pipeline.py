@@ -18,6 +18,7 @@ import pyarrow as pa
 from ever6.attendance import code_table
 from ever6.cohort import COHORT_COLUMNS, cohort, current_tables
 from ever6.config import CohortSettings, Settings
+from ever6.disclosure import for_school
 from ever6.exports import write_csv
 from ever6.formats.attainment import read_attainment
 from ever6.formats.attendance_marks import read_attendance_marks
@@ -33,6 +34,7 @@ from ever6.formats.school_census import read_school_census
 from ever6.formats.ssda903 import read_ssda903
 from ever6.metrics import Inputs, compute_metrics
 from ever6.metrics.export import EXPORT_COLUMNS, select, write_metrics_csv, write_metrics_xlsx
+from ever6.metrics.gaps import GAP_COLUMNS, gaps
 from ever6.metrics.publication import suppress_metrics
 from ever6.warehouse import ImportOutcome, Warehouse
 from ever6.warehouse.published import Published, Run
@@ -195,7 +197,47 @@ def refresh(
     return run
 
 
+def _published_metrics(warehouse: Warehouse, academic_year: str, period: str) -> tuple[Run, pa.Table]:
+    published = Published(warehouse)
+    run = published.latest()
+    if run is None:
+        raise LookupError("nothing has been published yet: run `ever6 refresh` first")
+    table = select(published.output("metric", run.run_id), academic_year, period)
+    if table.num_rows == 0:
+        raise LookupError(f"the latest run (as at {run.as_at}) has no measures for {academic_year} ({period})")
+    return run, table
+
+
 def export_metrics(
+    warehouse: Warehouse,
+    out: Path,
+    *,
+    academic_year: str,
+    period: str = "year",
+    suppress: bool = False,
+    school: str | None = None,
+    cla_in_cwsw: bool = False,
+) -> int:
+    """Write the latest run's measures for a year (and period) as CSV or, for ``.xlsx``, Excel.
+
+    ``school``: only what that school's users may see (its own rows and the LA's), always suppressed.
+    """
+    run, table = _published_metrics(warehouse, academic_year, period)
+    if suppress or school:
+        table = suppress_metrics(table, cla_in_cwsw=cla_in_cwsw)
+    if school:
+        table = for_school(table, school)
+    suppressed = bool(suppress or school)
+    if out.suffix.lower() == ".xlsx":
+        title = f"Ever6 CWSW measures {academic_year} ({period}), as at {run.as_at}"
+        write_metrics_xlsx(table, out, title=title + (f", school {school}" if school else ""), suppressed=suppressed)
+    else:
+        columns = (*EXPORT_COLUMNS, "suppression_reason") if suppressed else EXPORT_COLUMNS
+        write_metrics_csv(table, out, columns)
+    return int(table.num_rows)
+
+
+def export_gaps(
     warehouse: Warehouse,
     out: Path,
     *,
@@ -204,21 +246,8 @@ def export_metrics(
     suppress: bool = False,
     cla_in_cwsw: bool = False,
 ) -> int:
-    """Write the latest run's measures for a year (and period) as CSV or, for ``.xlsx``, Excel."""
-    published = Published(warehouse)
-    run = published.latest()
-    if run is None:
-        raise LookupError("nothing has been published yet: run `ever6 refresh` first")
-    table = select(published.output("metric", run.run_id), academic_year, period)
-    if table.num_rows == 0:
-        raise LookupError(f"the latest run (as at {run.as_at}) has no measures for {academic_year} ({period})")
+    """Each group's figures beside pupils never CWSW and the national figures, with the gaps."""
+    _, table = _published_metrics(warehouse, academic_year, period)
     if suppress:
         table = suppress_metrics(table, cla_in_cwsw=cla_in_cwsw)
-    if out.suffix.lower() == ".xlsx":
-        write_metrics_xlsx(
-            table, out, title=f"Ever6 CWSW measures {academic_year} ({period}), as at {run.as_at}", suppressed=suppress
-        )
-    else:
-        columns = (*EXPORT_COLUMNS, "suppression_reason") if suppress else EXPORT_COLUMNS
-        write_metrics_csv(table, out, columns)
-    return int(table.num_rows)
+    return write_csv(out, GAP_COLUMNS, gaps(table))

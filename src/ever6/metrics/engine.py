@@ -358,6 +358,8 @@ def publish(
     groups: dict[str, tuple[str, ...]] = {
         "cwsw": (*_CWSW_STATUSES, "cla_cwsw") if settings.cla_in_cwsw else _CWSW_STATUSES,
         "cpp": ("cpp",),
+        # Children in need at R, not on a CP plan or looked after: DfE's "CiN excluding CPP and CLA".
+        "cin": ("cinp", "cin_other"),
         "cinp": ("cinp",),
         "cin_other": ("cin_other",),
         "ever6_previous": ("ever6_previous",),

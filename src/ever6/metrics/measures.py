@@ -221,7 +221,7 @@ MEASURES: tuple[Measure, ...] = (
 
 BY_NAME: dict[str, Measure] = {m.name: m for m in MEASURES}
 
-GROUPS = ("cwsw", "cpp", "cinp", "cin_other", "ever6_previous", "cla", "not_cwsw", "all_pupils")
+GROUPS = ("cwsw", "cpp", "cin", "cinp", "cin_other", "ever6_previous", "cla", "not_cwsw", "all_pupils")
 BREAKDOWNS = ("all", "school", "phase", "ncyear", "sex", "fsm", "sen", "ethnicity", "primary_need", "in_la")
 PERIODS = ("year", "autumn", "spring", "summer")
 

@@ -17,7 +17,6 @@ import pyarrow as pa
 from ever6.disclosure import DisclosureRules, MeasureSpec, group_sums, suppress
 from ever6.metrics.measures import MEASURES, Measure
 
-
 # Components published as counts in their own right: (theme, component).
 _COUNTED = frozenset((m.theme, m.numerator) for m in MEASURES if m.kind == "count")
 
@@ -45,4 +44,5 @@ def disclosure_specs() -> dict[str, MeasureSpec]:
 
 def suppress_metrics(table: pa.Table, *, cla_in_cwsw: bool = False, rules: DisclosureRules | None = None) -> pa.Table:
     """The published measures with primary and secondary suppression and DfE symbols applied."""
-    return suppress(table, disclosure_specs(), rules or DisclosureRules(), group_sums(cla_in_cwsw))
+    sums = {**group_sums(cla_in_cwsw), "cin": ("cinp", "cin_other")}
+    return suppress(table, disclosure_specs(), rules or DisclosureRules(), sums)

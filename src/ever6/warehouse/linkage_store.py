@@ -12,8 +12,7 @@ are only ever added or overwritten by a decision, never by a run.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -113,21 +112,22 @@ class LinkageStore:
     def __init__(self, warehouse: Warehouse) -> None:
         self.warehouse = warehouse
         self.con = warehouse.con
+        if warehouse.read_only:
+            # Reading only: the tables exist once linkage has run; before that there is nothing to read.
+            found = self.con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'link_run'"
+            ).fetchall()
+            if not found[0][0]:
+                raise LookupError("linkage has not run yet: run `ever6 link` or `ever6 refresh`")
+            return
         with self._transaction():
             self.con.execute(_SCHEMA)
             for name, columns in DERIVED.items():
                 cols = ", ".join(f'"{c}" {t}' for c, t in columns)
                 self.con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" ({cols})')
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self.con.begin()
-        try:
-            yield
-        except BaseException:
-            self.con.rollback()
-            raise
-        self.con.commit()
+    def _transaction(self) -> AbstractContextManager[None]:
+        return self.warehouse.transaction()
 
     # --- a run's results --------------------------------------------------------------------
 
@@ -158,8 +158,8 @@ class LinkageStore:
         return self.con.sql(f'SELECT * FROM "{name}"').to_arrow_table()
 
     def has_run(self) -> bool:
-        row = self.con.execute("SELECT count(*) FROM link_run").fetchone()
-        return bool(row and row[0])
+        rows = self.con.execute("SELECT count(*) FROM link_run").fetchall()
+        return bool(rows[0][0])
 
     # --- decisions --------------------------------------------------------------------------
 

@@ -1,0 +1,128 @@
+"""End to end through the command line: a synthetic authority, refreshed, linked and exported."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.test_cli import ever6
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("tiny-authority")
+    built = ever6(home, "demo", "--scale", "tiny", "--seed", "5", "--no-serve")
+    assert built.returncode == 0, built.stderr
+    assert "EVER6_PREVIOUS" in built.stdout
+    return home
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_metrics_export_contract(home: Path, tmp_path: Path) -> None:
+    out = tmp_path / "m.csv"
+    result = ever6(home, "metrics", "export", "--year", "2025/26", "--out", out)
+    assert result.returncode == 0, result.stderr
+    with out.open() as fh:
+        assert fh.readline().strip() == "measure,group,breakdown,breakdown_value,numerator,denominator,value"
+    figures = rows(out)
+    names = {r["measure"] for r in figures}
+    assert {
+        "pupils",
+        "overall_absence_rate",
+        "persistent_absence_rate",
+        "severe_absence_rate",
+        "c2_per_1000_sessions",
+        "suspension_rate",
+        "one_plus_suspension_rate",
+        "permanent_exclusion_rate",
+        "alternative_provision_share",
+    } <= names
+    assert {r["group"] for r in figures} >= {
+        "cwsw",
+        "cpp",
+        "cinp",
+        "cin_other",
+        "ever6_previous",
+        "cla",
+        "not_cwsw",
+        "all_pupils",
+    }
+    assert {r["breakdown"] for r in figures} == {
+        "all",
+        "school",
+        "phase",
+        "ncyear",
+        "sex",
+        "fsm",
+        "sen",
+        "ethnicity",
+        "primary_need",
+        "in_la",
+    }
+    headline = next(
+        r
+        for r in figures
+        if (r["measure"], r["group"], r["breakdown"]) == ("overall_absence_rate", "all_pupils", "all")
+    )
+    assert float(headline["value"]) == round(float(headline["numerator"]) / float(headline["denominator"]) * 100, 1)
+
+    last_year = tmp_path / "a.csv"
+    assert ever6(home, "metrics", "export", "--year", "2024/25", "--out", last_year).returncode == 0
+    assert "attainment8_average" in {r["measure"] for r in rows(last_year)}
+
+
+def test_suppressed_export_hides_small_counts(home: Path, tmp_path: Path) -> None:
+    out = tmp_path / "s.csv"
+    assert ever6(home, "metrics", "export", "--year", "2025/26", "--out", out, "--suppress").returncode == 0
+    figures = rows(out)
+    suppressed = [r for r in figures if r["value"] == "c"]
+    assert suppressed
+    assert all(r["suppression_reason"] and r["numerator"] == "" for r in suppressed)
+    for r in figures:
+        if r["measure"] == "pupils" and r["value"] not in ("c", "z"):
+            assert not 1 <= int(r["value"]) <= 5
+
+
+def test_school_export_shows_only_that_school(home: Path, tmp_path: Path) -> None:
+    schools = rows(home / "synthetic" / "schools.csv")
+    urn = schools[0]["URN"]
+    out = tmp_path / "school.csv"
+    result = ever6(home, "metrics", "export", "--year", "2025/26", "--school", urn, "--out", out)
+    assert result.returncode == 0, result.stderr
+    figures = rows(out)
+    assert {r["breakdown_value"] for r in figures if r["breakdown"] == "school"} <= {urn}
+    assert all("suppression_reason" in r for r in figures)
+
+
+def test_gaps_against_peers_and_national_figures(home: Path, tmp_path: Path) -> None:
+    out = tmp_path / "g.csv"
+    assert ever6(home, "metrics", "gaps", "--year", "2025/26", "--out", out).returncode == 0
+    line = next(
+        r for r in rows(out) if (r["measure"], r["group"], r["breakdown"]) == ("overall_absence_rate", "cwsw", "all")
+    )
+    assert float(line["gap_vs_not_cwsw"]) == pytest.approx(
+        float(line["value"]) - float(line["not_cwsw_value"]), abs=0.11
+    )
+    assert line["national_value"]
+    assert "DfE" in line["national_source"]
+
+
+def test_links_review_and_report(home: Path, tmp_path: Path) -> None:
+    out = tmp_path / "links.csv"
+    assert ever6(home, "link", "export", "--out", out).returncode == 0
+    with out.open() as fh:
+        assert fh.readline().strip() == "la_child_id,upn,urn,method,match_probability"
+    methods = {r["method"] for r in rows(out)}
+    assert "upn" in methods
+    assert methods <= {"upn", "former_upn", "exact_demographics", "probabilistic", "clerical"}
+    assert ever6(home, "link", "review", "list").returncode == 0
+    report = ever6(home, "link", "report", "--as-at", "2026-03-31")
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout)["overall"]["linked"] > 0
