@@ -186,8 +186,9 @@ def _describe(inputs: Inputs, units: Table, start_year: int) -> Table:
     )
 
 
-def _session_counts(inputs: Inputs, start: date, end: date, as_at: date | None) -> Table:
-    """Per (urn, upn, term): possible, authorised, unauthorised, C2, K and B sessions."""
+def session_counts(inputs: Inputs, start_year: int, *, as_at: date | None = None) -> Table:
+    """Per (urn, upn, term) of a year: possible, authorised, unauthorised, C2, K and B sessions."""
+    start, end = academic_year_bounds(start_year)
     last = min(end, as_at) if as_at else end
     terms = term_bounds(start.year)
 
@@ -263,10 +264,20 @@ def _session_counts(inputs: Inputs, start: date, end: date, as_at: date | None) 
     )
 
 
-def attendance_facts(inputs: Inputs, start_year: int, *, as_at: date | None = None, term: str | None = None) -> Table:
-    """One row per counted enrolment: breakdown attributes and attendance components."""
-    start, end = academic_year_bounds(start_year)
-    sessions = _session_counts(inputs, start, end, as_at)
+def attendance_facts(
+    inputs: Inputs,
+    start_year: int,
+    *,
+    as_at: date | None = None,
+    term: str | None = None,
+    sessions: Table | None = None,
+) -> Table:
+    """One row per counted enrolment: breakdown attributes and attendance components.
+
+    ``sessions``: the year's session counts (:func:`session_counts`), when already computed.
+    """
+    if sessions is None:
+        sessions = session_counts(inputs, start_year, as_at=as_at)
     if term is not None:
         sessions = sessions.filter(sessions.term == term)
     per_unit = sessions.group_by("urn", "upn").agg(
@@ -338,6 +349,9 @@ def attainment_facts(inputs: Inputs, start_year: int) -> Table:
 def aggregate(facts: Table, components: Iterable[str]) -> pa.Table:
     """Sum components per status group and breakdown value, for every breakdown."""
     components = tuple(components)
+    # Every breakdown reads the same facts: materialise them once (a temporary table on DuckDB,
+    # a cached DataFrame on Spark) rather than recompute them per breakdown.
+    facts = facts.select("status_group", *(f"b_{b}" for b in BREAKDOWNS if b != "all"), *components).cache()
     parts = []
     for breakdown in BREAKDOWNS:
         key = ibis.literal("all") if breakdown == "all" else facts[f"b_{breakdown}"].cast("string")
@@ -427,8 +441,11 @@ def compute_metrics(inputs: Inputs, *, years: Iterable[int] | None = None, as_at
     rows: list[dict[str, object]] = []
     s = inputs.settings
     for year in years if years is not None else _years_with_data(inputs.tables):
+        # The year's session counts are the heaviest step (every mark): computed once, used by
+        # the year and by each term.
+        sessions = session_counts(inputs, year, as_at=as_at).cache()
         rows += publish(
-            aggregate(attendance_facts(inputs, year, as_at=as_at), ATTENDANCE_COMPONENTS),
+            aggregate(attendance_facts(inputs, year, sessions=sessions), ATTENDANCE_COMPONENTS),
             by_theme["attendance"],
             year,
             "year",
@@ -441,7 +458,7 @@ def compute_metrics(inputs: Inputs, *, years: Iterable[int] | None = None, as_at
         )
         for term in term_bounds(year):
             rows += publish(
-                aggregate(attendance_facts(inputs, year, as_at=as_at, term=term), ATTENDANCE_COMPONENTS),
+                aggregate(attendance_facts(inputs, year, term=term, sessions=sessions), ATTENDANCE_COMPONENTS),
                 by_theme["attendance"],
                 year,
                 term,
