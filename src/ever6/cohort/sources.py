@@ -55,6 +55,11 @@ def _latest(raw: Table, batches: Table, key: tuple[str, ...]) -> Table:
     return ranked.filter(ranked._rank == 0).drop("_rank", "reference_date")
 
 
+def latest_version(raw: Mapping[str, Table], name: str) -> Table:
+    """The current version of every record of one canonical table (its newest active batch's)."""
+    return _latest(raw[name], raw["import_batch"], TABLES[name].key).drop("batch_id")
+
+
 def current_tables(raw: Mapping[str, Table]) -> CurrentTables:
     """Current versions of the canonical tables, from the raw tables and ``import_batch``."""
     batches = raw["import_batch"]

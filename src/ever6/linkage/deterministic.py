@@ -30,9 +30,9 @@ import ibis
 import ibis.expr.types as ir
 from ibis.expr.types import Table
 
+from ever6.cohort.sources import latest_version
 from ever6.linkage.normalise import name_or_null, postcode_expr, sex_expr
 from ever6.linkage.upn import compact_expr, upn_is_valid
-from ever6.model import TABLES
 
 # Placeholders case-management systems put where a name is not known.
 PLACEHOLDER_NAMES = ("UNBORN", "BABY", "UNKNOWN", "NOTKNOWN", "UNNAMED", "TBC", "NK", "XX", "XXX")
@@ -48,17 +48,8 @@ UPN_SOURCES: tuple[tuple[str, str], ...] = (
 )
 
 
-def current(raw: Mapping[str, Table], name: str) -> Table:
-    """The newest active batch's version of every record of ``name`` (see :mod:`ever6.cohort.sources`)."""
-    batches = raw["import_batch"]
-    active = batches.filter(batches.status == "active").select("batch_id", "reference_date")
-    ranked = raw[name].join(active, "batch_id")
-    ranked = ranked.mutate(
-        _rank=ibis.row_number().over(
-            group_by=list(TABLES[name].key), order_by=[ibis.desc("reference_date"), ibis.desc("batch_id")]
-        )
-    )
-    return ranked.filter(ranked._rank == 0).drop("_rank", "reference_date", "batch_id")
+# The newest active batch's version of every record: the one rule, in ever6.cohort.sources.
+current = latest_version
 
 
 def _name(value: ir.StringValue) -> ir.StringValue:
