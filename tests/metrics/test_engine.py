@@ -294,7 +294,8 @@ def test_termly_returns_fill_terms_without_marks(tmp_path: Path) -> None:
     f = metrics(build(tmp_path, [termly]))
     # Spring: U2 12 of 100; U9 10 of 60.
     assert fig(f, "overall_absence_rate", period="spring") == (22, 160, 13.8)
-    assert fig(f, "c2_per_1000_sessions", period="spring") == (10, 160, 62.5)
+    # C2 per 1,000 sessions whose codes are known: U9's 60, not U2's totals.
+    assert fig(f, "c2_per_1000_sessions", period="spring") == (10, 60, 166.7)
     assert fig(f, "pupils", "cla", period="spring") == (1, None, 1)
     # The year: 56 + 160 possible, 9 + 22 absent.
     assert fig(f, "overall_absence_rate") == (31, 216, 14.4)
@@ -323,6 +324,36 @@ def test_a_census_total_beside_per_code_counts_is_not_counted_twice(tmp_path: Pa
     f = metrics(build(tmp_path, [termly]))
     assert fig(f, "overall_absence_rate", period="summer") == (9, 120, 7.5)
     assert fig(f, "authorised_absence_rate", period="summer") == (6, 120, 5.0)
+    assert fig(f, "c2_per_1000_sessions", period="summer") == (0, 120, 0.0)  # codes known: truly none
+
+
+def test_part_time_timetables_are_not_available_from_totals_alone(tmp_path: Path) -> None:
+    termly = rows_result(
+        tmp_path,
+        "attendance-termly",
+        {
+            "attendance_termly": [
+                {
+                    "urn": "100002",
+                    "upn": "U2",
+                    "academic_year": 2024,
+                    "term": "spring",
+                    "code": "*possible",
+                    "sessions": 100,
+                },
+                {
+                    "urn": "100002",
+                    "upn": "U2",
+                    "academic_year": 2024,
+                    "term": "spring",
+                    "code": "*authorised",
+                    "sessions": 4,
+                },
+            ]
+        },
+    )
+    f = metrics(build(tmp_path, [termly]))
+    assert fig(f, "c2_per_1000_sessions", period="spring") == (0, 0, None)  # not 0.0: unknown
 
 
 def test_a_year_whose_roll_was_not_loaded_still_counts_its_pupils(tmp_path: Path) -> None:

@@ -55,6 +55,7 @@ METRIC_COLUMNS = (
 ATTENDANCE_COMPONENTS = (
     "pupils",
     "possible",
+    "coded_possible",
     "absence",
     "authorised",
     "unauthorised",
@@ -204,6 +205,7 @@ def session_counts(inputs: Inputs, start_year: int, *, as_at: date | None = None
     )
     marks = m.group_by("urn", "upn", term=term_of(m.date)).agg(
         possible=m.category.isin([c.value for c in POSSIBLE]).sum(),
+        coded_possible=m.category.isin([c.value for c in POSSIBLE]).sum(),
         authorised=(m.category == Category.AUTHORISED.value).sum(),
         unauthorised=(m.category == Category.UNAUTHORISED.value).sum(),
         c2=(m.code == "C2").sum(),
@@ -241,6 +243,7 @@ def session_counts(inputs: Inputs, start_year: int, *, as_at: date | None = None
         has_possible=has(SUMMARY_POSSIBLE),
         has_authorised=has(SUMMARY_AUTHORISED),
         has_unauthorised=has(SUMMARY_UNAUTHORISED),
+        has_codes=t.category.notnull().any(),
         c2=sessions_if(t.code == "C2"),
         k=sessions_if(t.code == "K"),
         b=sessions_if(t.code == "B"),
@@ -250,6 +253,10 @@ def session_counts(inputs: Inputs, start_year: int, *, as_at: date | None = None
         "upn",
         "term",
         possible=ibis.ifelse(sums.has_possible, sums.total_possible, sums.code_possible),
+        # Sessions whose codes are known: a return of totals alone says nothing about C2, K or B.
+        coded_possible=ibis.ifelse(
+            sums.has_codes, ibis.ifelse(sums.has_possible, sums.total_possible, sums.code_possible), 0
+        ),
         authorised=ibis.ifelse(sums.has_authorised, sums.total_authorised, sums.code_authorised),
         unauthorised=ibis.ifelse(sums.has_unauthorised, sums.total_unauthorised, sums.code_unauthorised),
         c2=sums.c2,
@@ -260,7 +267,10 @@ def session_counts(inputs: Inputs, start_year: int, *, as_at: date | None = None
     termly = termly.anti_join(marks, ["urn", "upn", "term"])
     counts = marks.union(termly)
     return counts.mutate(
-        *(counts[c].cast("int64").name(c) for c in ("possible", "authorised", "unauthorised", "c2", "k", "b"))
+        *(
+            counts[c].cast("int64").name(c)
+            for c in ("possible", "coded_possible", "authorised", "unauthorised", "c2", "k", "b")
+        )
     )
 
 
@@ -282,6 +292,7 @@ def attendance_facts(
         sessions = sessions.filter(sessions.term == term)
     per_unit = sessions.group_by("urn", "upn").agg(
         possible=sessions.possible.sum(),
+        coded_possible=sessions.coded_possible.sum(),
         authorised=sessions.authorised.sum(),
         unauthorised=sessions.unauthorised.sum(),
         c2=sessions.c2.sum(),
