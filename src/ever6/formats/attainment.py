@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ever6.formats.csv_source import BoundCsv, CsvFile, CsvRecord, parse_academic_year, read_csv
-from ever6.formats.problems import Problem, ReadResult, Severity, table_from_rows
+from ever6.formats.csv_source import BoundCsv, CsvFile, CsvRecord, parse_academic_year, read_one_table
+from ever6.formats.problems import Problem, ReadResult
 from ever6.model import ATTAINMENT
 
 FORMAT = "attainment"
@@ -35,21 +35,7 @@ def read_attainment(path: Path) -> ReadResult:
     When any error is found the table is empty: the import is refused, and every problem found
     is still reported.
     """
-    path = Path(path)
-    csv_file, problems = read_csv(path)
-    rows: list[dict[str, object]] = []
-    if csv_file is not None:
-        bound = _bind(csv_file, problems)
-        if bound is not None:
-            rows = _read_rows(bound)
-    if any(p.severity is Severity.ERROR for p in problems):
-        rows = []
-    return ReadResult(
-        format=FORMAT,
-        path=path,
-        tables={ATTAINMENT.name: table_from_rows(ATTAINMENT.schema, rows)},
-        problems=problems,
-    )
+    return read_one_table(path, FORMAT, ATTAINMENT, _bind, _read_rows)
 
 
 def _bind(csv_file: CsvFile, problems: list[Problem]) -> BoundCsv | None:

@@ -17,8 +17,8 @@ from datetime import date
 from pathlib import Path
 
 from ever6.attendance import SUMMARY_AUTHORISED, SUMMARY_CODES, SUMMARY_POSSIBLE, SUMMARY_UNAUTHORISED, load_codes
-from ever6.formats.csv_source import BoundCsv, CsvFile, CsvRecord, parse_academic_year, read_csv
-from ever6.formats.problems import Problem, ReadResult, Severity, table_from_rows
+from ever6.formats.csv_source import BoundCsv, CsvFile, CsvRecord, parse_academic_year, read_one_table
+from ever6.formats.problems import Problem, ReadResult
 from ever6.model import ATTENDANCE_TERMLY
 
 FORMAT = "attendance-termly"
@@ -73,21 +73,7 @@ def read_attendance_termly(path: Path, *, codes_file: Path | None = None) -> Rea
     When any error is found the table is empty: the import is refused, and every problem found
     is still reported.
     """
-    path = Path(path)
-    csv_file, problems = read_csv(path)
-    rows: list[dict[str, object]] = []
-    if csv_file is not None:
-        bound = _bind(csv_file, problems)
-        if bound is not None:
-            rows = _read_rows(bound, codes_file)
-    if any(p.severity is Severity.ERROR for p in problems):
-        rows = []
-    return ReadResult(
-        format=FORMAT,
-        path=path,
-        tables={ATTENDANCE_TERMLY.name: table_from_rows(ATTENDANCE_TERMLY.schema, rows)},
-        problems=problems,
-    )
+    return read_one_table(path, FORMAT, ATTENDANCE_TERMLY, _bind, lambda bound: _read_rows(bound, codes_file))
 
 
 def _bind(csv_file: CsvFile, problems: list[Problem]) -> BoundCsv | None:

@@ -12,14 +12,15 @@ import csv
 import io
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import ClassVar, TypeVar
 
-from ever6.formats.problems import ImportRefused, Problem, Severity
+from ever6.formats.problems import ImportRefused, Problem, ReadResult, Severity, table_from_rows
+from ever6.model import TableSpec
 
 # DD/MM/YYYY is what DfE returns and most LA exports use; ISO is what databases write.
 DEFAULT_DATE_FORMATS: tuple[str, ...] = ("%d/%m/%Y", "%Y-%m-%d")
@@ -418,3 +419,27 @@ def parse_academic_year(text: str) -> int | None:
     if end is not None and end != str(start + 1)[-len(end) :]:
         return None
     return start
+
+
+def read_one_table(
+    path: Path,
+    fmt: str,
+    spec: TableSpec,
+    bind: Callable[[CsvFile, list[Problem]], BoundCsv | None],
+    read_rows: Callable[[BoundCsv], list[dict[str, object]]],
+) -> ReadResult:
+    """The shape every one-table CSV reader shares: read the file, bind its columns, read its rows.
+
+    When any error is found the table is empty: the import is refused, and every problem found
+    is still reported.
+    """
+    path = Path(path)
+    csv_file, problems = read_csv(path)
+    rows: list[dict[str, object]] = []
+    if csv_file is not None:
+        bound = bind(csv_file, problems)
+        if bound is not None:
+            rows = read_rows(bound)
+    if any(p.severity is Severity.ERROR for p in problems):
+        rows = []
+    return ReadResult(format=fmt, path=path, tables={spec.name: table_from_rows(spec.schema, rows)}, problems=problems)
