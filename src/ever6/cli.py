@@ -289,20 +289,16 @@ def metrics_export(
     """The latest published measures for a year, in long format."""
     label, period = _year_and_period(year, period)
     settings = _settings()
-    with Warehouse(settings.warehouse_path, read_only=True) as wh:
-        try:
-            n = export_metrics(
-                wh,
-                output,
-                academic_year=label,
-                period=period,
-                suppress=suppress,
-                school=school,
-                cla_in_cwsw=settings.measures.cla_in_cwsw,
-            )
-        except LookupError as exc:
-            err.print(f"[red]{exc}[/red]")
-            raise typer.Exit(1) from exc
+    with _reading() as wh:
+        n = export_metrics(
+            wh,
+            output,
+            academic_year=label,
+            period=period,
+            suppress=suppress,
+            school=school,
+            cla_in_cwsw=settings.measures.cla_in_cwsw,
+        )
     out.print(f"Wrote {n:,} figures to {output}{' (suppressed)' if suppress or school else ''}.")
 
 
@@ -316,19 +312,10 @@ def metrics_gaps(
     """Each group against pupils never CWSW and against the national figures (with their sources)."""
     label, period = _year_and_period(year, period)
     settings = _settings()
-    with Warehouse(settings.warehouse_path, read_only=True) as wh:
-        try:
-            n = export_gaps(
-                wh,
-                output,
-                academic_year=label,
-                period=period,
-                suppress=suppress,
-                cla_in_cwsw=settings.measures.cla_in_cwsw,
-            )
-        except LookupError as exc:
-            err.print(f"[red]{exc}[/red]")
-            raise typer.Exit(1) from exc
+    with _reading() as wh:
+        n = export_gaps(
+            wh, output, academic_year=label, period=period, suppress=suppress, cla_in_cwsw=settings.measures.cla_in_cwsw
+        )
     out.print(f"Wrote {n:,} comparisons to {output}.")
 
 

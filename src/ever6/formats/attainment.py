@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ever6.formats.csv_source import BoundCsv, CsvFile, CsvRecord, parse_academic_year, read_one_table
+from ever6.formats.csv_source import (
+    BoundCsv,
+    CsvFile,
+    CsvRecord,
+    bind_fixed_columns,
+    parse_academic_year,
+    read_one_table,
+)
 from ever6.formats.problems import Problem, ReadResult
 from ever6.model import ATTAINMENT
 
@@ -39,27 +46,7 @@ def read_attainment(path: Path) -> ReadResult:
 
 
 def _bind(csv_file: CsvFile, problems: list[Problem]) -> BoundCsv | None:
-    file = str(csv_file.path)
-    columns: dict[str, int] = {}
-    for name in COLUMNS:
-        found = csv_file.find_all(name)
-        if len(found) > 1:
-            problems.append(Problem(file, 1, name, f"column {name} appears {len(found)} times"))
-        elif found:
-            columns[name] = found[0]
-    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
-    if missing:
-        problems.append(
-            Problem(
-                file,
-                1,
-                None,
-                f"missing column(s) {', '.join(missing)}: expected {','.join(COLUMNS)} "
-                f"(found: {', '.join(csv_file.header)})",
-            )
-        )
-        return None
-    return BoundCsv(csv_file, columns, problems)
+    return bind_fixed_columns(csv_file, COLUMNS, REQUIRED_COLUMNS, ",".join(COLUMNS), problems)
 
 
 def _value(bound: BoundCsv, record: CsvRecord, measure: str | None) -> tuple[float | None, bool]:

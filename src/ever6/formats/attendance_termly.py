@@ -17,7 +17,14 @@ from datetime import date
 from pathlib import Path
 
 from ever6.attendance import SUMMARY_AUTHORISED, SUMMARY_CODES, SUMMARY_POSSIBLE, SUMMARY_UNAUTHORISED, load_codes
-from ever6.formats.csv_source import BoundCsv, CsvFile, CsvRecord, parse_academic_year, read_one_table
+from ever6.formats.csv_source import (
+    BoundCsv,
+    CsvFile,
+    CsvRecord,
+    bind_fixed_columns,
+    parse_academic_year,
+    read_one_table,
+)
 from ever6.formats.problems import Problem, ReadResult
 from ever6.model import ATTENDANCE_TERMLY
 
@@ -77,29 +84,10 @@ def read_attendance_termly(path: Path, *, codes_file: Path | None = None) -> Rea
 
 
 def _bind(csv_file: CsvFile, problems: list[Problem]) -> BoundCsv | None:
-    file = str(csv_file.path)
     per_code = all(csv_file.find(name) is not None for name in PER_CODE_COLUMNS)
     wanted = KEY_COLUMNS + (PER_CODE_COLUMNS if per_code else tuple(TOTAL_COLUMNS))
-    columns: dict[str, int] = {}
-    for name in wanted:
-        found = csv_file.find_all(name)
-        if len(found) > 1:
-            problems.append(Problem(file, 1, name, f"column {name} appears {len(found)} times"))
-        elif found:
-            columns[name] = found[0]
-    missing = [name for name in wanted if name not in columns]
-    if missing:
-        layouts = f"{','.join(KEY_COLUMNS + tuple(TOTAL_COLUMNS))} or {','.join(KEY_COLUMNS + PER_CODE_COLUMNS)}"
-        problems.append(
-            Problem(
-                file,
-                1,
-                None,
-                f"missing column(s) {', '.join(missing)}: expected {layouts} (found: {', '.join(csv_file.header)})",
-            )
-        )
-        return None
-    return BoundCsv(csv_file, columns, problems)
+    layouts = f"{','.join(KEY_COLUMNS + tuple(TOTAL_COLUMNS))} or {','.join(KEY_COLUMNS + PER_CODE_COLUMNS)}"
+    return bind_fixed_columns(csv_file, wanted, wanted, layouts, problems)
 
 
 def _key(bound: BoundCsv, record: CsvRecord) -> tuple[str, str, int, str] | None:

@@ -443,3 +443,32 @@ def read_one_table(
     if any(p.severity is Severity.ERROR for p in problems):
         rows = []
     return ReadResult(format=fmt, path=path, tables={spec.name: table_from_rows(spec.schema, rows)}, problems=problems)
+
+
+def bind_fixed_columns(
+    csv_file: CsvFile, names: Sequence[str], required: Sequence[str], expected: str, problems: list[Problem]
+) -> BoundCsv | None:
+    """Find each named column once; a repeated column, or a missing required one, is an error.
+
+    ``expected`` is the layout named in the message when a required column is missing.
+    """
+    file = str(csv_file.path)
+    columns: dict[str, int] = {}
+    for name in names:
+        found = csv_file.find_all(name)
+        if len(found) > 1:
+            problems.append(Problem(file, 1, name, f"column {name} appears {len(found)} times"))
+        elif found:
+            columns[name] = found[0]
+    missing = [name for name in required if name not in columns]
+    if missing:
+        problems.append(
+            Problem(
+                file,
+                1,
+                None,
+                f"missing column(s) {', '.join(missing)}: expected {expected} (found: {', '.join(csv_file.header)})",
+            )
+        )
+        return None
+    return BoundCsv(csv_file, columns, problems)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ever6.formats.csv_source import BoundCsv, CsvFile, CsvRecord, parse_date, read_one_table
+from ever6.formats.csv_source import BoundCsv, CsvFile, CsvRecord, bind_fixed_columns, parse_date, read_one_table
 from ever6.formats.problems import Problem, ReadResult
 from ever6.model import EXCLUSION
 
@@ -55,27 +55,10 @@ def read_exclusions(path: Path) -> ReadResult:
 
 
 def _bind(csv_file: CsvFile, problems: list[Problem]) -> BoundCsv | None:
-    file = str(csv_file.path)
-    columns: dict[str, int] = {}
-    for name in (*REQUIRED_COLUMNS, "sessions", "reason", *REASON_COLUMNS):
-        found = csv_file.find_all(name)
-        if len(found) > 1:
-            problems.append(Problem(file, 1, name, f"column {name} appears {len(found)} times"))
-        elif found:
-            columns[name] = found[0]
-    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
-    if missing:
-        problems.append(
-            Problem(
-                file,
-                1,
-                None,
-                f"missing column(s) {', '.join(missing)}: expected urn,upn,start_date,category,sessions,reason "
-                f"(found: {', '.join(csv_file.header)})",
-            )
-        )
-        return None
-    return BoundCsv(csv_file, columns, problems)
+    names = (*REQUIRED_COLUMNS, "sessions", "reason", *REASON_COLUMNS)
+    return bind_fixed_columns(
+        csv_file, names, REQUIRED_COLUMNS, "urn,upn,start_date,category,sessions,reason", problems
+    )
 
 
 def _read_rows(bound: BoundCsv) -> list[dict[str, object]]:
