@@ -8,69 +8,16 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.csv as pacsv
-
 from ever6.formats.case_management import load_mapping, read_case_management
 from ever6.formats.cin_census import read_cin_census
+from ever6.formats.gias import read_gias
 from ever6.formats.problems import ReadResult
+from ever6.formats.pupils import read_pupils
 from ever6.formats.ssda903 import read_ssda903
-from ever6.model import TABLES
 from ever6.warehouse import Warehouse
 
 REFERENCE_DATE = date(2026, 3, 31)
 TODAY = date(2026, 3, 31)
-
-
-def _pupils_result(path: Path) -> ReadResult:
-    """pupils.csv as a ``pupil_enrolment`` batch (the pupils reader is written separately)."""
-    try:  # pragma: no cover - used when the concurrent reader has landed
-        from ever6.formats.pupils import read_pupils  # type: ignore[import-not-found]
-
-        return read_pupils(path)  # type: ignore[no-any-return]
-    except ImportError:
-        pass
-    schema = TABLES["pupil_enrolment"].schema
-    strings = {name: pa.string() for name in ("urn", "upn", "former_upn", "ncyear", "sen", "fsm_ever6")}
-    t = pacsv.read_csv(
-        path,
-        convert_options=pacsv.ConvertOptions(
-            column_types={**strings, "dob": pa.date32(), "entry_date": pa.date32(), "leaving_date": pa.date32()},
-            strings_can_be_null=True,
-        ),
-    )
-    t = t.rename_columns(["birth_date" if c == "dob" else c for c in t.column_names])
-    fsm = pa.array([None if v is None else v == "1" for v in t["fsm_ever6"].to_pylist()], pa.bool_())
-    t = t.set_column(t.column_names.index("fsm_ever6"), "fsm_ever6", fsm)
-    table = pa.table({f.name: t[f.name].cast(f.type) for f in schema}, schema=schema)
-    return ReadResult("pupils", path, {"pupil_enrolment": table}, year=2026, reference_date=REFERENCE_DATE)
-
-
-def _schools_result(path: Path) -> ReadResult:
-    schema = TABLES["establishment"].schema
-    names = {
-        "URN": "urn",
-        "LA (code)": "la_code",
-        "LA (name)": "la_name",
-        "EstablishmentNumber": "establishment_number",
-        "EstablishmentName": "name",
-        "TypeOfEstablishment (code)": "type_code",
-        "TypeOfEstablishment (name)": "type_name",
-        "EstablishmentTypeGroup (name)": "type_group",
-        "EstablishmentStatus (name)": "status",
-        "PhaseOfEducation (code)": "phase_code",
-        "PhaseOfEducation (name)": "phase",
-        "StatutoryLowAge": "low_age",
-        "StatutoryHighAge": "high_age",
-        "Postcode": "postcode",
-    }
-    with path.open(encoding="utf-8") as fh:
-        rows = [{names[k]: (v or None) for k, v in row.items()} for row in csv.DictReader(fh)]
-    for row in rows:
-        for k in ("low_age", "high_age"):
-            row[k] = int(row[k]) if row[k] else None
-    table = pa.Table.from_pylist(rows, schema=schema)
-    return ReadResult("schools", path, {"establishment": table}, year=2026, reference_date=REFERENCE_DATE)
 
 
 def load_authority(data: Path, warehouse: Path) -> Warehouse:
@@ -86,8 +33,8 @@ def load_authority(data: Path, warehouse: Path) -> Warehouse:
     results += [read_ssda903(paths, year=year) for year, paths in sorted(years.items())]
     mapping = load_mapping(data / "case_management_mapping.toml")
     results.append(read_case_management(data / "case_management.csv", mapping=mapping, today=TODAY))
-    results.append(_pupils_result(data / "pupils.csv"))
-    results.append(_schools_result(data / "schools.csv"))
+    results.append(read_pupils(data / "pupils.csv", today=TODAY))
+    results.append(read_gias(data / "schools.csv"))
     wh = Warehouse(warehouse)
     wh.import_results(results, who="test")
     return wh
