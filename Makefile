@@ -5,10 +5,24 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 HOME_DEMO ?= var/demo
 SCALE ?= small
+FRONTEND := src/ever6/web/frontend
+FRONTEND_INSTALLED := $(FRONTEND)/node_modules/.installed
 
-.PHONY: install java demo test lint typecheck unit bench clean
+.PHONY: install java chromium frontend demo test lint typecheck unit bench clean
 
-install: $(INSTALLED) java
+install: $(INSTALLED) java frontend
+
+# The web service's front-end assets (GOV.UK Frontend, Vega-Lite), pinned by package-lock.json.
+frontend: $(FRONTEND_INSTALLED)
+$(FRONTEND_INSTALLED): $(FRONTEND)/package-lock.json
+	npm ci --prefix $(FRONTEND) --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The end-to-end tests drive Debian's Chromium through Playwright (no browser download).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Chromium for the end-to-end tests"; \
+	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 # Spark (the engine for national scale, and the engine-parity tests) needs a Java runtime.
 java:
@@ -19,7 +33,7 @@ java:
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,spark]'
+	$(BIN)/pip install --quiet -e '.[dev,spark,postgres]'
 	touch $@
 
 demo: install
@@ -33,13 +47,13 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-unit: install
+unit: install chromium
 	$(BIN)/pytest
 
 test: lint typecheck unit
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(FRONTEND)/node_modules
 
 bench: install
 	$(BIN)/python -m bench --scale small

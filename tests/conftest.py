@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pytest
+
+from ever6.config import AuthoritySettings, Settings
+from ever6.demo import build_demo
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
@@ -14,3 +19,27 @@ def reference_dir() -> Path:
     if not REFERENCE.is_dir():
         pytest.fail(f"the shared reference samples are missing: expected them at {REFERENCE}")
     return REFERENCE
+
+
+@dataclass(frozen=True)
+class Published:
+    home: Path
+    snapshot: Path
+    urn: str  # a school with Ever6 CWSW pupils, whose DSL has signed the agreement
+    unsigned_urn: str  # a school with Ever6 CWSW pupils and no agreement
+    other_urn: str  # a third school with Ever6 CWSW pupils, nobody's in these tests
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
+    home = tmp_path_factory.mktemp("web-demo") / "home"
+    build_demo(Settings(home=home, authority=AuthoritySettings(la_code="886")), scale="tiny", seed=2026)
+    snapshot = home / "published" / "web.duckdb"
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        by_size = "SELECT urn FROM school_pupil GROUP BY urn ORDER BY count(*) DESC, urn"
+        urns = [r[0] for r in con.execute(by_size).fetchall()]
+    finally:
+        con.close()
+    assert len(urns) >= 3, "the tiny authority should have Ever6 CWSW pupils in at least three schools"
+    return Published(home=home, snapshot=snapshot, urn=urns[0], unsigned_urn=urns[1], other_urn=urns[2])

@@ -93,7 +93,9 @@ def _commands() -> set[tuple[str, ...]]:
     return found
 
 
-@pytest.mark.parametrize("doc", ["README.md", "docs/importing.md", "docs/measures.md", "docs/linkage.md"])
+@pytest.mark.parametrize(
+    "doc", ["README.md", "docs/importing.md", "docs/measures.md", "docs/linkage.md", "docs/web.md"]
+)
 def test_every_documented_command_exists(doc: str) -> None:
     text = (ROOT / doc).read_text()
     commands = _commands()
@@ -107,3 +109,28 @@ def test_every_documented_command_exists(doc: str) -> None:
         assert any(tuple(words[: len(c)]) == c for c in commands), f"{doc}: no such command: {line}"
         used += 1
     assert used > 0
+
+
+def test_web_doc_role_table_is_the_capability_table() -> None:
+    from ever6.access import CAPABILITIES, Capability, Role
+
+    doc = (ROOT / "docs" / "web.md").read_text()
+    header = re.search(r"^\| capability \|(.*)\|$", doc, re.M)
+    assert header is not None
+    roles = [c.strip() for c in header.group(1).split("|")]
+    assert roles == [r.value for r in Role]
+    documented = {}
+    for line in doc.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| ") and cells[0] in Capability._value2member_map_:
+            granted = [Role(r) for r, cell in zip(roles, cells[1:], strict=True) if cell == "yes"]
+            documented[Capability(cells[0])] = frozenset(granted)
+    assert documented == CAPABILITIES
+
+
+def test_web_doc_names_every_environment_setting() -> None:
+    web = ROOT / "src" / "ever6" / "web"
+    settings_source = (web / "settings.py").read_text() + (web / "settings_production.py").read_text()
+    doc = (ROOT / "docs" / "web.md").read_text()
+    for name in sorted(set(re.findall(r"\"(EVER6_[A-Z_]+)\"", settings_source))):
+        assert name in doc, name

@@ -30,6 +30,7 @@ from ever6.metrics import PERIODS
 from ever6.pipeline import Progress as ProgressCallback
 from ever6.pipeline import export_cohort, export_gaps, export_metrics, import_sources, refresh
 from ever6.warehouse import RollbackError, Warehouse
+from ever6.web.commands import web_app
 
 app = typer.Typer(help="ever6: the Ever6 CWSW cohort for a Virtual School.", no_args_is_help=True)
 import_app = typer.Typer(help="Import a source file into the warehouse (one atomic batch per file).")
@@ -44,6 +45,7 @@ app.add_typer(imports_app, name="imports")
 app.add_typer(cohort_app, name="cohort")
 app.add_typer(metrics_app, name="metrics")
 app.add_typer(link_app, name="link")
+app.add_typer(web_app, name="web")
 
 out = Console()
 err = Console(stderr=True)
@@ -479,6 +481,8 @@ def demo(
     scale: Annotated[str, typer.Option(help="Synthetic authority size.")] = "small",
     seed: Annotated[int, typer.Option()] = 2026,
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the web app afterwards.")] = True,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
 ) -> None:
     """Build a synthetic authority into a fresh workspace and run everything on it."""
     from ever6.demo import DemoError, build_demo
@@ -493,9 +497,21 @@ def demo(
     c = summary.cohort
     out.print(f"Demo workspace: {summary.home} ({summary.batches} import batches; files in {summary.data_dir}).")
     _print_summary(c.by_status, c.rows, c.cwsw, c.as_at, c.strict)
+    from ever6.web.commands import seed_demo
+    from ever6.web.commands import serve as serve_web
+
+    logins = seed_demo(summary.home)
+    table = Table(title="Demo sign-ins (passwords are new each time the demo is built)")
+    for column in ("role", "username", "password", "schools"):
+        table.add_column(column)
+    for login in logins:
+        table.add_row(login.role.value, login.username, login.password, ", ".join(login.schools))
+    out.print(table)
     if serve:
-        # The web service is not built yet; say so rather than pretend.
-        out.print("The web service is not part of this release yet; the warehouse is ready for it.")
+        out.print(f"Open http://{host}:{port}/ and sign in with one of the accounts above (Ctrl+C to stop).")
+        serve_web(summary.home, host, port)
+    else:
+        out.print(f"Serve it with: EVER6_HOME={summary.home} ever6 web serve")
 
 
 if __name__ == "__main__":  # pragma: no cover

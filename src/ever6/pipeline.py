@@ -15,6 +15,7 @@ from pathlib import Path
 import ibis
 import pyarrow as pa
 
+from ever6.access.snapshot import write_snapshot
 from ever6.attendance import code_table
 from ever6.cohort import COHORT_COLUMNS, cohort, current_tables
 from ever6.config import CohortSettings, Settings
@@ -193,6 +194,8 @@ def refresh(
         started_at=started,
         run_by=who or current_user(),
     )
+    step("writing the snapshot the web service reads", 0.95)
+    write_snapshot(warehouse, run, settings)
     step("done", 1.0)
     return run
 

@@ -40,7 +40,7 @@ def _number(value: Any) -> str:
     return str(value)
 
 
-def _row_for_export(row: dict[str, Any]) -> dict[str, Any]:
+def display_row(row: dict[str, Any]) -> dict[str, Any]:
     measure = BY_NAME[row["measure"]]
     value = row["value"]
     if isinstance(value, float):
@@ -55,7 +55,7 @@ def _row_for_export(row: dict[str, Any]) -> dict[str, Any]:
 
 def write_metrics_csv(table: pa.Table, out: Path, columns: Sequence[str] = EXPORT_COLUMNS) -> int:
     """The long format: ``measure,group,breakdown,breakdown_value,numerator,denominator,value``."""
-    return write_csv(out, columns, (_row_for_export(r) for r in table.to_pylist()))
+    return write_csv(out, columns, (display_row(r) for r in table.to_pylist()))
 
 
 def write_metrics_xlsx(table: pa.Table, out: Path, *, title: str, suppressed: bool) -> None:
@@ -80,7 +80,7 @@ def write_metrics_xlsx(table: pa.Table, out: Path, *, title: str, suppressed: bo
         about.cell(row=i, column=1, value=note)
     about.column_dimensions["A"].width = 100
 
-    rows = [_row_for_export(r) for r in table.to_pylist()]
+    rows = [display_row(r) for r in table.to_pylist()]
     extra = [c for c in ("suppression_reason",) if c in table.column_names]
     headers = [*EXPORT_COLUMNS, *extra, "description"]
     header_fill = PatternFill("solid", fgColor="1D70B8")  # GOV.UK blue

@@ -1,0 +1,329 @@
+"""Reading the web snapshot, with the viewer's permissions applied in one place.
+
+Every figure and every pupil row the web service shows comes through :class:`Snapshot`:
+
+- a viewer who may not see unsuppressed figures (a school user) gets the suppressed table, whatever
+  they ask for, and only the rows :func:`ever6.disclosure.for_school` allows;
+- pupil-level rows need the capability, the school (for a school user), and a signed agreement,
+  and are recorded by the audit recorder before they are returned.
+
+The snapshot is replaced atomically by each refresh; a reader notices and reopens.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ever6.access.roles import Capability
+from ever6.access.snapshot import SCHOOL_PUPIL_COLUMNS
+from ever6.access.viewer import AccessDenied, AuditEntry, AuditRecorder, Viewer
+from ever6.disclosure import for_school
+from ever6.metrics.export import display_row
+
+METRIC_FIELDS = (
+    "academic_year",
+    "period",
+    "measure",
+    "group",
+    "breakdown",
+    "breakdown_value",
+    "numerator",
+    "denominator",
+    "value",
+    "suppression_reason",
+)
+
+
+class NotPublished(LookupError):
+    """Nothing has been published yet: the data manager has to run a refresh."""
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: int
+    as_at: date
+    strict: bool
+    finished_at: datetime
+    run_by: str
+    la_code: str
+    cla_in_cwsw: bool
+
+
+@dataclass(frozen=True)
+class MetricQuery:
+    """What a page asks for; ``None`` means all."""
+
+    academic_year: str | None = None
+    period: str | None = "year"
+    measures: tuple[str, ...] | None = None
+    groups: tuple[str, ...] | None = None
+    breakdown: str | None = "all"
+    breakdown_values: tuple[str, ...] | None = None
+
+
+class Snapshot:
+    """The published figures and pupil lists of the latest refresh, for one web process."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._identity: tuple[int, int] | None = None
+        self._local = threading.local()
+
+    # --- connection ---------------------------------------------------------------------------
+
+    def version(self) -> str:
+        """Which published snapshot this is: changes whenever a refresh replaces the file."""
+        inode, mtime = self._file_identity()
+        return f"{inode}-{mtime}"
+
+    def _file_identity(self) -> tuple[int, int]:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError as exc:
+            raise NotPublished("nothing has been published yet: a data manager needs to run a refresh") from exc
+        return (st.st_ino, st.st_mtime_ns)
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        """A fresh read of the file as it is now.
+
+        Attached to a new in-memory database rather than opened by path: DuckDB keeps one instance
+        per path in a process, so opening the path again while an older connection lives would
+        give the old file's contents after a refresh replaced it.
+        """
+        con = duckdb.connect(":memory:")
+        con.execute("ATTACH ? AS snapshot (READ_ONLY)", [str(self.path)])
+        return con
+
+    def _cursor(self) -> tuple[duckdb.DuckDBPyConnection, tuple[int, int]]:
+        identity = self._file_identity()
+        with self._lock:
+            if identity != self._identity or self._con is None:
+                # A new refresh: read the new file; cursors on the old one finish on the old one.
+                self._con = self._open()
+                self._identity = identity
+            con, current = self._con, self._identity
+        local = self._local
+        if getattr(local, "identity", None) != current:
+            local.cursor = con.cursor()
+            local.cursor.execute("USE snapshot")
+            local.identity = current
+        return local.cursor, current
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> tuple[pa.Table, tuple[int, int]]:
+        cursor, identity = self._cursor()
+        return cursor.sql(sql, params=list(params)).to_arrow_table(), identity
+
+    # --- what was published ---------------------------------------------------------------------
+
+    def run(self) -> RunInfo:
+        table, _ = self._query("SELECT * FROM run")
+        row = table.to_pylist()[0]
+        return RunInfo(**row)
+
+    def academic_years(self) -> list[str]:
+        table, _ = self._query("SELECT DISTINCT academic_year FROM metric ORDER BY academic_year")
+        return [str(v) for v in table.column("academic_year").to_pylist()]
+
+    # --- figures ------------------------------------------------------------------------------
+
+    def metrics(self, viewer: Viewer, query: MetricQuery, *, suppressed: bool = False) -> list[dict[str, Any]]:
+        """Figures for display and export: ``value`` is the published text (``c``, ``z``, ``12.3``).
+
+        Suppressed whenever the viewer may not see unsuppressed figures, whatever ``suppressed`` says.
+        """
+        if not (viewer.can(Capability.COHORT_FIGURES) or viewer.can(Capability.SCHOOL_PORTAL)):
+            raise AccessDenied(f"{viewer.username} may not see cohort figures")
+        if not viewer.can(Capability.UNSUPPRESSED_FIGURES):
+            suppressed = True
+        identity = self._file_identity()
+        rows = _cached_metrics(self, identity, query, suppressed)
+        if viewer.can(Capability.UNSUPPRESSED_FIGURES):
+            return list(rows)
+        # A school user: only its own schools' rows under the school breakdown (the one rule, in
+        # ever6.disclosure.for_school), and never a school it does not act for.
+        table = pa.Table.from_pylist(list(rows), schema=_SUPPRESSED_SCHEMA)
+        allowed: list[dict[str, Any]] = []
+        seen: set[tuple[Any, ...]] = set()
+        for urn in sorted(viewer.urns):
+            for row in for_school(table, urn).to_pylist():
+                key = tuple(row[f] for f in METRIC_FIELDS[:6])
+                if key not in seen:
+                    seen.add(key)
+                    allowed.append(row)
+        if not viewer.urns:
+            allowed = [r for r in table.to_pylist() if r["breakdown"] != "school"]
+        return allowed
+
+    def _fetch_metrics(self, query: MetricQuery, suppressed: bool) -> tuple[dict[str, Any], ...]:
+        where, params = _where(query)
+        name = "metric_suppressed" if suppressed else "metric"
+        reason = "suppression_reason" if suppressed else "NULL::VARCHAR AS suppression_reason"
+        sql = f"""
+            SELECT academic_year, period, measure, "group", breakdown, breakdown_value,
+                   numerator, denominator, value, {reason}
+            FROM {name} WHERE {where}
+            ORDER BY academic_year, period, measure, "group", breakdown, breakdown_value
+        """  # noqa: S608 (identifiers are fixed above; values are bound)
+        table, _ = self._query(sql, params)
+        if suppressed:
+            return tuple(table.to_pylist())
+        return tuple({**display_row(r), "suppression_reason": None} for r in table.to_pylist())
+
+    # --- schools and pupils -------------------------------------------------------------------
+
+    def schools(self, viewer: Viewer) -> list[dict[str, Any]]:
+        """The school register of the snapshot (GIAS); a school user sees only its own schools."""
+        table, _ = self._query("SELECT * FROM school ORDER BY name, urn")
+        rows: list[dict[str, Any]] = table.to_pylist()
+        if viewer.can(Capability.COHORT_FIGURES) or viewer.can(Capability.PARTNERSHIP):
+            return rows
+        if viewer.can(Capability.SCHOOL_PORTAL):
+            return [r for r in rows if r["urn"] in viewer.urns]
+        raise AccessDenied(f"{viewer.username} may not see the school register")
+
+    def school_pupils(
+        self,
+        viewer: Viewer,
+        urn: str,
+        *,
+        audit: AuditRecorder,
+        agreement_in_force: Callable[[str], bool],
+        purpose: str = "view",
+    ) -> list[dict[str, Any]]:
+        """A school's Ever6 CWSW pupils on roll at the snapshot date, for that school's own users,
+        under a signed, unexpired data sharing agreement. Recorded in the audit log first."""
+        viewer.require_school(urn)
+        if not agreement_in_force(urn):
+            raise AccessDenied(f"school {urn} has no signed, unexpired data sharing agreement")
+        cols = ", ".join(f'"{c}"' for c in SCHOOL_PUPIL_COLUMNS if c != "la_child_id")
+        table, _ = self._query(f"SELECT {cols} FROM school_pupil WHERE urn = ? ORDER BY surname, forename", [urn])  # noqa: S608
+        rows: list[dict[str, Any]] = table.to_pylist()
+        audit(viewer, AuditEntry(action=purpose, what="school_pupils", object_id=urn, rows=len(rows)))
+        return rows
+
+    def cohort_counts_by_school(self, viewer: Viewer) -> dict[str, int]:
+        """Linked Ever6 CWSW pupils on roll per school (for coverage views), for Virtual School roles."""
+        if not (viewer.can(Capability.COHORT_FIGURES) or viewer.can(Capability.PARTNERSHIP)):
+            raise AccessDenied(f"{viewer.username} may not see cohort counts")
+        table, _ = self._query("SELECT urn, count(*) AS n FROM school_pupil GROUP BY urn")
+        return {str(r["urn"]): int(r["n"]) for r in table.to_pylist()}
+
+    # --- school portal queries ----------------------------------------------------------------
+    # A school user's own schools only: every method checks the URN against the viewer first, so a
+    # page cannot reach another school's rows whatever URN it is given.
+
+    def portal_school(self, viewer: Viewer, urn: str) -> dict[str, Any] | None:
+        """The GIAS details of a school the viewer acts for; ``None`` when GIAS no longer lists it."""
+        viewer.require_school(urn)
+        table, _ = self._query("SELECT * FROM school WHERE urn = ?", [urn])
+        rows: list[dict[str, Any]] = table.to_pylist()
+        return rows[0] if rows else None
+
+    def home_authority(self) -> tuple[str, str]:
+        """The authority's LA number and name (as GIAS names it on its own schools), for file headers."""
+        la_code = self.run().la_code or ""
+        table, _ = self._query(
+            "SELECT la_name FROM school WHERE la_code = ? AND la_name IS NOT NULL "
+            "GROUP BY la_name ORDER BY count(*) DESC, la_name LIMIT 1",
+            [la_code],
+        )
+        names = [str(v) for v in table.column("la_name").to_pylist()]
+        return la_code, (names[0] if names else "")
+
+    def portal_figures(
+        self, viewer: Viewer, urn: str, *, academic_year: str, period: str, measures: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
+        """A school's figures as shared outside the Virtual School (always suppressed): its Ever6
+        CWSW pupils and its other pupils (``school`` breakdown), and the authority's Ever6 CWSW
+        pupils (``all`` breakdown) to compare with."""
+        viewer.require_school(urn)
+        school = self.metrics(
+            viewer,
+            MetricQuery(academic_year, period, measures, ("cwsw", "not_cwsw"), "school", (urn,)),
+            suppressed=True,
+        )
+        authority = self.metrics(
+            viewer, MetricQuery(academic_year, period, measures, ("cwsw",), "all", None), suppressed=True
+        )
+        return [*school, *authority]
+
+    def portal_pupils(
+        self,
+        viewer: Viewer,
+        urn: str,
+        *,
+        audit: AuditRecorder,
+        agreement_in_force: Callable[[str], bool],
+        action: str = "view",
+        what: str = "school_pupils",
+        detail: dict[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        """:meth:`school_pupils` (same checks, same query), recorded as ``action`` of ``what``: a
+        download of the list or of the MIS marker is audited as such, with its format."""
+
+        def recorder(who: Viewer, entry: AuditEntry) -> None:
+            audit(who, replace(entry, action=action, what=what, detail={**entry.detail, **(detail or {})}))
+
+        return self.school_pupils(viewer, urn, audit=recorder, agreement_in_force=agreement_in_force, purpose=action)
+
+
+_SUPPRESSED_SCHEMA = pa.schema(
+    [
+        *(pa.field(f, pa.string()) for f in METRIC_FIELDS[:6]),
+        pa.field("numerator", pa.float64()),
+        pa.field("denominator", pa.float64()),
+        pa.field("value", pa.string()),
+        pa.field("suppression_reason", pa.string()),
+    ]
+)
+
+
+def _in(column: str, values: Iterable[str]) -> tuple[str, list[str]]:
+    values = list(values)
+    return f'"{column}" IN ({", ".join("?" for _ in values)})', values
+
+
+def _where(query: MetricQuery) -> tuple[str, list[Any]]:
+    clauses: list[str] = ["TRUE"]
+    params: list[Any] = []
+    for column, value in (
+        ("academic_year", query.academic_year),
+        ("period", query.period),
+        ("breakdown", query.breakdown),
+    ):
+        if value is not None:
+            clauses.append(f'"{column}" = ?')
+            params.append(value)
+    for column, values in (
+        ("measure", query.measures),
+        ("group", query.groups),
+        ("breakdown_value", query.breakdown_values),
+    ):
+        if values is not None:
+            if not values:
+                clauses.append("FALSE")
+                continue
+            clause, vals = _in(column, values)
+            clauses.append(clause)
+            params += vals
+    return " AND ".join(clauses), params
+
+
+@lru_cache(maxsize=2048)
+def _cached_metrics(
+    snapshot: Snapshot, identity: tuple[int, int], query: MetricQuery, suppressed: bool
+) -> tuple[dict[str, Any], ...]:
+    """Figures change only with a new snapshot (a new file identity), so a page's query is cached."""
+    return snapshot._fetch_metrics(query, suppressed)

@@ -1,0 +1,132 @@
+"""The web snapshot: one refresh run's outputs, in the shape the web service reads.
+
+The warehouse is a single-writer DuckDB file that imports and refreshes hold open for minutes, so
+the web service never opens it for figures. Each refresh writes this snapshot beside it (a small
+DuckDB file, replaced atomically), and the web service reads only that. Everything a page shows is
+computed here, once per refresh: the figures both unsuppressed and with disclosure control applied
+(suppression at ``la`` scale takes seconds, far too long for a page), and each school's list of its
+Ever6 CWSW pupils.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+
+from ever6.cohort import current_tables
+from ever6.config import Settings
+from ever6.metrics.publication import suppress_metrics
+from ever6.warehouse.published import Published, Run
+from ever6.warehouse.store import Warehouse
+
+SNAPSHOT_NAME = "web.duckdb"
+
+# Bands a school sees instead of the social-care status: enough to know how to support the pupil,
+# no more. Keyed by cohort status; CLA pupils are the Virtual School's looked-after cohort and are
+# known to schools through their personal education plans, not through this list.
+STATUS_BANDS = {
+    "CPP": "Current: child protection plan",
+    "CINP": "Current: child in need plan",
+    "CIN_OTHER": "Current: child in need",
+    "EVER6_PREVIOUS": "Previously, in the last six years",
+}
+
+SCHOOL_PUPIL_COLUMNS = (
+    "urn",
+    "upn",
+    "forename",
+    "surname",
+    "birth_date",
+    "ncyear",
+    "status",
+    "band",
+    "la_child_id",
+)
+
+
+def snapshot_path(settings: Settings) -> Path:
+    return settings.home / "published" / SNAPSHOT_NAME
+
+
+def _school_pupils(cohort: pa.Table, links: pa.Table, enrolments: pa.Table, as_at: date) -> pa.Table:
+    """Each linked Ever6 CWSW child's enrolment on roll at ``as_at``, one row per school."""
+    import duckdb  # the snapshot is DuckDB's own; the analytics stay engine-neutral
+
+    con = duckdb.connect()
+    try:
+        con.register("cohort", cohort)
+        con.register("links", links)
+        con.register("enrolment", enrolments)
+        con.register("bands", pa.table({"status": list(STATUS_BANDS), "band": list(STATUS_BANDS.values())}))
+        return con.sql(
+            """
+            WITH on_roll AS (
+                SELECT *, row_number() OVER (PARTITION BY urn, upn ORDER BY entry_date DESC) AS _n
+                FROM enrolment
+                WHERE entry_date <= $as_at AND (leaving_date IS NULL OR leaving_date >= $as_at)
+            )
+            SELECT e.urn, e.upn, e.forename, e.surname, e.birth_date, e.ncyear, c.status, b.band, c.la_child_id
+            FROM cohort c
+            JOIN bands b USING (status)
+            JOIN links l USING (la_child_id)
+            JOIN on_roll e ON e.urn = l.urn AND e.upn = l.upn AND e._n = 1
+            WHERE c.cwsw
+            ORDER BY e.urn, e.surname, e.forename, e.upn
+            """,
+            params={"as_at": as_at},
+        ).to_arrow_table()
+    finally:
+        con.close()
+
+
+def write_snapshot(warehouse: Warehouse, run: Run, settings: Settings, *, path: Path | None = None) -> Path:
+    """Write ``run``'s outputs as the web snapshot, replacing the previous one atomically."""
+    import duckdb
+
+    published = Published(warehouse)
+    metrics = published.output("metric", run.run_id)
+    cohort = published.output("cohort", run.run_id)
+    links = published.output("link", run.run_id)
+    current = current_tables(warehouse.raw_tables())
+    schools = current.establishment.to_pyarrow()
+    enrolments = current.pupil_enrolment.to_pyarrow()
+    suppressed = suppress_metrics(metrics, cla_in_cwsw=settings.measures.cla_in_cwsw)
+    tables = {
+        "run": pa.table(
+            {
+                "run_id": [run.run_id],
+                "as_at": [run.as_at],
+                "strict": [run.strict],
+                "finished_at": [run.finished_at],
+                "run_by": [run.run_by],
+                "la_code": [settings.authority.la_code],
+                "cla_in_cwsw": [settings.measures.cla_in_cwsw],
+            }
+        ),
+        "metric": metrics,
+        "metric_suppressed": suppressed,
+        "school": schools,
+        "school_pupil": _school_pupils(cohort, links, enrolments, run.as_at),
+    }
+
+    target = path or snapshot_path(settings)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    con = duckdb.connect(str(partial))
+    try:
+        for name, table in tables.items():
+            con.register(f"_{name}", table)
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM "_{name}"')  # noqa: S608 (our own table names)
+            con.unregister(f"_{name}")
+        # Indexes for what every page filters on.
+        con.execute("CREATE INDEX metric_lookup ON metric (academic_year, period, breakdown)")
+        con.execute("CREATE INDEX metric_suppressed_lookup ON metric_suppressed (academic_year, period, breakdown)")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    os.replace(partial, target)  # readers holding the old file keep it; new readers get this one
+    return target

@@ -1,0 +1,173 @@
+"""``ever6 web ...``: set up, administer and serve the web service from the ever6 command line.
+
+Django is loaded only when a web command runs, with ``EVER6_HOME`` set from the CLI's workspace,
+so the rest of the CLI stays quick.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ever6.access import ROLE_LABELS, Role
+
+web_app = typer.Typer(help="The web service: set up its database, manage users, serve it.")
+
+
+def setup_django(home: Path, *, settings_module: str = "ever6.web.settings") -> None:
+    """Configure Django for the workspace ``home`` and bring its database up to date."""
+    os.environ["EVER6_HOME"] = str(home)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def _home() -> Path:
+    return Path(os.environ.get("EVER6_HOME", "var"))
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: Role
+    schools: tuple[str, ...] = ()
+
+
+def seed_demo(home: Path) -> list[DemoLogin]:
+    """Demo accounts (one per role, fresh random passwords), the schools register and agreements.
+
+    For the demo workspace only: half the schools with Ever6 CWSW pupils have signed the data
+    sharing agreement, a few were sent it, and the demo school user acts for one that signed and one
+    that has not, so both sides of the portal's rule can be seen.
+    """
+    setup_django(home)
+    from django.db import transaction
+
+    from ever6.access import Viewer
+    from ever6.web.accounts.models import User
+    from ever6.web.guard import snapshot
+    from ever6.web.schools.models import AgreementStatus, DataSharingAgreement
+    from ever6.web.schools.sync import sync_schools
+
+    sync_schools()
+    counts = snapshot().cohort_counts_by_school(Viewer("system:demo", Role.VS_OFFICER))
+    with_cohort = sorted(counts, key=lambda urn: (-counts[urn], urn))
+    today = date.today()
+    logins: list[DemoLogin] = []
+    with transaction.atomic():
+        DataSharingAgreement.objects.all().delete()
+        for i, urn in enumerate(with_cohort):
+            if i % 2 == 0:
+                DataSharingAgreement.objects.create(
+                    school_id=urn,
+                    status=AgreementStatus.SIGNED,
+                    version="2026.1",
+                    sent_on=today - timedelta(days=60),
+                    signed_on=today - timedelta(days=40 - i % 30),
+                    expires_on=today + timedelta(days=365),
+                    recorded_by="demo",
+                )
+            elif i % 3 == 0:
+                DataSharingAgreement.objects.create(
+                    school_id=urn,
+                    status=AgreementStatus.SENT,
+                    version="2026.1",
+                    sent_on=today - timedelta(days=14),
+                    recorded_by="demo",
+                )
+        dsl_schools = tuple(with_cohort[:2])
+        for role in Role:
+            username = f"demo_{role.value}"
+            password = secrets.token_urlsafe(12)
+            user, _ = User.objects.get_or_create(username=username)
+            user.role = role.value
+            user.email = f"{username}@example.org"
+            user.first_name, user.last_name = "Demo", ROLE_LABELS[role]
+            user.is_active = True
+            user.set_password(password)
+            user.save()
+            schools = dsl_schools if role is Role.SCHOOL_DSL else ()
+            user.schools.set(list(schools))
+            logins.append(DemoLogin(username, password, role, schools))
+    return logins
+
+
+def serve(home: Path, host: str = "127.0.0.1", port: int = 8000, threads: int = 8) -> None:
+    """Serve the web service with waitress (a production-grade pure-Python WSGI server)."""
+    setup_django(home)
+    from waitress import serve as waitress_serve
+
+    from ever6.web.wsgi import application
+
+    waitress_serve(application, host=host, port=port, threads=threads, ident="ever6")
+
+
+@web_app.command("migrate")
+def migrate_command() -> None:
+    """Create or update the web service's database (users, audit log, partnership records)."""
+    setup_django(_home())
+    typer.echo("The web database is up to date.")
+
+
+@web_app.command("create-user")
+def create_user_command(
+    username: str,
+    role: Annotated[str, typer.Option(help=f"One of: {', '.join(r.value for r in Role)}.")],
+    email: Annotated[str, typer.Option()] = "",
+    school: Annotated[list[str] | None, typer.Option(help="URN of a school the user acts for (repeat).")] = None,
+) -> None:
+    """Create an account (asks for its password), e.g. the first Virtual School Head."""
+    if role not in Role._value2member_map_:
+        raise typer.BadParameter(f"role must be one of {', '.join(r.value for r in Role)}")
+    setup_django(_home())
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    from ever6.web.accounts.models import User
+    from ever6.web.schools.models import School
+
+    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        validate_password(password)
+    except ValidationError as exc:
+        typer.echo("; ".join(exc.messages), err=True)
+        raise typer.Exit(1) from exc
+    urns = school or []
+    schools = list(School.objects.filter(urn__in=urns))
+    if len(schools) != len(set(urns)):
+        typer.echo("Unknown school URN: run a refresh first, or check the URN.", err=True)
+        raise typer.Exit(1)
+    user = User.objects.create_user(username, email, password, role=role)
+    user.schools.set(schools)
+    typer.echo(f"Created {username} ({ROLE_LABELS[Role(role)]}).")
+
+
+@web_app.command("sync-schools")
+def sync_schools_command() -> None:
+    """Add the published GIAS schools to the schools register (after a refresh)."""
+    setup_django(_home())
+    from ever6.web.schools.sync import sync_schools
+
+    added, updated = sync_schools()
+    typer.echo(f"Schools register: {added} added, {updated} updated.")
+
+
+@web_app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    threads: Annotated[int, typer.Option(help="Worker threads.")] = 8,
+) -> None:
+    """Serve the web service (for production, put it behind an HTTPS reverse proxy)."""
+    typer.echo(f"Serving ever6 on http://{host}:{port}/ (Ctrl+C to stop)")
+    serve(_home(), host, port, threads)

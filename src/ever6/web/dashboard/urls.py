@@ -1,0 +1,11 @@
+from django.urls import path
+
+from ever6.web.dashboard import views
+
+app_name = "dashboard"
+# "schools/" comes before the theme pattern; the theme view answers 404 for anything not a theme.
+urlpatterns: list[object] = [
+    path("", views.index, name="index"),
+    path("schools/", views.schools, name="schools"),
+    path("<slug:theme>/", views.theme, name="theme"),
+]

@@ -1,0 +1,288 @@
+"""The Virtual School's cohort dashboard: headline figures, a page per theme, and the schools page.
+
+Cohort-level figures only (domain.md, section 1). Virtual School roles see the unsuppressed
+figures, for internal use, and can switch to the suppressed version that is shared outside the
+Virtual School; every table on every page downloads as CSV or Excel with the page's filters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from ever6.access import Capability, MetricQuery, NotPublished, RunInfo, Snapshot
+from ever6.metrics.measures import GROUPS, MEASURES
+from ever6.web.dashboard import figures, ranking
+from ever6.web.dashboard.forms import (
+    DEFAULT_GROUPS,
+    SORTS,
+    FiguresForm,
+    SchoolsForm,
+    ThemeForm,
+    checkbox_items,
+    select_items,
+)
+from ever6.web.dashboard.labels import BREAKDOWN_LABELS, GROUP_LABELS, PERIOD_LABELS, THEME_LABELS, theme_measures
+from ever6.web.dashboard.tiers import TIER_LABELS, TIERS, describe_rule
+from ever6.web.guard import require, snapshot, viewer
+from ever6.web.pagecache import cacheable, cached_page
+from ever6.web.tables import Table, download, requested_format
+
+THEMES = tuple(THEME_LABELS)
+
+# The measures a theme page shows by default and charts over time; the others can be ticked.
+MAIN_MEASURES = {
+    "attendance": ("overall_absence_rate", "persistent_absence_rate", "severe_absence_rate"),
+    "exclusions": ("suspension_rate", "one_plus_suspension_rate", "permanent_exclusion_rate"),
+    "provision": ("alternative_provision_share",),
+    "attainment": ("ks2_rwm_expected_rate", "attainment8_average", "em_grade4_rate"),
+}
+TREND_GROUPS = ("cwsw", "not_cwsw")
+
+HEADLINE_MEASURES = (
+    "overall_absence_rate",
+    "persistent_absence_rate",
+    "severe_absence_rate",
+    "suspension_rate",
+    "one_plus_suspension_rate",
+    "permanent_exclusion_rate",
+    "alternative_provision_share",
+    *(m.name for m in MEASURES if m.theme == "attainment"),
+)
+
+
+def _main_measures(theme: str) -> tuple[str, ...]:
+    available = theme_measures(theme)
+    main = tuple(m for m in MAIN_MEASURES.get(theme, ()) if m in available)
+    return main or tuple(m for m in available if m != "pupils")
+
+
+def _published(snap: Snapshot) -> tuple[RunInfo, list[str]] | None:
+    """The run and its academic years, or ``None`` when nothing has been published yet."""
+    try:
+        run, years = snap.run(), snap.academic_years()
+    except NotPublished:
+        return None
+    return (run, years) if years else None
+
+
+def _not_published(request: HttpRequest) -> HttpResponse:
+    return render(request, "dashboard/not_published.html", {"title": "No figures published yet"})
+
+
+def _common(request: HttpRequest, run: RunInfo, suppressed: bool) -> dict[str, Any]:
+    return {
+        "run_summary": figures.run_summary(run),
+        "suppressed": suppressed,
+        "suppression_note": figures.note(suppressed),
+        "themes": [(t, THEME_LABELS[t]) for t in THEMES],
+        **cacheable(request),
+    }
+
+
+PAGE_SIZE = 50  # rows of a long table (schools) per page; downloads always have every row
+
+
+def _paginate(request: HttpRequest, table: Table) -> tuple[Table, Page | None]:
+    """The page's share of a long table: rendering hundreds of schools' rows would make the page
+    slow and unwieldy, so the page shows 50 at a time and the downloads have them all."""
+    if len(table.rows) <= PAGE_SIZE:
+        return table, None
+    page = Paginator(table.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = Table(table.caption, table.columns, list(page.object_list), table.numeric, table.note)
+    return shown, page
+
+
+def _download(request: HttpRequest, tables: dict[str, Table], name: str, suppressed: bool) -> HttpResponse | None:
+    """The requested table as a file, or ``None`` when the page itself was asked for."""
+    fmt = requested_format(request)
+    if fmt is None:
+        return None
+    key = request.GET.get("table", "")
+    if key not in tables:
+        raise Http404("no such table on this page")
+    return download(tables[key], fmt, f"{name}-{key}-{figures.file_suffix(suppressed)}")
+
+
+@require(Capability.COHORT_FIGURES)
+@cached_page
+def index(request: HttpRequest) -> HttpResponse:
+    """Headline tiles and table for one academic year (the latest by default)."""
+    snap = snapshot()
+    published = _published(snap)
+    if published is None:
+        return _not_published(request)
+    run, years = published
+    form = FiguresForm(request.GET, years=years)
+    context: dict[str, Any] = {"title": "Cohort dashboard", "form": form, "year_items": []}
+    if not form.is_valid():
+        context["year_items"] = select_items(form, "year", str(request.GET.get("year", "")))
+        return render(request, "dashboard/index.html", {**context, **_common(request, run, False)}, status=400)
+    year, suppressed = form.year, form.is_suppressed
+    # Every year up to the chosen one, at the authority level: attainment is published a year behind.
+    rows = snap.metrics(
+        viewer(request),
+        MetricQuery(None, "year", ("pupils", *HEADLINE_MEASURES), None, "all"),
+        suppressed=suppressed,
+    )
+    cells = figures.index_rows(rows)
+    cohort_tiles, cohort_table = figures.cohort(cells, year, suppressed=suppressed)
+    tiles, headline_table = figures.headline(cells, HEADLINE_MEASURES, year, years, suppressed=suppressed)
+    name = f"ever6-dashboard-{year}"
+    if response := _download(request, {"cohort": cohort_table, "headline": headline_table}, name, suppressed):
+        return response
+    context.update(
+        year=year,
+        year_items=select_items(form, "year", year),
+        cohort_tiles=cohort_tiles,
+        cohort_table=cohort_table,
+        tiles=tiles,
+        headline_table=headline_table,
+        cla_in_cwsw=run.cla_in_cwsw,
+    )
+    return render(request, "dashboard/index.html", {**context, **_common(request, run, suppressed)})
+
+
+@require(Capability.COHORT_FIGURES)
+@cached_page
+def theme(request: HttpRequest, theme: str) -> HttpResponse:
+    """One theme's measures by a breakdown, for the chosen groups, and its trends over time."""
+    if theme not in THEMES:
+        raise Http404("no such theme")
+    snap = snapshot()
+    published = _published(snap)
+    if published is None:
+        return _not_published(request)
+    run, years = published
+    available = theme_measures(theme)
+    form = ThemeForm(request.GET, years=years, measures=available)
+    valid = form.is_valid()
+    year = form.year
+    period = form.value_of("period", "year")
+    breakdown = form.value_of("breakdown", "all")
+    # In registry order, so the same choice is the same cached query whatever order it came in.
+    chosen_groups = set(form.value_of("groups", DEFAULT_GROUPS))
+    groups = tuple(g for g in GROUPS if g in chosen_groups)
+    chosen_measures = set(form.value_of("measures", _main_measures(theme)))
+    measures = tuple(m for m in available if m in chosen_measures)
+    suppressed = form.is_suppressed
+    selected: dict[str, Any] = {
+        "year": year if valid else str(request.GET.get("year", "")),
+        "period": period if valid else str(request.GET.get("period", "")),
+        "breakdown": breakdown if valid else str(request.GET.get("breakdown", "")),
+        "groups": groups if valid else request.GET.getlist("groups"),
+        "measures": measures if valid else request.GET.getlist("measures"),
+    }
+    context: dict[str, Any] = {
+        "title": f"{THEME_LABELS[theme]}: Ever6 CWSW",
+        "theme": theme,
+        "theme_label": THEME_LABELS[theme],
+        "form": form,
+        "year_items": select_items(form, "year", selected["year"]),
+        "period_items": select_items(form, "period", selected["period"]),
+        "breakdown_items": select_items(form, "breakdown", selected["breakdown"]),
+        "group_items": checkbox_items(form, "groups", selected["groups"]),
+        "measure_items": checkbox_items(form, "measures", selected["measures"]),
+        "suppressed_checked": suppressed if valid else bool(request.GET.get("suppressed")),
+    }
+    if not valid:
+        return render(request, "dashboard/theme.html", {**context, **_common(request, run, False)}, status=400)
+
+    who = viewer(request)
+    rows = snap.metrics(who, MetricQuery(year, period, measures, groups, breakdown), suppressed=suppressed)
+    schools = {s["urn"]: s for s in snap.schools(who)} if breakdown == "school" else {}
+    by = "" if breakdown == "all" else f" by {BREAKDOWN_LABELS[breakdown].lower()}"
+    caption = f"{THEME_LABELS[theme]}{by}, {year}, {PERIOD_LABELS[period].lower()}"
+    breakdown_table, breakdown_spec = figures.breakdown_table(
+        rows,
+        breakdown=breakdown,
+        measures=measures,
+        groups=groups,
+        schools=schools,
+        caption=caption,
+        suppressed=suppressed,
+    )
+    trend_measures = _main_measures(theme)
+    trend_rows = snap.metrics(who, MetricQuery(None, None, trend_measures, TREND_GROUPS, "all"), suppressed=suppressed)
+    trends_table, trends_spec, by_term = figures.trends_table(
+        trend_rows,
+        measures=trend_measures,
+        groups=TREND_GROUPS,
+        caption=f"{THEME_LABELS[theme]} over time: Ever6 CWSW and pupils never CWSW",
+        suppressed=suppressed,
+    )
+    name = f"ever6-{theme}-{year}-{period}-{breakdown}"
+    if response := _download(request, {"breakdown": breakdown_table, "trends": trends_table}, name, suppressed):
+        return response
+    shown, page = _paginate(request, breakdown_table)
+    context.update(
+        breakdown_table=shown,
+        page=page,
+        breakdown_spec=breakdown_spec,
+        breakdown_rows=len(breakdown_table.rows),
+        trends_table=trends_table,
+        trends_spec=trends_spec,
+        trends_by_term=by_term,
+        period_label=PERIOD_LABELS[period],
+        year=year,
+        group_labels=GROUP_LABELS,
+    )
+    return render(request, "dashboard/theme.html", {**context, **_common(request, run, suppressed)})
+
+
+@require(Capability.COHORT_FIGURES)
+@cached_page
+def schools(request: HttpRequest) -> HttpResponse:
+    """Schools ranked by their Ever6 CWSW pupils, share and gaps, with a suggested tier of offer."""
+    snap = snapshot()
+    published = _published(snap)
+    if published is None:
+        return _not_published(request)
+    run, years = published
+    form = SchoolsForm(request.GET, years=years)
+    valid = form.is_valid()
+    thresholds = settings.EVER6_TIERS
+    context: dict[str, Any] = {
+        "title": "Schools: Ever6 CWSW pupils, gaps and suggested tiers",
+        "form": form,
+        "tier_rule": describe_rule(thresholds),
+    }
+    year, period = form.year, form.value_of("period", "year")
+    sort, suppressed = form.value_of("sort", "count"), form.is_suppressed
+    context.update(
+        year_items=select_items(form, "year", year if valid else str(request.GET.get("year", ""))),
+        period_items=select_items(form, "period", period if valid else str(request.GET.get("period", ""))),
+        sort_items=select_items(form, "sort", sort if valid else str(request.GET.get("sort", ""))),
+        suppressed_checked=suppressed if valid else bool(request.GET.get("suppressed")),
+    )
+    if not valid:
+        return render(request, "dashboard/schools.html", {**context, **_common(request, run, False)}, status=400)
+
+    who = viewer(request)
+    rows = snap.metrics(
+        who, MetricQuery(year, period, ranking.MEASURES, ranking.GROUPS, "school"), suppressed=suppressed
+    )
+    register = {s["urn"]: s for s in snap.schools(who)}
+    school_rows = ranking.sort_rows(
+        ranking.school_rows(rows, schools=register, la_code=run.la_code, thresholds=thresholds), sort
+    )
+    table = ranking.table(
+        school_rows,
+        caption=f"Schools by {SORTS[sort].split(' (')[0].lower()}, {year}, {PERIOD_LABELS[period].lower()}",
+        suppressed=suppressed,
+        rule=context["tier_rule"],
+    )
+    if response := _download(request, {"schools": table}, f"ever6-schools-{year}-{period}-by-{sort}", suppressed):
+        return response
+    tier_counts = {label: sum(1 for r in school_rows if r["tier"] == label) for label in _tier_labels()}
+    shown, page = _paginate(request, table)
+    context.update(table=shown, page=page, year=year, tier_counts=tier_counts, group_labels=GROUP_LABELS)
+    return render(request, "dashboard/schools.html", {**context, **_common(request, run, suppressed)})
+
+
+def _tier_labels() -> list[str]:
+    return [TIER_LABELS[t] for t in reversed(TIERS)] + [ranking.UNDETERMINED]

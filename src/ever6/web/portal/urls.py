@@ -1,0 +1,12 @@
+from django.urls import path
+
+from ever6.web.portal import views
+
+app_name = "portal"
+urlpatterns: list[object] = [
+    path("", views.index, name="index"),
+    path("<str:urn>/", views.school, name="school"),
+    path("<str:urn>/pupils/", views.pupils, name="pupils"),
+    path("<str:urn>/marker.csv", views.marker_csv_view, name="marker_csv"),
+    path("<str:urn>/marker.xml", views.marker_xml_view, name="marker_xml"),
+]

@@ -1,0 +1,14 @@
+// Draw each Vega-Lite chart on the page. Without JavaScript (or if this fails) the table beside
+// each chart carries the same figures, so nothing is lost.
+// vega, vega-lite and vega-embed are loaded before this as classic scripts (chart_scripts()).
+
+for (const el of document.querySelectorAll("[data-ever6-chart]")) {
+  const source = document.getElementById(el.dataset.ever6Chart);
+  if (!source) continue;
+  try {
+    const spec = JSON.parse(source.textContent);
+    window.vegaEmbed(el, spec, { actions: false, renderer: "svg" }).catch(() => el.remove());
+  } catch (e) {
+    el.remove();
+  }
+}

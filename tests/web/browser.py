@@ -1,0 +1,56 @@
+"""Headless Chromium (Debian's, driven by Playwright) and the axe accessibility check."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+AXE = (
+    Path(__file__).resolve().parents[2]
+    / "src"
+    / "ever6"
+    / "web"
+    / "frontend"
+    / "node_modules"
+    / "axe-core"
+    / "axe.min.js"
+)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# What axe must not find on any page: the impacts that block or seriously hinder someone.
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium)")
+    return path
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Run axe-core on the page; return the serious and critical violations, described."""
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing at {AXE}: run `make install` (npm ci)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"][:5]],
+        }
+        for v in result["violations"]
+        if v["impact"] in BLOCKING_IMPACTS
+    ]

@@ -1,0 +1,217 @@
+"""The authorisation matrix: every URL of the service, requested as every role and anonymously.
+
+The URLs are read from Django's resolver, so a new page without an entry here fails the suite.
+A school user must never see another school's pupils or unsuppressed figures, by any URL,
+parameter or export; Virtual School roles never use the school portal; only the data manager sees
+pupil-level rows across the authority.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.web.conftest import Published
+
+pytestmark = pytest.mark.django_db
+
+VS = frozenset({"vs_head", "vs_officer", "data_manager"})
+PARTNERSHIP = frozenset({"vs_head", "vs_officer"})
+EVERYONE = frozenset({"vs_head", "vs_officer", "data_manager", "school_dsl", "auditor"})
+USERS = sorted(EVERYONE)
+
+
+@dataclass(frozen=True)
+class Rule:
+    allowed: frozenset[str]  # roles that get the page (200, or a redirect within their area)
+    kwargs: Callable[[Published, dict[str, Any]], dict[str, Any]] = lambda p, ids: {}
+    exports: tuple[str, ...] = ()  # tables the page downloads with ?format=csv|xlsx&table=NAME
+
+
+def _urn(p: Published, ids: dict[str, Any]) -> dict[str, Any]:
+    return {"urn": p.urn}
+
+
+# Every named URL outside Django's admin. ``ids`` holds objects made by the fixture below.
+MATRIX: dict[str, Rule] = {
+    "home": Rule(EVERYONE),
+    "accounts:login": Rule(frozenset()),  # anyone may see the sign-in page; checked separately
+    "accounts:logout": Rule(frozenset()),  # POST only; checked separately
+    "accounts:users": Rule(frozenset({"vs_head"})),
+    "accounts:user_new": Rule(frozenset({"vs_head"})),
+    "accounts:user_edit": Rule(frozenset({"vs_head"}), lambda p, ids: {"user_id": ids["user_id"]}),
+    "audit:index": Rule(frozenset({"auditor"}), exports=("audit",)),
+    "dashboard:index": Rule(VS, exports=("headline", "cohort")),
+    "dashboard:schools": Rule(VS, exports=("schools",)),
+    "dashboard:theme": Rule(VS, lambda p, ids: {"theme": "attendance"}, exports=("breakdown", "trends")),
+    "portal:index": Rule(frozenset({"school_dsl"})),
+    "portal:school": Rule(frozenset({"school_dsl"}), _urn, exports=("figures",)),
+    "portal:pupils": Rule(frozenset({"school_dsl"}), _urn, exports=("pupils",)),
+    "portal:marker_csv": Rule(frozenset({"school_dsl"}), _urn),
+    "portal:marker_xml": Rule(frozenset({"school_dsl"}), _urn),
+    "schools:index": Rule(PARTNERSHIP),
+    "schools:agreements": Rule(PARTNERSHIP, exports=("agreements", "coverage")),
+    "schools:school": Rule(PARTNERSHIP, _urn),
+    "schools:agreement": Rule(PARTNERSHIP, _urn),
+    "schools:signed_copy": Rule(PARTNERSHIP, lambda p, ids: {"urn": p.urn, "agreement_id": ids["agreement_id"]}),
+    "datamgmt:index": Rule(frozenset({"data_manager"})),
+    "datamgmt:imports": Rule(frozenset({"data_manager"}), exports=("imports",)),
+    "datamgmt:import_detail": Rule(
+        frozenset({"data_manager"}), lambda p, ids: {"batch_id": "1"}, exports=("problems", "tables")
+    ),
+    "datamgmt:rollback": Rule(frozenset({"data_manager"}), lambda p, ids: {"batch_id": "1"}),
+    "datamgmt:quality": Rule(frozenset({"data_manager"}), exports=("problems", "methods", "unmatched")),
+    "datamgmt:quality_issues": Rule(frozenset({"data_manager"}), exports=("issues",)),
+    "datamgmt:linkage": Rule(frozenset({"data_manager"}), exports=("queue",)),
+    "datamgmt:refresh": Rule(frozenset({"data_manager"})),
+}
+# Pages that answer a GET with a redirect for some allowed users (e.g. one school: straight to it).
+REDIRECTS_OK = {"home", "portal:index", "schools:index"}
+
+
+def _named_urls() -> Iterator[str]:
+    def walk(patterns: list[Any], namespace: str) -> Iterator[str]:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.namespace == "admin":
+                    continue
+                yield from walk(p.url_patterns, p.namespace or namespace)
+            elif isinstance(p, URLPattern) and p.name:
+                yield f"{namespace}:{p.name}" if namespace else p.name
+
+    yield from walk(get_resolver().url_patterns, "")
+
+
+def test_every_url_has_an_entry_in_the_matrix() -> None:
+    missing = sorted(set(_named_urls()) - set(MATRIX))
+    assert not missing, f"add these URLs to the authorisation matrix: {missing}"
+    stale = sorted(set(MATRIX) - set(_named_urls()))
+    assert not stale, f"these matrix entries name no URL: {stale}"
+
+
+@pytest.fixture
+def ids(accounts: dict[str, Any], published: Published) -> dict[str, Any]:
+    from django.core.files.base import ContentFile
+
+    from ever6.web.schools.models import DataSharingAgreement
+
+    agreement = DataSharingAgreement.latest_for(published.urn)
+    assert agreement is not None
+    if hasattr(agreement, "signed_copy"):
+        agreement.signed_copy.save("test.pdf", ContentFile(b"%PDF-1.4\n%test\n"), save=False)
+        DataSharingAgreement.objects.filter(pk=agreement.pk).update(signed_copy=agreement.signed_copy.name)
+    return {"user_id": accounts["auditor"].pk, "agreement_id": agreement.pk}  # type: ignore[attr-defined]
+
+
+def _get_urls(published: Published, ids: dict[str, Any]) -> list[tuple[str, str, Rule]]:
+    urls = []
+    for name, rule in MATRIX.items():
+        if name in ("accounts:login", "accounts:logout"):
+            continue
+        url = reverse(name, kwargs=rule.kwargs(published, ids) or None)
+        urls.append((name, url, rule))
+        for table in rule.exports:
+            urls += [(name, f"{url}?format={fmt}&table={table}", rule) for fmt in ("csv", "xlsx")]
+    return urls
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(published: Published, ids: dict[str, Any]) -> None:
+    client = Client()
+    assert client.get(reverse("accounts:login")).status_code == 200
+    for name, url, _ in _get_urls(published, ids):
+        response = client.get(url)
+        assert response.status_code == 302, (name, url, response.status_code)
+        assert response["Location"].startswith(reverse("accounts:login")), (name, url)
+
+
+@pytest.mark.parametrize("role", USERS)
+def test_each_role_gets_exactly_the_pages_its_role_allows(
+    role: str, client_for: Callable[[str], Client], published: Published, ids: dict[str, Any]
+) -> None:
+    client = client_for(role)
+    for name, url, rule in _get_urls(published, ids):
+        status = client.get(url).status_code
+        if role in rule.allowed:
+            ok = {200, 302} if name in REDIRECTS_OK else {200}
+            assert status in ok, f"{role} should get {url} ({name}); got {status}"
+        else:
+            assert status == 403, f"{role} must not get {url} ({name}); got {status}"
+
+
+@pytest.mark.parametrize("role", USERS)
+def test_no_role_reaches_djangos_admin(role: str, client_for: Callable[[str], Client]) -> None:
+    response = client_for(role).get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+PORTAL_URLS = ("portal:school", "portal:pupils", "portal:marker_csv", "portal:marker_xml")
+
+
+def test_a_school_user_never_reaches_another_schools_portal(
+    client_for: Callable[[str], Client], published: Published
+) -> None:
+    client = client_for("school_dsl")
+    for other in (published.other_urn, published.unsigned_urn, "999999", "../" + published.other_urn):
+        for name in PORTAL_URLS:
+            try:
+                url = reverse(name, kwargs={"urn": other})
+            except Exception:
+                continue  # not even a URL
+            for suffix in ("", "?format=csv", "?format=xlsx", f"?urn={published.urn}"):
+                status = client.get(url + suffix).status_code
+                assert status in (403, 404), f"{url}{suffix}: {status}"
+
+
+def test_without_a_signed_agreement_a_school_sees_figures_but_no_pupils(
+    client_for: Callable[[str], Client], published: Published
+) -> None:
+    client = client_for("dsl_unsigned")
+    assert client.get(reverse("portal:school", kwargs={"urn": published.unsigned_urn})).status_code == 200
+    for name in ("portal:pupils", "portal:marker_csv", "portal:marker_xml"):
+        url = reverse(name, kwargs={"urn": published.unsigned_urn})
+        assert client.get(url).status_code == 403, url
+        assert client.get(url + "?format=csv").status_code == 403, url
+
+
+def test_a_school_users_figure_downloads_hold_only_its_own_school_and_are_suppressed(
+    client_for: Callable[[str], Client], published: Published
+) -> None:
+    client = client_for("school_dsl")
+    url = reverse("portal:school", kwargs={"urn": published.urn})
+    for params in ({}, {"suppressed": "0"}, {"unsuppressed": "1"}, {"breakdown": "school"}):
+        for fmt in ("csv",):
+            response = client.get(url, {**params, "format": fmt})
+            assert response.status_code in (200, 400), (params, response.status_code)
+            text = response.content.decode()
+            assert published.other_urn not in text, params
+            assert published.unsigned_urn not in text, params
+
+
+@pytest.mark.parametrize("role", USERS)
+def test_changes_are_refused_to_roles_without_the_right(
+    role: str, client_for: Callable[[str], Client], published: Published, ids: dict[str, Any]
+) -> None:
+    """A POST (with a valid session and CSRF handled by the test client) changes nothing it may not."""
+    client = client_for(role)
+    posts = {
+        "accounts:user_new": {"username": "intruder", "role": "vs_head", "password": "x" * 20},
+        "schools:agreement": {"status": "signed"},
+        "datamgmt:rollback": {"confirm": "yes"},
+        "datamgmt:refresh": {},
+        "datamgmt:linkage": {},
+    }
+    for name, data in posts.items():
+        rule = MATRIX[name]
+        if role in rule.allowed:
+            continue
+        url = reverse(name, kwargs=rule.kwargs(published, ids) or None)
+        assert client.post(url, data).status_code == 403, (role, name)
+    from ever6.web.accounts.models import User
+
+    assert not User.objects.filter(username="intruder").exists()

@@ -1,0 +1,172 @@
+"""End to end in a real browser: each role signs in through the form and walks its main pages in
+headless Chromium, with an axe accessibility check on every page (no serious or critical
+violations), and the pages work without JavaScript."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web.browser import CHROMIUM_ARGS, axe_violations, chromium_path
+from tests.web.conftest import PASSWORD, Published
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+# Playwright's sync API runs an event loop in this thread; the test's own database calls are
+# ordinary synchronous ones, made before and after the browser acts.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def sign_in(browser: Any, base: str, username: str, *, javascript: bool = True) -> Any:
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(f"{base}/")
+    assert "/accounts/sign-in/" in page.url, "an anonymous visitor is sent to sign in"
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    assert "/accounts/sign-in/" not in page.url, f"{username} could not sign in"
+    return page
+
+
+def check_page(page: Any, url: str, *, heading: str | None = None) -> None:
+    response = page.goto(url)
+    assert response is not None, url
+    assert response.status == 200, f"{url}: {response.status}"
+    if heading:
+        assert heading in page.locator("h1").first.inner_text()
+    violations = axe_violations(page)
+    assert not violations, f"accessibility problems on {url}: {violations}"
+
+
+# The pages each role walks: (path, part of the page's main heading). Paths may use {urn}.
+VS_PAGES: list[tuple[str, str | None]] = [
+    ("/dashboard/", None),
+    ("/dashboard/?suppressed=1", None),
+    ("/dashboard/attendance/", None),
+    ("/dashboard/attendance/?breakdown=sex&period=autumn", None),
+    ("/dashboard/exclusions/", None),
+    ("/dashboard/provision/", None),
+    ("/dashboard/attainment/", None),
+    ("/dashboard/schools/", None),
+    ("/dashboard/schools/?sort=share&suppressed=1", None),
+]
+WALKS: dict[str, list[tuple[str, str | None]]] = {
+    "vs_head": [*VS_PAGES, ("/accounts/users/", "Users"), ("/accounts/users/new/", "New user")],
+    "vs_officer": [
+        *VS_PAGES,
+        ("/schools/agreements/", None),
+        ("/schools/{urn}/", None),
+        ("/schools/{urn}/agreement/", None),
+    ],
+    "data_manager": [
+        ("/data/", None),
+        ("/data/imports/", None),
+        ("/data/imports/1/", None),
+        ("/data/quality/", None),
+        ("/data/quality/records/", None),
+        ("/data/linkage/", None),
+        ("/data/refresh/", None),
+        ("/dashboard/", None),
+    ],
+    "school_dsl": [("/portal/{urn}/", None), ("/portal/{urn}/pupils/", None)],
+    "auditor": [("/audit/", "Audit log")],
+}
+
+
+@pytest.mark.parametrize("role", sorted(WALKS))
+def test_each_role_signs_in_and_walks_its_pages(
+    role: str, browser: Any, live_server: Any, accounts: dict[str, object], published: Published
+) -> None:
+    page = sign_in(browser, live_server.url, role)
+    check_page(page, page.url)  # the role's start page
+    for path, heading in WALKS[role]:
+        check_page(page, live_server.url + path.format(urn=published.urn), heading=heading)
+    page.context.close()
+
+
+def test_a_wrong_password_shows_an_error_summary(browser: Any, live_server: Any, accounts: dict[str, object]) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/sign-in/")
+    page.get_by_label("Username").fill("vs_head")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    summary = page.locator(".govuk-error-summary")
+    assert summary.is_visible()
+    assert "Enter a correct username and password" in summary.inner_text()
+    assert not axe_violations(page)
+    context.close()
+
+
+def test_signing_out_ends_the_session(browser: Any, live_server: Any, accounts: dict[str, object]) -> None:
+    page = sign_in(browser, live_server.url, "auditor")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()
+    page.goto(f"{live_server.url}/audit/")
+    assert "/accounts/sign-in/" in page.url
+    page.context.close()
+
+
+def test_charts_are_drawn_with_javascript_and_tables_carry_the_figures_without(
+    browser: Any, live_server: Any, accounts: dict[str, object]
+) -> None:
+    page = sign_in(browser, live_server.url, "vs_officer")
+    page.goto(f"{live_server.url}/dashboard/attendance/")
+    page.wait_for_selector(".ever6-chart svg", timeout=15_000)  # Vega-Lite drew the chart
+    with_js = page.locator("table").first.inner_text()
+    page.context.close()
+
+    page = sign_in(browser, live_server.url, "vs_officer", javascript=False)
+    page.goto(f"{live_server.url}/dashboard/attendance/")
+    assert page.locator(".ever6-chart svg").count() == 0
+    assert page.locator("table").first.inner_text() == with_js  # the same figures, no script needed
+    assert not axe_violations_without_js(page)
+    page.context.close()
+
+
+def axe_violations_without_js(page: Any) -> list[dict[str, Any]]:
+    """axe needs script in the page; a second context with JavaScript checks the same HTML."""
+    html = page.content()
+    context = page.context.browser.new_context()
+    checker = context.new_page()
+    checker.set_content(html)
+    try:
+        return axe_violations(checker)
+    finally:
+        context.close()
+
+
+def test_a_school_user_loads_its_pupils_and_downloads_the_marker(
+    browser: Any, live_server: Any, accounts: dict[str, object], published: Published
+) -> None:
+    from ever6.web.audit.models import AuditEvent
+
+    page = sign_in(browser, live_server.url, "school_dsl")
+    assert f"/portal/{published.urn}/" in page.url  # one school: straight to it
+    page.goto(f"{live_server.url}/portal/{published.urn}/pupils/")
+    rows = page.locator("table tbody tr")
+    assert rows.count() > 0
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("marker.*CSV|CSV.*marker", re.I)).first.click()
+    content = Path(download.value.path()).read_text()
+    assert content.splitlines()[0].startswith("UPN")
+    assert AuditEvent.objects.filter(username="school_dsl", action="download").exists()
+    assert AuditEvent.objects.filter(username="school_dsl", action="view", object_id=published.urn).exists()
+    page.context.close()
