@@ -1,8 +1,15 @@
 """Time each stage a user runs, as the user runs it (the ``ever6`` command), at a given scale.
 
 Each stage runs in its own process so that its peak resident memory is its own (``wait4``
-reports the child's ``ru_maxrss``). Synthetic authorities are cached under ``bench/cache`` by
-scale and seed. Results are printed and written to ``bench/results/<scale>.json``.
+reports the child's ``ru_maxrss``); a stage that goes over ``--memory-cap`` is stopped and
+reported as such. Synthetic authorities are cached under ``bench/cache`` by scale and seed.
+
+Beside ever6's own stages the same run times, on the same attendance marks file, what ever6 is
+measured against (:mod:`bench.baselines`): DuckDB's bare ``read_csv`` (the lower bound for the
+import), one hand-written DuckDB query for the attendance measures (the lower bound for the
+measures step), and the pandas an analyst would otherwise write; it prints ever6's time as a
+ratio to each and checks the targets. Then it adds one school day of marks and refreshes again.
+Results are printed and written to ``bench/results/<scale>.json``.
 
     python -m bench --scale small
     python -m bench --scale la
@@ -17,13 +24,18 @@ import platform
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "bench" / "cache"
 RESULTS = ROOT / "bench" / "results"
+
+
+GiB = 1024**3
 
 
 @dataclass
@@ -32,23 +44,80 @@ class Stage:
     seconds: float
     peak_rss_mib: float
     rows: int | None = None
+    inner_seconds: float | None = None  # the step's own time, reported by the step (no start-up)
+    note: str | None = None
 
     @property
     def rows_per_second(self) -> float | None:
         return round(self.rows / self.seconds) if self.rows and self.seconds else None
 
 
-def run_stage(name: str, args: list[str], env: dict[str, str], rows: int | None = None) -> Stage:
+def _watch(pid: int, cap_bytes: int, killed: list[bool]) -> None:
+    """Stop the process when its resident memory passes the cap (so one stage cannot take the machine)."""
+    status = Path(f"/proc/{pid}/status")
+    while True:
+        try:
+            text = status.read_text()
+        except OSError:
+            return
+        rss = next((int(line.split()[1]) * 1024 for line in text.splitlines() if line.startswith("VmRSS:")), 0)
+        if rss > cap_bytes:
+            killed.append(True)
+            os.kill(pid, 9)
+            return
+        time.sleep(0.2)
+
+
+def run_stage(
+    name: str,
+    command: list[str],
+    env: dict[str, str],
+    rows: int | None = None,
+    *,
+    cap_bytes: int = 12 * GiB,
+    may_fail: bool = False,
+) -> tuple[Stage, dict[str, object]]:
+    """Run one stage in a child process; returns it and the JSON its last output line holds, if any."""
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ever6", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    out, err = proc.stdout.read() if proc.stdout else "", proc.stderr.read() if proc.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    output: dict[str, str] = {}
+
+    def drain(key: str, stream: IO[str] | None) -> None:
+        output[key] = stream.read() if stream else ""
+
+    readers = [
+        threading.Thread(target=drain, args=("out", proc.stdout)),
+        threading.Thread(target=drain, args=("err", proc.stderr)),
+    ]
+    for reader in readers:
+        reader.start()
+    killed: list[bool] = []
+    threading.Thread(target=_watch, args=(proc.pid, cap_bytes, killed), daemon=True).start()
+    _, status, usage = os.wait4(proc.pid, 0)  # the child's own peak memory, not the bench's
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    for reader in readers:
+        reader.join()
+    seconds = round(time.perf_counter() - started, 2)
+    peak = round(usage.ru_maxrss / 1024, 1)
+    out, err = output.get("out", ""), output.get("err", "")
+    if killed:
+        return Stage(name, seconds, peak, rows, note=f"stopped above {cap_bytes / GiB:.0f} GiB"), {}
+    if proc.returncode != 0:
+        if may_fail:
+            return Stage(name, seconds, peak, rows, note="failed: " + err.strip()[-300:]), {}
         raise SystemExit(f"stage {name} failed:\n{out}\n{err}")
-    return Stage(name, round(seconds, 2), round(usage.ru_maxrss / 1024, 1), rows)
+    lines = out.strip().splitlines()
+    reported: dict[str, object] = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
+    inner = reported.get("inner_seconds")
+    return Stage(name, seconds, peak, rows, float(inner) if isinstance(inner, float | int) else None), reported
+
+
+def ever6(*args: str) -> list[str]:
+    return [sys.executable, "-m", "ever6", *args]
+
+
+def module(name: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", name, *args]
 
 
 def count_lines(path: Path) -> int:
@@ -56,88 +125,108 @@ def count_lines(path: Path) -> int:
         return sum(1 for _ in fh) - 1
 
 
+def _ratio(a: Stage | None, b: Stage | None, *, inner: bool = False) -> float | None:
+    """a's time over b's (each stage's own time when ``inner`` and both report it)."""
+    if a is None or b is None or a.note or b.note:
+        return None
+    ta = a.inner_seconds if inner and a.inner_seconds is not None else a.seconds
+    tb = b.inner_seconds if inner and b.inner_seconds is not None else b.seconds
+    return round(ta / tb, 2) if tb else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", default="small")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--fresh", action="store_true", help="regenerate the synthetic authority")
+    parser.add_argument("--no-baselines", action="store_true", help="skip the DuckDB and pandas baselines")
+    parser.add_argument("--memory-cap-gib", type=float, default=12.0, help="stop a stage above this resident memory")
     opts = parser.parse_args()
+    cap = int(opts.memory_cap_gib * GiB)
 
     data = CACHE / f"{opts.scale}-{opts.seed}"
     home = CACHE / f"{opts.scale}-{opts.seed}-home"
     env = {**os.environ, "EVER6_HOME": str(home), "EVER6_USER": "bench"}
     stages: list[Stage] = []
+    by_name: dict[str, Stage] = {}
+
+    def stage(name: str, command: list[str], rows: int | None = None, *, may_fail: bool = False) -> None:
+        print(f"  {name} ...", flush=True)
+        result, _ = run_stage(name, command, env, rows, cap_bytes=cap, may_fail=may_fail)
+        stages.append(result)
+        by_name[name] = result
+        note = f" ({result.note})" if result.note else ""
+        print(f"    {result.seconds:.2f} s, peak {result.peak_rss_mib:.0f} MiB{note}", flush=True)
+
     if opts.fresh or not (data / "manifest.json").exists():
         shutil.rmtree(data, ignore_errors=True)
-        stages.append(
-            run_stage("synth", ["synth", "--scale", opts.scale, "--seed", str(opts.seed), "--out", str(data)], env)
-        )
+        stage("synth", ever6("synth", "--scale", opts.scale, "--seed", str(opts.seed), "--out", str(data)))
     shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
 
     census = sorted((data / "cin_census").glob("*.xml"))
     children = sum(path.read_bytes().count(b"<Child>") for path in census)
-    stages.append(run_stage("import cin-census", ["import", "cin-census", *map(str, census)], env, children))
-    for year_files in sorted({p.name.split("_")[1] for p in (data / "ssda903").glob("ssda903_*.csv")}):
-        files = sorted(str(p) for p in (data / "ssda903").glob(f"ssda903_{year_files}_*.csv"))
-        stages.append(
-            run_stage(
-                f"import ssda903 {year_files}",
-                ["import", "ssda903", "--year", year_files, *files],
-                env,
-                sum(count_lines(Path(f)) for f in files),
-            )
-        )
+    stage("import cin-census", ever6("import", "cin-census", *map(str, census)), children)
+    for year in sorted({p.name.split("_")[1] for p in (data / "ssda903").glob("ssda903_*.csv")}):
+        files = sorted(str(p) for p in (data / "ssda903").glob(f"ssda903_{year}_*.csv"))
+        rows = sum(count_lines(Path(f)) for f in files)
+        stage(f"import ssda903 {year}", ever6("import", "ssda903", "--year", year, *files), rows)
     cm = data / "case_management.csv"
-    stages.append(
-        run_stage(
-            "import case-management",
-            ["import", "case-management", str(cm), "--mapping", str(data / "case_management_mapping.toml")],
-            env,
-            count_lines(cm),
-        )
+    mapping = data / "case_management_mapping.toml"
+    stage(
+        "import case-management",
+        ever6("import", "case-management", str(cm), "--mapping", str(mapping)),
+        count_lines(cm),
     )
+    marks_files = [p for p in sorted((data / "attendance").glob("attendance_*.csv")) if "termly" not in p.name]
     school_files = [
         ("schools", sorted(data.glob("schools.csv"))),
         ("pupils", sorted(data.glob("pupils*.csv"))),
-        ("attendance", [p for p in sorted((data / "attendance").glob("attendance_*.csv")) if "termly" not in p.name]),
+        ("attendance", marks_files),
         ("attendance-termly", sorted((data / "attendance").glob("attendance_termly_*.csv"))),
         ("exclusions", sorted(data.glob("exclusions.csv"))),
         ("attainment", sorted(data.glob("attainment.csv"))),
     ]
     for fmt, files in school_files:
         if files:
-            stages.append(
-                run_stage(f"import {fmt}", ["import", fmt, *map(str, files)], env, sum(count_lines(f) for f in files))
-            )
+            stage(f"import {fmt}", ever6("import", fmt, *map(str, files)), sum(count_lines(f) for f in files))
+
+    # The baselines, on the same marks file (the largest, when there are several).
+    marks = max(marks_files, key=lambda p: p.stat().st_size) if marks_files else None
+    if marks is not None and not opts.no_baselines:
+        n = count_lines(marks)
+        db = home / "baseline.duckdb"
+        stage("baseline: duckdb read_csv", module("bench.baselines", "duckdb-read", str(marks), str(db)), n)
+        stage("baseline: duckdb SQL measures", module("bench.baselines", "duckdb-sql", str(marks), str(db)), n)
+        stage("baseline: duckdb SQL on the CSV", module("bench.baselines", "duckdb-sql-csv", str(marks)), n)
+        stage("baseline: pandas", module("bench.baselines", "pandas", str(marks)), n, may_fail=True)
+        db.unlink(missing_ok=True)
+
     manifest = json.loads((data / "manifest.json").read_text())
     as_at = max(manifest["reference_dates"])
     out = home / "cohort.csv"
     for rule in ("--default", "--strict"):
-        stage = run_stage(
-            f"cohort export {rule[2:]}", ["cohort", "export", "--as-at", as_at, rule, "--out", str(out)], env
-        )
-        stage.rows = count_lines(out)
-        stages.append(stage)
+        stage(f"cohort export {rule[2:]}", ever6("cohort", "export", "--as-at", as_at, rule, "--out", str(out)))
+        by_name[f"cohort export {rule[2:]}"].rows = count_lines(out)
 
-    stages.append(run_stage("refresh (cohort, linkage, measures)", ["refresh", "--as-at", as_at], env))
+    stage("refresh (cohort, linkage, measures)", ever6("refresh", "--as-at", as_at))
+    stage("refresh: measures step alone", module("bench.steps", "measures", str(home)))
     metrics_out = home / "measures.csv"
-    export = ["metrics", "export", "--year", "2025/26", "--suppress", "--out", str(metrics_out)]
-    stage = run_stage("metrics export --suppress", export, env)
-    stage.rows = count_lines(metrics_out)
-    stages.append(stage)
+    export = ("metrics", "export", "--year", "2025/26", "--suppress", "--out", str(metrics_out))
+    stage("metrics export --suppress", ever6(*export))
+    by_name["metrics export --suppress"].rows = count_lines(metrics_out)
 
-    print(
-        f"ever6 bench: scale {opts.scale}, seed {opts.seed}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
-    print(f"{'stage':36} {'seconds':>9} {'peak MiB':>9} {'rows':>11} {'rows/s':>10}")
-    for s in stages:
-        print(f"{s.name:36} {s.seconds:9.2f} {s.peak_rss_mib:9.1f} {s.rows or '':>11} {s.rows_per_second or '':>10}")
-    social = [s for s in stages if s.name.startswith(("import cin", "import ssda", "import case"))]
-    cohort_stage = next(s for s in stages if s.name == "cohort export default")
-    print(
-        f"{'social-care imports + cohort':36} {sum(s.seconds for s in social) + cohort_stage.seconds:9.2f} "
-        f"{max(s.peak_rss_mib for s in [*social, cohort_stage]):9.1f}"
-    )
+    # One more school day of marks, imported and refreshed as a school's daily file would be.
+    if marks is not None:
+        day_file = data / "extra" / f"{marks.stem}_next_day.csv"
+        if not day_file.exists():
+            day_file.parent.mkdir(exist_ok=True)
+            stage("make one new day of marks", module("bench.steps", "new-day", str(marks), str(day_file)))
+        stage("import attendance (one new day)", ever6("import", "attendance", str(day_file)), count_lines(day_file))
+        stage("refresh after one new day", ever6("refresh", "--as-at", as_at))
+
+    summary = _summary(by_name, stages)
+    _print(opts, stages, summary)
     RESULTS.mkdir(parents=True, exist_ok=True)
     result_file = RESULTS / f"{opts.scale}.json"
     result_file.write_text(
@@ -146,13 +235,75 @@ def main() -> None:
                 "scale": opts.scale,
                 "seed": opts.seed,
                 "cores": os.cpu_count(),
+                "load_average_at_end": os.getloadavg(),
                 "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "stages": [{**asdict(s), "rows_per_second": s.rows_per_second} for s in stages],
+                **summary,
             },
             indent=2,
         )
     )
     print(f"written to {result_file.relative_to(ROOT)}")
+
+
+def _summary(by_name: dict[str, Stage], stages: list[Stage]) -> dict[str, Any]:
+    """ever6's time as a ratio to each baseline, and each target met or not."""
+    measures = by_name.get("refresh: measures step alone")
+    pandas = by_name.get("baseline: pandas")
+    refresh = by_name.get("refresh (cohort, linkage, measures)")
+    new_day = [by_name.get("import attendance (one new day)"), by_name.get("refresh after one new day")]
+    import_ratio = _ratio(by_name.get("import attendance"), by_name.get("baseline: duckdb read_csv"))
+    sql_ratio = _ratio(measures, by_name.get("baseline: duckdb SQL measures"), inner=True)
+    pandas_ratio = _ratio(pandas, measures, inner=True)
+    ratios = {
+        "attendance import / duckdb read_csv": import_ratio,
+        "measures step / duckdb SQL (own times)": sql_ratio,
+        "measures step / duckdb SQL on the CSV (own times)": _ratio(
+            measures, by_name.get("baseline: duckdb SQL on the CSV"), inner=True
+        ),
+        "pandas / measures step (own times)": pandas_ratio,
+    }
+    new_day_seconds = round(sum(s.seconds for s in new_day if s), 2) if all(new_day) else None
+    ours = [s for s in stages if not s.name.startswith("baseline")]
+    peak = max(ours, key=lambda s: s.peak_rss_mib, default=None)
+
+    def target(name: str, value: float | None, limit: float, *, at_least: bool = False) -> dict[str, Any]:
+        met = None if value is None else (value >= limit if at_least else value <= limit)
+        return {"target": name, "value": value, "limit": limit, "met": met}
+
+    targets = [
+        target("attendance import within 1.5x of duckdb read_csv", import_ratio, 1.5),
+        target("measures step within 2x of the hand-written duckdb query", sql_ratio, 2.0),
+        target("measures step at least 10x faster than pandas", pandas_ratio, 10.0, at_least=True),
+        target("full refresh under 60 s", refresh.seconds if refresh else None, 60.0),
+        target("one new day of marks imported and refreshed under 10 s", new_day_seconds, 10.0),
+        target(
+            f"peak memory under 4 GiB, MiB (highest: {peak.name if peak else '-'})",
+            peak.peak_rss_mib if peak else None,
+            4096.0,
+        ),
+    ]
+    return {"ratios": ratios, "targets": targets}
+
+
+def _print(opts: argparse.Namespace, stages: list[Stage], summary: dict[str, Any]) -> None:
+    load = os.getloadavg()[0]
+    print(f"ever6 bench: scale {opts.scale}, seed {opts.seed}, {os.cpu_count()} cores, load {load:.1f}")
+    print(f"Python {platform.python_version()}")
+    print(f"{'stage':40} {'seconds':>9} {'own s':>7} {'peak MiB':>9} {'rows':>11} {'rows/s':>10}")
+    for s in stages:
+        own = f"{s.inner_seconds:.2f}" if s.inner_seconds is not None else ""
+        note = f"  ({s.note})" if s.note else ""
+        rows, rate = s.rows or "", s.rows_per_second or ""
+        print(f"{s.name:40} {s.seconds:9.2f} {own:>7} {s.peak_rss_mib:9.1f} {rows:>11} {rate:>10}{note}")
+    print("ratios:")
+    for name, value in summary["ratios"].items():
+        print(f"  {name:58} {value if value is not None else '-':>8}")
+    print("targets:")
+    for t in summary["targets"]:
+        mark = {True: "met", False: "MISSED", None: "not measured"}[t["met"]]
+        value = t["value"] if t["value"] is not None else "-"
+        print(f"  {t['target']:72} {value:>9} (limit {t['limit']}) {mark}")
 
 
 if __name__ == "__main__":

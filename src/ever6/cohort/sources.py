@@ -55,15 +55,39 @@ def _latest(raw: Table, batches: Table, key: tuple[str, ...]) -> Table:
     return ranked.filter(ranked._rank == 0).drop("_rank", "reference_date")
 
 
+def _latest_marks(raw: Table, batches: Table, key: tuple[str, ...], days: Table | None = None) -> Table:
+    """:func:`_latest` for attendance marks, without ranking every mark.
+
+    A marks file never holds two marks for one key (the reader refuses it), and the key holds the
+    date, so only days that more than one active batch has marks for can hold two versions of a
+    mark. Marks on every other day pass straight through; only the shared days are ranked. A new
+    day's marks, or a new year's, therefore cost a scan, not a sort of every mark.
+    """
+    active = batches.filter(batches.status == "active").select("batch_id")
+    marks = raw.semi_join(active, "batch_id")
+    days = (marks if days is None else days.semi_join(active, "batch_id")).select("batch_id", "date").distinct()
+    shared = days.group_by("date").agg(_batches=days.batch_id.count())
+    shared = shared.filter(shared._batches > 1).select("date")
+    alone = marks.anti_join(shared, "date")
+    contested = _latest(marks.semi_join(shared, "date"), batches, key)
+    return alone.union(contested.select(*alone.columns))
+
+
 def latest_version(raw: Mapping[str, Table], name: str) -> Table:
     """The current version of every record of one canonical table (its newest active batch's)."""
+    if name == "attendance_mark":
+        marks = _latest_marks(raw[name], raw["import_batch"], TABLES[name].key, raw.get("attendance_mark_day"))
+        return marks.drop("batch_id")
     return _latest(raw[name], raw["import_batch"], TABLES[name].key).drop("batch_id")
 
 
 def current_tables(raw: Mapping[str, Table]) -> CurrentTables:
     """Current versions of the canonical tables, from the raw tables and ``import_batch``."""
     batches = raw["import_batch"]
-    latest = {name: _latest(raw[name], batches, TABLES[name].key) for name in TABLES}
+    latest = {name: _latest(raw[name], batches, TABLES[name].key) for name in TABLES if name != "attendance_mark"}
+    latest["attendance_mark"] = _latest_marks(
+        raw["attendance_mark"], batches, TABLES["attendance_mark"].key, raw.get("attendance_mark_day")
+    )
     episode_versions = latest["cin_episode"].select("la_child_id", "referral_date", "batch_id")
     for name in _CIN_EPISODE_CHILDREN:
         # Children follow their episode's winning version, not their own newest row.

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import ibis
 import ibis.expr.types as ir
@@ -196,21 +196,47 @@ def session_counts(inputs: Inputs, start_year: int, *, as_at: date | None = None
     def term_of(day: ir.DateValue) -> ir.StringValue:
         return ibis.cases(*((day <= _d(b[1]), name) for name, b in terms.items()), else_="summer")
 
+    # The code table is joined to every (day, code) of the period (a few thousand pairs), not to
+    # every mark: each pair gets its term and what it counts towards, and the marks meet that
+    # small lookup in one equi-join and one aggregation.
     codes = inputs.codes
     m = inputs.tables.attendance_mark
     m = m.filter((m.date >= _d(start)) & (m.date <= _d(last)))
-    m = m.join(
-        codes,
-        (m.code == codes.code) & (m.date >= codes.valid_from) & (codes.valid_to.isnull() | (m.date <= codes.valid_to)),
+    days = ibis.memtable(
+        pa.table({"date": pa.array([start + timedelta(days=i) for i in range((last - start).days + 1)], pa.date32())})
     )
-    marks = m.group_by("urn", "upn", term=term_of(m.date)).agg(
-        possible=m.category.isin([c.value for c in POSSIBLE]).sum(),
-        coded_possible=m.category.isin([c.value for c in POSSIBLE]).sum(),
-        authorised=(m.category == Category.AUTHORISED.value).sum(),
-        unauthorised=(m.category == Category.UNAUTHORISED.value).sum(),
-        c2=(m.code == "C2").sum(),
-        k=(m.code == "K").sum(),
-        b=(m.code == "B").sum(),
+    pairs = days.join(
+        codes, (days.date >= codes.valid_from) & (codes.valid_to.isnull() | (days.date <= codes.valid_to))
+    ).select(days.date, codes.code, codes.category)
+
+    def flag(cond: ir.BooleanValue) -> ir.IntegerValue:
+        return ibis.ifelse(cond, 1, 0).cast("int64")
+
+    lookup = pairs.select(
+        "date",
+        "code",
+        _term=term_of(pairs.date),
+        _possible=flag(pairs.category.isin([c.value for c in POSSIBLE])),
+        _authorised=flag(pairs.category == Category.AUTHORISED.value),
+        _unauthorised=flag(pairs.category == Category.UNAUTHORISED.value),
+        _c2=flag(pairs.code == "C2"),
+        _k=flag(pairs.code == "K"),
+        _b=flag(pairs.code == "B"),
+    )
+    m = m.select("urn", "upn", "date", "code").join(lookup, ["date", "code"])
+    # Materialised: the termly returns are matched against it as well as added to it.
+    marks = (
+        m.group_by("urn", "upn", term=m._term)
+        .agg(
+            possible=m._possible.sum(),
+            coded_possible=m._possible.sum(),
+            authorised=m._authorised.sum(),
+            unauthorised=m._unauthorised.sum(),
+            c2=m._c2.sum(),
+            k=m._k.sum(),
+            b=m._b.sum(),
+        )
+        .cache()
     )
 
     t = inputs.tables.attendance_termly
@@ -274,6 +300,13 @@ def session_counts(inputs: Inputs, start_year: int, *, as_at: date | None = None
     )
 
 
+PERIOD = "period"  # "year" or a term's name
+
+
+def _periods(start_year: int) -> tuple[str, ...]:
+    return ("year", *term_bounds(start_year))
+
+
 def attendance_facts(
     inputs: Inputs,
     start_year: int,
@@ -286,19 +319,24 @@ def attendance_facts(
 
     ``sessions``: the year's session counts (:func:`session_counts`), when already computed.
     """
+    facts = attendance_period_facts(inputs, start_year, as_at=as_at, sessions=sessions)
+    return facts.filter(facts[PERIOD] == (term or "year")).drop(PERIOD)
+
+
+def attendance_period_facts(
+    inputs: Inputs, start_year: int, *, as_at: date | None = None, sessions: Table | None = None
+) -> Table:
+    """:func:`attendance_facts` for the year and each term at once, told apart by ``period``.
+
+    The enrolments are described once, and one aggregation serves every period.
+    """
     if sessions is None:
         sessions = session_counts(inputs, start_year, as_at=as_at)
-    if term is not None:
-        sessions = sessions.filter(sessions.term == term)
-    per_unit = sessions.group_by("urn", "upn").agg(
-        possible=sessions.possible.sum(),
-        coded_possible=sessions.coded_possible.sum(),
-        authorised=sessions.authorised.sum(),
-        unauthorised=sessions.unauthorised.sum(),
-        c2=sessions.c2.sum(),
-        k=sessions.k.sum(),
-        b=sessions.b.sum(),
-    )
+    counts = ("possible", "coded_possible", "authorised", "unauthorised", "c2", "k", "b")
+    year = sessions.group_by("urn", "upn").agg(**{c: sessions[c].sum() for c in counts})
+    year = year.select("urn", "upn", *counts, **{PERIOD: ibis.literal("year")})
+    terms = sessions.select("urn", "upn", *counts, **{PERIOD: sessions.term})
+    per_unit = year.union(terms)
     per_unit = per_unit.filter(per_unit.possible > 0)
     s = inputs.settings
     # Age on 31 August before the year: at least min_age, at most max_age. A pupil with no
@@ -306,8 +344,9 @@ def attendance_facts(
     reference = date(start_year, 8, 31)
     oldest = latest_birth_date_reaching(s.max_age + 1, reference)
     youngest = latest_birth_date_reaching(s.min_age, reference)
-    f = _describe(inputs, per_unit, start_year)
-    f = f.filter((f.birth_date > _d(oldest)) & (f.birth_date <= _d(youngest)))
+    units = _describe(inputs, per_unit.filter(per_unit[PERIOD] == "year").select("urn", "upn"), start_year)
+    units = units.filter((units.birth_date > _d(oldest)) & (units.birth_date <= _d(youngest)))
+    f = per_unit.join(units, ["urn", "upn"])
     absence = f.authorised + f.unauthorised
     return f.mutate(
         pupils=ibis.literal(1, type="int64"),
@@ -319,21 +358,38 @@ def attendance_facts(
 
 def exclusion_facts(inputs: Inputs, start_year: int, *, term: str | None = None) -> Table:
     """One row per enrolment on roll in the year: suspensions, permanent exclusions, AP."""
-    start, end = academic_year_bounds(start_year)
-    if term is not None:
-        start, end = term_bounds(start_year)[term]
+    facts = exclusion_period_facts(inputs, start_year)
+    return facts.filter(facts[PERIOD] == (term or "year")).drop(PERIOD)
+
+
+def exclusion_period_facts(inputs: Inputs, start_year: int) -> Table:
+    """:func:`exclusion_facts` for the year and each term at once, told apart by ``period``."""
+    bounds = {"year": academic_year_bounds(start_year), **term_bounds(start_year)}
     x = inputs.tables.exclusion
-    x = x.filter((x.start_date >= _d(start)) & (x.start_date <= _d(end)))
-    suspension = x.category.isin(["SUSP", "FIXD"])
-    per_unit = x.group_by("urn", "upn").agg(
-        suspensions=suspension.sum().cast("int64"),
-        permanent=(x.category == "PERM").sum().cast("int64"),
-    )
-    # On roll in the period: the roll, and anyone excluded from a school in it (who was on its
-    # roll then, whether or not that roll was loaded).
-    units = _on_roll(inputs, start, end).select("urn", "upn").union(per_unit.select("urn", "upn")).distinct()
-    f = _describe(inputs, units, start_year)
-    f = f.left_join(per_unit, ["urn", "upn"]).drop("urn_right", "upn_right")
+    units_by_period = []
+    counts_by_period = []
+    for period, (start, end) in bounds.items():
+        xp = x.filter((x.start_date >= _d(start)) & (x.start_date <= _d(end)))
+        suspension = xp.category.isin(["SUSP", "FIXD"])
+        per_unit = xp.group_by("urn", "upn").agg(
+            suspensions=suspension.sum().cast("int64"),
+            permanent=(xp.category == "PERM").sum().cast("int64"),
+        )
+        counts_by_period.append(per_unit.mutate(**{PERIOD: ibis.literal(period)}))
+        # On roll in the period: the roll, and anyone excluded from a school in it (who was on its
+        # roll then, whether or not that roll was loaded).
+        units = _on_roll(inputs, start, end).select("urn", "upn").union(per_unit.select("urn", "upn")).distinct()
+        units_by_period.append(units.mutate(**{PERIOD: ibis.literal(period)}))
+    all_units = units_by_period[0]
+    for more in units_by_period[1:]:
+        all_units = all_units.union(more)
+    all_counts = counts_by_period[0]
+    for more in counts_by_period[1:]:
+        all_counts = all_counts.union(more)
+    # Every unit of a term is a unit of the year: the year's units are described once.
+    described = _describe(inputs, units_by_period[0].drop(PERIOD), start_year)
+    f = all_units.join(described, ["urn", "upn"])
+    f = f.left_join(all_counts, ["urn", "upn", PERIOD]).drop("urn_right", "upn_right", f"{PERIOD}_right")
     suspensions = f.suspensions.coalesce(0)
     return f.mutate(
         roll=ibis.literal(1, type="int64"),
@@ -357,16 +413,16 @@ def attainment_facts(inputs: Inputs, start_year: int) -> Table:
     return _describe(inputs, per_pupil, start_year)
 
 
-def aggregate(facts: Table, components: Iterable[str]) -> pa.Table:
-    """Sum components per status group and breakdown value, for every breakdown."""
+def aggregate(facts: Table, components: Iterable[str], *, by: tuple[str, ...] = ()) -> pa.Table:
+    """Sum components per status group and breakdown value, for every breakdown (and ``by``)."""
     components = tuple(components)
     # Every breakdown reads the same facts: materialise them once (a temporary table on DuckDB,
     # a cached DataFrame on Spark) rather than recompute them per breakdown.
-    facts = facts.select("status_group", *(f"b_{b}" for b in BREAKDOWNS if b != "all"), *components).cache()
+    facts = facts.select(*by, "status_group", *(f"b_{b}" for b in BREAKDOWNS if b != "all"), *components).cache()
     parts = []
     for breakdown in BREAKDOWNS:
         key = ibis.literal("all") if breakdown == "all" else facts[f"b_{breakdown}"].cast("string")
-        grouped = facts.group_by("status_group", breakdown_value=key).agg(
+        grouped = facts.group_by(*by, "status_group", breakdown_value=key).agg(
             **{c: facts[c].sum().cast("float64") for c in components}
         )
         parts.append(grouped.mutate(breakdown=ibis.literal(breakdown)))
@@ -374,6 +430,14 @@ def aggregate(facts: Table, components: Iterable[str]) -> pa.Table:
     for part in parts[1:]:
         result = result.union(part)
     return result.to_pyarrow()
+
+
+def _period_sums(sums: pa.Table, period: str) -> pa.Table:
+    """One period's rows of sums aggregated ``by`` period, without the period column."""
+    import pyarrow.compute as pc
+
+    rows = sums.filter(pc.equal(sums.column(PERIOD), period))
+    return rows.drop_columns([PERIOD])
 
 
 def publish(
@@ -431,16 +495,15 @@ def publish(
 
 
 def _years_with_data(t: CurrentTables) -> list[int]:
-    years: set[int] = set()
-    marks = t.attendance_mark
-    month = marks.date.month()
-    start_year = ibis.ifelse(month >= 9, marks.date.year(), marks.date.year() - 1)
-    years.update(int(y) for y in marks.select(y=start_year).distinct().to_pyarrow().column("y").to_pylist())
+    """The academic years any education data falls in (from distinct dates: a few hundred rows)."""
+
+    def start_years(table: Table, column: str) -> set[int]:
+        days = table.select(day=table[column]).distinct().to_pyarrow().column("day").to_pylist()
+        return {day.year if day.month >= 9 else day.year - 1 for day in days if day is not None}
+
+    years = start_years(t.attendance_mark, "date") | start_years(t.exclusion, "start_date")
     for table in (t.attendance_termly, t.attainment):
         years.update(int(y) for y in table.select("academic_year").distinct().to_pyarrow().column(0).to_pylist())
-    x = t.exclusion
-    x_year = ibis.ifelse(x.start_date.month() >= 9, x.start_date.year(), x.start_date.year() - 1)
-    years.update(int(y) for y in x.select(y=x_year).distinct().to_pyarrow().column("y").to_pylist())
     return sorted(y for y in years if y is not None)
 
 
@@ -453,35 +516,21 @@ def compute_metrics(inputs: Inputs, *, years: Iterable[int] | None = None, as_at
     s = inputs.settings
     for year in years if years is not None else _years_with_data(inputs.tables):
         # The year's session counts are the heaviest step (every mark): computed once, used by
-        # the year and by each term.
+        # the year and by each term. Each theme is aggregated once for all its periods.
         sessions = session_counts(inputs, year, as_at=as_at).cache()
-        rows += publish(
-            aggregate(attendance_facts(inputs, year, sessions=sessions), ATTENDANCE_COMPONENTS),
-            by_theme["attendance"],
-            year,
-            "year",
-            s,
+        attendance = aggregate(
+            attendance_period_facts(inputs, year, sessions=sessions), ATTENDANCE_COMPONENTS, by=(PERIOD,)
         )
-        exclusions = aggregate(exclusion_facts(inputs, year), EXCLUSION_COMPONENTS)
-        rows += publish(exclusions, by_theme["exclusions"] + by_theme["provision"], year, "year", s)
+        exclusions = aggregate(exclusion_period_facts(inputs, year), EXCLUSION_COMPONENTS, by=(PERIOD,))
+        attainment = aggregate(attainment_facts(inputs, year), ATTAINMENT_COMPONENTS)
+        rows += publish(_period_sums(attendance, "year"), by_theme["attendance"], year, "year", s)
         rows += publish(
-            aggregate(attainment_facts(inputs, year), ATTAINMENT_COMPONENTS), by_theme["attainment"], year, "year", s
+            _period_sums(exclusions, "year"), by_theme["exclusions"] + by_theme["provision"], year, "year", s
         )
+        rows += publish(attainment, by_theme["attainment"], year, "year", s)
         for term in term_bounds(year):
-            rows += publish(
-                aggregate(attendance_facts(inputs, year, term=term, sessions=sessions), ATTENDANCE_COMPONENTS),
-                by_theme["attendance"],
-                year,
-                term,
-                s,
-            )
-            rows += publish(
-                aggregate(exclusion_facts(inputs, year, term=term), EXCLUSION_COMPONENTS),
-                by_theme["exclusions"],
-                year,
-                term,
-                s,
-            )
+            rows += publish(_period_sums(attendance, term), by_theme["attendance"], year, term, s)
+            rows += publish(_period_sums(exclusions, term), by_theme["exclusions"], year, term, s)
     return metrics_table(rows)
 
 
@@ -507,6 +556,8 @@ __all__ = [
     "Inputs",
     "attainment_facts",
     "attendance_facts",
+    "attendance_period_facts",
     "compute_metrics",
     "exclusion_facts",
+    "exclusion_period_facts",
 ]

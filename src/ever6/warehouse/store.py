@@ -71,6 +71,9 @@ CREATE TABLE IF NOT EXISTS import_batch (
     rolled_back_at TIMESTAMP,
     rolled_back_by VARCHAR
 );
+-- Which days each batch of attendance marks holds, and how many marks: a few hundred rows that
+-- tell the analytics where two batches overlap without scanning the marks.
+CREATE TABLE IF NOT EXISTS attendance_mark_day (batch_id INTEGER NOT NULL, date DATE NOT NULL, marks BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS import_problem (
     batch_id INTEGER NOT NULL,
     file VARCHAR, line INTEGER, field VARCHAR, severity VARCHAR, source VARCHAR, message VARCHAR
@@ -187,6 +190,7 @@ class Warehouse:
 
     def _ensure_schema(self) -> None:
         with self.transaction():
+            had_days = self._has_table("attendance_mark_day")
             self.con.execute(_BOOKKEEPING)
             for spec in TABLES.values():
                 self.con.execute(_create_statement(spec.name, spec.schema))
@@ -194,6 +198,14 @@ class Warehouse:
                 "INSERT INTO ever6_meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
                 [str(SCHEMA_VERSION)],
             )
+            if not had_days:  # a warehouse from before the day index: build it once
+                self.con.execute(
+                    "INSERT INTO attendance_mark_day SELECT batch_id, date, count(*) FROM attendance_mark GROUP BY ALL"
+                )
+
+    def _has_table(self, name: str) -> bool:
+        query = "SELECT 1 FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'"
+        return bool(self.con.execute(query, [name]).fetchall())
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -269,6 +281,10 @@ class Warehouse:
             self.con.execute(
                 f'INSERT INTO "{name}" (batch_id, {columns}) SELECT ?, {columns} FROM "{view}"', [batch_id]
             )
+            if name == "attendance_mark":
+                self.con.execute(
+                    f'INSERT INTO attendance_mark_day SELECT ?, date, count(*) FROM "{view}" GROUP BY date', [batch_id]
+                )
         finally:
             self.con.unregister(view)
 
@@ -314,6 +330,8 @@ class Warehouse:
         with self.transaction():
             for name in FORMAT_TABLES[batch.format]:
                 self.con.execute(f'DELETE FROM "{name}" WHERE batch_id = ?', [batch_id])
+            if batch.format == "attendance":
+                self.con.execute("DELETE FROM attendance_mark_day WHERE batch_id = ?", [batch_id])
             self.con.execute(
                 "UPDATE import_batch SET status = 'rolled_back', rolled_back_at = ?, rolled_back_by = ? "
                 "WHERE batch_id = ?",
@@ -335,8 +353,12 @@ class Warehouse:
     # --- analytics binding -------------------------------------------------------------------
 
     def raw_tables(self) -> dict[str, Any]:
-        """The canonical tables and ``import_batch`` as Ibis tables bound to this warehouse."""
+        """The canonical tables, ``import_batch`` and (when the warehouse has it) the marks' day
+        index ``attendance_mark_day`` as Ibis tables bound to this warehouse."""
         import ibis  # only analytics need Ibis; imports alone stay light
 
         backend = ibis.duckdb.from_connection(self.con)
-        return {name: backend.table(name) for name in [*TABLES, "import_batch"]}
+        names = [*TABLES, "import_batch"]
+        if self._has_table("attendance_mark_day"):  # a read-only warehouse may predate it
+            names.append("attendance_mark_day")
+        return {name: backend.table(name) for name in names}
