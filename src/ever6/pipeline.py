@@ -22,7 +22,7 @@ from ever6.config import CohortSettings, Settings
 from ever6.disclosure import for_school
 from ever6.exports import write_csv
 from ever6.formats.attainment import read_attainment
-from ever6.formats.attendance_marks import read_attendance_marks
+from ever6.formats.attendance_marks import stream_attendance_marks
 from ever6.formats.attendance_termly import read_attendance_termly
 from ever6.formats.case_management import load_mapping, read_case_management
 from ever6.formats.cin_census import read_cin_census
@@ -58,7 +58,11 @@ def read_sources(
     progress: Progress | None = None,
 ) -> list[ReadResult]:
     """Read files of one format into batches: one per file, except that the tables of one
-    SSDA903 return, and one term's school census files, make one batch together."""
+    SSDA903 return, and one term's school census files, make one batch together.
+
+    Attendance marks are too many to hold: their results are streamed
+    (:class:`~ever6.formats.problems.StreamedResult`), read while the warehouse writes them, and
+    their problems are complete only once :func:`import_sources` has read them."""
     readers: dict[str, Callable[[Sequence[Path]], list[ReadResult]]] = {
         "cin-census": _one_per_file(lambda p: read_cin_census(p, xsd_dirs=settings.cin_census.xsd_dirs)),
         "ssda903": lambda ps: [read_ssda903(ps, year=year)],
@@ -67,7 +71,7 @@ def read_sources(
         ),
         "schools": _one_per_file(read_gias),
         "pupils": _one_per_file(lambda p: read_pupils(p, mapping=load_pupil_mapping(mapping) if mapping else None)),
-        "attendance": _one_per_file(read_attendance_marks),
+        "attendance": _one_per_file(stream_attendance_marks),  # read as the warehouse writes it
         "attendance-termly": _one_per_file(read_attendance_termly),
         "exclusions": _one_per_file(read_exclusions),
         "attainment": _one_per_file(read_attainment),

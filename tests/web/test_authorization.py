@@ -54,11 +54,66 @@ MATRIX: dict[str, Rule] = {
     "portal:pupils": Rule(frozenset({"school_dsl"}), _urn, exports=("pupils",)),
     "portal:marker_csv": Rule(frozenset({"school_dsl"}), _urn),
     "portal:marker_xml": Rule(frozenset({"school_dsl"}), _urn),
-    "schools:index": Rule(PARTNERSHIP),
+    "schools:index": Rule(PARTNERSHIP, exports=("register",)),
     "schools:agreements": Rule(PARTNERSHIP, exports=("agreements", "coverage")),
     "schools:school": Rule(PARTNERSHIP, _urn),
     "schools:agreement": Rule(PARTNERSHIP, _urn),
     "schools:signed_copy": Rule(PARTNERSHIP, lambda p, ids: {"urn": p.urn, "agreement_id": ids["agreement_id"]}),
+    # The schools and settings register, contacts, tiers and bulk import.
+    "schools:setting_new": Rule(PARTNERSHIP),
+    "schools:import": Rule(PARTNERSHIP),
+    "schools:import_preview": Rule(PARTNERSHIP),
+    "schools:import_template": Rule(PARTNERSHIP, lambda p, ids: {"kind": "contacts"}),
+    "schools:contact_new": Rule(PARTNERSHIP, _urn),
+    "schools:contact_edit": Rule(PARTNERSHIP, lambda p, ids: {"urn": p.urn, "contact_id": ids["contact_id"]}),
+    "schools:contact_remove": Rule(PARTNERSHIP, lambda p, ids: {"urn": p.urn, "contact_id": ids["contact_id"]}),
+    "schools:tier": Rule(PARTNERSHIP, _urn),
+    # The advice line, clinics and interventions.
+    "support:index": Rule(PARTNERSHIP),
+    "support:enquiries": Rule(PARTNERSHIP, exports=("enquiries",)),
+    "support:enquiry_new": Rule(PARTNERSHIP),
+    "support:report": Rule(PARTNERSHIP, exports=("summary", "category", "month", "school", "enquirer")),
+    "support:enquiry": Rule(PARTNERSHIP, lambda p, ids: {"enquiry_id": ids["enquiry_id"]}),
+    "support:enquiry_edit": Rule(PARTNERSHIP, lambda p, ids: {"enquiry_id": ids["enquiry_id"]}),
+    "support:enquiry_respond": Rule(PARTNERSHIP, lambda p, ids: {"enquiry_id": ids["enquiry_id"]}),
+    "support:clinics": Rule(PARTNERSHIP, exports=("clinics",)),
+    "support:clinic_new": Rule(PARTNERSHIP),
+    "support:clinic": Rule(
+        PARTNERSHIP, lambda p, ids: {"clinic_id": ids["clinic_id"]}, exports=("bookings", "actions")
+    ),
+    "support:clinic_edit": Rule(PARTNERSHIP, lambda p, ids: {"clinic_id": ids["clinic_id"]}),
+    "support:booking_new": Rule(PARTNERSHIP, lambda p, ids: {"clinic_id": ids["clinic_id"]}),
+    "support:attendance": Rule(PARTNERSHIP, lambda p, ids: {"clinic_id": ids["clinic_id"]}),
+    "support:clinic_summary": Rule(PARTNERSHIP, lambda p, ids: {"clinic_id": ids["clinic_id"]}),
+    "support:action_new": Rule(PARTNERSHIP, lambda p, ids: {"clinic_id": ids["clinic_id"]}),
+    "support:action_edit": Rule(
+        PARTNERSHIP, lambda p, ids: {"clinic_id": ids["clinic_id"], "action_id": ids["action_id"]}
+    ),
+    "support:interventions": Rule(PARTNERSHIP, exports=("interventions",)),
+    "support:intervention_new": Rule(PARTNERSHIP),
+    "support:intervention": Rule(
+        PARTNERSHIP, lambda p, ids: {"intervention_id": ids["intervention_id"]}, exports=("recommendations",)
+    ),
+    "support:intervention_edit": Rule(PARTNERSHIP, lambda p, ids: {"intervention_id": ids["intervention_id"]}),
+    "support:recommendation_new": Rule(PARTNERSHIP, lambda p, ids: {"intervention_id": ids["intervention_id"]}),
+    # The training programme.
+    "training:index": Rule(PARTNERSHIP, exports=("courses",)),
+    "training:course_new": Rule(PARTNERSHIP),
+    "training:course": Rule(PARTNERSHIP, lambda p, ids: {"course_id": ids["course_id"]}, exports=("sessions",)),
+    "training:course_edit": Rule(PARTNERSHIP, lambda p, ids: {"course_id": ids["course_id"]}),
+    "training:session_new": Rule(PARTNERSHIP, lambda p, ids: {"course_id": ids["course_id"]}),
+    "training:sessions": Rule(PARTNERSHIP, exports=("sessions",)),
+    "training:session": Rule(PARTNERSHIP, lambda p, ids: {"session_id": ids["session_id"]}, exports=("registrations",)),
+    "training:session_edit": Rule(PARTNERSHIP, lambda p, ids: {"session_id": ids["session_id"]}),
+    "training:attendance": Rule(PARTNERSHIP, lambda p, ids: {"session_id": ids["session_id"]}),
+    "training:register": Rule(PARTNERSHIP, lambda p, ids: {"session_id": ids["session_id"]}),
+    "training:feedback": Rule(PARTNERSHIP, lambda p, ids: {"registration_id": ids["registration_id"]}),
+    "training:withdraw": Rule(PARTNERSHIP, lambda p, ids: {"registration_id": ids["registration_id"]}),
+    "training:feedback_summary": Rule(PARTNERSHIP, exports=("feedback",)),
+    "training:coverage": Rule(PARTNERSHIP, exports=("tiers", "schools")),
+    "training:import": Rule(PARTNERSHIP),
+    # Partnership activity beside the cohort's outcomes.
+    "outcomes:index": Rule(PARTNERSHIP, exports=("schools",)),
     "datamgmt:index": Rule(frozenset({"data_manager"})),
     "datamgmt:imports": Rule(frozenset({"data_manager"}), exports=("imports",)),
     "datamgmt:import_detail": Rule(
@@ -71,7 +126,14 @@ MATRIX: dict[str, Rule] = {
     "datamgmt:refresh": Rule(frozenset({"data_manager"})),
 }
 # Pages that answer a GET with a redirect for some allowed users (e.g. one school: straight to it).
-REDIRECTS_OK = {"home", "portal:index", "schools:index"}
+REDIRECTS_OK = {
+    "home",
+    "portal:index",
+    "support:index",
+    "schools:import_preview",
+    "training:attendance",
+    "training:import",
+}
 
 
 def _named_urls() -> Iterator[str]:
@@ -105,7 +167,53 @@ def ids(accounts: dict[str, Any], published: Published) -> dict[str, Any]:
     if hasattr(agreement, "signed_copy"):
         agreement.signed_copy.save("test.pdf", ContentFile(b"%PDF-1.4\n%test\n"), save=False)
         DataSharingAgreement.objects.filter(pk=agreement.pk).update(signed_copy=agreement.signed_copy.name)
-    return {"user_id": accounts["auditor"].pk, "agreement_id": agreement.pk}  # type: ignore[attr-defined]
+    from datetime import date, time, timedelta
+
+    from ever6.web.schools.models import Contact
+    from ever6.web.support.models import AgreedAction, Clinic, Enquiry
+    from ever6.web.training.models import Course, Registration, Session
+
+    contact = Contact.objects.create(school_id=published.urn, name="Alex Brook", role="senco", email="a@b.sch.uk")
+    from tests.web.test_support import _clinic, _intervention
+
+    intervention = _intervention()
+    enquiry = Enquiry.objects.create(
+        received_on=date.today() - timedelta(days=3),
+        channel="email",
+        enquirer_type="school",
+        enquirer_name="Sam Jones",
+        school_id=published.urn,
+        category="attendance",
+        question="How should we support a pupil whose attendance has dropped?",
+    )
+    clinic: Clinic = _clinic(days=-7)
+    action = AgreedAction.objects.create(clinic=clinic, text="Share the profile", owner="DSL", due_on=date.today())
+    course = Course.objects.create(
+        title="Attachment and trauma-informed practice", audience="both", duration_minutes=180, provider="VS"
+    )
+    session = Session.objects.create(
+        course=course, date=date.today() - timedelta(days=7), start_time=time(9, 30), capacity=20
+    )
+    registration = Registration.objects.create(
+        session=session,
+        attendee_name="Priya Shah",
+        email="p.shah@example.sch.uk",
+        role="dsl",
+        school_id=published.urn,
+        attendance="attended",
+    )
+    return {
+        "user_id": accounts["auditor"].pk,  # type: ignore[attr-defined]
+        "agreement_id": agreement.pk,
+        "contact_id": contact.pk,
+        "enquiry_id": enquiry.pk,
+        "clinic_id": clinic.pk,
+        "action_id": action.pk,
+        "intervention_id": intervention.pk,
+        "course_id": course.pk,
+        "session_id": session.pk,
+        "registration_id": registration.pk,
+    }
 
 
 def _get_urls(published: Published, ids: dict[str, Any]) -> list[tuple[str, str, Rule]]:
@@ -205,6 +313,14 @@ def test_changes_are_refused_to_roles_without_the_right(
         "datamgmt:rollback": {"confirm": "yes"},
         "datamgmt:refresh": {},
         "datamgmt:linkage": {},
+        "schools:setting_new": {"name": "X", "kind": "college", "in_la": "yes"},
+        "schools:tier": {"tier": "targeted", "reason": "x"},
+        "schools:contact_new": {"name": "X", "role": "dsl", "email": "x@y.sch.uk"},
+        "support:enquiry_new": {"category": "other", "question": "x"},
+        "support:intervention_new": {"name": "Intruder"},
+        "training:course_new": {"title": "Intruder", "audience": "schools", "duration_minutes": "60", "provider": "x"},
+        "training:register": {"attendee_name": "X", "email": "x@example.org", "role": "other"},
+        "training:withdraw": {},
     }
     for name, data in posts.items():
         rule = MATRIX[name]
@@ -215,3 +331,8 @@ def test_changes_are_refused_to_roles_without_the_right(
     from ever6.web.accounts.models import User
 
     assert not User.objects.filter(username="intruder").exists()
+    from ever6.web.support.models import Intervention
+    from ever6.web.training.models import Course
+
+    assert not Intervention.objects.filter(name="Intruder").exists()
+    assert not Course.objects.filter(title="Intruder").exists()

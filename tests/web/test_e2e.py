@@ -71,9 +71,28 @@ WALKS: dict[str, list[tuple[str, str | None]]] = {
     "vs_head": [*VS_PAGES, ("/accounts/users/", "Users"), ("/accounts/users/new/", "New user")],
     "vs_officer": [
         *VS_PAGES,
-        ("/schools/agreements/", None),
+        ("/schools/", None),
+        ("/schools/?cohort=yes&contacts=missing", None),
+        ("/schools/new/", None),
         ("/schools/{urn}/", None),
+        ("/schools/{urn}/contacts/new/", None),
+        ("/schools/{urn}/tier/", None),
+        ("/schools/import/", None),
+        ("/schools/agreements/", None),
         ("/schools/{urn}/agreement/", None),
+        ("/support/enquiries/", None),
+        ("/support/enquiries/new/", None),
+        ("/support/enquiries/report/", None),
+        ("/support/clinics/", None),
+        ("/support/clinics/new/", None),
+        ("/support/interventions/", None),
+        ("/support/interventions/new/", None),
+        ("/training/", None),
+        ("/training/courses/new/", None),
+        ("/training/sessions/", None),
+        ("/training/feedback/", None),
+        ("/training/coverage/", None),
+        ("/outcomes/", "Activity against outcomes"),
     ],
     "data_manager": [
         ("/data/", None),
@@ -169,4 +188,81 @@ def test_a_school_user_loads_its_pupils_and_downloads_the_marker(
     assert content.splitlines()[0].startswith("UPN")
     assert AuditEvent.objects.filter(username="school_dsl", action="download").exists()
     assert AuditEvent.objects.filter(username="school_dsl", action="view", object_id=published.urn).exists()
+    page.context.close()
+
+
+def _fill_date(page: Any, name: str, day: Any) -> None:
+    page.fill(f"#id_{name}_day", str(day.day))
+    page.fill(f"#id_{name}_month", str(day.month))
+    page.fill(f"#id_{name}_year", str(day.year))
+
+
+def _error_summary(page: Any) -> str:
+    summary = page.locator(".govuk-error-summary")
+    assert summary.is_visible(), "a GOV.UK error summary is shown"
+    assert not axe_violations(page)
+    return str(summary.inner_text())
+
+
+def test_an_officer_records_an_enquiry_and_a_upn_is_refused(
+    browser: Any, live_server: Any, accounts: dict[str, object], published: Published
+) -> None:
+    from datetime import date, timedelta
+
+    from ever6.web.support.models import Enquiry
+
+    page = sign_in(browser, live_server.url, "vs_officer")
+    page.goto(f"{live_server.url}/support/enquiries/new/")
+    _fill_date(page, "received_on", date.today() - timedelta(days=2))
+    page.check("input[name=channel][value=phone]")
+    page.check("input[name=enquirer_type][value=school]")
+    page.fill("#id_enquirer_name", "Priya Shah")
+    page.fill("#id_enquirer_email", "not-an-email")
+    page.select_option("#id_school", published.urn)
+    page.locator("[name=category]").first.evaluate(
+        "el => el.tagName === 'SELECT' ? (el.value = 'attendance') : document.querySelector("
+        "'input[name=category][value=attendance]').click()"
+    )
+    page.fill("#id_question", "Pupil A123456789012 has stopped attending: what can we do?")
+    page.get_by_role("button", name=re.compile("Save|Record", re.I)).first.click()
+    errors = _error_summary(page)
+    assert "UPN" in errors or "individual" in errors
+    assert "email" in errors.lower()
+    assert Enquiry.objects.count() == 0  # nothing saved
+
+    page.fill("#id_enquirer_email", "p.shah@school.example.org")
+    page.fill("#id_question", "A pupil on a child in need plan has stopped attending: what can the school try?")
+    page.get_by_role("button", name=re.compile("Save|Record", re.I)).first.click()
+    page.wait_for_load_state()
+    assert Enquiry.objects.count() == 1
+    assert not axe_violations(page)
+    page.context.close()
+
+
+def test_an_officer_adds_a_contact_and_sets_a_tier(
+    browser: Any, live_server: Any, accounts: dict[str, object], published: Published
+) -> None:
+    from ever6.web.schools.models import Contact, TierDecision
+
+    page = sign_in(browser, live_server.url, "vs_officer")
+    page.goto(f"{live_server.url}/schools/{published.urn}/contacts/new/")
+    page.get_by_label("Full name").fill("Morgan Lee")
+    page.get_by_label("Email address").fill("morgan.lee@@school")
+    page.locator("input[name=role]").first.check()
+    page.get_by_role("button").filter(has_text=re.compile("Save|Add", re.I)).first.click()
+    assert "email" in _error_summary(page).lower()
+    assert Contact.objects.count() == 0
+    page.get_by_label("Email address").fill("morgan.lee@school.example.org")
+    page.get_by_role("button").filter(has_text=re.compile("Save|Add", re.I)).first.click()
+    page.wait_for_load_state()
+    assert Contact.objects.filter(email="morgan.lee@school.example.org").count() == 1
+
+    page.goto(f"{live_server.url}/schools/{published.urn}/tier/")
+    page.locator("input[name=tier][value=targeted]").check()
+    page.get_by_label("Reason").fill("High share of pupils on child protection plans this year")
+    page.get_by_role("button").filter(has_text=re.compile("Save|Set", re.I)).first.click()
+    page.wait_for_load_state()
+    assert TierDecision.objects.filter(school_id=published.urn, tier="targeted").exists()
+    assert "Morgan Lee" in page.content() or "targeted" in page.content().lower()
+    assert not axe_violations(page)
     page.context.close()

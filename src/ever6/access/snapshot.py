@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from ever6.cohort import current_tables
 from ever6.config import Settings
+from ever6.disclosure import DisclosureRules
 from ever6.metrics.publication import suppress_metrics
 from ever6.warehouse.published import Published, Run
 from ever6.warehouse.store import Warehouse
@@ -82,6 +83,109 @@ def _school_pupils(cohort: pa.Table, links: pa.Table, enrolments: pa.Table, as_a
         con.close()
 
 
+PARTITION = ("academic_year", "period")
+
+
+def partition_digests(metrics: pa.Table, settings: Settings) -> pa.Table:
+    """A digest of each (year, period) publication's figures and the rules that suppress them.
+
+    Disclosure control works on each publication on its own, so one whose digest is unchanged since
+    the last snapshot has the same suppressed figures: a new day of marks re-suppresses only the
+    current year and term, not every year (suppression at ``la`` takes tens of seconds a year).
+    """
+    import duckdb
+
+    rules = f"{DisclosureRules()!r}|cla_in_cwsw={settings.measures.cla_in_cwsw}"
+    con = duckdb.connect()
+    try:
+        con.register("metric", metrics)
+        return con.sql(
+            """
+            SELECT academic_year, period,
+                   md5($rules || string_agg(
+                       concat_ws('|', measure, "group", breakdown, breakdown_value,
+                                 numerator::VARCHAR, denominator::VARCHAR, value::VARCHAR),
+                       chr(10) ORDER BY measure, "group", breakdown, breakdown_value)) AS digest
+            FROM metric GROUP BY academic_year, period ORDER BY academic_year, period
+            """,
+            params={"rules": rules},
+        ).to_arrow_table()
+    finally:
+        con.close()
+
+
+def _suppressed(metrics: pa.Table, digests: pa.Table, settings: Settings, *, previous: Path) -> pa.Table:
+    """The suppressed figures: reused from the previous snapshot where a publication is unchanged."""
+    import duckdb
+
+    reused = pa.table({})
+    unchanged: set[tuple[str, str]] = set()
+    if previous.exists():
+        con = duckdb.connect()
+        try:
+            con.execute("ATTACH ? AS old (READ_ONLY)", [str(previous)])
+            has_digests = con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'old' AND table_name = 'partition_digest'"
+            ).fetchall()[0][0]
+            if has_digests:
+                con.register("new_digest", digests)
+                same = con.execute(
+                    "SELECT academic_year, period FROM old.partition_digest o "
+                    "JOIN new_digest n USING (academic_year, period) WHERE o.digest = n.digest"
+                ).fetchall()
+                unchanged = {(str(y), str(p)) for y, p in same}
+                if unchanged:
+                    con.register(
+                        "same",
+                        pa.table({"academic_year": [y for y, _ in unchanged], "period": [p for _, p in unchanged]}),
+                    )
+                    reused = con.sql(
+                        "SELECT s.* FROM old.metric_suppressed s SEMI JOIN same USING (academic_year, period)"
+                    ).to_arrow_table()
+        finally:
+            con.close()
+    keys = list(zip(metrics.column("academic_year").to_pylist(), metrics.column("period").to_pylist(), strict=True))
+    changed = metrics.filter(pa.array([k not in unchanged for k in keys], type=pa.bool_()))
+    fresh = _suppress_in_parallel(changed, settings) if changed.num_rows else None
+    if fresh is None:
+        return reused
+    if reused.num_rows == 0:
+        return fresh
+    return pa.concat_tables([reused.select(fresh.column_names).cast(fresh.schema), fresh])
+
+
+# Below this many rows a second process costs more than it saves.
+_PARALLEL_FROM_ROWS = 100_000
+
+
+def _suppress_partition(table: pa.Table, cla_in_cwsw: bool) -> pa.Table:
+    return suppress_metrics(table, cla_in_cwsw=cla_in_cwsw)
+
+
+def _suppress_in_parallel(metrics: pa.Table, settings: Settings) -> pa.Table:
+    """Suppress each (year, period) publication, on every core: they are independent."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import pyarrow.compute as pc
+
+    cla = settings.measures.cla_in_cwsw
+    years, periods = metrics.column("academic_year").to_pylist(), metrics.column("period").to_pylist()
+    parts = sorted(set(zip(years, periods, strict=True)))
+    workers = min(len(parts), os.cpu_count() or 1)
+    if workers < 2 or metrics.num_rows < _PARALLEL_FROM_ROWS:
+        return suppress_metrics(metrics, cla_in_cwsw=cla)
+    tables = [
+        metrics.filter(pc.and_(pc.equal(metrics["academic_year"], y), pc.equal(metrics["period"], p))) for y, p in parts
+    ]
+    tables.sort(key=lambda t: -t.num_rows)  # the largest first, so the cores finish together
+    # "spawn": the refresh may run in a thread of the web service, where forking is unsafe.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        results = list(pool.map(_suppress_partition, tables, [cla] * len(tables)))
+    return pa.concat_tables(results)
+
+
 def write_snapshot(warehouse: Warehouse, run: Run, settings: Settings, *, path: Path | None = None) -> Path:
     """Write ``run``'s outputs as the web snapshot, replacing the previous one atomically."""
     import duckdb
@@ -93,7 +197,9 @@ def write_snapshot(warehouse: Warehouse, run: Run, settings: Settings, *, path: 
     current = current_tables(warehouse.raw_tables())
     schools = current.establishment.to_pyarrow()
     enrolments = current.pupil_enrolment.to_pyarrow()
-    suppressed = suppress_metrics(metrics, cla_in_cwsw=settings.measures.cla_in_cwsw)
+    target = path or snapshot_path(settings)
+    digests = partition_digests(metrics, settings)
+    suppressed = _suppressed(metrics, digests, settings, previous=target)
     tables = {
         "run": pa.table(
             {
@@ -110,9 +216,9 @@ def write_snapshot(warehouse: Warehouse, run: Run, settings: Settings, *, path: 
         "metric_suppressed": suppressed,
         "school": schools,
         "school_pupil": _school_pupils(cohort, links, enrolments, run.as_at),
+        "partition_digest": digests,
     }
 
-    target = path or snapshot_path(settings)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")
     partial.unlink(missing_ok=True)

@@ -7,7 +7,7 @@ recovered (the value was dropped or normalised, and the problem is recorded with
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -61,6 +61,47 @@ class ReadResult:
 
     def row_counts(self) -> dict[str, int]:
         return {name: table.num_rows for name, table in self.tables.items()}
+
+
+@dataclass
+class StreamedResult(ReadResult):
+    """A result too big to hold at once: its table ``stream_table`` arrives from :meth:`batches`.
+
+    The reader validates the file while it is read. ``batches()`` yields its validated rows in
+    file order as Arrow record batches (the canonical columns, string columns possibly
+    dictionary-encoded), and yields nothing more once it has found an error. ``problems`` is
+    complete only when ``batches()`` is exhausted: a consumer that stored batches must then
+    check ``errors`` and discard what it stored if there are any (the warehouse rolls its
+    transaction back). Problems found before any row is read (an unreadable header) are there
+    from the start. ``tables`` holds ``stream_table`` empty; ``row_counts()`` counts the rows
+    yielded. The batches can be read once.
+    """
+
+    stream_table: str = ""
+    source: Callable[[], Iterator[pa.RecordBatch]] | None = None
+    rows_streamed: int = 0
+    consumed: bool = False
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        if self.consumed:
+            raise RuntimeError(f"{self.path}: a streamed result can be read only once")
+        self.consumed = True
+        if self.source is None:
+            return
+        for batch in self.source():
+            self.rows_streamed += batch.num_rows
+            yield batch
+
+    def drain(self) -> None:
+        """Read to the end without keeping anything, so that ``problems`` is complete."""
+        if not self.consumed:
+            for _ in self.batches():
+                pass
+
+    def row_counts(self) -> dict[str, int]:
+        counts = super().row_counts()
+        counts[self.stream_table] = self.rows_streamed
+        return counts
 
 
 class ImportRefused(Exception):

@@ -13,7 +13,7 @@ import getpass
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,8 +22,9 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from ever6.formats.problems import ImportRefused, Problem, ReadResult, Severity, problems_table
+from ever6.formats.problems import ImportRefused, Problem, ReadResult, Severity, StreamedResult, problems_table
 from ever6.model import FORMAT_TABLES, TABLES
 
 SCHEMA_VERSION = 1
@@ -136,6 +137,19 @@ def _check_tables(result: ReadResult) -> None:
     for name, table in result.tables.items():
         if not table.schema.equals(TABLES[name].schema):
             raise ValueError(f"{name}: schema differs from the canonical model")
+    if isinstance(result, StreamedResult) and result.stream_table not in expected:
+        raise ValueError(f"{result.format} reader streams table {result.stream_table}")
+
+
+def _check_batch(name: str, batch: pa.RecordBatch) -> None:
+    """A streamed batch has the canonical columns; strings may come dictionary-encoded."""
+    expected = TABLES[name].schema
+    if batch.schema.names != expected.names:
+        raise ValueError(f"{name}: streamed columns differ from the canonical model")
+    for got, want in zip(batch.schema, expected, strict=True):
+        value_type = got.type.value_type if pa.types.is_dictionary(got.type) else got.type
+        if value_type != want.type or got.nullable != want.nullable:
+            raise ValueError(f"{name}: streamed column {got.name} differs from the canonical model")
 
 
 def current_user() -> str:
@@ -225,16 +239,29 @@ class Warehouse:
         return self.import_results([result], who=who)[0]
 
     def import_results(self, results: Sequence[ReadResult], *, who: str | None = None) -> list[ImportOutcome]:
-        """Store several sources, one batch each, all or none: one refusal refuses them all."""
-        refused = [p for r in results for p in r.errors]
-        if refused:
-            raise ImportRefused(refused)
+        """Store several sources, one batch each, all or none: one refusal refuses them all.
+
+        A :class:`StreamedResult` is written batch by batch as it is read, inside the one
+        transaction; if its reader finds an error on the way (or after its last batch), the
+        other sources are still read for their problems, and the whole transaction is rolled
+        back before :class:`ImportRefused` lists them.
+        """
+        if any(r.errors for r in results):
+            for result in results:
+                if isinstance(result, StreamedResult):
+                    result.drain()  # every refused file's problems, as for the others
+            raise ImportRefused([p for r in results for p in r.errors])
         for result in results:
             _check_tables(result)
         outcomes: list[ImportOutcome] = []
         with self.transaction():
             seen: dict[tuple[str, str], int] = {}
+            refused = False
             for result in results:
+                if refused:
+                    if isinstance(result, StreamedResult):
+                        result.drain()
+                    continue
                 paths = (result.path, *result.extra_paths)
                 digest = file_sha256(paths)
                 existing = self._active_batch_with(digest, result.format)
@@ -242,13 +269,26 @@ class Warehouse:
                     outcomes.append(ImportOutcome(existing or self.batch(seen[digest, result.format]), created=False))
                     continue
                 batch_id = self._write_batch(result, paths, digest, who or current_user())
+                if result.errors:  # a streamed file found bad part-way: nothing of this command stays
+                    refused = True
+                    continue
                 seen[digest, result.format] = batch_id
                 warnings = tuple(p for p in result.problems if p.severity is Severity.WARNING)
                 outcomes.append(ImportOutcome(self.batch(batch_id), created=True, warnings=warnings))
+            if refused:
+                raise ImportRefused([p for r in results for p in r.errors])  # rolls the transaction back
         return outcomes
 
     def _write_batch(self, result: ReadResult, paths: Sequence[Path], digest: str, who: str) -> int:
         (batch_id,) = self._one("SELECT nextval('import_batch_seq')")
+        for name, table in result.tables.items():
+            if isinstance(result, StreamedResult) and name == result.stream_table:
+                continue
+            self._insert(name, table, batch_id)
+        if isinstance(result, StreamedResult):
+            self._insert_stream(result.stream_table, result.batches(), batch_id)
+            if result.errors:
+                return int(batch_id)
         warnings = [p for p in result.problems if p.severity is Severity.WARNING]
         self.con.execute(
             f"INSERT INTO import_batch ({_BATCH_COLUMNS}) "
@@ -267,11 +307,35 @@ class Warehouse:
                 who,
             ],
         )
-        for name, table in result.tables.items():
-            self._insert(name, table, batch_id)
         if result.problems:
             self._insert("import_problem", problems_table(result.problems), batch_id)
         return int(batch_id)
+
+    def _insert_stream(self, name: str, batches: Iterable[pa.RecordBatch], batch_id: int) -> None:
+        """Append record batches as they come; memory is bounded by one batch."""
+        view = f"_incoming_{name}"
+        marks_per_day: dict[date, int] = {}
+        for batch in batches:
+            _check_batch(name, batch)
+            columns = ", ".join(f'"{c}"' for c in batch.schema.names)
+            self.con.register(view, batch)
+            try:
+                self.con.execute(
+                    f'INSERT INTO "{name}" (batch_id, {columns}) SELECT ?, {columns} FROM "{view}"', [batch_id]
+                )
+            finally:
+                self.con.unregister(view)
+            if name == "attendance_mark":
+                counts = pc.value_counts(batch.column("date"))
+                for day, marks in zip(
+                    counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True
+                ):
+                    marks_per_day[day] = marks_per_day.get(day, 0) + marks
+        if marks_per_day:
+            self.con.executemany(
+                "INSERT INTO attendance_mark_day VALUES (?, ?, ?)",
+                [[batch_id, day, marks] for day, marks in sorted(marks_per_day.items())],
+            )
 
     def _insert(self, name: str, table: pa.Table, batch_id: int) -> None:
         view = f"_incoming_{name}"

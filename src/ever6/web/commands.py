@@ -6,7 +6,9 @@ so the rest of the CLI stays quick.
 
 from __future__ import annotations
 
+import importlib
 import os
+import random
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -99,7 +101,15 @@ def seed_demo(home: Path) -> list[DemoLogin]:
             schools = dsl_schools if role is Role.SCHOOL_DSL else ()
             user.schools.set(list(schools))
             logins.append(DemoLogin(username, password, role, schools))
+    rng = random.Random(2026)  # noqa: S311 (repeatable demo records, not secrets)
+    for module_name in DEMO_SEEDERS:
+        importlib.import_module(module_name).seed_demo(rng, today)
     return logins
+
+
+# The partnership apps' realistic demo records (contacts, tiers, enquiries, clinics, training):
+# each app seeds its own, professionals' names only, never pupils'.
+DEMO_SEEDERS = ("ever6.web.schools.seed", "ever6.web.support.seed", "ever6.web.training.seed")
 
 
 def serve(home: Path, host: str = "127.0.0.1", port: int = 8000, threads: int = 8) -> None:

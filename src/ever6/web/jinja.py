@@ -54,8 +54,12 @@ def navigation_items(request: HttpRequest) -> list[dict[str, Any]]:
 
 NAVIGATION = (
     (Capability.COHORT_FIGURES, "dashboard:index", "Dashboard"),
-    (Capability.COHORT_FIGURES, "dashboard:schools", "Schools"),
+    (Capability.COHORT_FIGURES, "dashboard:schools", "Schools ranking"),
+    (Capability.PARTNERSHIP, "schools:index", "Schools and settings"),
     (Capability.PARTNERSHIP, "schools:agreements", "Agreements"),
+    (Capability.PARTNERSHIP, "support:enquiries", "Advice and clinics"),
+    (Capability.PARTNERSHIP, "training:index", "Training"),
+    (Capability.PARTNERSHIP, "outcomes:index", "Activity and outcomes"),
     (Capability.DATA_PAGES, "datamgmt:index", "Data"),
     (Capability.SCHOOL_PORTAL, "portal:index", "Your schools"),
     (Capability.AUDIT_LOG, "audit:index", "Audit log"),

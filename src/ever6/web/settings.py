@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "ever6.web.dashboard",
     "ever6.web.portal",
     "ever6.web.datamgmt",
+    "ever6.web.support",
+    "ever6.web.training",
+    "ever6.web.outcomes",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,9 @@ urlpatterns = [
     path("dashboard/", include("ever6.web.dashboard.urls")),
     path("portal/", include("ever6.web.portal.urls")),
     path("data/", include("ever6.web.datamgmt.urls")),
+    path("support/", include("ever6.web.support.urls")),
+    path("training/", include("ever6.web.training.urls")),
+    path("outcomes/", include("ever6.web.outcomes.urls")),
     path("admin/", admin.site.urls),
 ]
 

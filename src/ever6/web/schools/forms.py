@@ -1,72 +1,25 @@
-"""The Virtual School's form for a school's data sharing agreement: a new record of its state.
+"""The Virtual School's forms: a school's data sharing agreement (a new record of its state), a
+setting added by hand, a named contact, and a tier decision.
 
 Dates are GOV.UK date inputs (day, month and year boxes) with the GOV.UK error messages; the signed
-copy must be a PDF by its content, not only by its name.
+copy must be a PDF by its content, not only by its name. The contact and agreement forms are also
+what the bulk importer validates each row with, so a row is refused for exactly the reasons the
+form would refuse it.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import re
 from typing import Any
 
 from django import forms
-from django.utils import timezone
+from django.core.validators import validate_email
 
-from ever6.web.schools.models import AgreementStatus
+from ever6.web.forms import DateField
+from ever6.web.schools.models import AgreementStatus, Contact, ContactRole, School, SettingKind, Tier
 
 MAX_SIGNED_COPY_BYTES = 5 * 1024 * 1024
 PDF_MAGIC = b"%PDF-"
-DATE_PARTS = ("day", "month", "year")
-
-
-class DateWidget(forms.MultiWidget):
-    """Three text boxes named ``<name>_day``, ``<name>_month`` and ``<name>_year``."""
-
-    def __init__(self) -> None:
-        super().__init__(widgets={part: forms.TextInput() for part in DATE_PARTS})
-
-    def decompress(self, value: Any) -> list[Any]:
-        if isinstance(value, date):
-            return [value.day, value.month, value.year]
-        return [None, None, None]
-
-    def id_for_label(self, id_: str) -> str:
-        # The error summary links to the day box, as the GOV.UK date input pattern says.
-        return f"{id_}_day" if id_ else id_
-
-
-class DateField(forms.Field):
-    """A GOV.UK date input: empty, or a real date; optionally not after today."""
-
-    widget = DateWidget
-
-    def __init__(self, *, what: str, not_future: bool = False, **kwargs: Any) -> None:
-        self.what = what  # as in the error messages: "Date signed must be a real date"
-        self.not_future = not_future
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-
-    def to_python(self, value: Any) -> date | None:
-        if isinstance(value, date):
-            return value
-        parts = [str(p).strip() if p is not None else "" for p in (value or ["", "", ""])]
-        if not any(parts):
-            return None
-        missing = [part for part, text in zip(DATE_PARTS, parts, strict=True) if not text]
-        if missing:
-            raise forms.ValidationError(f"{self.what} must include a {' and a '.join(missing)}")
-        day, month, year = parts
-        if not (day.isdigit() and month.isdigit() and year.isdigit()):
-            raise forms.ValidationError(f"{self.what} must be a real date")
-        if len(year) != 4:
-            raise forms.ValidationError("Year must include 4 numbers")
-        try:
-            result = date(int(year), int(month), int(day))
-        except ValueError as exc:
-            raise forms.ValidationError(f"{self.what} must be a real date") from exc
-        if self.not_future and result > timezone.localdate():
-            raise forms.ValidationError(f"{self.what} must be today or in the past")
-        return result
 
 
 def looks_like_pdf(upload: Any) -> bool:
@@ -121,21 +74,176 @@ class AgreementForm(forms.Form):
         return data
 
 
-def date_items(form: AgreementForm, name: str) -> list[dict[str, Any]]:
-    """The GOV.UK date input's ``items`` for one date field: its boxes' names, ids and values."""
-    bound = form[name]
-    values = bound.value()
-    if not isinstance(values, (list, tuple)):
-        values = DateWidget().decompress(values)
-    has_error = name in form.errors
-    widths = {"day": 2, "month": 2, "year": 4}
-    return [
-        {
-            "name": f"{name}_{part}",
-            "id": f"{bound.auto_id}_{part}",
-            "label": part.capitalize(),
-            "value": "" if value is None else str(value),
-            "classes": f"govuk-input--width-{widths[part]}" + (" govuk-input--error" if has_error else ""),
-        }
-        for part, value in zip(DATE_PARTS, values, strict=True)
-    ]
+# --- contacts ------------------------------------------------------------------------------------
+
+# A UK telephone number: 10 or 11 digits starting 0 (or +44 for the 0), spaces, hyphens, brackets
+# and dots allowed between digits.
+_PHONE_SEPARATORS = re.compile(r"[\s().-]")
+_UK_PHONE = re.compile(r"0[1-9]\d{8,9}")
+_POSTCODE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})$")
+
+
+def normalise_phone(text: str) -> str:
+    """``text`` if it is a UK telephone number (as typed, trimmed); raises ValidationError if not."""
+    text = text.strip()
+    if not text:
+        return ""
+    digits = _PHONE_SEPARATORS.sub("", text)
+    if digits.startswith("+44"):
+        digits = "0" + digits[3:].removeprefix("(0)").removeprefix("0")
+    if not _UK_PHONE.fullmatch(digits):
+        raise forms.ValidationError(
+            "Enter a UK telephone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
+        )
+    return text
+
+
+def normalise_postcode(text: str) -> str:
+    text = re.sub(r"\s+", " ", text.strip().upper())
+    if text and not _POSTCODE.match(text):
+        raise forms.ValidationError("Enter a real postcode, like SW1A 1AA")
+    if text and " " not in text:
+        text = f"{text[:-3]} {text[-3:]}"
+    return text
+
+
+class ContactForm(forms.Form):
+    """A named contact at a school; refuses the same person (email) in the same role twice."""
+
+    name = forms.CharField(max_length=150, error_messages={"required": "Enter the contact's full name"})
+    role = forms.ChoiceField(
+        choices=ContactRole.choices, error_messages={"required": "Select the contact's role at the school"}
+    )
+    email = forms.CharField(max_length=254, error_messages={"required": "Enter the contact's email address"})
+    phone = forms.CharField(max_length=20, required=False)
+    from_date = DateField(what="Date they started in the role", not_future=True)
+    to_date = DateField(what="Date they left the role", not_future=True)
+    notes = forms.CharField(max_length=2000, required=False, widget=forms.Textarea)
+
+    def __init__(self, *args: Any, school: School, instance: Contact | None = None, **kwargs: Any) -> None:
+        self.school = school
+        self.instance = instance
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "name": instance.name,
+                "role": instance.role,
+                "email": instance.email,
+                "phone": instance.phone,
+                "from_date": instance.from_date,
+                "to_date": instance.to_date,
+                "notes": instance.notes,
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["name"].error_messages["max_length"] = "Name must be 150 characters or fewer"
+        self.fields["notes"].error_messages["max_length"] = "Notes must be 2,000 characters or fewer"
+
+    def clean_name(self) -> str:
+        name = " ".join(str(self.cleaned_data.get("name") or "").split())
+        if not name:
+            raise forms.ValidationError("Enter the contact's full name")
+        return name
+
+    def clean_email(self) -> str:
+        email = str(self.cleaned_data.get("email") or "").strip()
+        try:
+            validate_email(email)
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(
+                "Enter an email address in the correct format, like name@example.sch.uk"
+            ) from exc
+        return email
+
+    def clean_phone(self) -> str:
+        return normalise_phone(str(self.cleaned_data.get("phone") or ""))
+
+    def clean_notes(self) -> str:
+        return str(self.cleaned_data.get("notes") or "").strip()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("from_date"), data.get("to_date")
+        if start and end and end < start:
+            self.add_error("to_date", "Date they left the role must be the same as or after the date they started")
+        email, role = data.get("email"), data.get("role")
+        if email and role:
+            others = Contact.objects.filter(school=self.school, role=role, email__iexact=email)
+            if self.instance is not None:
+                others = others.exclude(pk=self.instance.pk)
+            if others.exists():
+                self.add_error(
+                    "email",
+                    f"{email} is already recorded as the {ContactRole(role).label} at {self.school.name}",
+                )
+        return data
+
+    def apply(self, contact: Contact) -> Contact:
+        """Copy the cleaned values onto ``contact`` (not saved)."""
+        for field in ("name", "role", "email", "phone", "from_date", "to_date", "notes"):
+            setattr(contact, field, self.cleaned_data.get(field))
+        contact.phone = contact.phone or ""
+        contact.notes = contact.notes or ""
+        return contact
+
+
+# --- settings added by hand ---------------------------------------------------------------------
+
+HAND_KINDS = [(k, label) for k, label in SettingKind.choices if k != SettingKind.SCHOOL]
+KIND_PHASES = {SettingKind.EARLY_YEARS: "Nursery", SettingKind.COLLEGE: "16 plus", SettingKind.OTHER: ""}
+
+
+class SettingForm(forms.Form):
+    """An early years setting, college or other setting that is not in the GIAS list."""
+
+    name = forms.CharField(max_length=200, error_messages={"required": "Enter the name of the setting"})
+    kind = forms.ChoiceField(choices=HAND_KINDS, error_messages={"required": "Select the kind of setting"})
+    urn = forms.CharField(max_length=8, required=False)
+    type_name = forms.CharField(max_length=100, required=False)
+    postcode = forms.CharField(max_length=10, required=False)
+    in_la = forms.ChoiceField(
+        choices=(("yes", "Yes"), ("no", "No")),
+        error_messages={"required": "Select whether the setting is in this local authority"},
+    )
+
+    def clean_name(self) -> str:
+        name = " ".join(str(self.cleaned_data.get("name") or "").split())
+        if not name:
+            raise forms.ValidationError("Enter the name of the setting")
+        return name
+
+    def clean_urn(self) -> str:
+        urn = str(self.cleaned_data.get("urn") or "").strip()
+        if not urn:
+            return ""
+        if not (urn.isdigit() and len(urn) in (6, 7)):
+            raise forms.ValidationError("URN must be 6 or 7 numbers, like 100001, or leave it blank")
+        existing = School.objects.filter(urn=urn).first()
+        if existing is not None:
+            raise forms.ValidationError(f"URN {urn} is already in the register: {existing.name}")
+        return urn
+
+    def clean_type_name(self) -> str:
+        return str(self.cleaned_data.get("type_name") or "").strip()
+
+    def clean_postcode(self) -> str:
+        return normalise_postcode(str(self.cleaned_data.get("postcode") or ""))
+
+
+# --- tiers ---------------------------------------------------------------------------------------
+
+
+class TierForm(forms.Form):
+    tier = forms.ChoiceField(choices=Tier.choices, error_messages={"required": "Select the school's tier"})
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea,
+        error_messages={
+            "required": "Enter the reason for the tier",
+            "max_length": "Reason must be 2,000 characters or fewer",
+        },
+    )
+
+    def clean_reason(self) -> str:
+        reason = str(self.cleaned_data.get("reason") or "").strip()
+        if not reason:
+            raise forms.ValidationError("Enter the reason for the tier")
+        return reason

@@ -1,0 +1,66 @@
+"""Writing the snapshot: suppression is reused for publications a refresh did not change."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from ever6.access import snapshot as snapshot_module
+from ever6.config import load_settings
+from ever6.warehouse import Warehouse
+from ever6.warehouse.published import Published
+from tests.conftest import Published as PublishedDemo
+
+
+def _table(path: Path, name: str) -> list[tuple[Any, ...]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return sorted(con.execute(f"SELECT * FROM {name}").fetchall(), key=repr)
+    finally:
+        con.close()
+
+
+def test_unchanged_publications_reuse_their_suppression(
+    published: PublishedDemo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(published.home, home)
+    settings = load_settings(home)
+    target = home / "published" / "web.duckdb"
+    before = _table(target, "metric_suppressed")
+    digests = _table(target, "partition_digest")
+    assert digests, "the snapshot records a digest per (year, period)"
+
+    calls: list[int] = []
+    real = snapshot_module.suppress_metrics
+
+    def counting(table: Any, **kwargs: Any) -> Any:
+        calls.append(table.num_rows)
+        return real(table, **kwargs)
+
+    monkeypatch.setattr(snapshot_module, "suppress_metrics", counting)
+    with Warehouse(settings.warehouse_path) as wh:
+        run = Published(wh).latest()
+        assert run is not None
+        # The same run again: nothing changed, nothing is suppressed again, the figures are identical.
+        snapshot_module.write_snapshot(wh, run, settings)
+        assert calls == []
+        assert _table(target, "metric_suppressed") == before
+
+        # Change one publication's figures: only that one is suppressed again.
+        year, period = digests[0][0], digests[0][1]
+        con = wh.con
+        con.execute(
+            "UPDATE published_metric SET numerator = numerator + 1 "
+            "WHERE run_id = ? AND academic_year = ? AND period = ? AND measure = 'pupils' AND breakdown = 'all'",
+            [run.run_id, year, period],
+        )
+        snapshot_module.write_snapshot(wh, run, settings)
+    assert len(calls) == 1
+    after = _table(target, "metric_suppressed")
+    assert len(after) == len(before)
+    assert [r for r in after if (r[0], r[1]) != (year, period)] == [r for r in before if (r[0], r[1]) != (year, period)]
