@@ -266,3 +266,73 @@ def test_an_officer_adds_a_contact_and_sets_a_tier(
     assert "Morgan Lee" in page.content() or "targeted" in page.content().lower()
     assert not axe_violations(page)
     page.context.close()
+
+
+def test_an_officer_imports_contacts_with_a_preview_of_each_rows_errors(
+    browser: Any, live_server: Any, accounts: dict[str, object], published: Published, tmp_path: Path, settings: Any
+) -> None:
+    from ever6.web.schools.models import Contact
+
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+    upload = tmp_path / "contacts.csv"
+    upload.write_text(
+        "urn,name,role,email,phone,from_date,to_date,notes\n"
+        f"{published.urn},Jo Bloggs,senco,jo.bloggs@school.example.org,,,,\n"
+        f"{published.urn},No Email,dsl,not-an-email,,,,\n"
+    )
+    page = sign_in(browser, live_server.url, "vs_officer")
+    page.goto(f"{live_server.url}/schools/import/")
+    page.locator("input[name=kind][value=contacts]").check()
+    page.set_input_files("input[name=upload]", str(upload))
+    page.get_by_role("button", name="Upload and check").click()
+    page.wait_for_load_state()
+    errors = page.locator("table").first
+    assert errors.locator("tbody tr").count() == 1
+    assert errors.locator("tbody tr th, tbody tr td").first.inner_text().strip() == "3"  # the bad row, by its line
+    assert "email" in errors.inner_text().lower()
+    assert Contact.objects.count() == 0  # nothing saved until confirmed
+    assert not axe_violations(page)
+    page.get_by_role("button", name=re.compile("^Import 1")).click()
+    page.wait_for_load_state()
+    assert list(Contact.objects.values_list("email", flat=True)) == ["jo.bloggs@school.example.org"]
+    page.context.close()
+
+
+def test_an_officer_registers_a_dsl_for_training_and_records_attendance(
+    browser: Any, live_server: Any, accounts: dict[str, object], published: Published
+) -> None:
+    from datetime import date, time, timedelta
+
+    from ever6.web.training.models import Course, Registration, Session
+
+    course = Course.objects.create(title="Children with a social worker", audience="schools", duration_minutes=120)
+    session = Session.objects.create(
+        course=course, date=date.today() - timedelta(days=1), start_time=time(9, 30), capacity=10
+    )
+    page = sign_in(browser, live_server.url, "vs_officer")
+    page.goto(f"{live_server.url}/training/sessions/{session.pk}/register/")
+    page.get_by_label("Full name").fill("Robin Hart")
+    page.get_by_label("Email address").fill("robin.hart@school.example.org")
+    page.locator("input[name=role][value=dsl]").check()
+    page.select_option("#id_school", published.urn)
+    page.get_by_role("button", name="Register").click()
+    page.wait_for_load_state()
+    registration = Registration.objects.get(email="robin.hart@school.example.org")
+
+    page.goto(f"{live_server.url}/training/sessions/{session.pk}/register/")  # the same person again
+    page.get_by_label("Full name").fill("Robin Hart")
+    page.get_by_label("Email address").fill("robin.hart@school.example.org")
+    page.locator("input[name=role][value=dsl]").check()
+    page.select_option("#id_school", published.urn)
+    page.get_by_role("button", name="Register").click()
+    _error_summary(page)
+    assert Registration.objects.filter(session=session).count() == 1
+
+    page.goto(f"{live_server.url}/training/sessions/{session.pk}/")
+    page.locator(f"input[name=attendance_{registration.pk}][value=attended]").check()
+    page.get_by_role("button", name="Save attendance").click()
+    page.wait_for_load_state()
+    registration.refresh_from_db()
+    assert registration.attendance == "attended"
+    assert not axe_violations(page)
+    page.context.close()

@@ -19,7 +19,6 @@ engine's dialect and the trained parameters are copied over level by level
 from __future__ import annotations
 
 import itertools
-import logging
 from copy import deepcopy
 from typing import Any
 
@@ -34,7 +33,6 @@ from ever6.linkage.settings import LinkageSettings
 
 MODEL_VERSION = "ever6-linkage/1"
 FEATURES = ("unique_id", "forename", "surname", "dob", "dob_swap", "yob", "sex", "postcode")
-_LOG_LEVEL = logging.WARNING
 
 
 def features(table: pa.Table, id_column: str) -> pa.Table:
@@ -116,7 +114,9 @@ def _linker(db_api: DatabaseAPI[Any], children: pa.Table, pupils: pa.Table, sett
     n = next(_registered)
     left = db_api.register(children, dataset_display_name="children", table_name=f"ever6_children_{n}")
     right = db_api.register(pupils, dataset_display_name="pupils", table_name=f"ever6_pupils_{n}")
-    return Linker([left, right], settings, log_level=_LOG_LEVEL)
+    # log_level=None: Splink would otherwise reset its logger's level on every Linker, overriding
+    # the application's choice (the CLI shows Splink's messages only with --verbose).
+    return Linker([left, right], settings, log_level=None)
 
 
 def train(db_api: DatabaseAPI[Any], children: pa.Table, pupils: pa.Table, settings: LinkageSettings) -> dict[str, Any]:
