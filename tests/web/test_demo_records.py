@@ -68,6 +68,9 @@ def test_activity_against_outcomes_counts_every_kind_of_activity(
     _seed()
     kinds, by_school = activity_by_school(date(2000, 1, 1), date.today())
     assert {"enquiries", "training_attended"} <= set(kinds)
+    from ever6.web.outcomes.views import KIND_LABELS
+
+    assert set(kinds) <= set(KIND_LABELS), "every kind of activity has a plain-English name"
     assert any(row.get("tier_decisions") for row in by_school.values())
     csv = client_for("vs_head").get("/outcomes/", {"format": "csv", "table": "schools"}).content.decode()
     header = csv.splitlines()[0]

@@ -25,16 +25,20 @@ MEASURE_LABELS = {
     "suspension_rate": "suspensions per 100",
 }
 KIND_LABELS = {
-    "contacts": "Contacts named",
+    "contact_changes": "Contact changes",
     "tier_decisions": "Tier decisions",
-    "agreements": "Agreement records",
+    "agreement_records": "Agreement records",
     "enquiries": "Enquiries",
     "clinic_bookings": "Clinic bookings",
-    "clinic_attendances": "Clinic attendances",
-    "interventions": "Interventions recommended",
+    "clinic_attended": "Clinic attendances",
+    "recommendations": "Interventions recommended",
     "training_registrations": "Training registrations",
     "training_attended": "Training attended",
 }
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
 
 
 def _year_bounds(label: str) -> tuple[date, date]:
@@ -72,7 +76,7 @@ def index(request: HttpRequest) -> HttpResponse:
     urns = sorted({u for (u, _, _) in now} | set(activity), key=lambda u: (schools[u].name if u in schools else u, u))
 
     columns: list[tuple[str, str]] = [("school", "School"), ("urn", "URN")]
-    columns += [(k, KIND_LABELS.get(k, k.replace("_", " ").capitalize())) for k in kinds]
+    columns += [(k, kind_label(k)) for k in kinds]
     columns.append(("activity", "All activity"))
     for m in MEASURES:
         columns.append((f"{m}:cwsw", f"Ever6 CWSW {MEASURE_LABELS[m]} {year}"))
@@ -121,6 +125,6 @@ def index(request: HttpRequest) -> HttpResponse:
             "previous": previous,
             "suppressed": suppressed,
             "table": table,
-            "totals": [(KIND_LABELS.get(k, k), n) for k, n in totals.items()],
+            "totals": [(kind_label(k), n) for k, n in totals.items()],
         },
     )
