@@ -146,7 +146,12 @@ class InterventionForm(ChoicesForm):
 
 class RecommendationForm(ChoicesForm):
     school = forms.ChoiceField(error_messages={"required": "Select the school", **SCHOOL_FROM_LIST})
-    recommended_on = DateField(what="Date recommended", not_future=True)
+    recommended_on = DateField(
+        what="Date recommended",
+        not_future=True,
+        required=True,
+        error_messages={"required": "Enter the date the intervention was recommended"},
+    )
     note = forms.CharField(
         max_length=2000,
         required=False,
@@ -157,12 +162,6 @@ class RecommendationForm(ChoicesForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["school"].choices = school_choices("Select a school")
-
-    def clean_recommended_on(self) -> date:
-        day = self.cleaned_data.get("recommended_on")
-        if day is None:
-            raise forms.ValidationError("Enter the date the intervention was recommended")
-        return day
 
     def clean_note(self) -> str:
         return _text(self, "note", "The note")
@@ -175,7 +174,12 @@ class RecommendationForm(ChoicesForm):
 
 
 class EnquiryForm(ChoicesForm):
-    received_on = DateField(what="Date received", not_future=True)
+    received_on = DateField(
+        what="Date received",
+        not_future=True,
+        required=True,
+        error_messages={"required": "Enter the date the enquiry was received"},
+    )
     channel = forms.ChoiceField(choices=Channel.choices, error_messages={"required": "Select how the enquiry came in"})
     enquirer_type = forms.ChoiceField(
         choices=EnquirerType.choices, error_messages={"required": "Select who made the enquiry"}
@@ -189,12 +193,6 @@ class EnquiryForm(ChoicesForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["school"].choices = school_choices("Not about one school")
-
-    def clean_received_on(self) -> date:
-        day = self.cleaned_data.get("received_on")
-        if day is None:
-            raise forms.ValidationError("Enter the date the enquiry was received")
-        return day
 
     def clean_enquirer_name(self) -> str:
         return _text(self, "enquirer_name", "The enquirer's name")
@@ -212,7 +210,12 @@ class EnquiryForm(ChoicesForm):
 
 class ResponseForm(ChoicesForm):
     response = forms.CharField(max_length=6000, error_messages={"required": "Enter the response"})
-    responded_on = DateField(what="Date responded", not_future=True)
+    responded_on = DateField(
+        what="Date responded",
+        not_future=True,
+        required=True,
+        error_messages={"required": "Enter the date the enquiry was answered"},
+    )
     outcome = forms.ChoiceField(choices=[("", "Not yet known"), *Outcome.choices], required=False)
     closed = forms.ChoiceField(
         choices=(("no", "No, keep it open for follow-up"), ("yes", "Yes, close the enquiry")),
@@ -229,9 +232,7 @@ class ResponseForm(ChoicesForm):
         return _text(self, "response", "The response")
 
     def clean_responded_on(self) -> date:
-        day = self.cleaned_data.get("responded_on")
-        if day is None:
-            raise forms.ValidationError("Enter the date the enquiry was answered")
+        day: date = self.cleaned_data["responded_on"]  # required: only called with a date
         if day < self.received_on:
             raise forms.ValidationError(
                 f"Date responded must be the same as or after the date received ({self.received_on:%d/%m/%Y})"
@@ -256,7 +257,9 @@ def _time(text: str) -> time | None:
 class ClinicForm(ChoicesForm):
     partner = forms.ChoiceField(choices=Partner.choices, error_messages={"required": "Select the partner"})
     topic = forms.CharField(max_length=200, error_messages={"required": "Enter the topic of the session"})
-    day = DateField(what="Date of the session")
+    day = DateField(
+        what="Date of the session", required=True, error_messages={"required": "Enter the date of the session"}
+    )
     start_time = forms.CharField(max_length=5, error_messages={"required": "Enter the start time"})
     duration_minutes = forms.IntegerField(
         min_value=15,
@@ -286,12 +289,6 @@ class ClinicForm(ChoicesForm):
     def __init__(self, *args: Any, instance: Clinic | None = None, **kwargs: Any) -> None:
         self.instance = instance
         super().__init__(*args, **kwargs)
-
-    def clean_day(self) -> date:
-        day = self.cleaned_data.get("day")
-        if day is None:
-            raise forms.ValidationError("Enter the date of the session")
-        return day
 
     def clean_start_time(self) -> time:
         value = _time(self.cleaned_data.get("start_time", ""))
@@ -428,7 +425,7 @@ class ActionForm(ChoicesForm):
     owner = forms.CharField(
         max_length=150, error_messages={"required": "Enter who owns the action (a role or a professional's name)"}
     )
-    due_on = DateField(what="Due date")
+    due_on = DateField(what="Due date", required=True, error_messages={"required": "Enter the date the action is due"})
     done = forms.ChoiceField(choices=(("no", "No"), ("yes", "Yes")), required=False, initial="no")
 
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
@@ -442,9 +439,7 @@ class ActionForm(ChoicesForm):
         return _text(self, "owner", "The owner")
 
     def clean_due_on(self) -> date:
-        day = self.cleaned_data.get("due_on")
-        if day is None:
-            raise forms.ValidationError("Enter the date the action is due")
+        day: date = self.cleaned_data["due_on"]  # required: only called with a date
         session_day = timezone.localtime(self.clinic.starts_at).date()
         if day < session_day:
             raise forms.ValidationError(
