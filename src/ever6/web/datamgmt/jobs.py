@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from datetime import date
 from pathlib import Path
 
-from django.db import close_old_connections, connection, transaction
+from django.db import OperationalError, close_old_connections, connection, transaction
 from django.utils import timezone
 
 from ever6.access import Viewer
@@ -72,8 +73,24 @@ def start(viewer: Viewer, as_at: date, warehouse: Path) -> RefreshJob:
     return job
 
 
-def _update(job_id: int, **fields: object) -> None:
-    RefreshJob.objects.filter(pk=job_id).update(**fields)
+_RETRIES = 50  # x 0.1 s: a write waits out another connection's lock for up to about 5 s
+
+
+def _update(job_id: int, *, best_effort: bool = False, **fields: object) -> None:
+    """Write the job's row, waiting out a lock held by a request (SQLite reports a locked table at
+    once rather than waiting). A progress message is best-effort: losing one must not fail the
+    refresh it reports on; the job's status is retried until written."""
+    for attempt in range(_RETRIES):
+        try:
+            RefreshJob.objects.filter(pk=job_id).update(**fields)
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == _RETRIES - 1:
+                if best_effort:
+                    logger.warning("refresh %s: progress not recorded (%s)", job_id, exc)
+                    return
+                raise
+            time.sleep(0.1)
 
 
 def _run(job_id: int, viewer: Viewer, as_at: date, warehouse: Path) -> None:
@@ -82,7 +99,7 @@ def _run(job_id: int, viewer: Viewer, as_at: date, warehouse: Path) -> None:
         _update(job_id, status=JobStatus.RUNNING, started_at=timezone.now(), message="Starting")
 
         def progress(message: str, fraction: float) -> None:
-            _update(job_id, progress=max(0.0, min(1.0, fraction)), message=message[:300])
+            _update(job_id, best_effort=True, progress=max(0.0, min(1.0, fraction)), message=message[:300])
 
         run = Operations(warehouse).refresh(viewer, as_at, progress=progress)
         message = f"Published run {run.run_id}, as at {run.as_at:%d %B %Y}"
