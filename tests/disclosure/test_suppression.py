@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from itertools import product
 from typing import Any
 
@@ -17,8 +18,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ever6.disclosure import DEFAULT_GROUP_SUMS, DisclosureRules, MeasureSpec, for_school, group_sums, suppress
-from ever6.disclosure._linear import determined
+from ever6.disclosure import (
+    DEFAULT_GROUP_SUMS,
+    DisclosureRules,
+    MeasureSpec,
+    for_school,
+    group_sums,
+    suppress,
+    suppression,
+)
+from ever6.disclosure._linear import certificate, determined
 from tests.disclosure.attacker import Key, chain, dense_pinned, pinned, relations
 
 SCHEMA = pa.schema(
@@ -297,6 +306,115 @@ def test_an_odd_cycle_is_pinned_down() -> None:
 def test_the_sparse_solver_agrees_with_a_dense_one(system: tuple[int, list[list[tuple[int, int]]]]) -> None:
     n, equations = system
     assert determined(equations) == dense_pinned(n, equations)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 10).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(
+                st.lists(st.tuples(st.integers(0, n - 1), st.sampled_from([1, -1, 2])), min_size=1, max_size=5),
+                max_size=12,
+            ),
+        )
+    )
+)
+def test_a_certificate_combines_equations_into_the_variable(system: tuple[int, list[list[tuple[int, int]]]]) -> None:
+    n, equations = system
+    fixed = dense_pinned(n, equations)
+    for target in range(n):
+        multipliers = certificate(equations, target)
+        if target not in fixed:
+            assert multipliers is None
+            continue
+        assert multipliers is not None
+        combined: dict[int, Fraction] = {}
+        for e, y in multipliers.items():
+            for var, c in equations[e]:
+                combined[var] = combined.get(var, Fraction(0)) + y * c
+        assert {v: c for v, c in combined.items() if c} == {target: 1}
+
+
+def test_a_certificate_names_the_equations_it_needs() -> None:
+    # x0 = x1 + x2, x1 + x2 = 7 (as a relation with x3 known), x4 unrelated: x0 from equations 0 and 1
+    equations = [[(0, 1), (1, -1), (2, -1)], [(1, 1), (2, 1)], [(4, 1), (5, 1)]]
+    assert certificate(equations, 0) == {0: 1, 1: 1}
+    assert certificate(equations, 1) is None
+    assert certificate(equations, 9) is None
+    assert certificate([[(0, 2)]], 0) == {0: Fraction(1, 2)}
+
+
+CIN_SUMS = {"cwsw": STATUSES, "cin": ("cinp", "cin_other")}
+
+
+def cin_table(schools: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
+    """``pupils`` for the four statuses, ``cwsw`` and ``cin`` (= ``cinp`` + ``cin_other``) by school."""
+
+    def count(group: str, school: str) -> int:
+        parts = {"cwsw": STATUSES, "cin": ("cinp", "cin_other")}.get(group, (group,))
+        return sum(schools[school][p] for p in parts)
+
+    rows = []
+    for group in (*STATUSES, "cwsw", "cin"):
+        rows.append(row("pupils", group, "all", "all", sum(count(group, s) for s in schools)))
+        rows += [row("pupils", group, "school", s, count(group, s)) for s in schools]
+    return rows
+
+
+def hidden_and_attacked(out: pa.Table, schools: Sequence[str]) -> tuple[set[Key], set[Key]]:
+    """The suppressed ``pupils`` cells, and those an attacker recovers (chains or linear algebra)."""
+    shown = {k[1:]: r for k, r in published(out).items() if k[0] == "pupils"}
+    known = {k: r["numerator"] for k, r in shown.items() if r["suppression_reason"] is None}
+    rels = relations((*STATUSES, "cwsw", "cin"), {"school": list(schools)}, CIN_SUMS)
+    recovered = {k for k in chain(known, rels) if k not in known} | pinned(known, rels)
+    return set(shown) - set(known), recovered
+
+
+def test_a_cell_derived_through_other_relations_is_protected_in_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """cin at S1 is cwsw - cpp - ever6_previous there, which none of cin's own relations breaks.
+
+    Hiding the best shown cell of that derivation (cpp) protects it in one round; hiding cells of
+    cin's own relations (other schools' cin) took 12 rounds and hid nearly the whole table.
+    """
+    schools = {
+        "S1": {"cpp": 20, "cinp": 2, "cin_other": 2, "ever6_previous": 30},
+        "S2": {"cpp": 25, "cinp": 12, "cin_other": 14, "ever6_previous": 31},
+        "S3": {"cpp": 27, "cinp": 13, "cin_other": 11, "ever6_previous": 33},
+        "S4": {"cpp": 29, "cinp": 15, "cin_other": 17, "ever6_previous": 35},
+        "S5": {"cpp": 31, "cinp": 16, "cin_other": 19, "ever6_previous": 37},
+    }
+    solves = 0
+    solve = suppression._recoverable
+
+    def counted(grid: Any) -> set[int]:
+        nonlocal solves
+        solves += 1
+        return solve(grid)
+
+    monkeypatch.setattr(suppression, "_recoverable", counted)
+    out = suppress(table(cin_table(schools)), SPECS, group_sums=CIN_SUMS)
+    reasons = {k[1:]: r["suppression_reason"] for k, r in published(out).items() if k[0] == "pupils"}
+    assert reasons[("cpp", "school", "S1")] == "secondary: protects pupils/cin/school/S1"
+    assert solves == 2
+    hidden, recovered = hidden_and_attacked(out, list(schools))
+    assert len(hidden) == 10
+    assert not recovered
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.fixed_dictionaries({g: st.one_of(st.integers(0, 7), st.integers(0, 40)) for g in STATUSES}),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_nothing_is_recoverable_through_overlapping_group_sums(counts: list[dict[str, int]]) -> None:
+    schools = {f"S{i}": c for i, c in enumerate(counts)}
+    out = suppress(table(cin_table(schools)), SPECS, group_sums=CIN_SUMS)
+    hidden, recovered = hidden_and_attacked(out, list(schools))
+    assert not recovered & hidden
 
 
 def test_the_attacker_recovers_primary_suppression_alone() -> None:

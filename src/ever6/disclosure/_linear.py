@@ -13,6 +13,10 @@ Two things keep this fast on published tables, whose relations are long and spar
   that variable as its pivot, which no other row mentions (so adding it back costs no fill-in);
 * the rest is eliminated shortest equation first, with coefficients kept as integers while they
   are (the relations have coefficients +1 and -1), and fractions only when needed.
+
+:func:`certificate` answers the follow-up question for one variable: *which* combination of the
+equations gives it. It is meant for small systems (a few relations around one cell), since it
+carries each row's combination along through the elimination.
 """
 
 from __future__ import annotations
@@ -114,3 +118,54 @@ def _divide(a: Number, b: Number) -> Number:
     if isinstance(a, int) and isinstance(b, int) and a % b == 0:
         return a // b
     return Fraction(a) / b
+
+
+def certificate(equations: Sequence[Sequence[tuple[int, int]]], target: int) -> dict[int, Number] | None:
+    """How the equations fix ``target``: multipliers ``y`` (by position in ``equations``) such that
+    the sum of ``y[e]`` times equation ``e`` is ``target`` alone with coefficient 1; None when the
+    equations do not fix it.
+
+    Any variable with a non-zero net coefficient in the same combination of the *complete* equations
+    (with the known terms) is one the derivation needs: making it unknown breaks this derivation
+    (though not necessarily every other one).
+    """
+    pivots: dict[int, tuple[dict[int, Number], dict[int, Number]]] = {}  # pivot -> (row, combination)
+    order = sorted(range(len(equations)), key=lambda e: (len(equations[e]), e))
+    for e in order:
+        row: dict[int, Number] = {}
+        for var, coefficient in equations[e]:
+            row[var] = row.get(var, 0) + coefficient
+        row = {v: c for v, c in row.items() if c}
+        combination: dict[int, Number] = {e: 1}
+        for pivot in [v for v in row if v in pivots]:
+            factor = row.get(pivot)
+            if factor:
+                _subtract(row, factor, pivots[pivot][0])
+                _subtract(combination, factor, pivots[pivot][1])
+        if not row:
+            continue
+        new = min(row, key=lambda v: (abs(row[v]) != 1, v))
+        scale = row[new]
+        if scale != 1:
+            row = {v: _divide(c, scale) for v, c in row.items()}
+            combination = {v: _divide(c, scale) for v, c in combination.items()}
+        for other_row, other_combination in pivots.values():
+            factor = other_row.get(new)
+            if factor:
+                _subtract(other_row, factor, row)
+                _subtract(other_combination, factor, combination)
+        pivots[new] = (row, combination)
+    found = pivots.get(target)
+    if found is None or len(found[0]) != 1:
+        return None
+    return dict(found[1])
+
+
+def _subtract(into: dict[int, Number], factor: Number, row: dict[int, Number]) -> None:
+    """``into -= factor * row``, dropping zeros."""
+    for var, c in row.items():
+        value = into.get(var, 0) - factor * c
+        if value:
+            into[var] = value
+        else:
+            into.pop(var, None)

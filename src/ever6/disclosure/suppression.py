@@ -31,8 +31,15 @@ Algorithm, for each partition (e.g. academic year and period) separately:
 5. **Secondary, by linear algebra.** Step 4 stops recovery by any chain of single-unknown
    equations, but a combination of relations can still pin a cell down (a suppressed cell joining
    two otherwise protected blocks). Solve the attacker's system exactly (rational Gauss-Jordan on
-   the hidden cells); while some suppressed cell is determined, suppress one more shown cell in one
-   of its relations (same preference) and go back to step 4.
+   the hidden cells); while some suppressed cell is determined, suppress one more shown cell for
+   it and go back to step 4. That cell is one the attacker's derivation needs: the relations
+   around the cell are searched, shortest first, for a combination giving it (``certificate``),
+   and the best shown cell (same preference) with a non-zero net coefficient in it is taken.
+   A cell of the target's own relations would often not do: with ``cin`` = ``cinp`` +
+   ``cin_other`` declared besides ``cwsw``, ``cin`` at a school is ``cwsw`` - ``cpp`` -
+   ``ever6_previous`` there, whatever is hidden in ``cin``'s row (that took dozens of rounds
+   and hid a third more cells on a county's table). When no combination is found close by, a
+   shown cell of one of its relations is taken, else of any relation with a hidden cell.
 
 The result: no suppressed cell of any family can be recovered exactly from the published cells
 of that family and the declared relations (and, through ``follows`` and families, from any other
@@ -46,6 +53,7 @@ knowledge from outside the table (a school knows its own pupils).
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -56,7 +64,7 @@ from typing import Literal
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ever6.disclosure._linear import determined
+from ever6.disclosure._linear import Number, certificate, determined
 from ever6.disclosure.rules import DEFAULT_GROUP_SUMS, DisclosureRules, MeasureSpec
 
 BASE_COLUMNS = ("measure", "group", "breakdown", "breakdown_value", "numerator", "denominator", "value")
@@ -437,19 +445,122 @@ def _secondary(grid: _Grid) -> None:
         # solving is the expensive step (on a county's table, one cell per solve took minutes).
         # Measured on such a table this also hid slightly fewer cells than one at a time.
         added = False
+        widened: _Widened | None = None
         for target in exposed:
-            relations = grid.relations_of[target]
-            choice: int | None = grid.best_shown(i for r in relations for i in _members(grid.relations[r]))
+            local = _local_certificate(grid, target)
+            if local == _SAFE and added:
+                continue  # the cells hidden earlier in this round already protect it
+            choice = local if isinstance(local, int) else None
+            if choice is None:  # no derivation found close by: a shown cell of one of its relations
+                relations = grid.relations_of[target]
+                choice = grid.best_shown(i for r in relations for i in _members(grid.relations[r]))
             if choice is None:  # its own relations are all hidden: widen to every relation with a hidden cell
-                choice = grid.best_shown(
-                    i for rel in grid.relations if any(grid.hidden(j) for j in _members(rel)) for i in _members(rel)
-                )
+                widened = widened or _Widened(grid)
+                choice = widened.best()
             if choice is None:
                 continue
             grid.reasons[choice] = _Reason("secondary", protects=grid.keys[target])
+            if widened is not None:
+                widened.hide(choice)
             added = True
         if not added:
             return  # nothing left to suppress
+
+
+_SAFE: Literal["safe"] = "safe"
+_LOCAL_BUDGET = 4096  # relation members a local search may take in before giving up
+
+
+def _local_certificate(grid: _Grid, target: int) -> int | Literal["safe"] | None:
+    """The shown cell to hide that breaks the attacker's derivation of ``target``, found close by.
+
+    The relations reachable from ``target`` through hidden cells are taken in, shortest first,
+    until the exact solver (:func:`certificate`) finds a combination of them that gives ``target``:
+    every shown cell with a non-zero net coefficient in that combination is needed by it, and the
+    best of them (``_Grid.preference``) is the answer. Hiding a cell of one of the target's own
+    relations instead may leave the derivation intact (``cin`` = ``cwsw`` - ``cpp`` -
+    ``ever6_previous`` at a school goes through none of ``cin``'s long row relation), which is
+    what made this step take dozens of solving rounds on a county's table.
+
+    ``"safe"`` when every relation connected to ``target`` was taken in and none gives it (cells
+    hidden since the last solve protect it); None when the search gave up (too large) or the
+    derivation needs no shown cell (it only uses known zeros).
+    """
+    taken: list[int] = []
+    seen_relations = set(grid.relations_of[target])
+    seen_cells = {target}
+    frontier = [(len(grid.relations[r][1]) + 1, r) for r in seen_relations]
+    heapq.heapify(frontier)
+    size = 0  # members of the relations taken in
+    checked = 0  # how many of them the last check had
+    while frontier:
+        length, r = frontier[0]
+        # Solve before a relation that would more than double the search, or after doubling it.
+        if len(taken) > checked and (length > size or len(taken) >= 2 * checked):
+            checked = len(taken)
+            found = _break(grid, taken, target)
+            if found is not None:
+                return found
+        if size + length > _LOCAL_BUDGET and taken:
+            return None
+        heapq.heappop(frontier)
+        taken.append(r)
+        size += length
+        for cell in _members(grid.relations[r]):
+            if cell not in seen_cells and grid.hidden(cell):
+                seen_cells.add(cell)
+                for other in grid.relations_of[cell]:
+                    if other not in seen_relations:
+                        seen_relations.add(other)
+                        heapq.heappush(frontier, (len(grid.relations[other][1]) + 1, other))
+    if len(taken) > checked:
+        found = _break(grid, taken, target)
+        if found is not None:
+            return found
+    return _SAFE
+
+
+def _break(grid: _Grid, relations: Sequence[int], target: int) -> int | None:
+    """If ``relations`` fix ``target``, the best shown cell their combination giving it needs."""
+    multipliers = certificate([_equation(grid, grid.relations[r]) for r in relations], target)
+    if multipliers is None:
+        return None
+    net: dict[int, Number] = defaultdict(int)
+    for e, y in multipliers.items():
+        total, parts = grid.relations[relations[e]]
+        net[total] -= y
+        for i in parts:
+            net[i] += y
+    return grid.best_shown(i for i, c in net.items() if c and not grid.hidden(i))
+
+
+class _Widened:
+    """The shown cells of every relation with a hidden cell, best first (a heap, kept as cells are
+    hidden): what an exposed cell whose own relations are all hidden is protected with. Scanning
+    every relation for each such cell took most of a county-sized publication's time."""
+
+    def __init__(self, grid: _Grid) -> None:
+        self.grid = grid
+        self.seen: set[int] = set()
+        self.heap: list[tuple[tuple[int, bool, float, int], int]] = []
+        for relation in grid.relations:
+            if any(grid.hidden(j) for j in _members(relation)):
+                self._add(relation)
+
+    def _add(self, relation: tuple[int, tuple[int, ...]]) -> None:
+        for i in _members(relation):
+            if i not in self.seen and self.grid.present[i]:
+                self.seen.add(i)
+                heapq.heappush(self.heap, (self.grid.preference(i), i))
+
+    def hide(self, cell: int) -> None:
+        for r in self.grid.relations_of[cell]:
+            self._add(self.grid.relations[r])
+
+    def best(self) -> int | None:
+        while self.heap and self.heap[0][1] in self.grid.reasons:
+            heapq.heappop(self.heap)
+        return self.heap[0][1] if self.heap else None
 
 
 def _by_relation(grid: _Grid) -> None:
@@ -467,14 +578,17 @@ def _by_relation(grid: _Grid) -> None:
 
 
 def _recoverable(grid: _Grid) -> set[int]:
-    equations = []
-    for total, parts in grid.relations:
-        equation = [(i, 1) for i in parts if grid.hidden(i)]
-        if grid.hidden(total):
-            equation.append((total, -1))
-        if equation:
-            equations.append(equation)
-    return determined(equations)
+    equations = [_equation(grid, relation) for relation in grid.relations]
+    return determined(equation for equation in equations if equation)
+
+
+def _equation(grid: _Grid, relation: tuple[int, tuple[int, ...]]) -> list[tuple[int, int]]:
+    """The attacker's equation from a relation: its hidden cells (parts +1, the total -1)."""
+    total, parts = relation
+    equation = [(i, 1) for i in parts if grid.hidden(i)]
+    if grid.hidden(total):
+        equation.append((total, -1))
+    return equation
 
 
 def _members(relation: tuple[int, tuple[int, ...]]) -> tuple[int, ...]:
