@@ -8,7 +8,7 @@ SCALE ?= small
 FRONTEND := src/ever6/web/frontend
 FRONTEND_INSTALLED := $(FRONTEND)/node_modules/.installed
 
-.PHONY: install java chromium frontend demo test lint typecheck unit bench clean
+.PHONY: install java chromium frontend demo test lint typecheck unit bench bench-region clean
 
 install: $(INSTALLED) java frontend
 
@@ -55,6 +55,10 @@ test: lint typecheck unit
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(FRONTEND)/node_modules
 
-bench: install
-	$(BIN)/python -m bench --scale small
-	$(BIN)/python -m bench --scale la
+bench: install java
+	$(BIN)/python -m bench --scale small --spark refresh
+	$(BIN)/python -m bench --scale la --spark measures
+
+# Twice "la", on Spark in local mode too: generating it takes about half an hour the first time.
+bench-region: install java
+	$(BIN)/python -m bench --scale region --spark measures --no-baselines

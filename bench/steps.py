@@ -1,8 +1,9 @@
 """One step of ``ever6 refresh`` on its own, in its own process, for the bench.
 
-``measures HOME``
+``measures HOME [ENGINE]``
     The measures step of the latest published run, recomputed from that run's cohort and links
-    exactly as :func:`ever6.pipeline.refresh` computes it. Prints one JSON line: the number of
+    exactly as :func:`ever6.pipeline.refresh` computes it, on ``duckdb`` (default) or ``spark``
+    (the time then includes writing the warehouse as Parquet for Spark). Prints one JSON line: the number of
     metric rows and the step's own seconds (``inner_seconds``, without start-up and imports).
 
 ``new-day CSV OUT``
@@ -18,17 +19,18 @@ import time
 from pathlib import Path
 
 
-def measures(home: Path) -> dict[str, object]:
-    import ibis
-
-    from ever6.attendance import code_table
-    from ever6.cohort import current_tables
+def measures(home: Path, engine: str = "duckdb") -> dict[str, object]:
     from ever6.config import load_settings
-    from ever6.metrics import Inputs, compute_metrics
+    from ever6.pipeline import analytics_tables, compute_measures
     from ever6.warehouse import Warehouse
     from ever6.warehouse.published import Published
 
     settings = load_settings(home)
+    session = None
+    if engine == "spark":
+        from ever6.engines import spark_session
+
+        session = spark_session(settings.engine)
     with Warehouse(settings.warehouse_path, read_only=True) as wh:
         published = Published(wh)
         run = published.latest()
@@ -37,15 +39,8 @@ def measures(home: Path) -> dict[str, object]:
         cohort = published.output("cohort", run.run_id)
         links = published.output("link", run.run_id)
         started = time.perf_counter()
-        inputs = Inputs(
-            tables=current_tables(wh.raw_tables()),
-            cohort=ibis.memtable(cohort),
-            links=ibis.memtable(links.select(["la_child_id", "upn"])),
-            codes=ibis.memtable(code_table()),
-            la_code=settings.authority.la_code,
-            settings=settings.measures,
-        )
-        metrics = compute_metrics(inputs, as_at=run.as_at)
+        raw = analytics_tables(wh, settings, engine, session)  # type: ignore[arg-type]
+        metrics = compute_measures(raw, cohort, links, settings, run.as_at)
         return {"rows": metrics.num_rows, "inner_seconds": round(time.perf_counter() - started, 2)}
 
 
@@ -77,7 +72,7 @@ def main(argv: list[str]) -> None:
     name, *args = argv
     started = time.perf_counter()
     if name == "measures":
-        out = measures(Path(args[0]))
+        out = measures(Path(args[0]), *args[1:2])
     elif name == "new-day":
         out = new_day(Path(args[0]), Path(args[1]))
     else:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -43,3 +46,18 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
         con.close()
     assert len(urns) >= 3, "the tiny authority should have Ever6 CWSW pupils in at least three schools"
     return Published(home=home, snapshot=snapshot, urn=urns[0], unsigned_urn=urns[1], other_urn=urns[2])
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One local Spark session for the whole run (starting the JVM takes seconds); a test that
+    needs it is skipped, and says why, only where Java is missing."""
+    if shutil.which("java") is None:
+        pytest.skip("Java is not installed; Spark cannot run here")
+    pytest.importorskip("pyspark")
+    from ever6.engines import local_spark_session
+
+    session = local_spark_session("ever6-tests")
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

@@ -17,6 +17,7 @@ from ever6.config import (
     AuthoritySettings,
     CinCensusSettings,
     CohortSettings,
+    EngineSettings,
     LinkageSettings,
     MeasureSettings,
     load_settings,
@@ -46,6 +47,7 @@ SECTIONS = {
     "authority": AuthoritySettings,
     "measures": MeasureSettings,
     "linkage": LinkageSettings,
+    "engine": EngineSettings,
 }
 # Sections whose every setting a local authority is expected to know about.
 FULLY_DOCUMENTED = ("cohort", "cin_census", "authority", "measures")
@@ -68,6 +70,8 @@ def test_documented_settings_exist_and_are_loadable(tmp_path: Path) -> None:
     loaded = load_settings(tmp_path)
     assert loaded.authority.la_code == documented["authority"]["la_code"]
     assert loaded.linkage.la_code == documented["authority"]["la_code"]  # linkage follows the authority
+    assert loaded.engine.name == documented["engine"]["name"]
+    assert dict(loaded.engine.spark_conf) == documented["engine"]["spark_conf"]
 
 
 def test_readme_names_every_setting_a_local_authority_changes() -> None:

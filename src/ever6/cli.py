@@ -22,9 +22,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ever6 import __version__
-from ever6.config import ConfigError, Settings, load_settings
+from ever6.config import ENGINES, ConfigError, Settings, load_settings
 from ever6.dates import academic_year_label, parse_academic_year
-from ever6.engines import ENGINES
 from ever6.formats.problems import ImportRefused, Severity
 from ever6.metrics import PERIODS
 from ever6.pipeline import Progress as ProgressCallback
@@ -267,13 +266,21 @@ def cohort_export(
 def refresh_command(
     as_at: Annotated[str, typer.Option("--as-at", help="Reference date R, YYYY-MM-DD.")],
     strict: Annotated[bool, typer.Option("--strict/--default", help="Count only CIN/CP plan periods.")] = False,
+    engine: Annotated[
+        str | None, typer.Option(help="duckdb, or spark for national scale (default: [engine] name).")
+    ] = None,
+    full: Annotated[
+        bool, typer.Option(help="Compute everything, reusing nothing of the previous run new data cannot change.")
+    ] = False,
 ) -> None:
     """Rebuild the cohort, the links and the measures at R, and publish them."""
     settings = _settings()
     reference = _parse_date(as_at)
+    if engine is not None and engine not in ENGINES:
+        raise typer.BadParameter(f"engine must be one of {', '.join(ENGINES)}")
     settings = replace(settings, cohort=replace(settings.cohort, strict=strict or settings.cohort.strict))
     with Warehouse(settings.warehouse_path) as wh, _progress("refreshing") as progress:
-        run = refresh(wh, settings, reference, progress=progress)
+        run = refresh(wh, settings, reference, progress=progress, engine=engine, full=full)
     counts = ", ".join(f"{n:,} {name} rows" for name, n in run.row_counts.items())
     out.print(f"Published run {run.run_id} as at {run.as_at}: {counts}.")
 
@@ -362,11 +369,11 @@ def link_command(
     settings = _settings()
     session = None
     if engine == "spark":
-        from ever6.engines import local_spark_session
+        from ever6.engines import spark_session
 
-        session = local_spark_session()
+        session = spark_session(settings.engine)
     with Warehouse(settings.warehouse_path) as wh, _progress("linking"):
-        result = run_linkage(wh, settings.linkage, engine=engine, spark_session=session, retrain=retrain)  # type: ignore[arg-type]
+        result = run_linkage(wh, settings.linkage, engine=engine, spark_session=session, retrain=retrain)
     methods = Counter(r["method"] for r in result.links.to_pylist())
     out.print(
         f"Linked {len({r['la_child_id'] for r in result.links.to_pylist()}):,} children: "
@@ -463,7 +470,9 @@ def _print_summary(by_status: dict[str, int], rows: int, cwsw: int, as_at: date,
 @app.command("synth")
 def synth(
     output: Annotated[Path, typer.Option("--out", help="Folder to write the files into.")],
-    scale: Annotated[str, typer.Option(help="tiny, small (~20,000 pupils) or la (~250,000).")] = "small",
+    scale: Annotated[
+        str, typer.Option(help="tiny, small (~20,000 pupils), la (~250,000) or region (~500,000).")
+    ] = "small",
     seed: Annotated[int, typer.Option(help="Same seed, same files.")] = 2026,
 ) -> None:
     """Write a synthetic local authority's files; ground truth goes to OUT/truth/."""

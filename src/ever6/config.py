@@ -22,6 +22,13 @@ Defaults are what ships (``domain.md``); a local authority overrides them in
     min_age = 5             # headline attendance counts pupils aged 5 to 15
     max_age = 15            # on 31 August before the academic year, as DfE does
     cla_in_cwsw = false     # looked-after children reported beside CWSW (false) or inside it
+
+    [engine]
+    name = "duckdb"         # or "spark": cohort, linkage and measures on PySpark
+    spark_master = "local[2]"               # a cluster's master URL, or
+    spark_remote = "sc://host:15002"        # a Spark Connect (e.g. Databricks) endpoint
+    spark_conf = { "spark.driver.memory" = "4g" }
+    staging = "/shared/ever6-staging"       # where the warehouse is written as Parquet for Spark
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,29 @@ class MeasureSettings:
     min_age: int = 5
     max_age: int = 15
     cla_in_cwsw: bool = False
+
+
+Engine = Literal["duckdb", "spark"]
+ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Which engine runs the analytics, and how to reach Spark when it is Spark.
+
+    ``staging``: the folder the warehouse's tables are written to as Parquet for Spark to read
+    (default ``$EVER6_HOME/spark-staging``); for a cluster, a path the cluster can read too.
+    """
+
+    name: Engine = "duckdb"
+    spark_master: str = "local[2]"
+    spark_remote: str | None = None
+    spark_conf: tuple[tuple[str, str], ...] = ()
+    staging: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.name not in ENGINES:
+            raise ValueError(f"[engine] name must be one of {', '.join(ENGINES)}; got {self.name!r}")
 
 
 class LinkageSettingsError(ValueError):
@@ -110,6 +140,7 @@ class Settings:
     authority: AuthoritySettings = field(default_factory=AuthoritySettings)
     measures: MeasureSettings = field(default_factory=MeasureSettings)
     linkage: LinkageSettings = field(default_factory=LinkageSettings)
+    engine: EngineSettings = field(default_factory=EngineSettings)
 
     @property
     def warehouse_path(self) -> Path:
@@ -139,7 +170,7 @@ def load_settings(home: Path | None = None, config_file: Path | None = None) -> 
         data = tomllib.loads(config_file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{config_file}: {exc}") from exc
-    unknown = set(data) - {"cohort", "cin_census", "authority", "measures", "linkage"}
+    unknown = set(data) - {"cohort", "cin_census", "authority", "measures", "linkage", "engine"}
     if unknown:
         raise ConfigError(f"{config_file}: unknown sections: {', '.join(sorted(unknown))}")
     cohort = _section(CohortSettings, data.get("cohort", {}), "cohort")
@@ -155,13 +186,29 @@ def load_settings(home: Path | None = None, config_file: Path | None = None) -> 
         linkage = LinkageSettings.from_mapping(data.get("linkage", {}))
     except LinkageSettingsError as exc:
         raise ConfigError(f"{config_file}: {exc}") from exc
-    if linkage.la_code is None and authority_settings.la_code:
-        linkage = replace(linkage, la_code=authority_settings.la_code)
-    return replace(
+    engine = dict(data.get("engine", {}))
+    if "spark_conf" in engine:
+        engine["spark_conf"] = tuple(sorted((str(k), str(v)) for k, v in engine["spark_conf"].items()))
+    if "staging" in engine:
+        engine["staging"] = Path(engine["staging"])
+    try:
+        engine_settings = _section(EngineSettings, engine, "engine")
+    except ValueError as exc:
+        raise ConfigError(f"{config_file}: {exc}") from exc
+    settings = replace(
         settings,
         cohort=cohort,
         cin_census=cin_settings,
-        authority=authority_settings,
         measures=_section(MeasureSettings, data.get("measures", {}), "measures"),
         linkage=linkage,
+        engine=engine_settings,
     )
+    return with_la_code(settings, authority_settings.la_code)
+
+
+def with_la_code(settings: Settings, la_code: str | None) -> Settings:
+    """The settings for the authority ``la_code``: linkage takes it too unless ``[linkage]`` names its own."""
+    linkage = settings.linkage
+    if linkage.la_code is None and la_code:
+        linkage = replace(linkage, la_code=la_code)
+    return replace(settings, authority=replace(settings.authority, la_code=la_code), linkage=linkage)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 import shutil
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from ever6.config import Settings
+from ever6.config import Settings, with_la_code
 from ever6.pipeline import CohortSummary, Progress, build_cohort, import_sources, refresh, summarise
 from ever6.synth import generate
 from ever6.warehouse import Warehouse
@@ -79,7 +79,7 @@ def build_demo(
     manifest = generate(scale, seed, data, progress=progress)
     # The demo workspace knows which authority it is, as a real one's ever6.toml would.
     (home / "ever6.toml").write_text(f'[authority]\nla_code = "{manifest.la_code}"\n')
-    settings = replace(settings, authority=replace(settings.authority, la_code=str(manifest.la_code)))
+    settings = with_la_code(settings, str(manifest.la_code))
 
     with Warehouse(settings.warehouse_path) as wh:
         census_files = sorted((data / "cin_census").glob("cin_census_*.xml"))

@@ -8,34 +8,83 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ibis
 import pyarrow as pa
 from ibis.expr.types import Table
 
+from ever6.config import ENGINES, EngineSettings
+
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import SparkSession
 
-ENGINES = ("duckdb", "spark")
+__all__ = ["ENGINES", "cache", "local_spark_session", "spark_session", "spark_tables", "spark_tables_from_parquet"]
+
+# Local mode's defaults; [engine] spark_conf overrides any of them.
+_LOCAL_CONF = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",  # the CLI shows its own progress
+    "spark.sql.shuffle.partitions": "4",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.driver.memory": "2g",
+}
+
+
+def spark_session(settings: EngineSettings, app_name: str = "ever6") -> SparkSession:
+    """The Spark session ``[engine]`` describes: Spark Connect (``spark_remote``, e.g. Databricks),
+    else a master URL (``spark_master``, ``local[2]`` by default), with ``spark_conf`` applied."""
+    from pyspark.sql import SparkSession  # PySpark is optional: imported only when Spark is used
+
+    builder: Any = SparkSession.builder.appName(app_name)
+    if settings.spark_remote:
+        builder = builder.remote(settings.spark_remote)
+        conf = dict(settings.spark_conf)
+    else:
+        builder = builder.master(settings.spark_master)
+        # Spark's own scratch space goes to a temporary folder, not the current directory.
+        conf = {
+            **_LOCAL_CONF,
+            "spark.sql.warehouse.dir": tempfile.mkdtemp(prefix="ever6-spark-"),
+            **dict(settings.spark_conf),
+        }
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()  # type: ignore[no-any-return]
 
 
 def local_spark_session(app_name: str = "ever6") -> SparkSession:
-    """A local Spark session (tests, a laptop); a cluster or Databricks session is passed in instead."""
-    from pyspark.sql import SparkSession  # PySpark is optional: imported only when Spark is used
+    """A local Spark session (tests, a laptop), with the default settings."""
+    return spark_session(EngineSettings(name="spark"), app_name)
 
-    return (
-        SparkSession.builder.master("local[2]")
-        .appName(app_name)
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.driver.memory", "2g")
-        # Spark's own scratch space goes to a temporary folder, not the current directory.
-        .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="ever6-spark-"))
-        .getOrCreate()
-    )
+
+def cache(table: Table) -> Table:
+    """``table.cache()`` on either engine: a temporary table on DuckDB, a persisted DataFrame on Spark.
+
+    Ibis's PySpark backend compiles the query it caches without first registering the in-memory
+    tables (``ibis.memtable``) it reads, as it does before executing one; they are registered here.
+    """
+    backend: Any = table._find_backend(use_default=True)
+    if backend.name == "pyspark":
+        backend._register_in_memory_tables(table)
+    return table.cache()
+
+
+def spark_tables_from_parquet(session: SparkSession, paths: Mapping[str, Path]) -> dict[str, Table]:
+    """Parquet folders (``Warehouse.export_parquet``) as Spark temporary views, bound through Ibis.
+
+    How the warehouse reaches Spark at scale: Spark reads the files in parallel, and nothing
+    passes through Python.
+    """
+    backend: Any = ibis.pyspark.connect(session)
+    bound: dict[str, Table] = {}
+    for name, path in paths.items():
+        view = f"ever6_{name}"
+        session.read.parquet(str(path)).createOrReplaceTempView(view)
+        bound[name] = backend.table(view)
+    return bound
 
 
 def spark_tables(session: SparkSession, tables: Mapping[str, pa.Table]) -> dict[str, Table]:

@@ -6,19 +6,24 @@ runs the same steps a data manager would).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import ibis
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from ever6 import __version__
 from ever6.access.snapshot import write_snapshot
 from ever6.attendance import code_table
 from ever6.cohort import COHORT_COLUMNS, cohort, current_tables
-from ever6.config import CohortSettings, Settings
+from ever6.config import ENGINES, CohortSettings, Engine, Settings
+from ever6.dates import academic_year_label
 from ever6.disclosure import for_school
 from ever6.exports import write_csv
 from ever6.formats.attainment import read_attainment
@@ -33,10 +38,11 @@ from ever6.formats.pupils import load_mapping as load_pupil_mapping
 from ever6.formats.pupils import read_pupils
 from ever6.formats.school_census import read_school_census
 from ever6.formats.ssda903 import read_ssda903
-from ever6.metrics import Inputs, compute_metrics
+from ever6.metrics import Inputs, compute_metrics, years_with_data
 from ever6.metrics.export import EXPORT_COLUMNS, select, write_metrics_csv, write_metrics_xlsx
 from ever6.metrics.gaps import GAP_COLUMNS, gaps
 from ever6.metrics.publication import suppress_metrics
+from ever6.reuse import plan as reuse_plan
 from ever6.warehouse import ImportOutcome, Warehouse
 from ever6.warehouse.published import Published, Run
 from ever6.warehouse.store import current_user
@@ -139,12 +145,82 @@ def export_cohort(warehouse: Warehouse, as_at: date, cohort_settings: CohortSett
 LinkStep = Callable[[Warehouse, Settings, pa.Table, date], pa.Table]
 
 
-def _link_step(warehouse: Warehouse, settings: Settings, cohort_table: pa.Table, as_at: date) -> pa.Table:
+def _link_step(
+    warehouse: Warehouse,
+    settings: Settings,
+    cohort_table: pa.Table,
+    as_at: date,
+    *,
+    engine: Engine = "duckdb",
+    spark_session: Any = None,
+) -> pa.Table:
     """Deterministic then probabilistic linkage (:mod:`ever6.linkage`), with the data manager's
     review decisions applied; the links are stored with the linkage run."""
     from ever6.linkage import run_linkage  # Splink is heavy: loaded only when linking
 
-    return run_linkage(warehouse, settings.linkage, today=as_at).links
+    return run_linkage(warehouse, settings.linkage, engine=engine, spark_session=spark_session, today=as_at).links
+
+
+def analytics_tables(
+    warehouse: Warehouse, settings: Settings, engine: Engine = "duckdb", spark_session: Any = None
+) -> dict[str, ibis.Table]:
+    """The warehouse's raw tables bound to the engine the analytics run on.
+
+    DuckDB reads the warehouse itself. For Spark the warehouse is written as Parquet to the
+    staging folder (``[engine] staging``, by default ``$EVER6_HOME/spark-staging``) and Spark
+    reads that: the cohort, linkage and measures expressions are the same on both.
+    """
+    if engine == "duckdb":
+        return warehouse.raw_tables()
+    if spark_session is None:
+        raise ValueError("engine 'spark' needs a Spark session (ever6.engines.spark_session)")
+    from ever6.engines import spark_tables_from_parquet  # PySpark is optional
+
+    staging = settings.engine.staging or settings.home / "spark-staging"
+    return spark_tables_from_parquet(spark_session, warehouse.export_parquet(staging))
+
+
+def _settings_record(settings: Settings) -> dict[str, Any]:
+    """The settings a run is computed with, as the run records them (and as JSON gives them back)."""
+    record = {
+        # A new release may count differently (a new attendance code, a corrected rule): a run
+        # made by another version is never reused.
+        "ever6": __version__,
+        "cohort": asdict(settings.cohort),
+        "measures": asdict(settings.measures),
+        "authority": asdict(settings.authority),
+        "linkage": asdict(settings.linkage),
+    }
+    return json.loads(json.dumps(record, sort_keys=True, default=str))  # type: ignore[no-any-return]
+
+
+def compute_measures(
+    raw: Mapping[str, ibis.Table],
+    cohort_table: pa.Table,
+    links: pa.Table,
+    settings: Settings,
+    as_at: date,
+    *,
+    years: Sequence[int] | None = None,
+) -> pa.Table:
+    """The measures step of a refresh: every measure of every year with data (or of ``years``),
+    from the cohort at R and its links."""
+    inputs = Inputs(
+        tables=current_tables(raw),
+        cohort=ibis.memtable(cohort_table),
+        links=ibis.memtable(links.select(["la_child_id", "upn"])),
+        codes=ibis.memtable(code_table()),
+        la_code=settings.authority.la_code,
+        settings=settings.measures,
+    )
+    return compute_metrics(inputs, years=years, as_at=as_at)
+
+
+def _years_of(published: Published, run: Run, years: frozenset[int], schema: pa.Schema) -> pa.Table:
+    """A published run's measures for some academic years."""
+    kept = published.output("metric", run.run_id)
+    labels = pa.array([academic_year_label(y) for y in sorted(years)], pa.string())
+    return kept.filter(pc.is_in(kept.column("academic_year"), labels)).select(schema.names).cast(schema)
 
 
 def refresh(
@@ -155,45 +231,68 @@ def refresh(
     who: str | None = None,
     link_step: LinkStep | None = None,
     progress: Progress | None = None,
+    engine: Engine | None = None,
+    spark_session: Any = None,
+    full: bool = False,
 ) -> Run:
     """Rebuild the cohort, the links and the measures at ``as_at``, and publish them as one run.
 
     ``link_step`` returns the links (``la_child_id, upn, urn, method, match_probability``) for the
-    cohort; by default :func:`ever6.linkage.run_linkage`.
+    cohort; by default :func:`ever6.linkage.run_linkage`. ``engine`` (default ``[engine] name``)
+    runs the cohort, linkage and measures on DuckDB or on Spark (``spark_session``, else the one
+    ``[engine]`` describes); the results are the same, and are published to the warehouse either way.
+
+    What new data cannot have changed is taken from the previous run (:mod:`ever6.reuse`: after a
+    new day of marks, the cohort, the links and other years' measures); ``full`` computes it all.
     """
     started = datetime.now().replace(microsecond=0)
+    engine = engine or settings.engine.name
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
 
     def step(message: str, fraction: float) -> None:
         if progress:
             progress(message, fraction)
 
-    step("building the cohort", 0.0)
-    raw = warehouse.raw_tables()
-    cohort_table = cohort(raw, as_at, settings.cohort).to_pyarrow()
+    if engine == "spark" and spark_session is None:
+        step("starting Spark", 0.0)
+        from ever6.engines import spark_session as start_spark
 
-    step("linking the cohort to school records", 0.2)
-    links = (link_step or _link_step)(warehouse, settings, cohort_table, as_at)
+        spark_session = start_spark(settings.engine)
+    if engine == "spark":
+        step("writing the warehouse for Spark", 0.0)
+    raw = analytics_tables(warehouse, settings, engine, spark_session)
+
+    published = Published(warehouse)
+    record = _settings_record(settings)
+    reuse = None if full or link_step is not None else reuse_plan(warehouse, published.latest(), as_at, record)
+    if reuse is not None and reuse.run is not None:
+        step(f"reusing the cohort and links of run {reuse.run.run_id}: {reuse.reason}", 0.05)
+        cohort_table = published.output("cohort", reuse.run.run_id)
+        links = published.output("link", reuse.run.run_id)
+    else:
+        step("building the cohort" + (f" ({reuse.reason})" if reuse is not None else ""), 0.05)
+        cohort_table = cohort(raw, as_at, settings.cohort).to_pyarrow()
+        step("linking the cohort to school records", 0.2)
+        if link_step is None:
+            links = _link_step(warehouse, settings, cohort_table, as_at, engine=engine, spark_session=spark_session)
+        else:
+            links = link_step(warehouse, settings, cohort_table, as_at)
 
     step("computing the measures", 0.5)
-    inputs = Inputs(
-        tables=current_tables(raw),
-        cohort=ibis.memtable(cohort_table),
-        links=ibis.memtable(links.select(["la_child_id", "upn"])),
-        codes=ibis.memtable(code_table()),
-        la_code=settings.authority.la_code,
-        settings=settings.measures,
-    )
-    metrics = compute_metrics(inputs, as_at=as_at)
+    if reuse is not None and reuse.run is not None and reuse.years:
+        step(f"reusing the measures of {', '.join(academic_year_label(y) for y in sorted(reuse.years))}", 0.5)
+        years = [y for y in years_with_data(current_tables(raw)) if y not in reuse.years]
+        metrics = compute_measures(raw, cohort_table, links, settings, as_at, years=years)
+        metrics = pa.concat_tables([_years_of(published, reuse.run, reuse.years, metrics.schema), metrics])
+    else:
+        metrics = compute_measures(raw, cohort_table, links, settings, as_at)
 
     step("publishing", 0.9)
-    run = Published(warehouse).publish(
+    run = published.publish(
         as_at=as_at,
         strict=settings.cohort.strict,
-        settings={
-            "cohort": asdict(settings.cohort),
-            "measures": asdict(settings.measures),
-            "authority": asdict(settings.authority),
-        },
+        settings=record,
         outputs={"cohort": cohort_table, "link": links, "metric": metrics},
         started_at=started,
         run_by=who or current_user(),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,19 +13,6 @@ from ever6.config import CohortSettings
 from tests.support.builders import Child, Episode, Plan, census_result, load, ssda903_result
 
 pytestmark = pytest.mark.spark
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    if shutil.which("java") is None:
-        pytest.skip("Java is not installed; Spark cannot run here")
-    pytest.importorskip("pyspark")
-    from ever6.engines import local_spark_session
-
-    session = local_spark_session("ever6-tests")
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 def _authority(tmp: Path) -> Any:

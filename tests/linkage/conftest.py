@@ -46,16 +46,3 @@ def tiny_warehouse(tiny_warehouse_path: Path, tmp_path: Path) -> Iterator[Wareho
     wh = Warehouse(path)
     yield wh
     wh.close()
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    if shutil.which("java") is None:
-        pytest.skip("Java is not installed; Spark cannot run here")
-    pytest.importorskip("pyspark")
-    from ever6.engines import local_spark_session
-
-    session = local_spark_session("ever6-linkage-tests")
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()

@@ -468,3 +468,17 @@ def test_synth_imports_only_allowed_ever6_modules() -> None:
             for name in names:
                 if name.startswith("ever6"):
                     assert name.startswith(allowed), f"{path.name} imports {name}"
+
+
+def test_postcodes_are_distinct_and_well_formed_beyond_la_scale() -> None:
+    """A region needs more home postcodes than 20 districts an area hold (the draw never ended)."""
+    import re
+
+    import numpy as np
+
+    from ever6.synth.names import make_postcodes
+
+    n = 330_000  # more than 4 areas x 20 districts x 4,000 inward codes
+    codes = make_postcodes(np.random.default_rng(1), n)
+    assert len(codes) == n == len(set(codes))
+    assert all(re.fullmatch(r"(ME|CT|TN|DA)\d{1,2} \d[A-Z]{2}", c) for c in codes[:1000])

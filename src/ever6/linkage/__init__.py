@@ -4,8 +4,9 @@
 functions are what the CLI calls. See ``docs/linkage.md``.
 """
 
+from ever6.config import Engine
 from ever6.linkage.commands import export_links, model_path, run_linkage
-from ever6.linkage.core import LINKS_SCHEMA, METHODS, Engine, LinkResult, link
+from ever6.linkage.core import LINKS_SCHEMA, METHODS, LinkResult, link
 from ever6.linkage.report import MatchReport, match_report
 from ever6.linkage.review import decide, review_queue
 from ever6.linkage.settings import LinkageSettings, LinkageSettingsError

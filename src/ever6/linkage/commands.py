@@ -17,8 +17,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ever6.config import Engine
 from ever6.exports import write_csv
-from ever6.linkage.core import Engine, LinkResult, link, spark_inputs
+from ever6.linkage.core import LinkResult, link, spark_inputs
 from ever6.linkage.settings import LinkageSettings
 from ever6.warehouse import Warehouse
 from ever6.warehouse.linkage_store import LinkageStore

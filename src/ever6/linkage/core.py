@@ -10,19 +10,19 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 from ibis.expr.types import Table
 
+from ever6.config import Engine
 from ever6.linkage import probabilistic
 from ever6.linkage.deterministic import Sides, current, deterministic, sides, upn_only
 from ever6.linkage.settings import LinkageSettings
 from ever6.linkage.upn import LA_CODES, check_upn
 
-Engine = Literal["duckdb", "spark"]
 METHODS = ("upn", "former_upn", "exact_demographics", "probabilistic", "clerical")
 
 LINKS_SCHEMA = pa.schema(

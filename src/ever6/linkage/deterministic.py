@@ -31,6 +31,7 @@ import ibis.expr.types as ir
 from ibis.expr.types import Table
 
 from ever6.cohort.sources import latest_version
+from ever6.engines import cache
 from ever6.linkage.normalise import name_or_null, postcode_expr, sex_expr
 from ever6.linkage.upn import compact_expr, upn_is_valid
 
@@ -149,7 +150,7 @@ def sides(raw: Mapping[str, Table], today: date, la_codes: Iterable[str]) -> Sid
     pupil_upns = pupil_upns.mutate(valid=upn_is_valid(pupil_upns.upn, codes))
     # Materialised once (a temporary table on DuckDB, a cached frame on Spark): every pass
     # reads them several times, and the normalising expressions are costly to repeat.
-    return Sides(children.cache(), idents.cache(), pupils.cache(), enrolments.cache(), pupil_upns.cache())
+    return Sides(cache(children), cache(idents), cache(pupils), cache(enrolments), cache(pupil_upns))
 
 
 LINK_COLUMNS = ("la_child_id", "upn", "method", "reason")

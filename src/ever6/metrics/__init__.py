@@ -1,6 +1,6 @@
 """The cohort's education measures (DfE methodology), for every group, breakdown and period."""
 
-from ever6.metrics.engine import METRIC_COLUMNS, Inputs, compute_metrics
+from ever6.metrics.engine import METRIC_COLUMNS, Inputs, compute_metrics, years_with_data
 from ever6.metrics.measures import BREAKDOWNS, BY_NAME, GROUPS, MEASURES, PERIODS, Measure
 
 __all__ = [
@@ -13,4 +13,5 @@ __all__ = [
     "Inputs",
     "Measure",
     "compute_metrics",
+    "years_with_data",
 ]

@@ -33,6 +33,7 @@ from ever6.attendance import POSSIBLE, SUMMARY_AUTHORISED, SUMMARY_POSSIBLE, SUM
 from ever6.cohort.sources import CurrentTables
 from ever6.config import MeasureSettings
 from ever6.dates import academic_year_bounds, academic_year_label, latest_birth_date_reaching, term_bounds
+from ever6.engines import cache
 from ever6.metrics.measures import ALTERNATIVE_PROVISION_TYPES, BREAKDOWNS, MEASURES, Measure, value_of
 
 STATUS_GROUPS = ("cpp", "cinp", "cin_other", "ever6_previous", "cla_cwsw", "cla_only", "not_cwsw")
@@ -225,9 +226,8 @@ def session_counts(inputs: Inputs, start_year: int, *, as_at: date | None = None
     )
     m = m.select("urn", "upn", "date", "code").join(lookup, ["date", "code"])
     # Materialised: the termly returns are matched against it as well as added to it.
-    marks = (
-        m.group_by("urn", "upn", term=m._term)
-        .agg(
+    marks = cache(
+        m.group_by("urn", "upn", term=m._term).agg(
             possible=m._possible.sum(),
             coded_possible=m._possible.sum(),
             authorised=m._authorised.sum(),
@@ -236,7 +236,6 @@ def session_counts(inputs: Inputs, start_year: int, *, as_at: date | None = None
             k=m._k.sum(),
             b=m._b.sum(),
         )
-        .cache()
     )
 
     t = inputs.tables.attendance_termly
@@ -418,7 +417,7 @@ def aggregate(facts: Table, components: Iterable[str], *, by: tuple[str, ...] = 
     components = tuple(components)
     # Every breakdown reads the same facts: materialise them once (a temporary table on DuckDB,
     # a cached DataFrame on Spark) rather than recompute them per breakdown.
-    facts = facts.select(*by, "status_group", *(f"b_{b}" for b in BREAKDOWNS if b != "all"), *components).cache()
+    facts = cache(facts.select(*by, "status_group", *(f"b_{b}" for b in BREAKDOWNS if b != "all"), *components))
     parts = []
     for breakdown in BREAKDOWNS:
         key = ibis.literal("all") if breakdown == "all" else facts[f"b_{breakdown}"].cast("string")
@@ -438,6 +437,13 @@ def _period_sums(sums: pa.Table, period: str) -> pa.Table:
 
     rows = sums.filter(pc.equal(sums.column(PERIOD), period))
     return rows.drop_columns([PERIOD])
+
+
+def _sum(parts: Iterable[float]) -> float:
+    """A sum of components, rounded to 6 decimal places: points (Attainment 8) are fractional, and
+    the engines add them in different orders, so the last bits of a float sum would otherwise
+    differ between DuckDB and Spark (and between runs on Spark)."""
+    return round(sum(parts), 6)
 
 
 def publish(
@@ -472,9 +478,9 @@ def publish(
         for breakdown in BREAKDOWNS:
             for value in sorted(values_by_breakdown.get(breakdown, ())):
                 for group, members in groups.items():
-                    num = sum(cells.get((breakdown, value, m), {}).get(measure.numerator, 0.0) for m in members)
+                    num = _sum(cells.get((breakdown, value, m), {}).get(measure.numerator, 0.0) for m in members)
                     den = (
-                        sum(cells.get((breakdown, value, m), {}).get(measure.denominator, 0.0) for m in members)
+                        _sum(cells.get((breakdown, value, m), {}).get(measure.denominator, 0.0) for m in members)
                         if measure.denominator
                         else None
                     )
@@ -494,14 +500,15 @@ def publish(
     return rows
 
 
-def _years_with_data(t: CurrentTables) -> list[int]:
+def years_with_data(t: CurrentTables) -> list[int]:
     """The academic years any education data falls in (from distinct dates: a few hundred rows)."""
 
     def start_years(table: Table, column: str) -> set[int]:
         days = table.select(day=table[column]).distinct().to_pyarrow().column("day").to_pylist()
         return {day.year if day.month >= 9 else day.year - 1 for day in days if day is not None}
 
-    years = start_years(t.attendance_mark, "date") | start_years(t.exclusion, "start_date")
+    marks = t.attendance_mark_days if t.attendance_mark_days is not None else t.attendance_mark
+    years = start_years(marks, "date") | start_years(t.exclusion, "start_date")
     for table in (t.attendance_termly, t.attainment):
         years.update(int(y) for y in table.select("academic_year").distinct().to_pyarrow().column(0).to_pylist())
     return sorted(y for y in years if y is not None)
@@ -514,10 +521,10 @@ def compute_metrics(inputs: Inputs, *, years: Iterable[int] | None = None, as_at
         by_theme.setdefault(m.theme, []).append(m)
     rows: list[dict[str, object]] = []
     s = inputs.settings
-    for year in years if years is not None else _years_with_data(inputs.tables):
+    for year in years if years is not None else years_with_data(inputs.tables):
         # The year's session counts are the heaviest step (every mark): computed once, used by
         # the year and by each term. Each theme is aggregated once for all its periods.
-        sessions = session_counts(inputs, year, as_at=as_at).cache()
+        sessions = cache(session_counts(inputs, year, as_at=as_at))
         attendance = aggregate(
             attendance_period_facts(inputs, year, sessions=sessions), ATTENDANCE_COMPONENTS, by=(PERIOD,)
         )
@@ -560,4 +567,5 @@ __all__ = [
     "compute_metrics",
     "exclusion_facts",
     "exclusion_period_facts",
+    "years_with_data",
 ]

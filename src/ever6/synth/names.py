@@ -170,12 +170,16 @@ _POST_LETTERS = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))  # inward-code letters (n
 def make_postcodes(rng: np.random.Generator, n: int, *, away: bool = False) -> np.ndarray:
     """``n`` distinct well-formed postcodes (outward area+district, inward digit+2 letters)."""
     areas = np.array(AWAY_AREAS if away else HOME_AREAS)
+    # Real areas have 20 or more districts. Twenty give every scale up to "la" room enough (and
+    # its files as they always were); a larger authority needs more, or the draw never ends.
+    per_district = 10 * len(_POST_LETTERS) ** 2
+    districts = 20 if n <= 20 * len(areas) * per_district * 3 // 4 else -(-2 * n // (len(areas) * per_district))
     out: list[str] = []
     seen: set[str] = set()
     while len(out) < n:
         k = (n - len(out)) * 2
         a = rng.choice(areas, k)
-        d = rng.integers(1, 21, k)
+        d = rng.integers(1, districts + 1, k)
         s = rng.integers(0, 10, k)
         l1 = rng.choice(_POST_LETTERS, k)
         l2 = rng.choice(_POST_LETTERS, k)

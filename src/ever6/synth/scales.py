@@ -33,6 +33,10 @@ SCALES: dict[str, Scale] = {
     "tiny": Scale("tiny", 2_000, primary=7, secondary=2, special=1, alternative=1, all_through=0, out_of_la=3),
     "small": Scale("small", 20_000, primary=40, secondary=7, special=2, alternative=1, all_through=0, out_of_la=6),
     "la": Scale("la", 250_000, primary=470, secondary=98, special=20, alternative=8, all_through=4, out_of_la=30),
+    # Two large counties' worth: the size above "la" the bench runs on Spark (local mode).
+    "region": Scale(
+        "region", 500_000, primary=940, secondary=196, special=40, alternative=16, all_through=8, out_of_la=60
+    ),
 }
 
 # The authority: Kent's real LA number and name, because UPNs must carry a real LA number

@@ -161,6 +161,13 @@ class LinkageStore:
         rows = self.con.execute("SELECT count(*) FROM link_run").fetchall()
         return bool(rows[0][0])
 
+    def last_changes(self) -> tuple[datetime | None, datetime | None]:
+        """When a decision was last made, and when linkage last ran (None: never)."""
+        rows = self.con.execute(
+            "SELECT (SELECT max(decided_at) FROM link_decision_log), (SELECT max(run_at) FROM link_run)"
+        ).fetchall()
+        return rows[0][0], rows[0][1]
+
     # --- decisions --------------------------------------------------------------------------
 
     def decide(

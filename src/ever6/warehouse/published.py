@@ -14,6 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from ever6.dates import parse_academic_year
 from ever6.warehouse.store import Warehouse
 
 _DDL = """
@@ -76,18 +77,28 @@ class Published:
             raise ValueError(f"a run publishes exactly {OUTPUTS}")
         con = self.wh.con
         batches = [b.batch_id for b in self.wh.batches(include_rolled_back=False)]
+        # The first run's tables are created (empty) and committed before the run is written:
+        # DuckDB 2.0 reads a table created and filled with more than a row group of rows in one
+        # transaction back empty on the same connection, so the snapshot written next from the
+        # measures would be empty (tests/warehouse/test_published.py).
+        for output, table in outputs.items():
+            name = _table_name(output)
+            if not self._has(name):
+                con.register("_publish_shape", table)
+                try:
+                    con.execute(f'CREATE TABLE "{name}" AS SELECT 0::INTEGER AS run_id, * FROM _publish_shape LIMIT 0')
+                finally:
+                    con.unregister("_publish_shape")
         with self.wh.transaction():
             run_id = int(con.execute("SELECT nextval('refresh_run_seq')").fetchall()[0][0])
             for output, table in outputs.items():
-                name = _table_name(output)
                 view = f"_publish_{output}"
                 con.register(view, table)
                 try:
-                    if not self._has(name):
-                        con.execute(
-                            f'CREATE TABLE "{name}" AS SELECT ?::INTEGER AS run_id, * FROM "{view}" LIMIT 0', [run_id]
-                        )
-                    con.execute(f'INSERT INTO "{name}" BY NAME SELECT ?::INTEGER AS run_id, * FROM "{view}"', [run_id])
+                    con.execute(
+                        f'INSERT INTO "{_table_name(output)}" BY NAME SELECT ?::INTEGER AS run_id, * FROM "{view}"',
+                        [run_id],
+                    )
                 finally:
                     con.unregister(view)
             con.execute(
@@ -129,6 +140,15 @@ class Published:
         return self.wh.con.sql(
             f'SELECT * EXCLUDE (run_id) FROM "{name}" WHERE run_id = $run', params={"run": run_id}
         ).to_arrow_table()
+
+    def start_years(self, run_id: int) -> list[int]:
+        """The academic years (as start years) a run has measures for."""
+        if not self._has("published_metric"):
+            return []
+        rows = self.wh.con.execute(
+            "SELECT DISTINCT academic_year FROM published_metric WHERE run_id = ? ORDER BY 1", [run_id]
+        ).fetchall()
+        return [parse_academic_year(str(r[0])) for r in rows]
 
     def _has(self, name: str) -> bool:
         rows = self.wh.con.execute(

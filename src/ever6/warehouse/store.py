@@ -13,6 +13,7 @@ import getpass
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -422,7 +423,38 @@ class Warehouse:
         import ibis  # only analytics need Ibis; imports alone stay light
 
         backend = ibis.duckdb.from_connection(self.con)
+        # A read-only warehouse may predate the marks' day index.
+        return {name: backend.table(name) for name in self.raw_table_names()}
+
+    def mark_years(self, batch_ids: Iterable[int]) -> set[int]:
+        """The academic years (start years) the marks of these batches fall in, from the day index."""
+        ids = sorted(set(batch_ids))
+        if not ids:
+            return set()
+        rows = self.con.execute(
+            "SELECT DISTINCT CASE WHEN month(date) >= 9 THEN year(date) ELSE year(date) - 1 END "
+            "FROM attendance_mark_day WHERE list_contains(?, batch_id)",
+            [ids],
+        ).fetchall()
+        return {int(r[0]) for r in rows}
+
+    def raw_table_names(self) -> list[str]:
+        """The names :meth:`raw_tables` binds."""
         names = [*TABLES, "import_batch"]
-        if self._has_table("attendance_mark_day"):  # a read-only warehouse may predate it
-            names.append("attendance_mark_day")
-        return {name: backend.table(name) for name in names}
+        return [*names, "attendance_mark_day"] if self._has_table("attendance_mark_day") else names
+
+    def export_parquet(self, directory: Path) -> dict[str, Path]:
+        """Write each of :meth:`raw_tables` to ``directory/<name>`` as Parquet (a folder of files),
+        for another engine (Spark) to read: DuckDB writes it in parallel, columnar to columnar,
+        far faster than handing rows over through Python."""
+        directory.mkdir(parents=True, exist_ok=True)
+        written: dict[str, Path] = {}
+        for name in self.raw_table_names():
+            target = directory / name
+            if target.exists():
+                shutil.rmtree(target)
+            # PER_THREAD_OUTPUT: several files, so that Spark reads the marks in parallel.
+            quoted = str(target).replace("'", "''")
+            self.con.execute(f"COPY (SELECT * FROM \"{name}\") TO '{quoted}' (FORMAT parquet, PER_THREAD_OUTPUT true)")
+            written[name] = target
+        return written

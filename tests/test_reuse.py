@@ -1,0 +1,143 @@
+"""A refresh reuses what new data cannot have changed, and publishes what a full refresh would."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from ever6.config import Settings, load_settings
+from ever6.demo import build_demo
+from ever6.pipeline import analytics_tables, compute_measures, import_sources, refresh
+from ever6.warehouse import Warehouse
+from ever6.warehouse.linkage_store import LinkageStore
+from ever6.warehouse.published import Published
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, date]:
+    home = tmp_path_factory.mktemp("reuse") / "home"
+    summary = build_demo(Settings(home=home), scale="tiny", seed=11)
+    return home, summary.cohort.as_at
+
+
+@pytest.fixture
+def workspace(built: tuple[Path, date], tmp_path: Path) -> tuple[Settings, date, Path]:
+    """A private copy of the refreshed tiny authority (each test imports into it)."""
+    home, as_at = built
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy)
+    return load_settings(copy), as_at, copy / "synthetic"
+
+
+def _messages() -> tuple[list[str], Any]:
+    seen: list[str] = []
+    return seen, lambda message, _fraction: seen.append(message)
+
+
+def _next_day_of_marks(data: Path, out: Path) -> tuple[date, int]:
+    """The last day's marks of the marks file, moved to the next weekday: one more school day."""
+    source = next(p for p in sorted((data / "attendance").glob("attendance_*.csv")) if "termly" not in p.name)
+    with source.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    last = max(date.fromisoformat(r["date"]) for r in rows)
+    day = last + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    kept = [{**r, "date": day.isoformat()} for r in rows if r["date"] == last.isoformat()]
+    with out.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(kept)
+    return day, len(kept)
+
+
+def _sorted(table: pa.Table) -> list[tuple[Any, ...]]:
+    return sorted(tuple(r.values()) for r in table.to_pylist())
+
+
+def test_a_new_day_of_marks_reuses_the_cohort_links_and_other_years(
+    workspace: tuple[Settings, date, Path], tmp_path: Path
+) -> None:
+    settings, as_at, data = workspace
+    day, n = _next_day_of_marks(data, tmp_path / "next_day.csv")
+    assert n > 0
+    with Warehouse(settings.warehouse_path) as wh:
+        before = Published(wh).latest()
+        assert before is not None
+        import_sources(wh, settings, "attendance", [tmp_path / "next_day.csv"])
+        seen, progress = _messages()
+        after = refresh(wh, settings, as_at, progress=progress)
+        published = Published(wh)
+        assert any(f"reusing the cohort and links of run {before.run_id}" in m for m in seen), seen
+        assert not any("linking" in m for m in seen)
+        year = day.year if day.month >= 9 else day.year - 1
+        reused = [y for y in published.start_years(before.run_id) if y != year]
+        assert reused, "the tiny authority has an earlier year whose measures can be reused"
+        assert any(m.startswith("reusing the measures of") for m in seen), seen
+        # What was reused and what was computed together equal a full computation.
+        cohort = published.output("cohort", after.run_id)
+        links = published.output("link", after.run_id)
+        full = compute_measures(analytics_tables(wh, settings), cohort, links, settings, as_at)
+        assert _sorted(published.output("metric", after.run_id)) == _sorted(full)
+        assert _sorted(cohort) == _sorted(published.output("cohort", before.run_id))
+        # and the new day counted: the current year's possible sessions grew.
+        assert _sorted(published.output("metric", after.run_id)) != _sorted(published.output("metric", before.run_id))
+
+
+def test_social_care_data_means_everything_is_computed_again(workspace: tuple[Settings, date, Path]) -> None:
+    settings, as_at, data = workspace
+    with Warehouse(settings.warehouse_path) as wh:
+        census = sorted((data / "cin_census").glob("*.xml"))[-1]
+        batch = wh.batches()[0]
+        assert batch.format == "cin-census"
+        wh.rollback(batch.batch_id)
+        seen, progress = _messages()
+        refresh(wh, settings, as_at, progress=progress)
+        assert any(m.startswith("building the cohort") for m in seen)
+        assert any("linking" in m for m in seen)
+        assert census.exists()
+
+
+def test_a_linkage_decision_means_the_links_are_computed_again(workspace: tuple[Settings, date, Path]) -> None:
+    settings, as_at, _ = workspace
+    with Warehouse(settings.warehouse_path) as wh:
+        link = Published(wh).output("link", Published(wh).latest().run_id).to_pylist()[0]  # type: ignore[union-attr]
+        LinkageStore(wh).decide(link["la_child_id"], link["urn"] or "", link["upn"], "reject", "not this pupil")
+        seen, progress = _messages()
+        refresh(wh, settings, as_at, progress=progress)
+        assert any("linking" in m for m in seen), seen
+
+
+def test_another_reference_date_or_setting_means_everything_is_computed_again(
+    workspace: tuple[Settings, date, Path],
+) -> None:
+    settings, as_at, _ = workspace
+    with Warehouse(settings.warehouse_path) as wh:
+        for changed, when in (
+            (settings, as_at - timedelta(days=1)),
+            (replace(settings, measures=replace(settings.measures, cla_in_cwsw=True)), as_at),
+        ):
+            seen, progress = _messages()
+            refresh(wh, changed, when, progress=progress)
+            assert any(m.startswith("building the cohort") for m in seen), seen
+
+
+def test_nothing_new_reuses_everything(workspace: tuple[Settings, date, Path]) -> None:
+    settings, as_at, _ = workspace
+    with Warehouse(settings.warehouse_path) as wh:
+        published = Published(wh)
+        before = published.latest()
+        assert before is not None
+        seen, progress = _messages()
+        after = refresh(wh, settings, as_at, progress=progress)
+        assert any("nothing was imported or rolled back" in m for m in seen), seen
+        assert any(m.startswith("reusing the measures of") for m in seen), seen
+        for output in ("cohort", "link", "metric"):
+            assert _sorted(published.output(output, after.run_id)) == _sorted(published.output(output, before.run_id))
