@@ -1,6 +1,6 @@
 """The engine seam: the same Ibis expressions bound to DuckDB (default) or Spark.
 
-The analytics (:mod:`ever6.cohort`) take a mapping of table names to Ibis tables and never know
+The analytics (cohort, linkage, measures) take a mapping of table names to Ibis tables and never know
 which engine is behind them. This module is the one place that binds tables to an engine.
 """
 

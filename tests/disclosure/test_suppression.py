@@ -291,35 +291,27 @@ def test_an_odd_cycle_is_pinned_down() -> None:
     assert determined([[(0, 1), (1, 1)], [(1, 1), (2, 1)], [(0, 1), (2, 1)]]) == {0, 1, 2}
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    st.integers(1, 10).flatmap(
-        lambda n: st.tuples(
-            st.just(n),
-            st.lists(
-                st.lists(st.tuples(st.integers(0, n - 1), st.sampled_from([1, -1, 2])), min_size=1, max_size=5),
-                max_size=12,
-            ),
-        )
+# Small linear systems: n variables, up to 12 equations of up to 5 terms.
+_SYSTEMS = st.integers(1, 10).flatmap(
+    lambda n: st.tuples(
+        st.just(n),
+        st.lists(
+            st.lists(st.tuples(st.integers(0, n - 1), st.sampled_from([1, -1, 2])), min_size=1, max_size=5),
+            max_size=12,
+        ),
     )
 )
+
+
+@settings(max_examples=300, deadline=None)
+@given(_SYSTEMS)
 def test_the_sparse_solver_agrees_with_a_dense_one(system: tuple[int, list[list[tuple[int, int]]]]) -> None:
     n, equations = system
     assert determined(equations) == dense_pinned(n, equations)
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    st.integers(1, 10).flatmap(
-        lambda n: st.tuples(
-            st.just(n),
-            st.lists(
-                st.lists(st.tuples(st.integers(0, n - 1), st.sampled_from([1, -1, 2])), min_size=1, max_size=5),
-                max_size=12,
-            ),
-        )
-    )
-)
+@given(_SYSTEMS)
 def test_a_certificate_combines_equations_into_the_variable(system: tuple[int, list[list[tuple[int, int]]]]) -> None:
     n, equations = system
     fixed = dense_pinned(n, equations)

@@ -44,6 +44,9 @@ class CurrentTables:
     # The days the current marks fall on, from the import's day index (a few hundred rows) when
     # the warehouse has one: finding the years with marks then needs no scan of the marks.
     attendance_mark_days: Table | None = None
+    # Every table's rows from active batches, not reduced to their newest version: enough to
+    # know which values of a key column occur (the years with data), without ranking versions.
+    active: Mapping[str, Table] | None = None
 
 
 def _latest(raw: Table, batches: Table, key: tuple[str, ...]) -> Table:
@@ -97,8 +100,9 @@ def current_tables(raw: Mapping[str, Table]) -> CurrentTables:
         rows = raw[name]
         latest[name] = rows.semi_join(episode_versions, ["la_child_id", "referral_date", "batch_id"])
     cleaned = {name: table.drop("batch_id") if "batch_id" in table.columns else table for name, table in latest.items()}
+    active = batches.filter(batches.status == "active").select("batch_id")
     days = None
     if "attendance_mark_day" in raw:
-        active = batches.filter(batches.status == "active").select("batch_id")
         days = raw["attendance_mark_day"].semi_join(active, "batch_id").select("date")
-    return CurrentTables(**cleaned, attendance_mark_days=days)
+    rows = {name: raw[name].semi_join(active, "batch_id") for name in TABLES}
+    return CurrentTables(**cleaned, attendance_mark_days=days, active=rows)

@@ -1,0 +1,47 @@
+"""Settings files: the [engine] section, and mistakes reported rather than ignored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ever6.cli import app
+from ever6.config import ConfigError, load_settings
+
+
+def test_the_engine_defaults_to_duckdb(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path)
+    assert settings.engine.name == "duckdb"
+    assert settings.engine.staging is None  # then $EVER6_HOME/spark-staging
+
+
+def test_an_engine_section_is_read(tmp_path: Path) -> None:
+    (tmp_path / "ever6.toml").write_text(
+        '[engine]\nname = "spark"\nspark_remote = "sc://spark.example:15002"\nstaging = "/shared/stage"\n'
+        'spark_conf = { "spark.executor.memory" = "8g", "spark.sql.shuffle.partitions" = 200 }\n'
+    )
+    engine = load_settings(tmp_path).engine
+    assert engine.name == "spark"
+    assert engine.spark_remote == "sc://spark.example:15002"
+    assert engine.staging == Path("/shared/stage")
+    assert dict(engine.spark_conf) == {"spark.executor.memory": "8g", "spark.sql.shuffle.partitions": "200"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [('[engine]\nname = "polars"\n', "must be one of duckdb, spark"), ("[engine]\nmaster = 1\n", "unknown settings")],
+)
+def test_a_wrong_engine_setting_is_an_error(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "ever6.toml").write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_settings(tmp_path)
+
+
+def test_refresh_refuses_an_unknown_engine(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["--home", str(tmp_path), "refresh", "--as-at", "2026-03-31", "--engine", "polars"]
+    )
+    assert result.exit_code != 0
+    assert "engine must be one of duckdb, spark" in result.output
