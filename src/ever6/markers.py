@@ -25,6 +25,7 @@ from typing import Any
 
 from lxml import etree
 
+from ever6.dates import academic_year_start
 from ever6.exports import safe_cell
 
 MARKER_CODE = "EVER6CWSW"
@@ -113,7 +114,7 @@ def _establishment(parent: etree._Element, tag: str, school: Establishment, acad
 
 def ctf_academic_year(as_at: date) -> str:
     """The CTF's academic year: the calendar year it starts in (1 September)."""
-    return str(as_at.year if as_at.month >= 9 else as_at.year - 1)
+    return str(academic_year_start(as_at))
 
 
 def marker_ctf(

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from ever6.cohort import cohort
 from ever6.config import CohortSettings
+from ever6.dates import academic_year_start
 from ever6.linkage.core import METHODS
 from ever6.linkage.deterministic import current
 from ever6.linkage.settings import LinkageSettings
@@ -32,8 +33,7 @@ UNMATCHED_REASONS = ("no_upn", "invalid_upn", "no_candidate", "below_threshold",
 
 def age_on_31_august(birth: date, as_at: date) -> int:
     """Age on 31 August before the academic year (1 September - 31 August) containing ``as_at``."""
-    start_year = as_at.year if as_at.month >= 9 else as_at.year - 1
-    ref = date(start_year, 8, 31)
+    ref = date(academic_year_start(as_at), 8, 31)
     return ref.year - birth.year - ((ref.month, ref.day) < (birth.month, birth.day))
 
 

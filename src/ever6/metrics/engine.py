@@ -32,7 +32,13 @@ from ibis.expr.types import Table
 from ever6.attendance import POSSIBLE, SUMMARY_AUTHORISED, SUMMARY_POSSIBLE, SUMMARY_UNAUTHORISED, Category
 from ever6.cohort.sources import CurrentTables
 from ever6.config import MeasureSettings
-from ever6.dates import academic_year_bounds, academic_year_label, latest_birth_date_reaching, term_bounds
+from ever6.dates import (
+    academic_year_bounds,
+    academic_year_label,
+    academic_year_start,
+    latest_birth_date_reaching,
+    term_bounds,
+)
 from ever6.engines import cache
 from ever6.metrics.measures import ALTERNATIVE_PROVISION_TYPES, BREAKDOWNS, MEASURES, Measure, value_of
 
@@ -505,7 +511,7 @@ def years_with_data(t: CurrentTables) -> list[int]:
 
     def start_years(table: Table, column: str) -> set[int]:
         days = table.select(day=table[column]).distinct().to_pyarrow().column("day").to_pylist()
-        return {day.year if day.month >= 9 else day.year - 1 for day in days if day is not None}
+        return {academic_year_start(day) for day in days if day is not None}
 
     # The dates and years are in each table's key, so the active rows hold the same ones as the
     # newest versions, without ranking the versions.

@@ -25,6 +25,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ever6.dates import academic_year_start
 from ever6.formats.problems import ImportRefused, Problem, ReadResult, Severity, StreamedResult, problems_table
 from ever6.model import FORMAT_TABLES, TABLES
 
@@ -432,11 +433,9 @@ class Warehouse:
         if not ids:
             return set()
         rows = self.con.execute(
-            "SELECT DISTINCT CASE WHEN month(date) >= 9 THEN year(date) ELSE year(date) - 1 END "
-            "FROM attendance_mark_day WHERE list_contains(?, batch_id)",
-            [ids],
+            "SELECT DISTINCT date FROM attendance_mark_day WHERE list_contains(?, batch_id)", [ids]
         ).fetchall()
-        return {int(r[0]) for r in rows}
+        return {academic_year_start(r[0]) for r in rows}
 
     def raw_table_names(self) -> list[str]:
         """The names :meth:`raw_tables` binds."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ever6.dates import academic_year_start
 from ever6.web.support.models import Category, EnquirerType, Enquiry
 from ever6.web.tables import Table
 
@@ -33,7 +34,7 @@ class Period:
 
 def academic_year(day: date) -> int:
     """The calendar year in which ``day``'s academic year starts (1 September)."""
-    return day.year if day.month >= 9 else day.year - 1
+    return academic_year_start(day)
 
 
 def months_back(day: date, months: int) -> date:
