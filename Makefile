@@ -8,9 +8,20 @@ SCALE ?= small
 FRONTEND := src/ever6/web/frontend
 FRONTEND_INSTALLED := $(FRONTEND)/node_modules/.installed
 
-.PHONY: install java chromium frontend demo test lint typecheck unit bench bench-region clean
+.PHONY: install validators java chromium frontend demo test lint typecheck unit bench bench-region clean
 
-install: $(INSTALLED) java frontend
+install: $(INSTALLED) validators java frontend
+
+# The DfE validators (Data to Insight's CIN census and SSDA903 rules) need pandas < 2 and numpy
+# < 1.25, which ever6's stack cannot share: their own pinned environment, run as a subprocess.
+VALIDATORS_VENV := .venv-validators
+VALIDATORS_INSTALLED := $(VALIDATORS_VENV)/.installed
+validators: $(VALIDATORS_INSTALLED)
+$(VALIDATORS_INSTALLED): validators/requirements.txt
+	$(PYTHON) -m venv $(VALIDATORS_VENV)
+	$(VALIDATORS_VENV)/bin/pip install --quiet --upgrade pip
+	$(VALIDATORS_VENV)/bin/pip install --quiet --no-deps -r validators/requirements.txt
+	touch $@
 
 # The web service's front-end assets (GOV.UK Frontend, Vega-Lite), pinned by package-lock.json.
 frontend: $(FRONTEND_INSTALLED)
@@ -53,7 +64,7 @@ unit: install chromium
 test: lint typecheck unit
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(FRONTEND)/node_modules
+	rm -rf $(VENV) $(VALIDATORS_VENV) var .pytest_cache .mypy_cache .ruff_cache $(FRONTEND)/node_modules
 
 bench: install java
 	$(BIN)/python -m bench --scale small --spark refresh
