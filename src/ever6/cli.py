@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -24,11 +26,20 @@ from rich.table import Table
 from ever6 import __version__
 from ever6.config import ENGINES, ConfigError, Settings, load_settings
 from ever6.dates import academic_year_label, parse_academic_year
+from ever6.formats.dfe_rules import validators_available
 from ever6.formats.problems import ImportRefused, Severity
 from ever6.metrics import PERIODS
 from ever6.pipeline import Progress as ProgressCallback
-from ever6.pipeline import export_cohort, export_gaps, export_metrics, import_sources, refresh
-from ever6.warehouse import RollbackError, Warehouse
+from ever6.pipeline import (
+    RulesOutcome,
+    export_cohort,
+    export_gaps,
+    export_metrics,
+    import_sources,
+    refresh,
+    validate_batches,
+)
+from ever6.warehouse import ImportOutcome, RollbackError, Warehouse
 from ever6.web.commands import web_app
 
 app = typer.Typer(help="ever6: the Ever6 CWSW cohort for a Virtual School.", no_args_is_help=True)
@@ -104,7 +115,9 @@ def _progress(description: str) -> Iterator[ProgressCallback]:
         yield update
 
 
-def _run_import(fmt: str, files: list[Path], *, mapping: Path | None = None, year: int | None = None) -> None:
+def _run_import(
+    fmt: str, files: list[Path], *, mapping: Path | None = None, year: int | None = None
+) -> list[ImportOutcome]:
     settings = _settings()
     try:
         with Warehouse(settings.warehouse_path) as wh, _progress(f"importing {fmt}") as progress:
@@ -127,21 +140,98 @@ def _run_import(fmt: str, files: list[Path], *, mapping: Path | None = None, yea
                 err.print(f"  {problem}", markup=False, highlight=False)
             if len(outcome.warnings) > 20:
                 err.print(f"  ... see `ever6 imports problems {b.batch_id}` for all of them")
+    return outcomes
+
+
+RulesMode = Literal["background", "wait", "off"]
+RulesOption = Annotated[
+    str,
+    typer.Option(
+        "--dfe-rules",
+        envvar="EVER6_DFE_RULES",
+        help="Run the year's DfE rules on the new batches: in the background (default), wait for them, or off.",
+    ),
+]
+
+
+def _print_rules(outcomes: list[RulesOutcome]) -> None:
+    for o in outcomes:
+        for note in o.notes:
+            err.print(f"  batch {o.batch_id}: {note}", markup=False, highlight=False)
+        total = sum(o.by_rule.values())
+        rules = ", ".join(f"{rule} ({n})" for rule, n in o.by_rule.items())
+        out.print(
+            f"DfE rules on batch {o.batch_id} ({Path(o.source_file).name}): {total} issue(s) recorded as warnings"
+            + (f": {rules}" if rules else "."),
+            markup=False,
+            highlight=False,
+        )
+
+
+def _dfe_rules(outcomes: list[ImportOutcome], mode: str) -> None:
+    """The DfE rules on the batches just imported: they warn, never refuse (docs/importing.md)."""
+    if mode not in ("background", "wait", "off"):
+        err.print(f"[red]--dfe-rules must be background, wait or off, not {mode!r}[/red]")
+        raise typer.Exit(2)
+    ids = [o.batch.batch_id for o in outcomes if o.created]
+    if not ids or mode == "off":
+        return
+    settings = _settings()
+    if mode == "wait" or not validators_available():  # missing: say so now, with the batch
+        _print_rules(validate_batches(settings, ids))
+        return
+    logs = settings.home / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    log = logs / f"dfe-rules-{'-'.join(map(str, ids))}.log"
+    command = [sys.executable, "-m", "ever6", "--home", str(settings.home), "validate", *map(str, ids)]
+    with log.open("ab") as sink:
+        subprocess.Popen(command, stdout=sink, stderr=sink, stdin=subprocess.DEVNULL, start_new_session=True)
+    out.print(
+        f"The DfE rules are running in the background on batch(es) {', '.join(map(str, ids))} (log: {log}); "
+        f"their issues appear in `ever6 imports problems BATCH` when done.",
+        markup=False,
+        highlight=False,
+    )
 
 
 @import_app.command("cin-census")
-def import_cin_census(files: FilesArgument) -> None:
-    """DfE CIN census XML files (any year 2017-2026); all are imported or none."""
-    _run_import("cin-census", files)
+def import_cin_census(files: FilesArgument, dfe_rules: RulesOption = "background") -> None:
+    """DfE CIN census XML files (any year 2017-2026); all are imported or none. The year's DfE
+    rules then run on each new batch, and their issues are recorded as its warnings."""
+    _dfe_rules(_run_import("cin-census", files), dfe_rules)
 
 
 @import_app.command("ssda903")
 def import_ssda903(
     files: FilesArgument,
     year: Annotated[int | None, typer.Option(help="Collection year (31 March); inferred if omitted.")] = None,
+    dfe_rules: RulesOption = "background",
 ) -> None:
-    """SSDA903 header and episodes CSV tables of one return, as one batch."""
-    _run_import("ssda903", files, year=year)
+    """SSDA903 header and episodes CSV tables of one return, as one batch; the year's DfE rules
+    then run on it, and their issues are recorded as its warnings."""
+    _dfe_rules(_run_import("ssda903", files, year=year), dfe_rules)
+
+
+@app.command("validate")
+def validate(
+    batches: Annotated[
+        list[int] | None, typer.Argument(help="Batch ids; default every CIN census and SSDA903 batch.")
+    ] = None,
+) -> None:
+    """Run the year's DfE rules (Data to Insight's validators) on CIN census and SSDA903 batches
+    and record their issues as warnings of each batch, replacing an earlier run's."""
+    settings = _settings()
+    if not settings.warehouse_path.exists():
+        out.print("No imports yet.")
+        return
+    try:
+        outcomes = validate_batches(settings, batches or None)
+    except RollbackError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    if not outcomes:
+        out.print("No active CIN census or SSDA903 batch to validate.")
+    _print_rules(outcomes)
 
 
 @import_app.command("case-management")
@@ -222,6 +312,13 @@ def imports_problems(batch: int) -> None:
     for p in problems:
         out.print(str(p), markup=False, highlight=False)
     out.print(f"{len(problems)} problem(s), {sum(p.severity is Severity.WARNING for p in problems)} warning(s).")
+    by_rule = Counter(p.rule for p in problems if p.rule is not None)
+    if by_rule:
+        messages = {p.rule: p.message for p in problems if p.rule is not None}
+        table = Table("DfE rule", "issues", "message", title="DfE rules, by rule")
+        for rule, n in by_rule.most_common():
+            table.add_row(rule, str(n), messages[rule])
+        out.print(table)
 
 
 @imports_app.command("rollback")

@@ -7,6 +7,7 @@ runs the same steps a data manager would).
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -14,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -26,6 +28,7 @@ from ever6.config import ENGINES, CohortSettings, Engine, Settings
 from ever6.dates import academic_year_label
 from ever6.disclosure import for_school
 from ever6.exports import write_csv
+from ever6.formats import dfe_rules
 from ever6.formats.attainment import read_attainment
 from ever6.formats.attendance_marks import stream_attendance_marks
 from ever6.formats.attendance_termly import read_attendance_termly
@@ -109,6 +112,45 @@ def import_sources(
     """Read and import, all or nothing: any refused file means nothing is imported."""
     results = read_sources(settings, fmt, paths, mapping=mapping, year=year, progress=progress)
     return warehouse.import_results(results, who=who)
+
+
+@dataclass(frozen=True)
+class RulesOutcome:
+    batch_id: int
+    source_file: str
+    by_rule: dict[str, int]  # DfE rule code -> issues, most first
+    notes: tuple[str, ...]  # the rules' own warnings (nearest ruleset used; not run, and why)
+
+
+def _open_for_writing(path: Path, wait_seconds: float = 600) -> Warehouse:
+    """The warehouse, once no other process holds it (the DfE rules run beside other commands)."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return Warehouse(path)
+        except duckdb.IOException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)
+
+
+def validate_batches(settings: Settings, batch_ids: Sequence[int] | None = None) -> list[RulesOutcome]:
+    """Run the year's DfE rules on CIN census and SSDA903 batches and record what they find as
+    warnings of each batch (replacing an earlier run's). ``batch_ids`` None: every active batch
+    of those formats. The warehouse is held only while reading and recording, not while the
+    validators run (a minute per 10,000 children)."""
+    with _open_for_writing(settings.warehouse_path) as wh:
+        batches = [wh.batch(i) for i in batch_ids] if batch_ids is not None else wh.batches()
+    todo = [b for b in batches if b.format in dfe_rules.FORMATS and b.active]
+    outcomes = []
+    for b in todo:
+        problems = dfe_rules.rule_problems(b.format, [Path(p) for p in b.source_files], b.year)
+        with _open_for_writing(settings.warehouse_path) as wh:
+            wh.record_rule_problems(b.batch_id, problems)
+        by_rule = Counter(p.rule for p in problems if p.rule is not None)
+        notes = tuple(p.message for p in problems if p.rule is None)
+        outcomes.append(RulesOutcome(b.batch_id, b.source_file, dict(by_rule.most_common()), notes))
+    return outcomes
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ever6.formats.problems import Problem, Severity
+
 ENV_VAR = "EVER6_VALIDATORS_PYTHON"
 RUNNER = Path(__file__).with_name("_dfe_runner.py")
 VENV = ".venv-validators"
@@ -189,3 +191,47 @@ def runner_command() -> list[str]:
     """The command that runs the runner (for tests and diagnostics)."""
     python = validators_python()
     return [str(python or sys.executable), "-I", str(RUNNER)]
+
+
+def _problems(report: RuleReport, file: Path) -> list[Problem]:
+    """Each DfE issue as a warning of the batch: the rules warn, they never refuse a file."""
+    problems = [
+        Problem(str(file), None, None, f"DfE rules: {w}", Severity.WARNING, source="dfe") for w in report.warnings
+    ]
+    problems += [
+        Problem(str(file), None, i.field, i.message, Severity.WARNING, source="dfe", rule=i.rule, child=i.child)
+        for i in report.issues
+    ]
+    return problems
+
+
+def rule_problems(fmt: str, paths: Sequence[Path], year: int | None) -> list[Problem]:
+    """The year's DfE rules on one CIN census file or one SSDA903 return, as problems to record
+    with its batch.
+
+    When the rules cannot run (no validators' environment, a file gone, or they fail on it), one
+    warning says why: the rules warn, they never stop an import.
+    """
+    paths = [Path(p) for p in paths]
+    gone = [p for p in paths if not p.is_file()]
+    if gone:
+        return [_not_run(paths[0], f"{gone[0]} is no longer there")]
+    try:
+        if fmt == "cin-census":
+            report = validate_cin_census(paths[0], year)
+        elif fmt == "ssda903":
+            if year is None:
+                return [_not_run(paths[0], "the collection year is unknown (import with --year)")]
+            report = validate_ssda903({p.stem: p for p in paths}, year)
+        else:
+            return []
+    except DfeRulesError as exc:
+        return [_not_run(paths[0], str(exc))]
+    return _problems(report, paths[0])
+
+
+FORMATS = ("cin-census", "ssda903")  # the formats the DfE rules are run on
+
+
+def _not_run(file: Path, why: str) -> Problem:
+    return Problem(str(file), None, None, f"DfE rules not run: {why}", Severity.WARNING, source="dfe")

@@ -28,7 +28,9 @@ class Problem:
     field: str | None
     message: str
     severity: Severity = Severity.ERROR
-    source: str = "reader"  # "reader", or "xsd" for schema-validation messages
+    source: str = "reader"  # "reader", "xsd" for schema-validation messages, "dfe" for a DfE rule
+    rule: str | None = None  # the DfE rule code (source "dfe"), e.g. "8696" or "8873Q"
+    child: str | None = None  # the child the DfE rule names (LAchildID or CHILD)
 
     def __str__(self) -> str:
         where = self.file
@@ -36,6 +38,9 @@ class Problem:
             where += f":{self.line}"
         if self.field:
             where += f" [{self.field}]"
+        if self.rule is not None:
+            who = f" child {self.child}" if self.child else ""
+            return f"{where}: {self.severity.value}: DfE rule {self.rule}{who}: {self.message}"
         return f"{where}: {self.severity.value}: {self.message}"
 
 
@@ -130,6 +135,8 @@ def problems_table(problems: Iterable[Problem]) -> pa.Table:
             "severity": pa.array([p.severity.value for p in rows], pa.string()),
             "source": pa.array([p.source for p in rows], pa.string()),
             "message": pa.array([p.message for p in rows], pa.string()),
+            "rule": pa.array([p.rule for p in rows], pa.string()),
+            "child": pa.array([p.child for p in rows], pa.string()),
         }
     )
 

@@ -79,8 +79,12 @@ CREATE TABLE IF NOT EXISTS import_batch (
 CREATE TABLE IF NOT EXISTS attendance_mark_day (batch_id INTEGER NOT NULL, date DATE NOT NULL, marks BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS import_problem (
     batch_id INTEGER NOT NULL,
-    file VARCHAR, line INTEGER, field VARCHAR, severity VARCHAR, source VARCHAR, message VARCHAR
+    file VARCHAR, line INTEGER, field VARCHAR, severity VARCHAR, source VARCHAR, message VARCHAR,
+    rule VARCHAR, child VARCHAR
 );
+-- Warehouses from before the DfE rules on import: the rule and child columns.
+ALTER TABLE import_problem ADD COLUMN IF NOT EXISTS rule VARCHAR;
+ALTER TABLE import_problem ADD COLUMN IF NOT EXISTS child VARCHAR;
 """
 
 
@@ -382,11 +386,26 @@ class Warehouse:
 
     def problems(self, batch_id: int) -> list[Problem]:
         rows = self.con.execute(
-            "SELECT file, line, field, message, severity, source FROM import_problem WHERE batch_id = ? "
-            "ORDER BY file, line NULLS FIRST",
+            "SELECT file, line, field, message, severity, source, rule, child FROM import_problem WHERE batch_id = ? "
+            "ORDER BY source = 'dfe', file, line NULLS FIRST, rule, child",
             [batch_id],
         ).fetchall()
-        return [Problem(r[0], r[1], r[2], r[3], Severity(r[4]), r[5]) for r in rows]
+        return [Problem(r[0], r[1], r[2], r[3], Severity(r[4]), r[5], r[6], r[7]) for r in rows]
+
+    def record_rule_problems(self, batch_id: int, problems: Sequence[Problem]) -> Batch:
+        """Record the DfE rules' findings on a batch, replacing any earlier run's; its warning
+        count follows. The batch's data is untouched: the rules warn, they never refuse."""
+        self.batch(batch_id)
+        with self.transaction():
+            self.con.execute("DELETE FROM import_problem WHERE batch_id = ? AND source = 'dfe'", [batch_id])
+            if problems:
+                self._insert("import_problem", problems_table(problems), batch_id)
+            self.con.execute(
+                "UPDATE import_batch SET warning_count = (SELECT count(*) FROM import_problem "
+                "WHERE batch_id = ? AND severity = 'warning') WHERE batch_id = ?",
+                [batch_id, batch_id],
+            )
+        return self.batch(batch_id)
 
     def rollback(self, batch_id: int, *, who: str | None = None) -> Batch:
         """Remove every row a batch brought in; its provenance stays, marked rolled back."""
