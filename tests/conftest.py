@@ -17,6 +17,13 @@ from ever6.demo import build_demo
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
 
+@pytest.fixture(autouse=True)
+def _no_background_dfe_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Imports in tests do not start the DfE validators (a minute per 10,000 children) in the
+    background; the tests of the rules ask for them (``--dfe-rules wait``, tests/formats/test_dfe_rules.py)."""
+    monkeypatch.setenv("EVER6_DFE_RULES", "off")
+
+
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
     if not REFERENCE.is_dir():

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -143,7 +143,6 @@ def _run_import(
     return outcomes
 
 
-RulesMode = Literal["background", "wait", "off"]
 RulesOption = Annotated[
     str,
     typer.Option(
@@ -157,7 +156,7 @@ RulesOption = Annotated[
 def _print_rules(outcomes: list[RulesOutcome]) -> None:
     for o in outcomes:
         for note in o.notes:
-            err.print(f"  batch {o.batch_id}: {note}", markup=False, highlight=False)
+            err.print(f"  batch {o.batch_id}: {note}", markup=False, highlight=False, soft_wrap=True)
         total = sum(o.by_rule.values())
         rules = ", ".join(f"{rule} ({n})" for rule, n in o.by_rule.items())
         out.print(
@@ -165,6 +164,7 @@ def _print_rules(outcomes: list[RulesOutcome]) -> None:
             + (f": {rules}" if rules else "."),
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -191,6 +191,7 @@ def _dfe_rules(outcomes: list[ImportOutcome], mode: str) -> None:
         f"their issues appear in `ever6 imports problems BATCH` when done.",
         markup=False,
         highlight=False,
+        soft_wrap=True,
     )
 
 
