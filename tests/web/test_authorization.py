@@ -120,7 +120,7 @@ MATRIX: dict[str, Rule] = {
         frozenset({"data_manager"}), lambda p, ids: {"batch_id": "1"}, exports=("problems", "tables")
     ),
     "datamgmt:rollback": Rule(frozenset({"data_manager"}), lambda p, ids: {"batch_id": "1"}),
-    "datamgmt:quality": Rule(frozenset({"data_manager"}), exports=("problems", "methods", "unmatched")),
+    "datamgmt:quality": Rule(frozenset({"data_manager"}), exports=("problems", "dfe", "methods", "unmatched")),
     "datamgmt:quality_issues": Rule(frozenset({"data_manager"}), exports=("issues",)),
     "datamgmt:linkage": Rule(frozenset({"data_manager"}), exports=("queue",)),
     "datamgmt:refresh": Rule(frozenset({"data_manager"})),

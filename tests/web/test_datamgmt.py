@@ -128,6 +128,47 @@ def test_quality_report_and_download(client_for: Callable[[str], Client]) -> Non
     assert not _events(what="linkage_issues")  # the counts are not pupil-level: not audited
 
 
+def test_dfe_rule_issues_are_summarised_by_rule_without_children(
+    client_for: Callable[[str], Client], published: Published
+) -> None:
+    from ever6.formats.problems import Problem, Severity
+    from ever6.warehouse import Warehouse
+
+    path = published.home / "warehouse.duckdb"
+    with Warehouse(path) as wh:
+        batch = next(b for b in wh.batches() if b.format == "cin-census" and b.active)
+        before = wh.batch(batch.batch_id).warning_count
+
+        def issue(rule: str, child: str, message: str) -> Problem:
+            return Problem(batch.source_file, None, "CINPlanEndDate", message, Severity.WARNING, "dfe", rule, child)
+
+        plan = "CIN plan end date must fall within the census year"
+        wh.record_rule_problems(
+            batch.batch_id,
+            [
+                issue("4013", "CHILDX1", plan),
+                issue("4013", "CHILDX1", plan),
+                issue("4013", "CHILDX2", plan),
+                issue("8873Q", "CHILDX3", "Please check: a CIN plan ..."),
+            ],
+        )
+    try:
+        client = client_for("data_manager")
+        html = client.get("/data/quality/").content.decode()
+        assert "DfE validation rules: issues by rule" in html
+        assert plan in html
+        assert "CHILDX" not in html  # counts, not children
+        csv = client.get("/data/quality/?format=csv&table=dfe").content.decode().splitlines()
+        assert csv[0] == "Format,Rule,Message,Imports,Issues,Children"
+        assert csv[1] == f"cin-census,4013,{plan},1,3,2"
+        assert csv[2].startswith("cin-census,8873Q,")
+        assert csv[2].endswith(",1,1,1")
+        assert "DfE rule 4013, child CHILDX1" in client.get(f"/data/imports/{batch.batch_id}/").content.decode()
+    finally:
+        with Warehouse(path) as wh:
+            assert wh.record_rule_problems(batch.batch_id, []).warning_count == before
+
+
 def test_records_to_fix_are_audited(client_for: Callable[[str], Client]) -> None:
     client = client_for("data_manager")
     assert "invalid_upn" in client.get("/data/quality/records/").content.decode()

@@ -165,6 +165,7 @@ class QualityReport:
     latest_run: RunSummary | None
     problems_by_format: list[dict[str, Any]]  # format, severity, batches, problems
     problems_by_field: list[dict[str, Any]]  # format, field, problems
+    dfe_rules: list[dict[str, Any]]  # format, rule, message, batches, issues, children (DfE rules on import)
     linkage_issues: list[dict[str, Any]]  # kind, source_table, issues
     linked_by_method: list[dict[str, Any]]  # method, children
     unmatched_by_reason: list[dict[str, Any]]  # reason, children (school age)
@@ -284,7 +285,13 @@ class Operations:
             except RollbackError as exc:
                 raise NotFound(str(exc)) from exc
             problems = [
-                ImportProblem(Path(p.file).name, p.line, p.field, p.severity.value, p.message)
+                ImportProblem(
+                    Path(p.file).name,
+                    p.line,
+                    p.field,
+                    p.severity.value,
+                    p.message if p.rule is None else f"DfE rule {p.rule}, child {p.child or '-'}: {p.message}",
+                )
                 for p in wh.problems(batch_id)
             ]
         return ImportRecord.of(batch), problems
@@ -317,8 +324,17 @@ class Operations:
     def _quality(self, wh: Warehouse) -> QualityReport:
         notes: list[str] = []
         has_batches = self._has_table(wh, "import_batch")
-        problems_by_format = problems_by_field = []
+        problems_by_format = problems_by_field = dfe = []
         if has_batches:
+            # The DfE rules' issues (source 'dfe'), by rule: counts of issues and of children, no ids.
+            dfe = _dicts(
+                wh,
+                "SELECT b.format, p.rule, any_value(p.message) AS message, count(DISTINCT p.batch_id) AS batches, "
+                "count(*) AS issues, count(DISTINCT p.child) AS children "
+                "FROM import_problem p JOIN import_batch b USING (batch_id) "
+                "WHERE b.status = 'active' AND p.source = 'dfe' AND p.rule IS NOT NULL "
+                "GROUP BY ALL ORDER BY issues DESC, b.format, p.rule",
+            )
             problems_by_format = _dicts(
                 wh,
                 "SELECT b.format, p.severity, count(DISTINCT p.batch_id) AS batches, count(*) AS problems "
@@ -393,6 +409,7 @@ class Operations:
             latest_run=run,
             problems_by_format=problems_by_format,
             problems_by_field=problems_by_field,
+            dfe_rules=dfe,
             linkage_issues=linkage_issues,
             linked_by_method=linked_by_method,
             unmatched_by_reason=unmatched,

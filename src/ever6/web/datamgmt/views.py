@@ -267,6 +267,21 @@ def _quality_tables(report: QualityReport) -> dict[str, Table]:
             count,
             note="Warnings: the reader kept the record and dropped or normalised the value.",
         ),
+        "dfe": Table(
+            "DfE validation rules: issues by rule (active CIN census and SSDA903 imports)",
+            (
+                ("format", "Format"),
+                ("rule", "Rule"),
+                ("message", "Message"),
+                ("batches", "Imports"),
+                ("issues", "Issues"),
+                ("children", "Children"),
+            ),
+            report.dfe_rules,
+            count,
+            note="The year's DfE rules, run by Data to Insight's validators on each import. They warn and "
+            "never refuse: fix them at source before the return is submitted. Codes ending in Q are queries.",
+        ),
         "fields": Table(
             "Problems by field",
             (("format", "Format"), ("field", "Field"), ("problems", "Problems")),
