@@ -25,6 +25,7 @@ from ever6.cohort import COHORT_COLUMNS, cohort, current_tables
 from ever6.config import ENGINES, CohortSettings, Engine, Settings
 from ever6.dates import academic_year_label
 from ever6.disclosure import for_school
+from ever6.errors import NothingToRefresh
 from ever6.exports import write_csv
 from ever6.formats.attainment import read_attainment
 from ever6.formats.attendance_marks import stream_attendance_marks
@@ -223,6 +224,24 @@ def _years_of(published: Published, run: Run, years: frozenset[int], schema: pa.
     return kept.filter(pc.is_in(kept.column("academic_year"), labels)).select(schema.names).cast(schema)
 
 
+# The tables a cohort is built from: without a child in one of them there is nothing to refresh.
+SOCIAL_CARE_TABLES = ("cin_child", "la_child", "cm_identity")
+
+
+def missing_for_refresh(warehouse: Warehouse) -> str | None:
+    """What a refresh needs and the warehouse lacks, in one line; None when it can run.
+
+    Only social-care data is required: the cohort comes from it. Everything else (names, school
+    data, attendance, one year or many) only adds to what the refresh computes.
+    """
+    if any(warehouse.row_count(name) for name in SOCIAL_CARE_TABLES):
+        return None
+    return (
+        "nothing to refresh: the warehouse holds no children with a social worker "
+        "(import a CIN census, an SSDA903 return or a case-management extract first)"
+    )
+
+
 def refresh(
     warehouse: Warehouse,
     settings: Settings,
@@ -246,6 +265,9 @@ def refresh(
     new day of marks, the cohort, the links and other years' measures); ``full`` computes it all.
     """
     started = datetime.now().replace(microsecond=0)
+    missing = missing_for_refresh(warehouse)
+    if missing is not None:
+        raise NothingToRefresh(missing)
     engine = engine or settings.engine.name
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
