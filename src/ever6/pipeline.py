@@ -44,6 +44,7 @@ from ever6.metrics.export import EXPORT_COLUMNS, select, write_metrics_csv, writ
 from ever6.metrics.gaps import GAP_COLUMNS, gaps
 from ever6.metrics.publication import suppress_metrics
 from ever6.reuse import plan as reuse_plan
+from ever6.upn import la_codes
 from ever6.warehouse import ImportOutcome, Warehouse
 from ever6.warehouse.published import Published, Run
 from ever6.warehouse.store import current_user
@@ -70,6 +71,7 @@ def read_sources(
     Attendance marks are too many to hold: their results are streamed
     (:class:`~ever6.formats.problems.StreamedResult`), read while the warehouse writes them, and
     their problems are complete only once :func:`import_sources` has read them."""
+    upn_la_codes = la_codes(settings.linkage.extra_la_codes)  # one UPN rule, the authority's LA numbers
     readers: dict[str, Callable[[Sequence[Path]], list[ReadResult]]] = {
         "cin-census": _one_per_file(lambda p: read_cin_census(p, xsd_dirs=settings.cin_census.xsd_dirs)),
         "ssda903": lambda ps: [read_ssda903(ps, year=year)],
@@ -77,12 +79,14 @@ def read_sources(
             lambda p: read_case_management(p, mapping=load_mapping(mapping) if mapping else None)
         ),
         "schools": _one_per_file(read_gias),
-        "pupils": _one_per_file(lambda p: read_pupils(p, mapping=load_pupil_mapping(mapping) if mapping else None)),
+        "pupils": _one_per_file(
+            lambda p: read_pupils(p, mapping=load_pupil_mapping(mapping) if mapping else None, la_codes=upn_la_codes)
+        ),
         "attendance": _one_per_file(stream_attendance_marks),  # read as the warehouse writes it
         "attendance-termly": _one_per_file(read_attendance_termly),
         "exclusions": _one_per_file(read_exclusions),
         "attainment": _one_per_file(read_attainment),
-        "school-census": lambda ps: [read_school_census(ps)],
+        "school-census": lambda ps: [read_school_census(ps, la_codes=upn_la_codes)],
     }
     if fmt not in readers:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(readers)}")

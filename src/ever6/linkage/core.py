@@ -21,7 +21,8 @@ from ever6.config import Engine
 from ever6.linkage import probabilistic
 from ever6.linkage.deterministic import Sides, current, deterministic, sides, upn_only
 from ever6.linkage.settings import LinkageSettings
-from ever6.linkage.upn import LA_CODES, check_upn
+from ever6.linkage.upn import check_upn
+from ever6.upn import la_codes as upn_la_codes
 
 METHODS = ("upn", "former_upn", "exact_demographics", "probabilistic", "clerical")
 
@@ -232,7 +233,7 @@ def link(
     """
     settings = settings or LinkageSettings()
     today = today or date.today()
-    la_codes = frozenset(LA_CODES | set(settings.extra_la_codes))
+    la_codes = upn_la_codes(settings.extra_la_codes)
     s = sides(raw, today, la_codes)
     rejected, accepted = _decision_pairs(decisions)
 
