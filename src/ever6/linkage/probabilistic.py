@@ -28,6 +28,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
 from splink.internals.database_api import DatabaseAPI
+from splink.internals.exceptions import EMTrainingException
 
 from ever6.linkage.settings import LinkageSettings
 
@@ -167,7 +168,10 @@ def train_or_skip(
         return train(db_api, children, pupils, settings), None
     except Untrainable as exc:
         return None, str(exc)
-    except (ValueError, ZeroDivisionError, ArithmeticError) as exc:
+    except EMTrainingException as exc:
+        # A training rule found no pairs (no child shares a birth date, or names, with a pupil).
+        return None, f"no pairs to learn from ({str(exc).split('.')[0]})"
+    except (ValueError, ArithmeticError) as exc:
         # Splink refuses an estimate of 0 or 1 (a prior of 0: "math domain error"; "m_probability
         # value 0.0 is below the minimum allowed value"): the data cannot support the model.
         return None, f"an estimate came out at 0 or 1 ({exc})"
