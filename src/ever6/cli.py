@@ -16,16 +16,22 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import duckdb
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer._click.core import Context as ClickContext
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from ever6 import __version__
-from ever6.config import ENGINES, ConfigError, Settings, load_settings
+from ever6.config import ENGINES, ConfigError, LinkageSettingsError, Settings, load_settings
 from ever6.dates import academic_year_label, parse_academic_year
+from ever6.errors import DataConditionError, Refused
 from ever6.formats.dfe_rules import validators_available
 from ever6.formats.problems import ImportRefused, Severity
 from ever6.metrics import PERIODS
@@ -40,9 +46,68 @@ from ever6.pipeline import (
     validate_batches,
 )
 from ever6.warehouse import ImportOutcome, RollbackError, Warehouse
+from ever6.warehouse.linkage_store import DecisionError, LinkageStore
 from ever6.web.commands import web_app
 
-app = typer.Typer(help="ever6: the Ever6 CWSW cohort for a Virtual School.", no_args_is_help=True)
+out = Console()
+err = Console(stderr=True)
+
+_state: dict[str, Any] = {}
+
+
+def _message(exc: BaseException) -> list[str] | None:
+    """What the data manager is told about a known error, line by line; None for a bug.
+
+    The one place where errors become messages: a data condition or a user error is a clear
+    message and exit code 1, never a traceback (``--debug`` shows it).
+    """
+    if isinstance(exc, ImportRefused):
+        return [
+            f"Refused: {len(exc.problems)} problem(s); the warehouse is unchanged.",
+            *(str(problem) for problem in exc.problems),
+        ]
+    if isinstance(exc, ConfigError):
+        return [f"configuration error: {exc}"]
+    if isinstance(exc, Refused | RollbackError | DecisionError | LinkageSettingsError):
+        return [str(exc)]
+    if isinstance(exc, LookupError) and not isinstance(exc, KeyError):
+        return [str(exc)]
+    if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
+        return [
+            "the warehouse is in use by another ever6 process (an import, a refresh or the web service's); "
+            "try again when it has finished"
+        ]
+    if isinstance(exc, OSError) and exc.strerror:
+        return [f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror]
+    return None
+
+
+class _Ever6Group(TyperGroup):
+    """Every command runs inside :func:`_message`'s handling (the group invokes its subcommands)."""
+
+    def invoke(self, ctx: ClickContext) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, TyperException):
+            raise  # Typer's own: exit codes and usage errors, already worded
+        except Exception as exc:
+            if _state.get("debug"):
+                raise
+            lines = _message(exc)
+            if lines is None:
+                lines = [
+                    f"unexpected error: {type(exc).__name__}: {exc}",
+                    "This is a fault in ever6, not in your data: run the command again with --debug "
+                    "and report the traceback.",
+                ]
+            for i, line in enumerate(lines):
+                err.print(
+                    f"[red]{escape(line)}[/red]" if i == 0 else line, markup=i == 0, highlight=False, soft_wrap=True
+                )
+            raise typer.Exit(1) from exc
+
+
+app = typer.Typer(cls=_Ever6Group, help="ever6: the Ever6 CWSW cohort for a Virtual School.", no_args_is_help=True)
 import_app = typer.Typer(help="Import a source file into the warehouse (one atomic batch per file).")
 imports_app = typer.Typer(help="List, inspect and roll back import batches.")
 cohort_app = typer.Typer(help="The Ever6 CWSW cohort.")
@@ -56,11 +121,6 @@ app.add_typer(cohort_app, name="cohort")
 app.add_typer(metrics_app, name="metrics")
 app.add_typer(link_app, name="link")
 app.add_typer(web_app, name="web")
-
-out = Console()
-err = Console(stderr=True)
-
-_state: dict[str, Settings] = {}
 
 HomeOption = Annotated[
     Path | None,
@@ -83,18 +143,19 @@ def main(
     ] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the libraries' own messages.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an error, not only its message.")
+    ] = False,
 ) -> None:
+    _state["debug"] = debug
     # Splink explains every training step on the console; a data manager needs the outcome.
     logging.getLogger("splink").setLevel(logging.INFO if verbose else logging.ERROR)
-    try:
-        _state["settings"] = load_settings(home, config)
-    except ConfigError as exc:
-        err.print(f"[red]configuration error:[/red] {exc}")
-        raise typer.Exit(1) from exc
+    _state["settings"] = load_settings(home, config)
 
 
 def _settings() -> Settings:
-    return _state.get("settings") or load_settings()
+    settings: Settings | None = _state.get("settings")
+    return settings or load_settings()
 
 
 @contextmanager
@@ -119,14 +180,8 @@ def _run_import(
     fmt: str, files: list[Path], *, mapping: Path | None = None, year: int | None = None
 ) -> list[ImportOutcome]:
     settings = _settings()
-    try:
-        with Warehouse(settings.warehouse_path) as wh, _progress(f"importing {fmt}") as progress:
-            outcomes = import_sources(wh, settings, fmt, files, mapping=mapping, year=year, progress=progress)
-    except ImportRefused as exc:
-        err.print(f"[red]Refused:[/red] {len(exc.problems)} problem(s); the warehouse is unchanged.")
-        for problem in exc.problems:
-            err.print(str(problem), markup=False, highlight=False)
-        raise typer.Exit(1) from exc
+    with Warehouse(settings.warehouse_path) as wh, _progress(f"importing {fmt}") as progress:
+        outcomes = import_sources(wh, settings, fmt, files, mapping=mapping, year=year, progress=progress)
     for outcome in outcomes:
         b = outcome.batch
         if not outcome.created:
@@ -303,12 +358,8 @@ def imports_list() -> None:
 @imports_app.command("problems")
 def imports_problems(batch: int) -> None:
     """The problems a batch's reader recovered from, with file, line and field."""
-    with Warehouse(_settings().warehouse_path, read_only=True) as wh:
-        try:
-            wh.batch(batch)
-        except RollbackError as exc:
-            err.print(f"[red]{exc}[/red]")
-            raise typer.Exit(1) from exc
+    with _reading() as wh:
+        wh.batch(batch)
         problems = wh.problems(batch)
     for p in problems:
         out.print(str(p), markup=False, highlight=False)
@@ -326,11 +377,7 @@ def imports_problems(batch: int) -> None:
 def imports_rollback(batch: int) -> None:
     """Remove every row a batch brought in; its provenance is kept, marked rolled back."""
     with Warehouse(_settings().warehouse_path) as wh:
-        try:
-            b = wh.rollback(batch)
-        except RollbackError as exc:
-            err.print(f"[red]{exc}[/red]")
-            raise typer.Exit(1) from exc
+        b = wh.rollback(batch)
     out.print(f"Rolled back batch {b.batch_id} ({Path(b.source_file).name}).")
 
 
@@ -350,9 +397,7 @@ def cohort_export(
     """One row per child in the output at R: Ever6 CWSW, or looked after at R."""
     settings = _settings()
     reference = _parse_date(as_at)
-    if not settings.warehouse_path.exists():
-        err.print(f"[red]No warehouse at {settings.warehouse_path}; import some data first.[/red]")
-        raise typer.Exit(1)
+    _require_warehouse(settings.warehouse_path)
     cohort_settings = replace(settings.cohort, strict=strict or settings.cohort.strict)
     with Warehouse(settings.warehouse_path, read_only=True) as wh:
         summary = export_cohort(wh, reference, cohort_settings, output)
@@ -377,10 +422,14 @@ def refresh_command(
     if engine is not None and engine not in ENGINES:
         raise typer.BadParameter(f"engine must be one of {', '.join(ENGINES)}")
     settings = replace(settings, cohort=replace(settings.cohort, strict=strict or settings.cohort.strict))
-    with Warehouse(settings.warehouse_path) as wh, _progress("refreshing") as progress:
-        run = refresh(wh, settings, reference, progress=progress, engine=engine, full=full)
+    with Warehouse(settings.warehouse_path) as wh:
+        with _progress("refreshing") as progress:
+            run = refresh(wh, settings, reference, progress=progress, engine=engine, full=full)
+        skipped = LinkageStore(wh).probabilistic_skipped()
     counts = ", ".join(f"{n:,} {name} rows" for name, n in run.row_counts.items())
     out.print(f"Published run {run.run_id} as at {run.as_at}: {counts}.")
+    if skipped:
+        out.print(f"Linked by the deterministic passes only; the probabilistic pass was skipped: {skipped}.")
 
 
 @metrics_app.command("export")
@@ -440,15 +489,14 @@ def _year_and_period(year: str, period: str) -> tuple[str, str]:
 def _reading() -> Iterator[Warehouse]:
     """The warehouse, read-only; something not there yet is a clear message, not a traceback."""
     path = _settings().warehouse_path
+    _require_warehouse(path)
+    with Warehouse(path, read_only=True) as wh:
+        yield wh
+
+
+def _require_warehouse(path: Path) -> None:
     if not path.exists():
-        err.print(f"[red]No warehouse at {path}; import some data first.[/red]")
-        raise typer.Exit(1)
-    try:
-        with Warehouse(path, read_only=True) as wh:
-            yield wh
-    except LookupError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
+        raise DataConditionError(f"No warehouse at {path}; import some data first.")
 
 
 @link_app.callback(invoke_without_command=True)
@@ -478,6 +526,9 @@ def link_command(
         + ", ".join(f"{n:,} by {m}" for m, n in sorted(methods.items()))
         + f"; {result.review.num_rows:,} pairs for review."
     )
+    if result.probabilistic_skipped:
+        skipped = result.probabilistic_skipped
+        out.print(f"Linked by the deterministic passes only; the probabilistic pass was skipped: {skipped}.")
 
 
 @link_app.command("export")
@@ -592,15 +643,11 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
 ) -> None:
     """Build a synthetic authority into a fresh workspace and run everything on it."""
-    from ever6.demo import DemoError, build_demo
+    from ever6.demo import build_demo
 
     settings = _settings()
-    try:
-        with _progress("building the demo") as progress:
-            summary = build_demo(settings, scale=scale, seed=seed, progress=progress)
-    except DemoError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
+    with _progress("building the demo") as progress:
+        summary = build_demo(settings, scale=scale, seed=seed, progress=progress)
     c = summary.cohort
     out.print(f"Demo workspace: {summary.home} ({summary.batches} import batches; files in {summary.data_dir}).")
     _print_summary(c.by_status, c.rows, c.cwsw, c.as_at, c.strict)

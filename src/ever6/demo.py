@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from ever6.config import Settings, with_la_code
+from ever6.errors import Refused
 from ever6.pipeline import CohortSummary, Progress, build_cohort, import_sources, refresh, summarise
 from ever6.synth import generate
 from ever6.warehouse import Warehouse
@@ -22,7 +23,7 @@ from ever6.warehouse.published import Run
 _MARKER = ".ever6-demo"
 
 
-class DemoError(RuntimeError):
+class DemoError(Refused, RuntimeError):
     pass
 
 

@@ -27,6 +27,7 @@ from ever6.cohort import COHORT_COLUMNS, cohort, current_tables
 from ever6.config import ENGINES, CohortSettings, Engine, Settings
 from ever6.dates import academic_year_label
 from ever6.disclosure import for_school
+from ever6.errors import NothingToRefresh
 from ever6.exports import write_csv
 from ever6.formats import dfe_rules
 from ever6.formats.attainment import read_attainment
@@ -46,6 +47,7 @@ from ever6.metrics.export import EXPORT_COLUMNS, select, write_metrics_csv, writ
 from ever6.metrics.gaps import GAP_COLUMNS, gaps
 from ever6.metrics.publication import suppress_metrics
 from ever6.reuse import plan as reuse_plan
+from ever6.upn import la_codes
 from ever6.warehouse import ImportOutcome, Warehouse
 from ever6.warehouse.published import Published, Run
 from ever6.warehouse.store import current_user
@@ -72,6 +74,7 @@ def read_sources(
     Attendance marks are too many to hold: their results are streamed
     (:class:`~ever6.formats.problems.StreamedResult`), read while the warehouse writes them, and
     their problems are complete only once :func:`import_sources` has read them."""
+    upn_la_codes = la_codes(settings.linkage.extra_la_codes)  # one UPN rule, the authority's LA numbers
     readers: dict[str, Callable[[Sequence[Path]], list[ReadResult]]] = {
         "cin-census": _one_per_file(lambda p: read_cin_census(p, xsd_dirs=settings.cin_census.xsd_dirs)),
         "ssda903": lambda ps: [read_ssda903(ps, year=year)],
@@ -79,12 +82,14 @@ def read_sources(
             lambda p: read_case_management(p, mapping=load_mapping(mapping) if mapping else None)
         ),
         "schools": _one_per_file(read_gias),
-        "pupils": _one_per_file(lambda p: read_pupils(p, mapping=load_pupil_mapping(mapping) if mapping else None)),
+        "pupils": _one_per_file(
+            lambda p: read_pupils(p, mapping=load_pupil_mapping(mapping) if mapping else None, la_codes=upn_la_codes)
+        ),
         "attendance": _one_per_file(stream_attendance_marks),  # read as the warehouse writes it
         "attendance-termly": _one_per_file(read_attendance_termly),
         "exclusions": _one_per_file(read_exclusions),
         "attainment": _one_per_file(read_attainment),
-        "school-census": lambda ps: [read_school_census(ps)],
+        "school-census": lambda ps: [read_school_census(ps, la_codes=upn_la_codes)],
     }
     if fmt not in readers:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(readers)}")
@@ -265,6 +270,24 @@ def _years_of(published: Published, run: Run, years: frozenset[int], schema: pa.
     return kept.filter(pc.is_in(kept.column("academic_year"), labels)).select(schema.names).cast(schema)
 
 
+# The tables a cohort is built from: without a child in one of them there is nothing to refresh.
+SOCIAL_CARE_TABLES = ("cin_child", "la_child", "cm_identity")
+
+
+def missing_for_refresh(warehouse: Warehouse) -> str | None:
+    """What a refresh needs and the warehouse lacks, in one line; None when it can run.
+
+    Only social-care data is required: the cohort comes from it. Everything else (names, school
+    data, attendance, one year or many) only adds to what the refresh computes.
+    """
+    if any(warehouse.row_count(name) for name in SOCIAL_CARE_TABLES):
+        return None
+    return (
+        "nothing to refresh: the warehouse holds no children with a social worker "
+        "(import a CIN census, an SSDA903 return or a case-management extract first)"
+    )
+
+
 def refresh(
     warehouse: Warehouse,
     settings: Settings,
@@ -288,6 +311,9 @@ def refresh(
     new day of marks, the cohort, the links and other years' measures); ``full`` computes it all.
     """
     started = datetime.now().replace(microsecond=0)
+    missing = missing_for_refresh(warehouse)
+    if missing is not None:
+        raise NothingToRefresh(missing)
     engine = engine or settings.engine.name
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")

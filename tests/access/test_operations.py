@@ -45,7 +45,10 @@ def warehouse(tmp_path: Path) -> Path:
     wh.import_result(second, who="bob")
     store = LinkageStore(wh)
     wh.con.execute("INSERT INTO link_review VALUES ('a', 'A123456789012', '100001', 0.9, 'probabilistic')")
-    wh.con.execute("INSERT INTO link_run VALUES (now(), 'test', 'duckdb', false, '{}')")
+    wh.con.execute(
+        "INSERT INTO link_run (run_at, run_by, engine, model_trained, counts) "
+        "VALUES (now(), 'test', 'duckdb', false, '{}')"
+    )
     assert store.has_run()
     wh.close()
     return path

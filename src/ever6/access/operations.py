@@ -360,6 +360,10 @@ class Operations:
             )
             runs = _dicts(wh, "SELECT run_at, run_by, engine FROM link_run ORDER BY run_at DESC LIMIT 1")
             link_run = runs[0] if runs else None
+            if link_run is not None:
+                from ever6.warehouse.linkage_store import LinkageStore
+
+                link_run["probabilistic_skipped"] = LinkageStore(wh).probabilistic_skipped()
             if run is not None:
                 report = self._match_report(wh, run)
                 linked_by_method = [{"method": m, "children": n} for m, n in report.by_method.items()]

@@ -148,7 +148,8 @@ def _suppressed(metrics: pa.Table, digests: pa.Table, settings: Settings, *, pre
     changed = metrics.filter(pa.array([k not in unchanged for k in keys], type=pa.bool_()))
     fresh = _suppress_in_parallel(changed, settings) if changed.num_rows else None
     if fresh is None:
-        return reused
+        # Nothing to suppress (no school data yet, say): the table still needs its columns.
+        return reused if reused.num_rows else _suppress_partition(metrics.slice(0, 0), settings.measures.cla_in_cwsw)
     if reused.num_rows == 0:
         return fresh
     return pa.concat_tables([reused.select(fresh.column_names).cast(fresh.schema), fresh])

@@ -20,6 +20,7 @@ from ever6.formats.csv_source import (
 )
 from ever6.formats.problems import Problem, ReadResult
 from ever6.model import ATTAINMENT
+from ever6.upn import compact
 
 FORMAT = "attainment"
 
@@ -73,7 +74,7 @@ def _read_rows(bound: BoundCsv) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     first_line: dict[tuple[str, int, str], int] = {}
     for record in bound.csv.records:
-        upn = "".join(bound.text(record, "upn").split()).upper()
+        upn = compact(bound.text(record, "upn"))
         if not upn:
             bound.error(record, "upn", "upn is blank: the result has no key")
         year_text = bound.text(record, "academic_year")

@@ -27,6 +27,7 @@ from ever6.formats.csv_source import (
 )
 from ever6.formats.problems import Problem, ReadResult
 from ever6.model import ATTENDANCE_TERMLY
+from ever6.upn import compact
 
 FORMAT = "attendance-termly"
 
@@ -92,7 +93,7 @@ def _bind(csv_file: CsvFile, problems: list[Problem]) -> BoundCsv | None:
 
 def _key(bound: BoundCsv, record: CsvRecord) -> tuple[str, str, int, str] | None:
     """(urn, upn, academic year, term), or None with an error for each part that is missing."""
-    urn, upn = bound.text(record, "urn"), "".join(bound.text(record, "upn").split()).upper()
+    urn, upn = bound.text(record, "urn"), compact(bound.text(record, "upn"))
     year_text, term = bound.text(record, "academic_year"), bound.text(record, "term").casefold()
     year = parse_academic_year(year_text)
     for name, value in (("urn", urn), ("upn", upn)):

@@ -27,6 +27,7 @@ from ever6.formats.csv_source import (
 )
 from ever6.formats.problems import Problem, ReadResult, Severity, table_from_rows
 from ever6.model import CM_IDENTITY
+from ever6.upn import compact
 
 FORMAT = "case-management"
 
@@ -97,10 +98,6 @@ def _bind(csv_file: CsvFile, mapping: ColumnMapping, problems: list[Problem]) ->
 def _name(text: str) -> str | None:
     """Trimmed with internal runs of whitespace made one space; case and accents kept."""
     return " ".join(text.split()) or None
-
-
-def _upn(text: str) -> str | None:
-    return "".join(text.split()).upper() or None
 
 
 class _Row:
@@ -215,8 +212,8 @@ def _read_rows(
                 "birth_date": _birth_date(row, mapping.date_formats, today),
                 "sex": _sex(row),
                 "postcode": _postcode(row),
-                "upn": _upn(row.text("upn")),
-                "former_upn": _upn(row.text("former_upn")),
+                "upn": compact(row.text("upn")) or None,
+                "former_upn": compact(row.text("former_upn")) or None,
             }
         )
     return rows

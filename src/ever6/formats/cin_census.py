@@ -24,6 +24,7 @@ from ever6.formats.codes import BOOLEANS, CODES, GENDER_CURRENT, SEX
 from ever6.formats.problems import Problem, ReadResult, Severity, table_from_rows
 from ever6.formats.safe_xml import XmlRefusedError, parse_bytes, parse_file
 from ever6.model import FORMAT_TABLES, TABLES
+from ever6.upn import compact
 
 FORMAT = "cin-census"
 
@@ -87,6 +88,11 @@ def _text(r: _Reader, el: _Element) -> str | None:
     if text is None:
         return None
     return text.strip() or None
+
+
+def _upn(r: _Reader, el: _Element) -> str | None:
+    """A UPN as every reader keeps it (:func:`ever6.upn.compact`); linkage checks it."""
+    return compact(_text(r, el)) or None
 
 
 def _date(r: _Reader, el: _Element) -> date | None:
@@ -180,8 +186,8 @@ _Fields = Mapping[str, tuple[str, _Converter]]
 
 _IDENTIFIERS: _Fields = {
     "LAchildID": ("la_child_id", _text),
-    "UPN": ("upn", _text),
-    "FormerUPN": ("former_upn", _text),
+    "UPN": ("upn", _upn),
+    "FormerUPN": ("former_upn", _upn),
     "UPNunknown": ("upn_unknown", _text),
     "PersonBirthDate": ("birth_date", _date),
     "ExpectedPersonBirthDate": ("expected_birth_date", _date),

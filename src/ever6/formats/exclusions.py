@@ -15,6 +15,7 @@ from pathlib import Path
 from ever6.formats.csv_source import BoundCsv, CsvFile, CsvRecord, bind_fixed_columns, parse_date, read_one_table
 from ever6.formats.problems import Problem, ReadResult
 from ever6.model import EXCLUSION
+from ever6.upn import compact
 
 FORMAT = "exclusions"
 
@@ -88,7 +89,7 @@ def _read_rows(bound: BoundCsv) -> list[dict[str, object]]:
 
 def _row(bound: BoundCsv, record: CsvRecord) -> dict[str, object] | None:
     urn = bound.text(record, "urn")
-    upn = "".join(bound.text(record, "upn").split()).upper()
+    upn = compact(bound.text(record, "upn"))
     for name, value in (("urn", urn), ("upn", upn)):
         if not value:
             bound.error(record, name, f"{name} is blank: the exclusion has no key")

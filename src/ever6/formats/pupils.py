@@ -12,13 +12,11 @@ The code lists here (NC years, SEN, FSM) are also used by the school census read
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import ClassVar
-
-from stdnum.gb import upn as stdnum_upn
 
 from ever6.formats.csv_source import (
     SEX_CODES,
@@ -35,6 +33,7 @@ from ever6.formats.csv_source import (
 )
 from ever6.formats.problems import ReadResult, Severity, table_from_rows
 from ever6.model import PUPIL_ENROLMENT
+from ever6.upn import LA_CODES, check_upn, compact
 
 FORMAT = "pupils"
 
@@ -104,11 +103,6 @@ def load_mapping(path: Path) -> PupilMapping:
     return load_source_mapping(path, PupilMapping)
 
 
-def normalise_upn(text: str) -> str | None:
-    """A UPN with spaces removed and uppercased, or None when blank."""
-    return "".join(text.split()).upper() or None
-
-
 def normalise_ncyear(text: str) -> str | None:
     """An NC year in its canonical spelling ("07" -> "7", "r" -> "R"), or None if not one."""
     value = text.strip().upper()
@@ -117,7 +111,13 @@ def normalise_ncyear(text: str) -> str | None:
     return value if value in NC_YEARS else None
 
 
-def read_pupils(path: Path, *, mapping: PupilMapping | None = None, today: date | None = None) -> ReadResult:
+def read_pupils(
+    path: Path,
+    *,
+    mapping: PupilMapping | None = None,
+    today: date | None = None,
+    la_codes: Iterable[str] = LA_CODES,
+) -> ReadResult:
     """Read a pupils-on-roll CSV into ``pupil_enrolment``.
 
     ``today`` (default: the current date) is when a birth date counts as in the future. When any
@@ -131,7 +131,7 @@ def read_pupils(path: Path, *, mapping: PupilMapping | None = None, today: date 
     if csv_file is not None:
         columns = bind_columns(csv_file, mapping, COLUMNS, problems)
         if all(column in columns for column in REQUIRED_COLUMNS):
-            rows = _read_rows(BoundCsv(csv_file, columns, problems), mapping.date_formats, today)
+            rows = _read_rows(BoundCsv(csv_file, columns, problems), mapping.date_formats, today, frozenset(la_codes))
     if any(p.severity is Severity.ERROR for p in problems):
         rows = []
     return ReadResult(
@@ -142,10 +142,11 @@ def read_pupils(path: Path, *, mapping: PupilMapping | None = None, today: date 
     )
 
 
-def _upn(bound: BoundCsv, record: CsvRecord, canonical: str) -> str | None:
-    value = normalise_upn(bound.text(record, canonical))
-    if value is not None and not stdnum_upn.is_valid(value):
-        bound.warn(record, canonical, f"UPN {value!r} fails the check letter; kept as given for linkage")
+def _upn(bound: BoundCsv, record: CsvRecord, canonical: str, la_codes: frozenset[str]) -> str | None:
+    value = compact(bound.text(record, canonical)) or None
+    check = check_upn(value, la_codes)
+    if value is not None and check.message:
+        bound.warn(record, canonical, f"{check.message}; kept as given for linkage")
     return value
 
 
@@ -177,13 +178,15 @@ def _code(bound: BoundCsv, record: CsvRecord, canonical: str, codes: Mapping[str
     return value
 
 
-def _read_rows(bound: BoundCsv, formats: tuple[str, ...], today: date) -> list[dict[str, object]]:
+def _read_rows(
+    bound: BoundCsv, formats: tuple[str, ...], today: date, la_codes: frozenset[str]
+) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     # Enrolment key -> (line, row): a repeated key is harmless only when the rows agree.
     seen: dict[tuple[str, str, date], tuple[int, dict[str, object]]] = {}
     for record in bound.csv.records:
         urn = bound.text(record, "urn")
-        upn = _upn(bound, record, "upn")
+        upn = _upn(bound, record, "upn", la_codes)
         entry, _ = _date(bound, record, "entry_date", formats, Severity.ERROR)
         for canonical, value in (("urn", urn), ("upn", upn)):
             if not value:
@@ -211,7 +214,7 @@ def _read_rows(bound: BoundCsv, formats: tuple[str, ...], today: date) -> list[d
         row: dict[str, object] = {
             "urn": urn,
             "upn": upn,
-            "former_upn": _upn(bound, record, "former_upn"),
+            "former_upn": _upn(bound, record, "former_upn", la_codes),
             "forename": blank_to_none(" ".join(bound.text(record, "forename").split())),
             "surname": blank_to_none(" ".join(bound.text(record, "surname").split())),
             "birth_date": birth_date,

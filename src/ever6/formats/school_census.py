@@ -21,12 +21,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-
-from stdnum.gb import upn as stdnum_upn
 
 from ever6.attendance import SUMMARY_POSSIBLE
 from ever6.formats.attendance_termly import codes_in_use, parse_sessions
@@ -35,6 +33,7 @@ from ever6.formats.exclusions import CATEGORIES, REASONS, parse_exclusion_sessio
 from ever6.formats.problems import Problem, ReadResult, Severity, table_from_rows
 from ever6.formats.pupils import EARLY_YEARS, NC_YEARS, SEN_CODES, normalise_ncyear
 from ever6.model import ATTENDANCE_TERMLY, EXCLUSION, PUPIL_ENROLMENT
+from ever6.upn import LA_CODES, check_upn, compact
 
 FORMAT = "school-census"
 
@@ -145,6 +144,7 @@ def read_school_census(
     census_term: str | None = None,
     today: date | None = None,
     codes_file: Path | None = None,
+    la_codes: Iterable[str] = LA_CODES,
 ) -> ReadResult:
     """Read one term's flattened school census CSVs into enrolments, termly attendance and exclusions.
 
@@ -181,7 +181,7 @@ def read_school_census(
     if year is not None and term is not None:
         pupils: dict[tuple[bool, str, str], tuple[str, str]] = {}  # (on roll, NativeId, table id) -> urn, upn
         for source in sorted((s for s in sources if s.kind in PUPIL_KINDS), key=lambda s: not s.on_roll):
-            enrolments += _read_pupils(source, year, term, today, pupils, attendance, notes)
+            enrolments += _read_pupils(source, year, term, today, pupils, attendance, notes, frozenset(la_codes))
         for source in sources:
             if source.kind in PUPIL_KINDS:
                 continue
@@ -262,16 +262,17 @@ def _read_pupils(
     pupils: dict[tuple[bool, str, str], tuple[str, str]],
     attendance: dict[tuple[str, str, int, str, str], int],
     notes: _Notes,
+    la_codes: frozenset[str],
 ) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     first_line: dict[tuple[str, str, date], int] = {}
     attendance_year, attendance_term = attendance_period(year, term)
     # The autumn census's second half of the summer term belongs to the same (summer) term.
     possible_columns = ["termlysessionspossible"] + (["summerhalfterm2sessionspossible"] if term == "autumn" else [])
-    check_letter_failures = 0
+    invalid: Counter[str] = Counter()  # UPN problem -> pupils
     for record in source.csv.records:
         urn = source.value(record, "NativeId")
-        upn = "".join(source.value(record, "upn").split()).upper()
+        upn = compact(source.value(record, "upn"))
         table_id = source.value(record, source.pupil_id)
         for name, value in (("NativeId", urn), ("upn", upn), (source.pupil_id, table_id)):
             if not value:
@@ -282,8 +283,9 @@ def _read_pupils(
             notes.error(source, record, "leavingdate", f"leaving date {leaving} is before entry date {entry}", "order")
         if not (urn and upn and table_id and entry and entry_ok and leaving_ok):
             continue
-        if not stdnum_upn.is_valid(upn):
-            check_letter_failures += 1
+        check = check_upn(upn, la_codes)
+        if not check.valid:
+            invalid[check.problem.words if check.problem else ""] += 1
         known = pupils.setdefault((source.on_roll, urn, table_id), (urn, upn))
         if known[1] != upn:
             message = f"{source.pupil_id} {table_id} at {urn} is UPN {known[1]} on an earlier row and {upn} here"
@@ -300,10 +302,11 @@ def _read_pupils(
             continue
         first_line[urn, upn, entry] = record.line
         rows.append(_enrolment(source, record, urn, upn, entry, leaving, today, notes))
-    if check_letter_failures:
+    if invalid:
+        which = ", ".join(f"{n} {problem}" for problem, n in invalid.most_common())
         message = (
-            f"{check_letter_failures} of {len(source.csv.records)} UPNs fail the check letter (hashed in LIIA "
-            "extracts); kept as given"
+            f"{sum(invalid.values())} of {len(source.csv.records)} UPNs are not valid UPNs ({which}); "
+            "hashed in LIIA extracts; kept as given"
         )
         notes.problems.append(Problem(source.file, None, "upn", message, Severity.WARNING))
     return rows

@@ -8,7 +8,6 @@ imported and refuses the file; other bad values are dropped with a warning.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +25,7 @@ from ever6.formats.csv_source import (
 )
 from ever6.formats.problems import Problem, ReadResult, Severity, table_from_rows
 from ever6.model import LA_CHILD, LA_EPISODE
+from ever6.upn import recorded_upn
 
 FORMAT = "ssda903"
 
@@ -55,8 +55,7 @@ EPISODE_COLUMNS: dict[str, str] = {
 _DATE_COLUMNS = frozenset({"DOB", "DECOM", "DEC"})
 
 # The 903 records why a child has no UPN with a code (UN1 ... UN7) in the UPN column itself;
-# those say "no UPN", they are not one.
-_UPN_UNKNOWN = re.compile(r"UN[1-9]", re.IGNORECASE)
+# those say "no UPN", they are not one (ever6.upn.recorded_upn drops them).
 
 # Columns found only in these tables: how a file is recognised (uasc.csv also has CHILD, SEX, DOB,
 # and every 903 table has CHILD, so those identify nothing).
@@ -164,11 +163,6 @@ def _date(
     return parsed
 
 
-def _upn(text: str) -> str | None:
-    value = blank_to_none(text)
-    return None if value is None or _UPN_UNKNOWN.fullmatch(value) else value.upper()
-
-
 def _child_id(table: _Table, record: CsvRecord, problems: list[Problem]) -> str | None:
     child = table.value(record, "CHILD")
     if not child:
@@ -221,7 +215,7 @@ def _read_header(table: _Table, problems: list[Problem]) -> list[dict[str, objec
                 "sex": sex,
                 "birth_date": _date(table, record, "DOB", problems),
                 "ethnicity": blank_to_none(table.value(record, "ETHNIC")),
-                "upn": _upn(table.value(record, "UPN")),
+                "upn": recorded_upn(table.value(record, "UPN")),
             }
         )
     return rows

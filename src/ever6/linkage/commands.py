@@ -84,6 +84,7 @@ def run_linkage(
         engine=engine,
         trained=result.trained,
         counts=json.dumps(result.counts, sort_keys=True),
+        probabilistic_skipped=result.probabilistic_skipped,
     )
     return result
 

@@ -21,7 +21,8 @@ from ever6.config import Engine
 from ever6.linkage import probabilistic
 from ever6.linkage.deterministic import Sides, current, deterministic, sides, upn_only
 from ever6.linkage.settings import LinkageSettings
-from ever6.linkage.upn import LA_CODES, check_upn
+from ever6.linkage.upn import check_upn
+from ever6.upn import la_codes as upn_la_codes
 
 METHODS = ("upn", "former_upn", "exact_demographics", "probabilistic", "clerical")
 
@@ -73,10 +74,12 @@ class LinkResult:
     review: pa.Table  # REVIEW_SCHEMA: pairs awaiting a data manager's decision
     status: pa.Table  # STATUS_SCHEMA: one row per child
     issues: pa.Table  # ISSUE_SCHEMA: the data-quality report
-    model: dict[str, Any]  # the Splink model used (trained now, or the one passed in)
+    model: dict[str, Any]  # the Splink model used (trained now, or the one passed in); {} when none
     trained: bool  # True when the model was trained by this run
     baseline: pa.Table = field(default_factory=lambda: pa.table({"la_child_id": [], "upn": []}))  # UPN-only pairs
     counts: dict[str, int] = field(default_factory=dict)
+    # Why the probabilistic pass did not run (the model could not be trained), or None.
+    probabilistic_skipped: str | None = None
 
 
 # The raw tables linkage reads (with ``import_batch``).
@@ -230,7 +233,7 @@ def link(
     """
     settings = settings or LinkageSettings()
     today = today or date.today()
-    la_codes = frozenset(LA_CODES | set(settings.extra_la_codes))
+    la_codes = upn_la_codes(settings.extra_la_codes)
     s = sides(raw, today, la_codes)
     rejected, accepted = _decision_pairs(decisions)
 
@@ -269,18 +272,24 @@ def link(
     remaining_pupils = probabilistic.features(pupils.filter(keep_p), "upn")
 
     trained = model is None
+    skipped: str | None = None
     if model is None:
-        model = probabilistic.train(
+        model, skipped = probabilistic.train_or_skip(
             _db_api(engine, spark_session),
             probabilistic.features(children.filter(has_demo), "la_child_id"),
             probabilistic.features(pupils, "upn"),
             settings,
         )
-    # A fresh database for scoring: Splink caches term-frequency tables per database, and
-    # scoring must not depend on whether this run trained (same model, same links).
-    scored = probabilistic.score(
-        _db_api(engine, spark_session), remaining_children, remaining_pupils, model, settings.floor
-    )
+        trained = model is not None
+    if model is None:
+        # The deterministic passes stand alone; the reason goes to the output and the report.
+        scored = probabilistic.no_scores()
+    else:
+        # A fresh database for scoring: Splink caches term-frequency tables per database, and
+        # scoring must not depend on whether this run trained (same model, same links).
+        scored = probabilistic.score(
+            _db_api(engine, spark_session), remaining_children, remaining_pupils, model, settings.floor
+        )
 
     best: dict[str, list[tuple[float, str]]] = defaultdict(list)
     for r in _rows(scored):
@@ -379,8 +388,9 @@ def link(
         review=review_table,
         status=status,
         issues=_issues(raw, s, today, la_codes),
-        model=model,
+        model=model or {},
         trained=trained,
         baseline=baseline,
         counts=counts,
+        probabilistic_skipped=skipped,
     )

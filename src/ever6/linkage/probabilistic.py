@@ -28,6 +28,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
 from splink.internals.database_api import DatabaseAPI
+from splink.internals.exceptions import EMTrainingException
 
 from ever6.linkage.settings import LinkageSettings
 
@@ -119,11 +120,73 @@ def _linker(db_api: DatabaseAPI[Any], children: pa.Table, pupils: pa.Table, sett
     return Linker([left, right], settings, log_level=None)
 
 
+# Fewer named records than this on either side and expectation maximisation has nothing to
+# learn from: the estimates come out at 0 or 1 (Splink then refuses them).
+MIN_TRAINING_RECORDS = 20
+
+
+class Untrainable(Exception):
+    """The model cannot be trained on this data; the message says why, for the data manager."""
+
+
+def why_untrainable(children: pa.Table, pupils: pa.Table) -> str | None:
+    """Why a model cannot be trained on these sides (:func:`features` tables), or None.
+
+    Checked before training so that a warehouse that is not a full authority (social care
+    only, a CIN census without names, a handful of pupils) gets a reason, not Splink's error.
+    """
+    named = pc.sum(pc.and_(pc.is_valid(children["forename"]), pc.is_valid(children["surname"]))).as_py() or 0
+    if pupils.num_rows == 0:
+        return "no pupil records to match against (import pupils on roll)"
+    if children.num_rows == 0:
+        return "no child left with a name or birth date to compare"
+    if named == 0:
+        return "no child has a name (the CIN census and SSDA903 carry none: import a case-management extract)"
+    if named < MIN_TRAINING_RECORDS or pupils.num_rows < MIN_TRAINING_RECORDS:
+        return (
+            f"too few records to train the model ({named:,} named children, {pupils.num_rows:,} pupils; "
+            f"at least {MIN_TRAINING_RECORDS} of each)"
+        )
+    return None
+
+
+def _check_estimates(model: dict[str, Any]) -> None:
+    """Raise :class:`Untrainable` when a trained estimate is at 0 or 1 (or missing)."""
+    prior = model.get("probability_two_random_records_match")
+    if not isinstance(prior, float | int) or not 0.0 < prior < 1.0:
+        raise Untrainable(f"the estimated share of matching pairs is {prior}: no pair looks like a match")
+
+
+def train_or_skip(
+    db_api: DatabaseAPI[Any], children: pa.Table, pupils: pa.Table, settings: LinkageSettings
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The trained model, or None and why the probabilistic pass is skipped."""
+    reason = why_untrainable(children, pupils)
+    if reason is not None:
+        return None, reason
+    try:
+        return train(db_api, children, pupils, settings), None
+    except Untrainable as exc:
+        return None, str(exc)
+    except EMTrainingException as exc:
+        # A training rule found no pairs (no child shares a birth date, or names, with a pupil).
+        return None, f"no pairs to learn from ({str(exc).split('.')[0]})"
+    except (ValueError, ArithmeticError) as exc:
+        # Splink refuses an estimate of 0 or 1 (a prior of 0: "math domain error"; "m_probability
+        # value 0.0 is below the minimum allowed value"): the data cannot support the model.
+        return None, f"an estimate came out at 0 or 1 ({exc})"
+
+
 def train(db_api: DatabaseAPI[Any], children: pa.Table, pupils: pa.Table, settings: LinkageSettings) -> dict[str, Any]:
-    """Train a model (no labels) on every child and pupil; returns the Splink model dictionary."""
+    """Train a model (no labels) on every child and pupil; returns the Splink model dictionary.
+
+    Raises :class:`Untrainable` when the prior comes out at 0 or 1; Splink raises ValueError for
+    other estimates at 0 or 1 (:func:`train_or_skip` turns both into a reason).
+    """
     dialect = db_api.sql_dialect.sql_dialect_str
     linker = _linker(db_api, children, pupils, settings_creator().create_settings_dict(dialect))
     linker.training.estimate_probability_two_random_records_match([block_on("forename", "surname", "dob")], recall=0.7)
+    _check_estimates(linker.misc.save_model_to_json())
     linker.training.estimate_u_using_random_sampling(max_pairs=settings.u_max_pairs, seed=settings.seed)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("forename", "surname"))
@@ -158,17 +221,22 @@ def settings_for(model: dict[str, Any], dialect: str) -> dict[str, Any]:
     return out
 
 
-def score(
-    db_api: DatabaseAPI[Any], children: pa.Table, pupils: pa.Table, model: dict[str, Any], floor: float
-) -> pa.Table:
-    """Scored pairs ``la_child_id, upn, match_probability`` at or above ``floor``."""
-    empty = pa.table(
+def no_scores() -> pa.Table:
+    """The scored pairs of a pass that scored nothing."""
+    return pa.table(
         {
             "la_child_id": pa.array([], pa.string()),
             "upn": pa.array([], pa.string()),
             "match_probability": pa.array([], pa.float64()),
         }
     )
+
+
+def score(
+    db_api: DatabaseAPI[Any], children: pa.Table, pupils: pa.Table, model: dict[str, Any], floor: float
+) -> pa.Table:
+    """Scored pairs ``la_child_id, upn, match_probability`` at or above ``floor``."""
+    empty = no_scores()
     if children.num_rows == 0 or pupils.num_rows == 0:
         return empty
     linker = _linker(db_api, children, pupils, settings_for(model, db_api.sql_dialect.sql_dialect_str))

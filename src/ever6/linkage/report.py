@@ -12,7 +12,7 @@ convention); school age is Reception to Year 11 (4-15) by default (``LinkageSett
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -80,6 +80,8 @@ class MatchReport:
     school_age: Rate
     unmatched_school_age: dict[str, int]
     notes: list[str] = field(default_factory=list)
+    # Why the last run linked without the probabilistic pass (None: the pass ran).
+    probabilistic_skipped: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -186,4 +188,8 @@ def match_report(
     report = build_report(as_at, members, store.table("link"), store.table("link_status"), establishments, settings)
     if not store.has_run():
         report.notes.append("linkage has not been run: run `ever6 link` first")
+    skipped = store.probabilistic_skipped()
+    if skipped is not None:
+        report = replace(report, probabilistic_skipped=skipped)
+        report.notes.append(f"the probabilistic pass was skipped: {skipped}; only the deterministic passes linked")
     return report

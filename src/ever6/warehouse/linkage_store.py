@@ -87,6 +87,8 @@ CREATE TABLE IF NOT EXISTS link_run (
     model_trained BOOLEAN NOT NULL,
     counts VARCHAR NOT NULL
 );
+-- Added later: why the probabilistic pass was skipped (null: it ran).
+ALTER TABLE link_run ADD COLUMN IF NOT EXISTS probabilistic_skipped VARCHAR;
 """
 
 
@@ -131,7 +133,15 @@ class LinkageStore:
 
     # --- a run's results --------------------------------------------------------------------
 
-    def replace(self, tables: dict[str, pa.Table], *, engine: str, trained: bool, counts: str) -> None:
+    def replace(
+        self,
+        tables: dict[str, pa.Table],
+        *,
+        engine: str,
+        trained: bool,
+        counts: str,
+        probabilistic_skipped: str | None = None,
+    ) -> None:
         """Replace every derived table with a run's results, all or nothing."""
         unknown = set(tables) - set(DERIVED)
         if unknown:
@@ -148,14 +158,26 @@ class LinkageStore:
                 finally:
                     self.con.unregister(view)
             self.con.execute(
-                "INSERT INTO link_run VALUES (?, ?, ?, ?, ?)",
-                [datetime.now().replace(microsecond=0), current_user(), engine, trained, counts],
+                "INSERT INTO link_run (run_at, run_by, engine, model_trained, counts, probabilistic_skipped) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [datetime.now().replace(microsecond=0), current_user(), engine, trained, counts, probabilistic_skipped],
             )
 
     def table(self, name: str) -> pa.Table:
         if name not in DERIVED and name not in {"link_decision", "link_decision_log", "link_run"}:
             raise KeyError(name)
         return self.con.sql(f'SELECT * FROM "{name}"').to_arrow_table()
+
+    def probabilistic_skipped(self) -> str | None:
+        """Why the latest linkage run skipped the probabilistic pass (None: it ran, or no run yet)."""
+        columns = self.con.execute(
+            "SELECT count(*) FROM information_schema.columns "
+            "WHERE table_name = 'link_run' AND column_name = 'probabilistic_skipped'"
+        ).fetchall()
+        if not columns[0][0]:  # a read-only warehouse from before the column
+            return None
+        rows = self.con.execute("SELECT probabilistic_skipped FROM link_run ORDER BY run_at DESC LIMIT 1").fetchall()
+        return rows[0][0] if rows else None
 
     def has_run(self) -> bool:
         rows = self.con.execute("SELECT count(*) FROM link_run").fetchall()

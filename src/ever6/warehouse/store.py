@@ -196,10 +196,21 @@ class Warehouse:
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(self.path), read_only=read_only)
+        self._backends: list[Any] = []  # the Ibis backends bound to this connection (raw_tables)
         if not read_only:
             self._ensure_schema()
 
     def close(self) -> None:
+        # Ibis drops a cached (temporary) table when its expression is collected, which may be
+        # at interpreter exit, after this connection is closed: each would then print a
+        # "Connection already closed" traceback. The connection takes its temporary tables with
+        # it, so the finalisers are detached first.
+        for backend in self._backends:
+            for entry in list(backend._cache_name_to_entry.values()):
+                entry.finalizer.detach()
+            backend._cache_name_to_entry.clear()
+            backend._cache_op_to_entry.clear()
+        self._backends.clear()
         self.con.close()
 
     def __enter__(self) -> Warehouse:
@@ -443,6 +454,7 @@ class Warehouse:
         import ibis  # only analytics need Ibis; imports alone stay light
 
         backend = ibis.duckdb.from_connection(self.con)
+        self._backends.append(backend)
         # A read-only warehouse may predate the marks' day index.
         return {name: backend.table(name) for name in self.raw_table_names()}
 
