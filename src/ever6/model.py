@@ -26,7 +26,10 @@ class TableSpec:
 
     ``key`` is what identifies "the same record" across overlapping files (for example a CIN
     episode is the same episode in every year's census file); the newest batch's version wins.
-    ``parent`` names the table whose chosen version a child row follows.
+    ``parent`` names the record a row belongs to: an episode's assessments and plans are the union
+    over every file that holds the episode, each identified by its own start date (a census return
+    holds only its year's activity, so a plan missing from a later file has not been removed).
+    ``seq`` is a block's order within its episode in one file: not an identity across files.
     """
 
     name: str
@@ -80,7 +83,7 @@ CIN_EPISODE = _spec(
 
 CIN_ASSESSMENT = _spec(
     "cin_assessment",
-    ("la_child_id", "referral_date", "seq"),
+    ("la_child_id", "referral_date", "start_date"),
     [
         pa.field("la_child_id", _STR, nullable=False),
         pa.field("referral_date", _DATE, nullable=False),
@@ -96,7 +99,7 @@ CIN_ASSESSMENT = _spec(
 
 CIN_PLAN = _spec(
     "cin_plan",
-    ("la_child_id", "referral_date", "seq"),
+    ("la_child_id", "referral_date", "start_date"),
     [
         pa.field("la_child_id", _STR, nullable=False),
         pa.field("referral_date", _DATE, nullable=False),
@@ -110,7 +113,7 @@ CIN_PLAN = _spec(
 
 CIN_SECTION47 = _spec(
     "cin_section47",
-    ("la_child_id", "referral_date", "seq"),
+    ("la_child_id", "referral_date", "start_date"),
     [
         pa.field("la_child_id", _STR, nullable=False),
         pa.field("referral_date", _DATE, nullable=False),
@@ -126,7 +129,7 @@ CIN_SECTION47 = _spec(
 
 CP_PLAN = _spec(
     "cp_plan",
-    ("la_child_id", "referral_date", "seq"),
+    ("la_child_id", "referral_date", "start_date"),
     [
         pa.field("la_child_id", _STR, nullable=False),
         pa.field("referral_date", _DATE, nullable=False),

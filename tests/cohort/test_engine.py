@@ -304,11 +304,50 @@ def test_later_file_revises_an_episode_whatever_the_import_order(tmp_path: Path)
     assert run(wh)["a"]["status"] == "CPP"
 
 
-def test_plan_dropped_by_a_later_file_is_gone(tmp_path: Path) -> None:
-    with_plan = Child("a", episodes=[Episode("2025-01-01", cp_plans=[Plan("2025-02-01")])])
+def test_plan_missing_from_a_later_file_still_counts(tmp_path: Path) -> None:
+    # A return holds only its own year's activity: a plan's absence from a later file means
+    # nothing, so the plan of the earlier file stands (open, it ends when its episode closes).
+    with_plan = Child("a", episodes=[Episode("2025-01-01", cp_plans=[Plan("2025-02-01", None, "NEG")])])
     without = Child("a", episodes=[assessed("2025-01-01")])
     wh = load(tmp_path, census_result(tmp_path, "2025-03-31", [with_plan]), census_result(tmp_path, R, [without]))
-    assert run(wh)["a"]["status"] == "CIN_OTHER"
+    out = run(wh)["a"]
+    assert out["status"] == "CPP"
+    assert out["cp_plans"] == 1
+    assert out["latest_category_of_abuse"] == "NEG"
+
+
+def test_plans_and_assessments_are_the_union_over_files_newest_version_winning(tmp_path: Path) -> None:
+    # 2024/25: a CP plan open at the year end, and an assessment with factor 3A.
+    # 2025/26: the same plan, now ended, a new CIN plan, and a new assessment with factor 4B.
+    year_one = Child(
+        "a",
+        episodes=[
+            Episode("2024-05-01", cp_plans=[Plan("2024-06-01", None, "PHY")], assessed=["2024-05-20"], factors=["3A"])
+        ],
+    )
+    year_two = Child(
+        "a",
+        episodes=[
+            Episode(
+                "2024-05-01",
+                cp_plans=[Plan("2024-06-01", "2025-07-01", "NEG")],
+                cin_plans=[Plan("2025-07-01")],
+                assessed=["2025-06-20"],
+                factors=["4B"],
+            )
+        ],
+    )
+    for newest_first in (False, True):
+        folder = tmp_path / f"newest-first-{newest_first}"
+        folder.mkdir()
+        files = [census_result(folder, "2025-03-31", [year_one]), census_result(folder, R, [year_two])]
+        if newest_first:
+            files.reverse()
+        out = run(load(folder, *files))["a"]
+        assert out["status"] == "CINP"  # the CP plan ended in 2025/26's version; the CIN plan is open
+        assert out["cp_plans"] == 1  # one plan in two files, not two
+        assert out["latest_category_of_abuse"] == "NEG"
+        assert out["assessment_factors"] == ["3A", "4B"]
 
 
 def test_episodes_only_in_older_files_still_count(tmp_path: Path) -> None:
@@ -342,3 +381,23 @@ def test_profile_columns(tmp_path: Path) -> None:
     assert out["latest_category_of_abuse"] == "NEG"
     assert out["primary_need"] == "N1"
     assert out["assessment_factors"] == ["1B", "3A", "4B"]
+
+
+def test_looked_after_episodes_are_the_union_of_yearly_returns(tmp_path: Path) -> None:
+    # 2023/24: an episode of care open at the year end; 2024/25: the same episode with its DEC,
+    # and the child's next episode; 2025/26: the child is no longer looked after, not in it.
+    y2024 = ssda903_result(tmp_path, 2024, [("a", "2023-06-01", None)], [("a", "2012-05-01")])
+    y2025 = ssda903_result(
+        tmp_path, 2025, [("a", "2023-06-01", "2024-08-01"), ("a", "2024-10-01", "2024-12-01")], [("a", "2012-05-01")]
+    )
+    other = ssda903_result(tmp_path, 2026, [("b", "2025-06-01", None)], [("b", "2013-01-01")])
+    for newest_first in (False, True):
+        folder = tmp_path / f"newest-first-{newest_first}"
+        folder.mkdir()
+        files = [y2024, y2025, other]
+        wh = load(folder, *(reversed(files) if newest_first else files))
+        assert run(wh, "2024-03-31")["a"]["status"] == "CLA"
+        assert "a" not in run(wh, "2024-09-01")  # between the two episodes, and never CIN
+        assert run(wh, "2024-11-01")["a"]["status"] == "CLA"
+        assert "a" not in run(wh, "2026-03-31")
+        assert run(wh)["b"]["status"] == "CLA"

@@ -93,7 +93,11 @@ def census_result(tmp: Path, reference_date: str, children: list[Child]) -> Read
                     }
                 )
             for i, a in enumerate(e.assessed):
-                rows["cin_assessment"].append({**key, "seq": i, "authorisation_date": d(a), "factors": e.factors})
+                # A real return dates every assessment's start: the identity of an assessment across files.
+                start = d(a)
+                rows["cin_assessment"].append(
+                    {**key, "seq": i, "start_date": start, "authorisation_date": start, "factors": e.factors}
+                )
     # Distinct content per batch, so the warehouse's duplicate-file check treats each as new.
     path = tmp / f"cin_{reference_date}_{abs(hash(json.dumps(rows, default=str)))}.json"
     path.write_text(json.dumps(rows, default=str))

@@ -3,8 +3,13 @@
 CIN census files are annual and overlap: the same episode appears in several years' files, and
 a later file may close an episode an earlier one showed open. The most recent file's version of
 a record wins: the one from the batch with the latest reference date (ties: the later import).
-An episode's assessments and plans follow the version of the episode that won, so a plan that a
-later file removed is gone too.
+
+A census return holds only its own year's activity (docs/cohort.md, "CIN census files"): an
+assessment or plan that ended in an earlier year is in that year's file only. So an episode's
+assessments, CIN plans, CP plans and section 47 enquiries are the union over every file, each
+identified by its episode and its own start date, the newest file's version of each winning. A
+block with no start date cannot be matched across files; only the episode's newest file's ones
+count.
 
 Written as Ibis expressions over the warehouse's raw tables, so it runs on any engine.
 """
@@ -61,6 +66,31 @@ def _latest(raw: Table, batches: Table, key: tuple[str, ...]) -> Table:
     return ranked.filter(ranked._rank == 0).drop("_rank", "reference_date")
 
 
+def _newest_file_rows(raw: Table, batches: Table, key: tuple[str, ...]) -> Table:
+    """Keep, per key, every row of the newest active batch that holds the key.
+
+    Unlike :func:`_latest`, two rows of one file with the same key are both kept: two plans of one
+    episode that a file dates the same day are two plans, not two versions of one.
+    """
+    active = batches.filter(batches.status == "active").select("batch_id", "reference_date")
+    ranked = raw.join(active, "batch_id").mutate(
+        _rank=ibis.dense_rank().over(
+            group_by=list(key),
+            order_by=[ibis.desc("reference_date"), ibis.desc("batch_id")],
+        )
+    )
+    return ranked.filter(ranked._rank == 0).drop("_rank", "reference_date")
+
+
+def _episode_blocks(rows: Table, batches: Table, episode_versions: Table, key: tuple[str, ...]) -> Table:
+    """An episode's assessments or plans: the union over files, newest version of each block."""
+    dated = _newest_file_rows(rows.filter(rows.start_date.notnull()), batches, key)
+    undated = rows.filter(rows.start_date.isnull()).semi_join(
+        episode_versions, ["la_child_id", "referral_date", "batch_id"]
+    )
+    return dated.union(undated.select(*dated.columns))
+
+
 def _latest_marks(raw: Table, batches: Table, key: tuple[str, ...], days: Table | None = None) -> Table:
     """:func:`_latest` for attendance marks, without ranking every mark.
 
@@ -80,25 +110,32 @@ def _latest_marks(raw: Table, batches: Table, key: tuple[str, ...], days: Table 
 
 
 def latest_version(raw: Mapping[str, Table], name: str) -> Table:
-    """The current version of every record of one canonical table (its newest active batch's)."""
+    """The current version of every record of one canonical table (its newest active batch's;
+    for an episode's assessments and plans, the union over files described above)."""
     if name == "attendance_mark":
         marks = _latest_marks(raw[name], raw["import_batch"], TABLES[name].key, raw.get("attendance_mark_day"))
         return marks.drop("batch_id")
+    if name in _CIN_EPISODE_CHILDREN:
+        episodes = _latest(raw["cin_episode"], raw["import_batch"], TABLES["cin_episode"].key)
+        versions = episodes.select("la_child_id", "referral_date", "batch_id")
+        return _episode_blocks(raw[name], raw["import_batch"], versions, TABLES[name].key).drop("batch_id")
     return _latest(raw[name], raw["import_batch"], TABLES[name].key).drop("batch_id")
 
 
 def current_tables(raw: Mapping[str, Table]) -> CurrentTables:
     """Current versions of the canonical tables, from the raw tables and ``import_batch``."""
     batches = raw["import_batch"]
-    latest = {name: _latest(raw[name], batches, TABLES[name].key) for name in TABLES if name != "attendance_mark"}
+    latest = {
+        name: _latest(raw[name], batches, TABLES[name].key)
+        for name in TABLES
+        if name != "attendance_mark" and name not in _CIN_EPISODE_CHILDREN
+    }
     latest["attendance_mark"] = _latest_marks(
         raw["attendance_mark"], batches, TABLES["attendance_mark"].key, raw.get("attendance_mark_day")
     )
     episode_versions = latest["cin_episode"].select("la_child_id", "referral_date", "batch_id")
     for name in _CIN_EPISODE_CHILDREN:
-        # Children follow their episode's winning version, not their own newest row.
-        rows = raw[name]
-        latest[name] = rows.semi_join(episode_versions, ["la_child_id", "referral_date", "batch_id"])
+        latest[name] = _episode_blocks(raw[name], batches, episode_versions, TABLES[name].key)
     cleaned = {name: table.drop("batch_id") if "batch_id" in table.columns else table for name, table in latest.items()}
     active = batches.filter(batches.status == "active").select("batch_id")
     days = None
