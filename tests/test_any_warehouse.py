@@ -242,7 +242,7 @@ def test_each_named_case_refreshes_or_refuses_clearly(case: str) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 @given(world=worlds())
 def test_refresh_exports_and_snapshot_on_any_warehouse(world: World) -> None:
     check(world)
