@@ -138,3 +138,36 @@ def test_web_doc_names_every_environment_setting() -> None:
     doc = (ROOT / "docs" / "web.md").read_text()
     for name in sorted(set(re.findall(r"\"(EVER6_[A-Z_]+)\"", settings_source))):
         assert name in doc, name
+
+
+def _tracked_text_files() -> list[Path]:
+    import subprocess
+
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    suffixes = {".py", ".md", ".toml", ".html", ".txt", ".cfg", ".yml", ".yaml", ".js", ".css"}
+    paths = [ROOT / p for p in listed.splitlines()]
+    return [p for p in paths if p.is_file() and (p.suffix in suffixes or p.name in {"Makefile", "run"})]
+
+
+# A citation someone who clones the project cannot follow: the domain reference outside the
+# repository, the source documents it was written from, or a developers' guide it does not hold.
+OUTSIDE = re.compile(r"(?<!\w)domain\.md|shared/seeds|DEVELOPERS\.md")
+
+
+def test_no_file_cites_a_path_outside_the_repository() -> None:
+    cited = {
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in _tracked_text_files()
+        if path != Path(__file__)
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1)
+        if OUTSIDE.search(line.replace("docs/domain.md", ""))
+    }
+    assert not cited, sorted(cited)
+
+
+def test_the_domain_reference_cites_sections_that_exist() -> None:
+    domain = (ROOT / "docs" / "domain.md").read_text()
+    sections = {int(n) for n in re.findall(r"^## (\d+)\. ", domain, re.M)}
+    for path in _tracked_text_files():
+        for number in re.findall(r"docs/domain\.md`*,? (?:section |§)(\d+)", path.read_text(errors="replace")):
+            assert int(number) in sections, f"{path.relative_to(ROOT)} cites docs/domain.md section {number}"

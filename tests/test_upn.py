@@ -11,7 +11,7 @@ from ever6.cli import app
 from ever6.upn import UpnProblem, check_upn, la_codes, recorded_upn
 from ever6.warehouse import Warehouse
 
-# Check letters worked out by hand from the rule in domain.md section 3 (sum of position x value
+# Check letters worked out by hand from the rule in docs/domain.md section 3 (sum of position x value
 # over characters 2-13, mod 23, over ABCDEFGHJKLMNPQRTUVWXYZ), not by the code under test.
 VALID = "A886215420254"
 NEW_LA = "L999200115001"  # LA number 999 (no authority has it yet); L is its right check letter

@@ -1,6 +1,6 @@
 """Configuration: where the workspace is and the rules a local authority may change.
 
-Defaults are what ships (``domain.md``); a local authority overrides them in
+Defaults are what ships (``docs/domain.md``); a local authority overrides them in
 ``$EVER6_HOME/ever6.toml`` (or a file named by ``EVER6_CONFIG``) without a code change::
 
     [cohort]

@@ -1,4 +1,4 @@
-"""The Unique Pupil Number rule, for every reader and for linkage (``domain.md`` section 3).
+"""The Unique Pupil Number rule, for every reader and for linkage (``docs/domain.md`` section 3).
 
 A UPN is 13 characters: a check letter, the 3-digit LA number of the issuing school, the
 4-digit establishment number, a 2-digit year and a 3-digit serial. A *temporary* UPN has a

@@ -1,4 +1,4 @@
-"""The Ever6 CWSW rule (domain.md section 2), one behaviour per test.
+"""The Ever6 CWSW rule (docs/domain.md section 2), one behaviour per test.
 
 R is 31 March 2026 unless a test says otherwise, so the window starts after 31 March 2020.
 """

@@ -1,4 +1,4 @@
-"""Disclosure control (domain.md §6): hand-made examples of each rule, then an attacker.
+"""Disclosure control (docs/domain.md §6): hand-made examples of each rule, then an attacker.
 
 The property tests generate additive tables (status groups summing to ``cwsw``, and ``cwsw`` +
 ``cla`` + ``not_cwsw`` summing to ``all_pupils``, × breakdown categories summing to ``all``), run

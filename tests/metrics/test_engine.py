@@ -1,4 +1,4 @@
-"""The measures on a fixture small enough to compute by hand (DfE methodology, domain.md §4).
+"""The measures on a fixture small enough to compute by hand (DfE methodology, docs/domain.md §4).
 
 Academic year 2024/25; the headline attendance figures count enrolments of pupils aged 5 to 15 on
 31 August 2024. Every expected figure says where it comes from.

@@ -4,7 +4,7 @@ For tests that must go through the real readers (not :mod:`ever6.synth`, whose f
 is under test elsewhere): CIN census XML, SSDA903 CSVs, a case-management extract, GIAS, pupils
 on roll, attendance marks and termly totals, exclusions and attainment. Each writer takes plain
 records and writes the documented layout (``docs/importing.md``); check letters are computed
-here from the rule in ``domain.md`` section 3, not by ever6.
+here from the rule in ``docs/domain.md`` section 3, not by ever6.
 """
 
 from __future__ import annotations

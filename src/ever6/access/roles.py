@@ -2,7 +2,7 @@
 
 Permissions are data, not scattered ``if`` statements: a view names the capability it needs, and
 this table says which roles have it. The Virtual School sees cohort-level figures; pupil-level rows
-are seen only by a school for its own pupils and by the data manager (domain.md, section 1).
+are seen only by a school for its own pupils and by the data manager (docs/domain.md, section 1).
 """
 
 from __future__ import annotations

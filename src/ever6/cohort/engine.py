@@ -1,4 +1,4 @@
-"""The Ever6 CWSW cohort as at a reference date (``domain.md`` section 2), as Ibis expressions.
+"""The Ever6 CWSW cohort as at a reference date (``docs/domain.md`` section 2), as Ibis expressions.
 
 Each rule is one expression here, evaluated on whatever engine the tables are bound to. Dates
 that need calendar arithmetic (six years before R, the latest birth date of an 18-year-old) are

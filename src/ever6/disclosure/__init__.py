@@ -1,4 +1,4 @@
-"""Statistical disclosure control for published tables (DfE conventions, ``domain.md`` §6).
+"""Statistical disclosure control for published tables (DfE conventions, ``docs/domain.md`` §6).
 
 :func:`suppress` turns the measures engine's long table into a publishable one: counts of 1 to 5
 people are suppressed (``c``), rates and averages follow their counts, and secondary suppression

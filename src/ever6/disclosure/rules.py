@@ -1,6 +1,6 @@
 """What disclosure control is told: the thresholds and symbols, each measure's make-up, the group sums.
 
-The defaults are the DfE's official-statistics conventions (``domain.md`` §6); a local authority may
+The defaults are the DfE's official-statistics conventions (``docs/domain.md`` §6); a local authority may
 change them (**configurable**).
 """
 

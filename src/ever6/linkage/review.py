@@ -6,7 +6,7 @@ takes effect at once in the stored links, and again at every later run: an accep
 linked (method ``clerical``) whatever the passes find, a rejected pair is never linked or
 proposed again.
 
-Pupil-level rows: only the data manager sees this queue (``domain.md`` section 1); the CLI
+Pupil-level rows: only the data manager sees this queue (``docs/domain.md`` section 1); the CLI
 should audit each listing.
 """
 

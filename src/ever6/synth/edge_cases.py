@@ -1,7 +1,7 @@
 """Hand-made children at the edges of the cohort rule, with their expected outcome.
 
 Each case is built explicitly (not drawn at random) so the truth files certainly contain it, and
-carries the status expected by reading ``domain.md`` directly: ``None`` = not in the output.
+carries the status expected by reading ``docs/domain.md`` directly: ``None`` = not in the output.
 The tests check the truth against these expectations, which guards the truth implementation
 itself. Keys of ``expect``: (reference date, mode).
 

@@ -1,6 +1,6 @@
 """The ground truth: who is in the Ever6 CWSW cohort at a reference date, and with what status.
 
-This is a deliberately plain, independent implementation of ``domain.md`` section 2, written
+This is a deliberately plain, independent implementation of ``docs/domain.md`` section 2, written
 from the simulation's own records and not from any other ever6 module (only ``ever6.dates``),
 so that the cohort engine can be tested against it. It works on what the files say: for every
 CIN episode (and SSDA903 row) the version in the most recent file that holds it, and for every

@@ -1,7 +1,7 @@
 """The suggested tier of the Virtual School's offer to a school: the one rule, shared by the
 dashboard's schools page and the partnership register.
 
-The offer is tiered (domain.md, section 7): *standard* for every school, *enhanced* for schools
+The offer is tiered (docs/domain.md, section 7): *standard* for every school, *enhanced* for schools
 with a high proportion of children with a social worker, *targeted* (clinics, case consultations)
 for the highest. A school meets a tier when its Ever6 CWSW share **or** its count reaches that
 tier's threshold; it is suggested the highest tier it meets. Thresholds are configuration

@@ -1,6 +1,6 @@
 """The Virtual School's cohort dashboard: headline figures, a page per theme, and the schools page.
 
-Cohort-level figures only (domain.md, section 1). Virtual School roles see the unsuppressed
+Cohort-level figures only (docs/domain.md, section 1). Virtual School roles see the unsuppressed
 figures, for internal use, and can switch to the suppressed version that is shared outside the
 Virtual School; every table on every page downloads as CSV or Excel with the page's filters.
 """

@@ -1,7 +1,7 @@
 """The Virtual School's training programme: courses, their sessions, and who registered and attended.
 
 The source documents describe rolling programmes for schools (DSLs, designated teachers, SENCOs,
-senior mental health leads) and for social workers (domain.md, section 7). Attendance is recorded
+senior mental health leads) and for social workers (docs/domain.md, section 7). Attendance is recorded
 once a session has happened, and only someone who attended gives feedback. The people here are
 professionals: no child is ever named in these records.
 """
