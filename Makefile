@@ -8,7 +8,7 @@ SCALE ?= small
 FRONTEND := src/ever6/web/frontend
 FRONTEND_INSTALLED := $(FRONTEND)/node_modules/.installed
 
-.PHONY: install validators java chromium frontend demo test lint typecheck unit bench bench-region clean
+.PHONY: install validators java chromium nginx postgresql frontend demo test lint typecheck unit unit-postgresql bench bench-region clean
 
 install: $(INSTALLED) validators java frontend
 
@@ -35,6 +35,12 @@ chromium:
 	  echo "Installing Chromium for the end-to-end tests"; \
 	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
+# The proxy test runs the production settings behind Debian's nginx, on loopback, started by the test.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  echo "Installing nginx for the reverse-proxy test"; \
+	  apt-get update -qq && apt-get install -y -qq nginx >/dev/null; }
+
 # Spark (the engine for national scale, and the engine-parity tests) needs a Java runtime.
 java:
 	@command -v java >/dev/null 2>&1 || { \
@@ -58,7 +64,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-unit: install chromium
+unit: install chromium nginx
 	$(BIN)/pytest
 
 test: lint typecheck unit

@@ -7,7 +7,9 @@ for (const el of document.querySelectorAll("[data-ever6-chart]")) {
   if (!source) continue;
   try {
     const spec = JSON.parse(source.textContent);
-    window.vegaEmbed(el, spec, { actions: false, renderer: "svg" }).catch(() => el.remove());
+    // defaultStyle: false, since the Content-Security-Policy refuses the <style> element
+    // vega-embed would otherwise add (it styles only the actions menu, which is off).
+    window.vegaEmbed(el, spec, { actions: false, renderer: "svg", defaultStyle: false }).catch(() => el.remove());
   } catch (e) {
     el.remove();
   }
