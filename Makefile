@@ -41,6 +41,12 @@ nginx:
 	  echo "Installing nginx for the reverse-proxy test"; \
 	  apt-get update -qq && apt-get install -y -qq nginx >/dev/null; }
 
+# The web tests run on PostgreSQL too: a server the tests start in a temporary folder, loopback only.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  echo "Installing PostgreSQL for the web tests"; \
+	  apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
+
 # Spark (the engine for national scale, and the engine-parity tests) needs a Java runtime.
 java:
 	@command -v java >/dev/null 2>&1 || { \
@@ -67,7 +73,16 @@ typecheck: install
 unit: install chromium nginx
 	$(BIN)/pytest
 
-test: lint typecheck unit
+# The web tests that write to the database in earnest, again on PostgreSQL (tests/postgresql.py):
+# accounts and the audit log with its append-only triggers, the authorisation matrix, the portal's
+# audited views, agreements, contacts, bulk imports, support and training records. The rest read
+# the published snapshot and would test nothing new on another database.
+POSTGRESQL_TESTS := $(addprefix tests/web/test_,$(addsuffix .py,accounts authorization portal agreements \
+	contacts bulk_import support training training_import))
+unit-postgresql: install postgresql
+	EVER6_TEST_POSTGRESQL=1 $(BIN)/pytest -m "not e2e" $(POSTGRESQL_TESTS)
+
+test: lint typecheck unit unit-postgresql
 
 clean:
 	rm -rf $(VENV) $(VALIDATORS_VENV) var .pytest_cache .mypy_cache .ruff_cache $(FRONTEND)/node_modules
