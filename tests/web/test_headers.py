@@ -86,6 +86,13 @@ def test_signed_in_bodies_are_limited_by_the_view(client_for: Callable[[str], Cl
     # The bulk import takes up to 2 MB: a 1.5 MB file reaches the form (which judges its rows).
     upload = SimpleUploadedFile("contacts.csv", b"a" * (1536 * 1024), content_type="text/csv")
     assert officer.post("/schools/import/", {"kind": "contacts", "upload": upload}).status_code == 400
-    # ... and one over the limit is refused before it is parsed.
+    # ... a file a little over it gets the form's own message ...
     upload = SimpleUploadedFile("contacts.csv", b"a" * (3 * 1024 * 1024), content_type="text/csv")
-    assert officer.post("/schools/import/", {"kind": "contacts", "upload": upload}).status_code == 413
+    response = officer.post("/schools/import/", {"kind": "contacts", "upload": upload})
+    assert response.status_code == 400
+    assert "must be smaller than 2MB" in response.content.decode()
+    # ... and one far over it is refused before it is parsed, with a page that says so.
+    upload = SimpleUploadedFile("contacts.csv", b"a" * (5 * 1024 * 1024), content_type="text/csv")
+    response = officer.post("/schools/import/", {"kind": "contacts", "upload": upload})
+    assert response.status_code == 413
+    assert "must be smaller than 2MB" in response.content.decode()

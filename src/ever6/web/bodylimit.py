@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
@@ -39,8 +40,10 @@ def allowed_body(request: HttpRequest, view: Callable[..., Any]) -> int:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return ANONYMOUS_BODY
-    # Multipart framing and the form's other fields come on top of the file itself.
-    return max(FORM_BODY, getattr(view, "ever6_max_body", 0) + 64 * 1024)
+    upload = getattr(view, "ever6_max_body", 0)
+    # Up to twice the file's limit is read, so that a file a little too large gets the form's own
+    # message beside the field; anything larger is refused unread.
+    return min(MAX_REQUEST_BODY, max(FORM_BODY, 2 * upload + 64 * 1024))
 
 
 class RequestBodyLimitMiddleware:
@@ -60,5 +63,7 @@ class RequestBodyLimitMiddleware:
         except ValueError:
             return HttpResponse("Bad Content-Length.", status=400, content_type="text/plain")
         if length > allowed_body(request, view):
-            return HttpResponse("That request is too large.", status=413, content_type="text/plain")
+            upload = getattr(view, "ever6_max_body", 0)
+            context = {"limit_mb": upload // (1024 * 1024) if request.user.is_authenticated else 0}
+            return render(request, "errors/too_large.html", context, status=413)
         return None
