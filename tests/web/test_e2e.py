@@ -168,19 +168,19 @@ def test_no_page_breaks_the_content_security_policy(
     context = browser.new_context()
     page = context.new_page()
     refused: list[str] = []
-    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("console", lambda m: refused.append(f"{page.url}: {m.text}") if "Content Security" in m.text else None)
     page.goto(f"{live_server.url}/accounts/sign-in/")
     assert page.evaluate("() => document.body.classList.contains('govuk-frontend-supported')")
     page.close()
     page = sign_in(browser, live_server.url, "vs_officer")
-    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("console", lambda m: refused.append(f"{page.url}: {m.text}") if "Content Security" in m.text else None)
     for path in ("/dashboard/attendance/", "/dashboard/schools/", "/schools/", f"/schools/{published.urn}/"):
         response = page.goto(live_server.url + path)
         assert response is not None
         assert "Content-Security-Policy" in {k.title(): v for k, v in response.headers.items()}
         if path == "/dashboard/attendance/":
             page.wait_for_selector(".ever6-chart svg", timeout=15_000)
-    assert not refused, refused
+    assert not refused, "\n".join(refused)
     page.context.close()
     context.close()
 
