@@ -50,6 +50,10 @@ http {{
     listen 127.0.0.1:{http_port};
     return 301 https://$host:{https_port}$request_uri;
   }}
+  {https_servers}
+}}
+"""
+HTTPS_SERVER = """
   server {{
     listen 127.0.0.1:{https_port} ssl;
     ssl_certificate {tmp}/cert.pem;
@@ -62,8 +66,10 @@ http {{
       proxy_set_header X-Forwarded-Proto $scheme;
     }}
   }}
-}}
 """
+# Two services on the same workspace: the production default (the service redirects plain HTTP to
+# HTTPS too) and EVER6_SSL_REDIRECT=0 (the proxy alone does), each behind its own HTTPS port.
+SSL_REDIRECTS = ("1", "0")
 
 
 def _free_port() -> int:
@@ -98,14 +104,17 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 class Deployment:
     tmp: Path
     home: Path
-    app_port: int
+    app_ports: dict[str, int]  # by EVER6_SSL_REDIRECT
     http_port: int
-    https_port: int
+    https_ports: dict[str, int]
     tls: ssl.SSLContext
 
     @property
-    def origin(self) -> str:
-        return f"https://localhost:{self.https_port}"
+    def app_port(self) -> int:
+        return self.app_ports["1"]
+
+    def origin(self, ssl_redirect: str = "1") -> str:
+        return f"https://localhost:{self.https_ports[ssl_redirect]}"
 
 
 @dataclass
@@ -208,15 +217,18 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         timeout=180,
     )
     assert made.returncode == 0, made.stderr
-    app_port, http_port, https_port = _free_port(), _free_port(), _free_port()
-    service_log = tmp / "service.log"
-    with service_log.open("wb") as log:
-        service = subprocess.Popen(
-            [*cli, "serve", "--host", "127.0.0.1", "--port", str(app_port), "--threads", "2"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    http_port = _free_port()
+    app_ports = {flag: _free_port() for flag in SSL_REDIRECTS}
+    https_ports = {flag: _free_port() for flag in SSL_REDIRECTS}
+    services = {}
+    for flag in SSL_REDIRECTS:
+        with (tmp / f"service-{flag}.log").open("wb") as log:
+            services[flag] = subprocess.Popen(
+                [*cli, "serve", "--host", "127.0.0.1", "--port", str(app_ports[flag]), "--threads", "2"],
+                env={**env, "EVER6_SSL_REDIRECT": flag},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
     conf = tmp / "nginx.conf"
     conf.write_text(
         NGINX_CONF.format(
@@ -225,9 +237,13 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             # use this root-owned temporary folder.
             user="user root;" if os.geteuid() == 0 else "",
             http_port=http_port,
-            https_port=https_port,
-            app_port=app_port,
-            proxy_address=PROXY_ADDRESS,
+            https_port=https_ports["1"],
+            https_servers="".join(
+                HTTPS_SERVER.format(
+                    tmp=tmp, https_port=https_ports[flag], app_port=app_ports[flag], proxy_address=PROXY_ADDRESS
+                )
+                for flag in SSL_REDIRECTS
+            ),
         )
     )
     proxy = subprocess.Popen(
@@ -236,13 +252,15 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_for_port(app_port, service, "ever6 web serve", service_log)
-        _wait_for_port(https_port, proxy, "nginx", tmp / "error.log")
+        for flag in SSL_REDIRECTS:
+            _wait_for_port(app_ports[flag], services[flag], "ever6 web serve", tmp / f"service-{flag}.log")
+            _wait_for_port(https_ports[flag], proxy, "nginx", tmp / "error.log")
         tls = ssl.create_default_context(cafile=str(tmp / "cert.pem"))
-        yield Deployment(tmp, home, app_port, http_port, https_port, tls)
+        yield Deployment(tmp, home, app_ports, http_port, https_ports, tls)
     finally:
         _stop(proxy)
-        _stop(service)
+        for service in services.values():
+            _stop(service)
 
 
 def _assert_hardened(response: Response) -> None:
@@ -255,14 +273,18 @@ def _assert_hardened(response: Response) -> None:
     assert "default-src 'none'" in csp
 
 
-def test_a_user_signs_in_over_https_through_the_proxy(deployment: Deployment) -> None:
+@pytest.mark.parametrize("ssl_redirect", SSL_REDIRECTS)
+def test_a_user_signs_in_over_https_through_the_proxy(deployment: Deployment, ssl_redirect: str) -> None:
     browser = Browser(deployment)
-    # Plain HTTP is sent to HTTPS by the proxy; the service then asks for a sign-in: no loop.
-    page, visited = browser.follow(f"http://localhost:{deployment.http_port}/")
-    assert visited[1].startswith(deployment.origin), visited
+    origin = deployment.origin(ssl_redirect)
+    if ssl_redirect == "1":
+        # Plain HTTP is sent to HTTPS by the proxy; the service then asks for a sign-in: no loop.
+        page, visited = browser.follow(f"http://localhost:{deployment.http_port}/")
+        assert visited[1].startswith(origin), visited
+    else:
+        page, visited = browser.follow(f"{origin}/")
     assert "/accounts/sign-in/" in visited[-1], visited
     assert page.status == 200, page.body[:500]
-    _assert_hardened(page)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.body)
     assert token is not None
     signed_in = browser.request(
@@ -272,12 +294,12 @@ def test_a_user_signs_in_over_https_through_the_proxy(deployment: Deployment) ->
         referer=visited[-1],
     )
     assert signed_in.status == 302, signed_in.body[:2000]  # not "Origin checking failed"
-    _assert_hardened(signed_in)
-    home, visited = browser.follow(deployment.origin + signed_in.headers["Location"])
+    home, visited = browser.follow(origin + signed_in.headers["Location"])
     assert home.status == 200, visited
-    assert visited[-1] == f"{deployment.origin}/audit/"
+    assert visited[-1] == f"{origin}/audit/"
     assert "Sign out" in home.body
-    _assert_hardened(home)
+    for response in (page, signed_in, home):
+        _assert_hardened(response)
     # The session and CSRF cookies are sent over HTTPS only.
     session_cookie = [line for line in browser.set_cookie_lines if line.startswith("sessionid=")]
     assert session_cookie
@@ -297,7 +319,7 @@ def test_the_service_believes_forwarded_headers_from_the_proxy_only(deployment: 
     assert response.headers["Location"] == "https://localhost/accounts/sign-in/"
     # Through the proxy, the address recorded for a failed sign-in is the client's, not the proxy's.
     browser = Browser(deployment)
-    page, visited = browser.follow(f"{deployment.origin}/accounts/sign-in/")
+    page, visited = browser.follow(f"{deployment.origin()}/accounts/sign-in/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.body)
     assert token is not None
     failed = browser.request(
@@ -313,17 +335,17 @@ def test_the_service_believes_forwarded_headers_from_the_proxy_only(deployment: 
 
 
 def test_large_bodies_are_refused_before_they_are_read(deployment: Deployment) -> None:
-    # A 1 GB upload announced to waitress is refused on its headers alone.
-    with socket.create_connection(("127.0.0.1", deployment.app_port), timeout=30) as s:
+    # A 100 MB upload announced to waitress is refused on its headers alone, not waited for.
+    with socket.create_connection(("127.0.0.1", deployment.app_port), timeout=10) as s:
         s.sendall(
             b"POST /accounts/sign-in/ HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/octet-stream\r\n"
-            b"Content-Length: 1073741824\r\n\r\n"
+            b"Content-Length: 104857600\r\n\r\n"
         )
         reply = s.recv(4096).decode(errors="replace")
     assert reply.startswith("HTTP/1.1 413"), reply[:200]
     # Through the proxy, an anonymous caller's 200 kB form is refused before it is parsed.
     browser = Browser(deployment)
-    page, visited = browser.follow(f"{deployment.origin}/accounts/sign-in/")
+    page, visited = browser.follow(f"{deployment.origin()}/accounts/sign-in/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.body)
     assert token is not None
     big = browser.request(
