@@ -140,6 +140,13 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 8000, threads: int = 
 
     from ever6.web.wsgi import application
 
+    if settings.SECURE_PROXY_SSL_HEADER and not settings.EVER6_TRUSTED_PROXY:
+        # waitress has no TLS: production always sits behind a proxy, which must be named.
+        typer.echo(
+            "Warning: EVER6_TRUSTED_PROXY is not set, so the proxy's X-Forwarded-Proto is ignored and "
+            "HTTPS requests will be redirected to HTTPS again (docs/web.md, Deployment).",
+            err=True,
+        )
     waitress_serve(
         application,
         host=host,
