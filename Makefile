@@ -8,7 +8,7 @@ SCALE ?= small
 FRONTEND := src/ever6/web/frontend
 FRONTEND_INSTALLED := $(FRONTEND)/node_modules/.installed
 
-.PHONY: install validators java chromium frontend demo test lint typecheck unit bench bench-region clean
+.PHONY: install validators java chromium nginx postgresql frontend demo test lint typecheck unit unit-postgresql bench bench-region clean
 
 install: $(INSTALLED) validators java frontend
 
@@ -35,6 +35,18 @@ chromium:
 	  echo "Installing Chromium for the end-to-end tests"; \
 	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
+# The proxy test runs the production settings behind Debian's nginx, on loopback, started by the test.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  echo "Installing nginx for the reverse-proxy test"; \
+	  apt-get update -qq && apt-get install -y -qq nginx >/dev/null; }
+
+# The web tests run on PostgreSQL too: a server the tests start in a temporary folder, loopback only.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  echo "Installing PostgreSQL for the web tests"; \
+	  apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
+
 # Spark (the engine for national scale, and the engine-parity tests) needs a Java runtime.
 java:
 	@command -v java >/dev/null 2>&1 || { \
@@ -58,10 +70,19 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-unit: install chromium
+unit: install chromium nginx
 	$(BIN)/pytest
 
-test: lint typecheck unit
+# The web tests that write to the database in earnest, again on PostgreSQL (tests/postgresql.py):
+# accounts and the audit log with its append-only triggers, the authorisation matrix, the portal's
+# audited views, agreements, contacts, bulk imports, support and training records. The rest read
+# the published snapshot and would test nothing new on another database.
+POSTGRESQL_TESTS := $(addprefix tests/web/test_,$(addsuffix .py,accounts authorization portal agreements \
+	contacts bulk_import support training training_import))
+unit-postgresql: install postgresql
+	EVER6_TEST_POSTGRESQL=1 $(BIN)/pytest -m "not e2e" $(POSTGRESQL_TESTS)
+
+test: lint typecheck unit unit-postgresql
 
 clean:
 	rm -rf $(VENV) $(VALIDATORS_VENV) var .pytest_cache .mypy_cache .ruff_cache $(FRONTEND)/node_modules

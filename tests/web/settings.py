@@ -10,3 +10,11 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 
 # Argon2 as in production, with cheap parameters: the suite hashes hundreds of test passwords.
 PASSWORD_HASHERS = ["tests.web.hashers.CheapArgon2PasswordHasher"]
+
+# The same tests on PostgreSQL (Makefile ``unit-postgresql``): a server of the test run's own.
+if os.environ.get("EVER6_TEST_POSTGRESQL") == "1":
+    import dj_database_url
+
+    from tests.postgresql import start
+
+    DATABASES = {"default": dj_database_url.parse(start(), conn_max_age=0)}

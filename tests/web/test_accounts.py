@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 
 from ever6.access import AuditEntry, Role, Viewer
@@ -165,10 +165,11 @@ def test_the_audit_log_is_append_only(db: None) -> None:
         event.save()
     with pytest.raises(AppendOnlyError):
         event.delete()
-    # ... and the database refuses too, whatever the application does.
-    with pytest.raises(Exception, match="append-only"), connection.cursor() as cursor:
+    # ... and the database refuses too, whatever the application does (each in a savepoint:
+    # after an error PostgreSQL refuses everything else in the transaction).
+    with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditevent SET rows = 0")
-    with pytest.raises(Exception, match="append-only"), connection.cursor() as cursor:
+    with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent")
     assert AuditEvent.objects.get(pk=event.pk).rows == 3
 

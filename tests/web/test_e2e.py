@@ -160,6 +160,31 @@ def test_charts_are_drawn_with_javascript_and_tables_carry_the_figures_without(
     page.context.close()
 
 
+def test_no_page_breaks_the_content_security_policy(
+    browser: Any, live_server: Any, accounts: dict[str, object], published: Published
+) -> None:
+    """The policy refuses inline script and styles: the pages, charts and GOV.UK's components work
+    within it (a refusal shows as a console error, and as a securitypolicyviolation event)."""
+    context = browser.new_context()
+    page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(f"{page.url}: {m.text}") if "Content Security" in m.text else None)
+    page.goto(f"{live_server.url}/accounts/sign-in/")
+    assert page.evaluate("() => document.body.classList.contains('govuk-frontend-supported')")
+    page.close()
+    page = sign_in(browser, live_server.url, "vs_officer")
+    page.on("console", lambda m: refused.append(f"{page.url}: {m.text}") if "Content Security" in m.text else None)
+    for path in ("/dashboard/attendance/", "/dashboard/schools/", "/schools/", f"/schools/{published.urn}/"):
+        response = page.goto(live_server.url + path)
+        assert response is not None
+        assert "Content-Security-Policy" in {k.title(): v for k, v in response.headers.items()}
+        if path == "/dashboard/attendance/":
+            page.wait_for_selector(".ever6-chart svg", timeout=15_000)
+    assert not refused, "\n".join(refused)
+    page.context.close()
+    context.close()
+
+
 def axe_violations_without_js(page: Any) -> list[dict[str, Any]]:
     """axe needs script in the page; a second context with JavaScript checks the same HTML."""
     html = page.content()

@@ -112,14 +112,49 @@ def seed_demo(home: Path) -> list[DemoLogin]:
 DEMO_SEEDERS = ("ever6.web.schools.seed", "ever6.web.support.seed", "ever6.web.training.seed")
 
 
+# The forwarded headers waitress believes from the trusted proxy: the client's address (for the
+# audit log and sign-in throttling) and the scheme it used (for HTTPS redirects, secure cookies,
+# HSTS and the CSRF origin check). The Host header is the proxy's to pass on as the browser sent it.
+FORWARDED_HEADERS = frozenset({"x-forwarded-for", "x-forwarded-proto"})
+
+
+def waitress_options(trusted_proxy: str | None) -> dict[str, object]:
+    """waitress's settings: the request body limit and, behind a proxy, which headers to believe.
+
+    waitress removes forwarded headers from everyone else, so a client that reaches the service
+    directly cannot claim HTTPS or another address.
+    """
+    from ever6.web.bodylimit import MAX_REQUEST_BODY
+
+    options: dict[str, object] = {"max_request_body_size": MAX_REQUEST_BODY, "clear_untrusted_proxy_headers": True}
+    if trusted_proxy:
+        options.update(trusted_proxy=trusted_proxy, trusted_proxy_count=1, trusted_proxy_headers=set(FORWARDED_HEADERS))
+    return options
+
+
 def serve(home: Path, host: str = "127.0.0.1", port: int = 8000, threads: int = 8) -> None:
     """Serve the web service with waitress (a production-grade pure-Python WSGI server)."""
     setup_django(home)
+    from django.conf import settings
     from waitress import serve as waitress_serve
 
     from ever6.web.wsgi import application
 
-    waitress_serve(application, host=host, port=port, threads=threads, ident="ever6")
+    if settings.SECURE_PROXY_SSL_HEADER and not settings.EVER6_TRUSTED_PROXY:
+        # waitress has no TLS: production always sits behind a proxy, which must be named.
+        typer.echo(
+            "Warning: EVER6_TRUSTED_PROXY is not set, so the proxy's X-Forwarded-Proto is ignored and "
+            "HTTPS requests will be redirected to HTTPS again (docs/web.md, Deployment).",
+            err=True,
+        )
+    waitress_serve(
+        application,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="ever6",
+        **waitress_options(settings.EVER6_TRUSTED_PROXY),
+    )
 
 
 @web_app.command("migrate")
@@ -178,6 +213,7 @@ def serve_command(
     port: Annotated[int, typer.Option()] = 8000,
     threads: Annotated[int, typer.Option(help="Worker threads.")] = 8,
 ) -> None:
-    """Serve the web service (for production, put it behind an HTTPS reverse proxy)."""
+    """Serve the web service (for production, put it behind an HTTPS reverse proxy and set
+    EVER6_TRUSTED_PROXY to its address)."""
     typer.echo(f"Serving ever6 on http://{host}:{port}/ (Ctrl+C to stop)")
     serve(_home(), host, port, threads)

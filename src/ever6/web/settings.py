@@ -8,9 +8,11 @@
 | ``EVER6_DEBUG`` | ``1`` for development error pages | off |
 | ``EVER6_ALLOWED_HOSTS`` | comma-separated host names | ``127.0.0.1,localhost`` |
 | ``EVER6_SNAPSHOT`` | the published snapshot the pages read | ``$EVER6_HOME/published/web.duckdb`` |
+| ``EVER6_TRUSTED_PROXY`` | the reverse proxy's address, whose ``X-Forwarded-For/-Proto`` are believed | none |
 | ``EVER6_OIDC_*`` | single sign-on (Microsoft Entra ID or any OpenID Connect provider) | off |
 
-Production hardening (HTTPS-only cookies, HSTS) is in :mod:`ever6.web.settings_production`.
+Production hardening (HTTPS-only cookies, HSTS) is in :mod:`ever6.web.settings_production`; the
+Content-Security-Policy is :mod:`ever6.web.csp`, request body limits :mod:`ever6.web.bodylimit`.
 """
 
 from __future__ import annotations
@@ -65,11 +67,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before the CSRF check, which would parse the body: each view's body limit (ever6.web.bodylimit).
+    "ever6.web.bodylimit.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "ever6.web.csp.ContentSecurityPolicyMiddleware",
     "ever6.web.accounts.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -147,7 +152,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
-# Upload limits: signed agreements and bulk imports are small documents.
+# Behind a reverse proxy: waitress (ever6 web serve) believes X-Forwarded-For and X-Forwarded-Proto
+# from this address only, and removes them from anyone else; production's SECURE_PROXY_SSL_HEADER
+# then reads the scheme the proxy saw.
+EVER6_TRUSTED_PROXY = os.environ.get("EVER6_TRUSTED_PROXY") or None
+
+# Upload limits: signed agreements and bulk imports are small documents. Whole request bodies are
+# limited per view before they are parsed (ever6.web.bodylimit), and by waitress before that.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ever6.access import Capability
 from ever6.web import bulk
+from ever6.web.bodylimit import accepts_upload
 from ever6.web.guard import require, viewer
 from ever6.web.tables import Table, download, requested_format
 
@@ -69,6 +70,7 @@ def _context(request: HttpRequest) -> bulk.Context:
     return bulk.Context(username=viewer(request).username, today=timezone.localdate())
 
 
+@accepts_upload(bulk.MAX_UPLOAD_BYTES)
 @require(Capability.PARTNERSHIP)
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:

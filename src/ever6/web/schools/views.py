@@ -26,10 +26,18 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_http_methods
 
 from ever6.access import Capability, NotPublished
+from ever6.web.bodylimit import accepts_upload
 from ever6.web.dashboard.tiers import TIER_LABELS, describe_rule
 from ever6.web.forms import date_items
 from ever6.web.guard import require, snapshot, viewer
-from ever6.web.schools.forms import KIND_PHASES, AgreementForm, ContactForm, SettingForm, TierForm
+from ever6.web.schools.forms import (
+    KIND_PHASES,
+    MAX_SIGNED_COPY_BYTES,
+    AgreementForm,
+    ContactForm,
+    SettingForm,
+    TierForm,
+)
 from ever6.web.schools.models import (
     AgreementStatus,
     ChangeAction,
@@ -430,6 +438,7 @@ def _tier_context(request: HttpRequest, school: School) -> dict[str, Any]:
     }
 
 
+@accepts_upload(MAX_SIGNED_COPY_BYTES)
 @require(Capability.PARTNERSHIP)
 @require_http_methods(["GET", "POST"])
 def agreement(request: HttpRequest, urn: str) -> HttpResponse:

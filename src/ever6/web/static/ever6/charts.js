@@ -7,7 +7,15 @@ for (const el of document.querySelectorAll("[data-ever6-chart]")) {
   if (!source) continue;
   try {
     const spec = JSON.parse(source.textContent);
-    window.vegaEmbed(el, spec, { actions: false, renderer: "svg" }).catch(() => el.remove());
+    // No <style> elements added by vega-embed or its tooltips: the Content-Security-Policy refuses
+    // them. The actions menu is off; the tooltips' style is in ever6.css.
+    const options = {
+      actions: false,
+      renderer: "svg",
+      defaultStyle: false,
+      tooltip: { disableDefaultStyle: true },
+    };
+    window.vegaEmbed(el, spec, options).catch(() => el.remove());
   } catch (e) {
     el.remove();
   }
