@@ -7,7 +7,6 @@ runs the same steps a data manager would).
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -15,7 +14,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -49,6 +47,7 @@ from ever6.metrics.publication import suppress_metrics
 from ever6.reuse import plan as reuse_plan
 from ever6.upn import la_codes
 from ever6.warehouse import ImportOutcome, Warehouse
+from ever6.warehouse.opening import open_warehouse
 from ever6.warehouse.published import Published, Run
 from ever6.warehouse.store import current_user
 
@@ -129,14 +128,7 @@ class RulesOutcome:
 
 def _open_for_writing(path: Path, wait_seconds: float = 600) -> Warehouse:
     """The warehouse, once no other process holds it (the DfE rules run beside other commands)."""
-    deadline = time.monotonic() + wait_seconds
-    while True:
-        try:
-            return Warehouse(path)
-        except duckdb.IOException:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(2)
+    return open_warehouse(path, purpose="the DfE rules", wait=wait_seconds)
 
 
 def validate_batches(settings: Settings, batch_ids: Sequence[int] | None = None) -> list[RulesOutcome]:
