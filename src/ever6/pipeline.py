@@ -22,10 +22,10 @@ from ever6 import __version__
 from ever6.access.snapshot import write_snapshot
 from ever6.attendance import code_table
 from ever6.cohort import COHORT_COLUMNS, cohort, current_tables
-from ever6.config import ENGINES, CohortSettings, Engine, Settings
+from ever6.config import ENGINES, CohortSettings, Engine, Settings, format_bytes
 from ever6.dates import academic_year_label
 from ever6.disclosure import for_school
-from ever6.errors import NothingToRefresh
+from ever6.errors import NothingToRefresh, TooLarge
 from ever6.exports import write_csv
 from ever6.formats import dfe_rules
 from ever6.formats.attainment import read_attainment
@@ -92,6 +92,7 @@ def read_sources(
     }
     if fmt not in readers:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(readers)}")
+    check_sizes(settings, fmt, paths)
     results = []
     for i, path in enumerate(paths):
         if progress:
@@ -100,6 +101,18 @@ def read_sources(
             return readers[fmt](paths)
         results += readers[fmt]([path])
     return results
+
+
+def check_sizes(settings: Settings, fmt: str, paths: Sequence[Path]) -> None:
+    """Refuse, before reading anything, a file over its format's size limit (``[imports] max_bytes``)."""
+    limit = settings.imports.limit(fmt)
+    for path in paths:
+        size = path.stat().st_size
+        if size > limit:
+            raise TooLarge(
+                f"{path} is {format_bytes(size)}, over the limit of {format_bytes(limit)} for {fmt} files "
+                "([imports] max_bytes in ever6.toml); it was not read and nothing changed"
+            )
 
 
 def import_sources(
