@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ever6 import __version__
-from ever6.access.snapshot import write_snapshot
+from ever6.access.snapshot import snapshot_path, write_snapshot
 from ever6.attendance import code_table
 from ever6.cohort import COHORT_COLUMNS, cohort, current_tables
 from ever6.config import ENGINES, CohortSettings, Engine, Settings, format_bytes
@@ -27,6 +27,7 @@ from ever6.dates import academic_year_label
 from ever6.disclosure import for_school
 from ever6.errors import NothingToRefresh, TooLarge
 from ever6.exports import write_csv
+from ever6.faults import fault_point
 from ever6.formats import dfe_rules
 from ever6.formats.attainment import read_attainment
 from ever6.formats.attendance_marks import stream_attendance_marks
@@ -337,6 +338,7 @@ def refresh(
     raw = analytics_tables(warehouse, settings, engine, spark_session)
 
     published = Published(warehouse)
+    published.settle(snapshot_path(settings))  # what a refresh stopped part-way left
     record = _settings_record(settings)
     reuse = None if full or link_step is not None else reuse_plan(warehouse, published.latest(), as_at, record)
     if reuse is not None and reuse.run is not None:
@@ -361,6 +363,9 @@ def refresh(
     else:
         metrics = compute_measures(raw, cohort_table, links, settings, as_at)
 
+    # One publication (ever6.warehouse.published): the run is stored pending, its web snapshot
+    # swapped in, and only then marked published; stopped anywhere, the old run stays the one seen.
+    fault_point("before-publish")
     step("publishing", 0.9)
     run = published.publish(
         as_at=as_at,
@@ -369,9 +374,13 @@ def refresh(
         outputs={"cohort": cohort_table, "link": links, "metric": metrics},
         started_at=started,
         run_by=who or current_user(),
+        pending=True,
     )
+    fault_point("before-snapshot")
     step("writing the snapshot the web service reads", 0.95)
     write_snapshot(warehouse, run, settings)
+    fault_point("before-mark")
+    published.mark_published(run.run_id)
     step("done", 1.0)
     return run
 
