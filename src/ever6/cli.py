@@ -639,6 +639,55 @@ def _print_summary(by_status: dict[str, int], rows: int, cwsw: int, as_at: date,
     out.print(table)
 
 
+@app.command("check")
+def check_command() -> None:
+    """Verify the workspace: files readable and private, the warehouse readable to its last block,
+    no refresh left half-done, the web snapshot holding the latest run, the web database sound."""
+    from ever6.workspace import check
+
+    findings = check(_settings())
+    for finding in findings:
+        mark = "ok     " if finding.ok else "PROBLEM"
+        out.print(f"{mark} {finding.what}", markup=False, highlight=False, soft_wrap=True)
+    problems = sum(not f.ok for f in findings)
+    if problems:
+        err.print(f"[red]{problems} problem(s) in {escape(str(_settings().home))}[/red]", highlight=False)
+        raise typer.Exit(1)
+    out.print("The workspace is sound.")
+
+
+@app.command("backup")
+def backup_command(
+    dest: Annotated[Path, typer.Argument(help="A new (or empty) folder, outside the workspace.")],
+) -> None:
+    """Copy the warehouse, the web snapshot, the web database, the uploads and the settings into
+    DEST, consistently (imports and refreshes wait meanwhile), with a manifest of digests."""
+    from ever6.workspace import backup
+
+    summary = backup(_settings(), dest, wait=float(_state.get("wait") or 0.0))
+    total = sum(summary.files.values())
+    run = f"latest run {summary.run_id}" if summary.run_id is not None else "nothing published yet"
+    out.print(f"Backed up {len(summary.files)} file(s), {total:,} bytes, to {dest} ({run}).")
+    for note in summary.notes:
+        err.print(f"note: {note}", markup=False, highlight=False)
+
+
+@app.command("restore")
+def restore_command(
+    src: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="A folder `ever6 backup` wrote.")],
+) -> None:
+    """Replace the workspace's files by a backup's, after checking every digest; the files replaced
+    are kept in a before-restore-<time> folder of the workspace. Stop the web service first."""
+    from ever6.workspace import restore
+
+    summary = restore(_settings(), src, wait=float(_state.get("wait") or 0.0))
+    run = f"latest run {summary.run_id}" if summary.run_id is not None else "nothing published"
+    out.print(f"Restored {len(summary.restored)} file(s) from {src} ({run}).")
+    if summary.set_aside is not None:
+        out.print(f"The files it replaced are in {summary.set_aside}; delete that folder once satisfied.")
+    out.print("Run `ever6 check` to verify, and restart the web service.")
+
+
 @app.command("synth")
 def synth(
     output: Annotated[Path, typer.Option("--out", help="Folder to write the files into.")],
