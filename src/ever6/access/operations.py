@@ -207,7 +207,7 @@ class Operations:
             deadline = time.monotonic() + wait
             while True:
                 try:
-                    wh = Warehouse(self.path, read_only=not write)
+                    wh = Warehouse(self.path, read_only=not write, purpose="a change from the web service")
                     break
                 except (duckdb.IOException, duckdb.ConnectionException) as exc:
                     if not any(sign in str(exc).lower() for sign in _BUSY_SIGNS):

@@ -47,7 +47,7 @@ def busy_message(path: Path, exc: BaseException | None = None) -> str:
     advice = "try again when it has finished, or add --wait SECONDS to wait for it"
     if holder is not None and (pid is None or holder.get("pid") == pid) and _alive(holder):
         started = _clock(str(holder.get("started", "")))
-        what = str(holder.get("purpose") or "a change")
+        what = str(holder.get("purpose") or "an ever6 command")
         who = f"{holder.get('user') or 'someone'}, process {holder.get('pid')}"
         return f"the warehouse is busy: {what} is running (started {started} by {who}); {advice}"
     process = f" (process {pid})" if pid is not None else ""
@@ -61,7 +61,9 @@ def damaged_message(path: Path, exc: BaseException) -> str:
     return f"the warehouse file {path} is damaged ({first}): restore it from a backup with `ever6 restore`"
 
 
-def open_warehouse(path: Path, *, read_only: bool = False, purpose: str = "a change", wait: float = 0.0) -> Warehouse:
+def open_warehouse(
+    path: Path, *, read_only: bool = False, purpose: str = "an ever6 command", wait: float = 0.0
+) -> Warehouse:
     """The warehouse, or :class:`WarehouseBusy` / :class:`WarehouseDamaged` saying why not.
 
     ``wait``: seconds to keep trying while another process holds it.

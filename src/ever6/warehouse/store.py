@@ -210,7 +210,7 @@ class Warehouse:
     in :func:`holder_path`, so that another process refused the lock can say so.
     """
 
-    def __init__(self, path: Path | str, *, read_only: bool = False, purpose: str = "a change") -> None:
+    def __init__(self, path: Path | str, *, read_only: bool = False, purpose: str = "an ever6 command") -> None:
         self.path = Path(path)
         self.read_only = read_only
         if not read_only:
