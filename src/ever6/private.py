@@ -40,10 +40,11 @@ def private_files() -> Iterator[None]:
 
 
 def private_dir(path: Path) -> Path:
-    """Make ``path`` (and missing parents) a folder only its owner can enter."""
+    """Make ``path`` (and missing parents) a folder only its owner can enter. A folder that is
+    already there keeps its permissions: it may be shared (``/tmp``) and is not ever6's to change
+    (the workspace's own are checked by :func:`secure_workspace`)."""
     with private_files():
         path.mkdir(parents=True, exist_ok=True)
-    _restrict(path, is_dir=True)
     return path
 
 
@@ -76,7 +77,10 @@ def secure_workspace(home: Path) -> list[Path]:
 
     Symbolic links are neither followed nor changed: what they point to is not the workspace's.
     """
-    fixed = []
+    fixed: list[Path] = []
+    if _shared(home):
+        log.warning("%s is a shared folder (like /tmp): give the workspace a folder of its own", home)
+        return fixed
     for path in too_open(home):
         try:
             if _restrict(path, is_dir=path.is_dir()):
@@ -96,13 +100,23 @@ def fixed_message(home: Path, fixed: list[Path]) -> str:
     )
 
 
+def _shared(home: Path) -> bool:
+    """A folder others may write in (``/tmp``): not a workspace's to change."""
+    try:
+        mode = home.stat().st_mode
+    except OSError:
+        return False
+    return bool(mode & (stat.S_ISVTX | stat.S_IWOTH))
+
+
 def _walk(home: Path) -> Iterator[Path]:
+    """The workspace's files and folders that this user owns (never another user's, even as root)."""
     if not home.is_dir() or home.is_symlink():
         return
-    yield home
+    me = os.geteuid()
     for root, dirs, files in os.walk(home):
         base = Path(root)
-        for name in dirs + files:
-            path = base / name
-            if not path.is_symlink():
+        for path in (base, *(base / name for name in files)):
+            if not path.is_symlink() and path.lstat().st_uid == me:
                 yield path
+        dirs[:] = [d for d in dirs if not (base / d).is_symlink()]
