@@ -55,3 +55,22 @@ def test_a_shared_folder_is_not_changed(tmp_path: Path) -> None:
     assert secure_workspace(shared) == []
     assert _mode(shared) == 0o1777
     assert _mode(shared / "someone.txt") == 0o644
+
+
+def test_an_export_is_its_owners_only_even_over_an_open_file(tmp_path: Path) -> None:
+    import os
+
+    from ever6.exports import write_csv
+
+    old = os.umask(0o022)
+    try:
+        existing = tmp_path / "cohort.csv"
+        existing.write_text("old")
+        existing.chmod(0o644)
+        write_csv(existing, ["a"], [{"a": 1}])
+        write_csv(tmp_path / "new" / "cohort.csv", ["a"], [{"a": 1}])
+    finally:
+        os.umask(old)
+    assert _mode(existing) == 0o600
+    assert _mode(tmp_path / "new" / "cohort.csv") == 0o600
+    assert _mode(tmp_path / "new") == 0o700
