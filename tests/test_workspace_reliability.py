@@ -20,6 +20,8 @@ from ever6.faults import EXIT_STATUS, REFRESH_STEPS
 from ever6.warehouse import Warehouse
 from ever6.warehouse.published import Published
 
+pytestmark = pytest.mark.slow  # a demo build (a minute) and seven refreshes
+
 AS_AT = "2026-01-15"
 
 
