@@ -141,3 +141,19 @@ def _zero(path: Path, offset: int, length: int) -> None:
     with path.open("r+b") as fh:
         fh.seek(offset)
         fh.write(b"\0" * length)
+
+
+def test_the_web_service_says_who_holds_the_warehouse(home: Path) -> None:
+    from ever6.access import Role, Viewer
+    from ever6.access.operations import Operations, WarehouseBusy
+
+    holder = _hold(home / "warehouse.duckdb", 30)
+    try:
+        with pytest.raises(WarehouseBusy) as refused:
+            Operations(home / "warehouse.duckdb").imports(Viewer("dm", Role.DATA_MANAGER))
+    finally:
+        holder.kill()
+        holder.wait()
+    message = str(refused.value)
+    assert message.startswith("The warehouse is busy: a refresh is running (started ")
+    assert message.endswith(f"by alice, process {holder.pid}); try again in a few minutes.")

@@ -40,16 +40,26 @@ def is_damage(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.Error) and any(sign in str(exc).lower() for sign in _DAMAGE_SIGNS)
 
 
-def busy_message(path: Path, exc: BaseException | None = None) -> str:
-    """ "a refresh is running (started 12:03 by alice, process 4242); try again ...", from the holder file."""
+def who_holds(path: Path, exc: BaseException | None = None) -> str | None:
+    """ "a refresh is running (started 12:03 by alice, process 4242)", from the holder file; None
+    when no live writer recorded itself (a reader holds the file, or the writer was killed)."""
     holder = read_holder(path)
     pid = _pid_in(str(exc)) if exc is not None else None
+    if holder is None or (pid is not None and holder.get("pid") != pid) or not _alive(holder):
+        return None
+    started = _clock(str(holder.get("started", "")))
+    what = str(holder.get("purpose") or "an ever6 command")
+    who = f"{holder.get('user') or 'someone'}, process {holder.get('pid')}"
+    return f"{what} is running (started {started} by {who})"
+
+
+def busy_message(path: Path, exc: BaseException | None = None) -> str:
+    """The command line's one line for a warehouse another process holds."""
     advice = "try again when it has finished, or add --wait SECONDS to wait for it"
-    if holder is not None and (pid is None or holder.get("pid") == pid) and _alive(holder):
-        started = _clock(str(holder.get("started", "")))
-        what = str(holder.get("purpose") or "an ever6 command")
-        who = f"{holder.get('user') or 'someone'}, process {holder.get('pid')}"
-        return f"the warehouse is busy: {what} is running (started {started} by {who}); {advice}"
+    held = who_holds(path, exc)
+    if held is not None:
+        return f"the warehouse is busy: {held}; {advice}"
+    pid = _pid_in(str(exc)) if exc is not None else None
     process = f" (process {pid})" if pid is not None else ""
     return (
         f"the warehouse is in use by another ever6 process{process}: an import, a refresh or the web service; {advice}"
