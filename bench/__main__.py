@@ -35,6 +35,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from ever6.private import restrict_umask
+
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "bench" / "cache"
 RESULTS = ROOT / "bench" / "results"
@@ -164,6 +166,7 @@ def _ratio(a: Stage | None, b: Stage | None, *, inner: bool = False) -> float | 
 
 
 def main() -> None:
+    restrict_umask()  # its workspaces and results hold pupil data: owner-only files
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", default="small")
     parser.add_argument("--seed", type=int, default=2026)

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from ever6.attendance import POSSIBLE, code_table
+from ever6.private import restrict_umask
 
 _COLUMNS = "{'urn': 'VARCHAR', 'upn': 'VARCHAR', 'date': 'DATE', 'session': 'VARCHAR', 'code': 'VARCHAR'}"
 _POSSIBLE = ", ".join(f"'{c.value}'" for c in sorted(POSSIBLE))
@@ -105,6 +106,7 @@ def pandas_measures(csv: Path) -> dict[str, object]:
 
 
 def main(argv: list[str]) -> None:
+    restrict_umask()  # its workspaces and results hold pupil data: owner-only files
     name, *args = argv
     started = time.perf_counter()
     if name == "duckdb-read":

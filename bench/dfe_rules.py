@@ -23,6 +23,7 @@ from lxml import etree
 
 from bench.__main__ import CACHE, RESULTS
 from ever6.formats.dfe_rules import validate_cin_census, validate_ssda903
+from ever6.private import restrict_umask
 
 
 def _cin_children(path: Path) -> int:
@@ -39,6 +40,7 @@ def _per_10k(seconds: float, children: int) -> float:
 
 
 def main() -> None:
+    restrict_umask()  # its workspaces and results hold pupil data: owner-only files
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--scale", default="small")
     parser.add_argument("--seed", type=int, default=7)

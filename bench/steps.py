@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from ever6.private import restrict_umask
+
 
 def measures(home: Path, engine: str = "duckdb") -> dict[str, object]:
     from ever6.config import load_settings
@@ -69,6 +71,7 @@ def new_day(csv: Path, out: Path) -> dict[str, object]:
 
 
 def main(argv: list[str]) -> None:
+    restrict_umask()  # its workspaces and results hold pupil data: owner-only files
     name, *args = argv
     started = time.perf_counter()
     if name == "measures":

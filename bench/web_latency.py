@@ -27,6 +27,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from ever6.private import restrict_umask
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PAGES = (
@@ -99,6 +101,7 @@ def summary(values: list[float]) -> dict[str, float]:
 
 
 def main() -> None:
+    restrict_umask()  # its workspaces and results hold pupil data: owner-only files
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", default="small")
     parser.add_argument("--seed", type=int, default=2026)

@@ -18,6 +18,7 @@ from ever6.config import (
     CinCensusSettings,
     CohortSettings,
     EngineSettings,
+    ImportSettings,
     LinkageSettings,
     MeasureSettings,
     load_settings,
@@ -48,6 +49,7 @@ SECTIONS = {
     "measures": MeasureSettings,
     "linkage": LinkageSettings,
     "engine": EngineSettings,
+    "imports": ImportSettings,
 }
 # Sections whose every setting a local authority is expected to know about.
 FULLY_DOCUMENTED = ("cohort", "cin_census", "authority", "measures")
@@ -72,6 +74,18 @@ def test_documented_settings_exist_and_are_loadable(tmp_path: Path) -> None:
     assert loaded.linkage.la_code == documented["authority"]["la_code"]  # linkage follows the authority
     assert loaded.engine.name == documented["engine"]["name"]
     assert dict(loaded.engine.spark_conf) == documented["engine"]["spark_conf"]
+    assert loaded.imports.limit("pupils") == 3_000_000_000
+
+
+def test_importing_doc_gives_the_size_limits_in_force() -> None:
+    from ever6.config import DEFAULT_MAX_BYTES
+
+    table = IMPORTING_DOC.split("## Size limits", 1)[1].split("\n## ", 1)[0]
+    documented: dict[str, int] = {}
+    for formats, limit in re.findall(r"^\| (`.+?) \| (\d+) GB \|$", table, re.M):
+        for fmt in re.findall(r"`([a-z0-9-]+)`", formats):
+            documented[fmt] = int(limit) * 1000**3
+    assert documented == DEFAULT_MAX_BYTES
 
 
 def test_readme_names_every_setting_a_local_authority_changes() -> None:
@@ -98,7 +112,8 @@ def _commands() -> set[tuple[str, ...]]:
 
 
 @pytest.mark.parametrize(
-    "doc", ["README.md", "docs/importing.md", "docs/measures.md", "docs/linkage.md", "docs/web.md"]
+    "doc",
+    ["README.md", "docs/importing.md", "docs/measures.md", "docs/linkage.md", "docs/web.md", "docs/operations.md"],
 )
 def test_every_documented_command_exists(doc: str) -> None:
     text = (ROOT / doc).read_text()

@@ -18,7 +18,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -45,8 +44,10 @@ from ever6.pipeline import (
     refresh,
     validate_batches,
 )
+from ever6.private import fixed_message, restrict_umask, secure_workspace
 from ever6.warehouse import ImportOutcome, RollbackError, Warehouse
 from ever6.warehouse.linkage_store import DecisionError, LinkageStore
+from ever6.warehouse.opening import busy_message, damaged_message, is_busy, is_damage, open_warehouse
 from ever6.web.commands import web_app
 
 out = Console()
@@ -72,11 +73,10 @@ def _message(exc: BaseException) -> list[str] | None:
         return [str(exc)]
     if isinstance(exc, LookupError) and not isinstance(exc, KeyError):
         return [str(exc)]
-    if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
-        return [
-            "the warehouse is in use by another ever6 process (an import, a refresh or the web service's); "
-            "try again when it has finished"
-        ]
+    if is_busy(exc):
+        return [busy_message(_settings().warehouse_path, exc)]
+    if is_damage(exc):  # found part-way through reading, after the file opened
+        return [damaged_message(_settings().warehouse_path, exc)]
     if isinstance(exc, OSError) and exc.strerror:
         return [f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror]
     return None
@@ -146,16 +146,39 @@ def main(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show the traceback of an error, not only its message.")
     ] = False,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait",
+            envvar="EVER6_WAIT",
+            metavar="SECONDS",
+            help="When another ever6 process holds the warehouse, wait up to this long for it.",
+        ),
+    ] = 0.0,
 ) -> None:
     _state["debug"] = debug
+    _state["wait"] = wait
     # Splink explains every training step on the console; a data manager needs the outcome.
     logging.getLogger("splink").setLevel(logging.INFO if verbose else logging.ERROR)
-    _state["settings"] = load_settings(home, config)
+    settings = load_settings(home, config)
+    _state["settings"] = settings
+    # Whatever the umask: every file written from here on is its owner's only (ever6.private).
+    restrict_umask()
+    fixed = secure_workspace(settings.home)
+    if fixed:
+        err.print(fixed_message(settings.home, fixed), markup=False, highlight=False, soft_wrap=True)
 
 
 def _settings() -> Settings:
     settings: Settings | None = _state.get("settings")
     return settings or load_settings()
+
+
+def _open(purpose: str, *, read_only: bool = False) -> Warehouse:
+    """The warehouse; busy or damaged is a clear message, and ``--wait`` waits for a busy one."""
+    return open_warehouse(
+        _settings().warehouse_path, read_only=read_only, purpose=purpose, wait=float(_state.get("wait") or 0.0)
+    )
 
 
 @contextmanager
@@ -180,7 +203,7 @@ def _run_import(
     fmt: str, files: list[Path], *, mapping: Path | None = None, year: int | None = None
 ) -> list[ImportOutcome]:
     settings = _settings()
-    with Warehouse(settings.warehouse_path) as wh, _progress(f"importing {fmt}") as progress:
+    with _open("an import") as wh, _progress(f"importing {fmt}") as progress:
         outcomes = import_sources(wh, settings, fmt, files, mapping=mapping, year=year, progress=progress)
     for outcome in outcomes:
         b = outcome.batch
@@ -335,7 +358,7 @@ def imports_list() -> None:
     if not settings.warehouse_path.exists():
         out.print("No imports yet.")
         return
-    with Warehouse(settings.warehouse_path, read_only=True) as wh:
+    with _open("a listing", read_only=True) as wh:
         batches = wh.batches()
     table = Table("batch", "format", "file", "year", "rows", "warnings", "imported", "by", "status", "sha256")
     for b in batches:
@@ -376,7 +399,7 @@ def imports_problems(batch: int) -> None:
 @imports_app.command("rollback")
 def imports_rollback(batch: int) -> None:
     """Remove every row a batch brought in; its provenance is kept, marked rolled back."""
-    with Warehouse(_settings().warehouse_path) as wh:
+    with _open("a rollback") as wh:
         b = wh.rollback(batch)
     out.print(f"Rolled back batch {b.batch_id} ({Path(b.source_file).name}).")
 
@@ -399,7 +422,7 @@ def cohort_export(
     reference = _parse_date(as_at)
     _require_warehouse(settings.warehouse_path)
     cohort_settings = replace(settings.cohort, strict=strict or settings.cohort.strict)
-    with Warehouse(settings.warehouse_path, read_only=True) as wh:
+    with _open("an export", read_only=True) as wh:
         summary = export_cohort(wh, reference, cohort_settings, output)
     _print_summary(summary.by_status, summary.rows, summary.cwsw, reference, cohort_settings.strict)
     out.print(f"Wrote {output}.")
@@ -422,7 +445,7 @@ def refresh_command(
     if engine is not None and engine not in ENGINES:
         raise typer.BadParameter(f"engine must be one of {', '.join(ENGINES)}")
     settings = replace(settings, cohort=replace(settings.cohort, strict=strict or settings.cohort.strict))
-    with Warehouse(settings.warehouse_path) as wh:
+    with _open("a refresh") as wh:
         with _progress("refreshing") as progress:
             run = refresh(wh, settings, reference, progress=progress, engine=engine, full=full)
         skipped = LinkageStore(wh).probabilistic_skipped()
@@ -490,7 +513,7 @@ def _reading() -> Iterator[Warehouse]:
     """The warehouse, read-only; something not there yet is a clear message, not a traceback."""
     path = _settings().warehouse_path
     _require_warehouse(path)
-    with Warehouse(path, read_only=True) as wh:
+    with _open("a read", read_only=True) as wh:
         yield wh
 
 
@@ -518,7 +541,7 @@ def link_command(
         from ever6.engines import spark_session
 
         session = spark_session(settings.engine)
-    with Warehouse(settings.warehouse_path) as wh, _progress("linking"):
+    with _open("linkage") as wh, _progress("linking"):
         result = run_linkage(wh, settings.linkage, engine=engine, spark_session=session, retrain=retrain)
     methods = Counter(r["method"] for r in result.links.to_pylist())
     out.print(
@@ -587,7 +610,7 @@ def _decide(decision: str, la_child_id: str, upn: str, reason: str) -> None:
 
     if not reason.strip():
         raise typer.BadParameter("give the reason for the decision")
-    with Warehouse(_settings().warehouse_path) as wh:
+    with _open("a review decision") as wh:
         decide(wh, la_child_id, upn, decision, reason)
     out.print(f"Recorded: {decision} {la_child_id} ~ {upn} ({reason}).")
 
@@ -614,6 +637,55 @@ def _print_summary(by_status: dict[str, int], rows: int, cwsw: int, as_at: date,
     table.add_row("all in output", f"{rows:,}")
     table.add_row("Ever6 CWSW", f"{cwsw:,}")
     out.print(table)
+
+
+@app.command("check")
+def check_command() -> None:
+    """Verify the workspace: files readable and private, the warehouse readable to its last block,
+    no refresh left half-done, the web snapshot holding the latest run, the web database sound."""
+    from ever6.workspace import check
+
+    findings = check(_settings())
+    for finding in findings:
+        mark = "ok     " if finding.ok else "PROBLEM"
+        out.print(f"{mark} {finding.what}", markup=False, highlight=False, soft_wrap=True)
+    problems = sum(not f.ok for f in findings)
+    if problems:
+        err.print(f"[red]{problems} problem(s) in {escape(str(_settings().home))}[/red]", highlight=False)
+        raise typer.Exit(1)
+    out.print("The workspace is sound.")
+
+
+@app.command("backup")
+def backup_command(
+    dest: Annotated[Path, typer.Argument(help="A new (or empty) folder, outside the workspace.")],
+) -> None:
+    """Copy the warehouse, the web snapshot, the web database, the uploads and the settings into
+    DEST, consistently (imports and refreshes wait meanwhile), with a manifest of digests."""
+    from ever6.workspace import backup
+
+    summary = backup(_settings(), dest, wait=float(_state.get("wait") or 0.0))
+    total = sum(summary.files.values())
+    run = f"latest run {summary.run_id}" if summary.run_id is not None else "nothing published yet"
+    out.print(f"Backed up {len(summary.files)} file(s), {total:,} bytes, to {dest} ({run}).")
+    for note in summary.notes:
+        err.print(f"note: {note}", markup=False, highlight=False)
+
+
+@app.command("restore")
+def restore_command(
+    src: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="A folder `ever6 backup` wrote.")],
+) -> None:
+    """Replace the workspace's files by a backup's, after checking every digest; the files replaced
+    are kept in a before-restore-<time> folder of the workspace. Stop the web service first."""
+    from ever6.workspace import restore
+
+    summary = restore(_settings(), src, wait=float(_state.get("wait") or 0.0))
+    run = f"latest run {summary.run_id}" if summary.run_id is not None else "nothing published"
+    out.print(f"Restored {len(summary.restored)} file(s) from {src} ({run}).")
+    if summary.set_aside is not None:
+        out.print(f"The files it replaced are in {summary.set_aside}; delete that folder once satisfied.")
+    out.print("Run `ever6 check` to verify, and restart the web service.")
 
 
 @app.command("synth")

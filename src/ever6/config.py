@@ -23,6 +23,9 @@ Defaults are what ships (``docs/domain.md``); a local authority overrides them i
     max_age = 15            # on 31 August before the academic year, as DfE does
     cla_in_cwsw = false     # looked-after children reported beside CWSW (false) or inside it
 
+    [imports]
+    max_bytes = { pupils = "2 GB", attendance = "500 GB" }   # per format; checked before reading
+
     [engine]
     name = "duckdb"         # or "spark": cohort, linkage and measures on PySpark
     spark_master = "local[2]"               # a cluster's master URL, or
@@ -88,6 +91,81 @@ class EngineSettings:
             raise ValueError(f"[engine] name must be one of {', '.join(ENGINES)}; got {self.name!r}")
 
 
+# The largest source file of each format that is read, in bytes. The readers hold a file's rows in
+# memory (a few times its size), except attendance marks, which stream in bounded memory: their
+# limit is only a guard against the wrong file. A national year of marks is about 130 GB of CSV.
+_GB = 1000**3
+DEFAULT_MAX_BYTES: dict[str, int] = {
+    "cin-census": 1 * _GB,
+    "ssda903": 1 * _GB,
+    "case-management": 1 * _GB,
+    "schools": 1 * _GB,
+    "pupils": 2 * _GB,
+    "attendance": 500 * _GB,
+    "attendance-termly": 2 * _GB,
+    "exclusions": 1 * _GB,
+    "attainment": 2 * _GB,
+    "school-census": 2 * _GB,
+}
+_UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": _GB, "tb": 1000**4, "kib": 1024, "mib": 1024**2}
+_UNITS |= {"gib": 1024**3, "tib": 1024**4}
+
+
+def parse_bytes(value: object) -> int:
+    """A size as TOML gives it: a number of bytes, or text such as ``"2 GB"`` or ``"512 MiB"``."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower().replace(" ", "").replace("_", "")
+        number = text.rstrip("kmgtib")
+        unit = text[len(number) :]
+        try:
+            size = float(number) * _UNITS[unit]
+        except (ValueError, KeyError):
+            pass
+        else:
+            if size >= 1:
+                return int(size)
+    raise ValueError(f"{value!r} is not a size: give bytes, or a number with B, KB, MB, GB, TB (or KiB, MiB, GiB)")
+
+
+def format_bytes(size: int) -> str:
+    """``2.1 GB``: sizes in the units people read them in (powers of 1000)."""
+    for unit, factor in (("TB", 1000**4), ("GB", _GB), ("MB", 1000**2), ("KB", 1000)):
+        if size >= factor:
+            return f"{size / factor:,.1f} {unit} ({size:,} bytes)"
+    return f"{size:,} bytes"
+
+
+@dataclass(frozen=True)
+class ImportSettings:
+    """``max_bytes``: the formats whose size limit the authority changed, with their limits."""
+
+    max_bytes: tuple[tuple[str, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        unknown = sorted({fmt for fmt, _ in self.max_bytes} - set(DEFAULT_MAX_BYTES))
+        if unknown:
+            raise ValueError(f"[imports] max_bytes has unknown formats: {', '.join(unknown)}")
+
+    def limit(self, fmt: str) -> int:
+        return dict(self.max_bytes).get(fmt, DEFAULT_MAX_BYTES[fmt])
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> ImportSettings:
+        unknown = sorted(set(values) - {"max_bytes"})
+        if unknown:
+            raise ValueError(f"[imports] has unknown settings: {', '.join(unknown)}")
+        limits = values.get("max_bytes", {})
+        if not isinstance(limits, Mapping):
+            raise ValueError("[imports] max_bytes must be a table of format = size")
+        try:
+            parsed = tuple(sorted((str(fmt), parse_bytes(size)) for fmt, size in limits.items()))
+        except ValueError as exc:
+            raise ValueError(f"[imports] max_bytes: {exc}") from exc
+        return cls(max_bytes=parsed)
+
+
 class LinkageSettingsError(ValueError):
     pass
 
@@ -141,6 +219,7 @@ class Settings:
     measures: MeasureSettings = field(default_factory=MeasureSettings)
     linkage: LinkageSettings = field(default_factory=LinkageSettings)
     engine: EngineSettings = field(default_factory=EngineSettings)
+    imports: ImportSettings = field(default_factory=ImportSettings)
 
     @property
     def warehouse_path(self) -> Path:
@@ -170,7 +249,7 @@ def load_settings(home: Path | None = None, config_file: Path | None = None) -> 
         data = tomllib.loads(config_file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{config_file}: {exc}") from exc
-    unknown = set(data) - {"cohort", "cin_census", "authority", "measures", "linkage", "engine"}
+    unknown = set(data) - {"cohort", "cin_census", "authority", "measures", "linkage", "engine", "imports"}
     if unknown:
         raise ConfigError(f"{config_file}: unknown sections: {', '.join(sorted(unknown))}")
     cohort = _section(CohortSettings, data.get("cohort", {}), "cohort")
@@ -195,8 +274,13 @@ def load_settings(home: Path | None = None, config_file: Path | None = None) -> 
         engine_settings = _section(EngineSettings, engine, "engine")
     except ValueError as exc:
         raise ConfigError(f"{config_file}: {exc}") from exc
+    try:
+        imports = ImportSettings.from_mapping(data.get("imports", {}))
+    except ValueError as exc:
+        raise ConfigError(f"{config_file}: {exc}") from exc
     settings = replace(
         settings,
+        imports=imports,
         cohort=cohort,
         cin_census=cin_settings,
         measures=_section(MeasureSettings, data.get("measures", {}), "measures"),

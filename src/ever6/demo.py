@@ -82,7 +82,7 @@ def build_demo(
     (home / "ever6.toml").write_text(f'[authority]\nla_code = "{manifest.la_code}"\n')
     settings = with_la_code(settings, str(manifest.la_code))
 
-    with Warehouse(settings.warehouse_path) as wh:
+    with Warehouse(settings.warehouse_path, purpose="the demo build") as wh:
         census_files = sorted((data / "cin_census").glob("cin_census_*.xml"))
         import_sources(wh, settings, "cin-census", census_files, who="demo", progress=progress)
         for year, paths in sorted(_ssda903_years(data / "ssda903").items()):

@@ -17,3 +17,15 @@ class DataConditionError(Refused):
 
 class NothingToRefresh(DataConditionError):
     """A refresh with no social-care data: there is no cohort to compute."""
+
+
+class WarehouseBusy(Refused):
+    """Another ever6 process holds the warehouse (a refresh, an import); the message says which."""
+
+
+class WarehouseDamaged(Refused):
+    """The warehouse file cannot be read: it has to be restored from a backup."""
+
+
+class TooLarge(Refused):
+    """A source file is over its format's size limit; it was not read."""

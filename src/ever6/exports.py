@@ -14,6 +14,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ever6.private import private_dir, private_file, private_files
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 
@@ -40,10 +42,11 @@ def _is_number(text: str) -> bool:
 
 
 def write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> int:
-    """Write rows to ``path`` (created with its folder), returning how many were written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write rows to ``path`` (created with its folder, its owner's only), returning how many were written."""
+    private_dir(path.parent)
     count = 0
-    with path.open("w", newline="", encoding="utf-8") as fh:
+    with private_files(), path.open("w", newline="", encoding="utf-8") as fh:
+        private_file(path)  # a file that was already there may have been readable by others
         writer = csv.writer(fh)
         writer.writerow(columns)
         for row in rows:

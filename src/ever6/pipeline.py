@@ -7,7 +7,6 @@ runs the same steps a data manager would).
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -15,20 +14,20 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ever6 import __version__
-from ever6.access.snapshot import write_snapshot
+from ever6.access.snapshot import snapshot_path, write_snapshot
 from ever6.attendance import code_table
 from ever6.cohort import COHORT_COLUMNS, cohort, current_tables
-from ever6.config import ENGINES, CohortSettings, Engine, Settings
+from ever6.config import ENGINES, CohortSettings, Engine, Settings, format_bytes
 from ever6.dates import academic_year_label
 from ever6.disclosure import for_school
-from ever6.errors import NothingToRefresh
+from ever6.errors import NothingToRefresh, TooLarge
 from ever6.exports import write_csv
+from ever6.faults import fault_point
 from ever6.formats import dfe_rules
 from ever6.formats.attainment import read_attainment
 from ever6.formats.attendance_marks import stream_attendance_marks
@@ -49,6 +48,7 @@ from ever6.metrics.publication import suppress_metrics
 from ever6.reuse import plan as reuse_plan
 from ever6.upn import la_codes
 from ever6.warehouse import ImportOutcome, Warehouse
+from ever6.warehouse.opening import open_warehouse
 from ever6.warehouse.published import Published, Run
 from ever6.warehouse.store import current_user
 
@@ -93,6 +93,7 @@ def read_sources(
     }
     if fmt not in readers:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(readers)}")
+    check_sizes(settings, fmt, paths)
     results = []
     for i, path in enumerate(paths):
         if progress:
@@ -101,6 +102,18 @@ def read_sources(
             return readers[fmt](paths)
         results += readers[fmt]([path])
     return results
+
+
+def check_sizes(settings: Settings, fmt: str, paths: Sequence[Path]) -> None:
+    """Refuse, before reading anything, a file over its format's size limit (``[imports] max_bytes``)."""
+    limit = settings.imports.limit(fmt)
+    for path in paths:
+        size = path.stat().st_size
+        if size > limit:
+            raise TooLarge(
+                f"{path} is {format_bytes(size)}, over the limit of {format_bytes(limit)} for {fmt} files "
+                "([imports] max_bytes in ever6.toml); it was not read and nothing changed"
+            )
 
 
 def import_sources(
@@ -129,14 +142,7 @@ class RulesOutcome:
 
 def _open_for_writing(path: Path, wait_seconds: float = 600) -> Warehouse:
     """The warehouse, once no other process holds it (the DfE rules run beside other commands)."""
-    deadline = time.monotonic() + wait_seconds
-    while True:
-        try:
-            return Warehouse(path)
-        except duckdb.IOException:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(2)
+    return open_warehouse(path, purpose="the DfE rules", wait=wait_seconds)
 
 
 def validate_batches(settings: Settings, batch_ids: Sequence[int] | None = None) -> list[RulesOutcome]:
@@ -332,6 +338,7 @@ def refresh(
     raw = analytics_tables(warehouse, settings, engine, spark_session)
 
     published = Published(warehouse)
+    published.settle(snapshot_path(settings))  # what a refresh stopped part-way left
     record = _settings_record(settings)
     reuse = None if full or link_step is not None else reuse_plan(warehouse, published.latest(), as_at, record)
     if reuse is not None and reuse.run is not None:
@@ -356,6 +363,9 @@ def refresh(
     else:
         metrics = compute_measures(raw, cohort_table, links, settings, as_at)
 
+    # One publication (ever6.warehouse.published): the run is stored pending, its web snapshot
+    # swapped in, and only then marked published; stopped anywhere, the old run stays the one seen.
+    fault_point("before-publish")
     step("publishing", 0.9)
     run = published.publish(
         as_at=as_at,
@@ -364,9 +374,13 @@ def refresh(
         outputs={"cohort": cohort_table, "link": links, "metric": metrics},
         started_at=started,
         run_by=who or current_user(),
+        pending=True,
     )
+    fault_point("before-snapshot")
     step("writing the snapshot the web service reads", 0.95)
     write_snapshot(warehouse, run, settings)
+    fault_point("before-mark")
+    published.mark_published(run.run_id)
     step("done", 1.0)
     return run
 

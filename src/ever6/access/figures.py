@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
@@ -88,7 +89,26 @@ class Snapshot:
         inode, mtime = self._file_identity()
         return f"{inode}-{mtime}"
 
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Inside, every read in this thread comes from the snapshot as it was on entry, even if a
+        refresh swaps in a new one meanwhile: a page shows one run, never parts of two."""
+        if getattr(self._local, "pin", None) is not None:  # already pinned by an outer caller
+            yield
+            return
+        try:
+            self._local.pin = self._cursor()
+        except (NotPublished, duckdb.Error):
+            self._local.pin = None  # nothing (readable) published: each read says so, as unpinned
+        try:
+            yield
+        finally:
+            self._local.pin = None
+
     def _file_identity(self) -> tuple[int, int]:
+        pin = getattr(self._local, "pin", None)
+        if pin is not None:
+            return pin[1]  # type: ignore[no-any-return]
         try:
             st = os.stat(self.path)
         except FileNotFoundError as exc:
@@ -107,6 +127,9 @@ class Snapshot:
         return con
 
     def _cursor(self) -> tuple[duckdb.DuckDBPyConnection, tuple[int, int]]:
+        pin = getattr(self._local, "pin", None)
+        if pin is not None:
+            return pin  # type: ignore[no-any-return]
         identity = self._file_identity()
         with self._lock:
             if identity != self._identity or self._con is None:

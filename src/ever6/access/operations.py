@@ -29,6 +29,7 @@ import duckdb
 from ever6.access.roles import Capability
 from ever6.access.viewer import AuditEntry, AuditRecorder, Viewer
 from ever6.config import Settings, load_settings
+from ever6.warehouse.opening import who_holds
 from ever6.warehouse.store import Batch, RollbackError, Warehouse
 
 if TYPE_CHECKING:
@@ -207,14 +208,17 @@ class Operations:
             deadline = time.monotonic() + wait
             while True:
                 try:
-                    wh = Warehouse(self.path, read_only=not write)
+                    wh = Warehouse(self.path, read_only=not write, purpose="a change from the web service")
                     break
                 except (duckdb.IOException, duckdb.ConnectionException) as exc:
                     if not any(sign in str(exc).lower() for sign in _BUSY_SIGNS):
                         raise
                     # Another process holds the lock: busy now, and likely for minutes.
                     if isinstance(exc, duckdb.IOException) or time.monotonic() >= deadline:
-                        raise WarehouseBusy from exc
+                        held = who_holds(self.path, exc)  # what another process recorded doing
+                        raise WarehouseBusy(
+                            f"The warehouse is busy: {held}; try again in a few minutes." if held else BUSY_MESSAGE
+                        ) from exc
                     time.sleep(0.1)
             try:
                 yield wh

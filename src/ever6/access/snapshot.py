@@ -19,11 +19,11 @@ import pyarrow as pa
 from ever6.cohort import current_tables
 from ever6.config import Settings
 from ever6.disclosure import DisclosureRules
+from ever6.faults import fault_point
 from ever6.metrics.publication import suppress_metrics
-from ever6.warehouse.published import Published, Run
+from ever6.private import private_dir, private_file, private_files
+from ever6.warehouse.published import SNAPSHOT_NAME, Published, Run
 from ever6.warehouse.store import Warehouse
-
-SNAPSHOT_NAME = "web.duckdb"
 
 # Bands a school sees instead of the social-care status: enough to know how to support the pupil,
 # no more. Keyed by cohort status; CLA pupils are the Virtual School's looked-after cohort and are
@@ -49,7 +49,7 @@ SCHOOL_PUPIL_COLUMNS = (
 
 
 def snapshot_path(settings: Settings) -> Path:
-    return settings.home / "published" / SNAPSHOT_NAME
+    return settings.home / "published" / SNAPSHOT_NAME  # = snapshot_beside(settings.warehouse_path)
 
 
 def _school_pupils(cohort: pa.Table, links: pa.Table, enrolments: pa.Table, as_at: date) -> pa.Table:
@@ -220,10 +220,11 @@ def write_snapshot(warehouse: Warehouse, run: Run, settings: Settings, *, path: 
         "partition_digest": digests,
     }
 
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
     partial = target.with_suffix(".partial")
     partial.unlink(missing_ok=True)
-    con = duckdb.connect(str(partial))
+    with private_files():
+        con = duckdb.connect(str(partial))
     try:
         for name, table in tables.items():
             con.register(f"_{name}", table)
@@ -235,5 +236,21 @@ def write_snapshot(warehouse: Warehouse, run: Run, settings: Settings, *, path: 
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    os.replace(partial, target)  # readers holding the old file keep it; new readers get this one
+    private_file(partial)
+    with partial.open("rb") as fh:  # on disk before it is named: a power cut cannot swap in half a file
+        os.fsync(fh.fileno())
+    fault_point("before-swap")
+    # The moment of publication (ever6.warehouse.published): readers holding the old file keep
+    # it; new readers get this one.
+    os.replace(partial, target)
+    _fsync_dir(target.parent)
     return target
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from ever6.exports import safe_cell, write_csv
 from ever6.metrics.measures import BY_NAME, MEASURES
+from ever6.private import private_dir, private_file, private_files
 
 EXPORT_COLUMNS = ("measure", "group", "breakdown", "breakdown_value", "numerator", "denominator", "value")
 THEMES = {
@@ -101,8 +102,10 @@ def write_metrics_xlsx(table: pa.Table, out: Path, *, title: str, suppressed: bo
         ws.auto_filter.ref = ws.dimensions
         for i, header in enumerate(headers, start=1):
             ws.column_dimensions[get_column_letter(i)].width = 60 if header == "description" else 22
-    out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
+    private_dir(out.parent)
+    with private_files():
+        wb.save(out)
+    private_file(out)
 
 
 _NUMERIC = frozenset({"numerator", "denominator", "value"})

@@ -3,6 +3,13 @@
 ``ever6 refresh`` computes the cohort, the links and the measures and publishes them here in one
 transaction; exports and the web service read the latest run and never recompute. Earlier runs
 are kept, so figures published on a date can be reproduced.
+
+One publication: a run is stored *pending*, then its web snapshot is swapped in (one atomic
+rename), then the run is marked published. The rename is the moment the run becomes visible to
+everyone: a pending run is published if the snapshot beside the warehouse is its snapshot, and
+otherwise it does not exist for readers. :meth:`Published.settle`, at the start of the next
+refresh, completes the one (marks it) or removes the other: a refresh stopped at any step leaves
+the exports and the web pages showing the same run, the old or the new.
 """
 
 from __future__ import annotations
@@ -10,11 +17,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from ever6.dates import parse_academic_year
+from ever6.faults import fault_point
 from ever6.warehouse.store import Warehouse
 
 _DDL = """
@@ -30,9 +40,34 @@ CREATE TABLE IF NOT EXISTS refresh_run (
     finished_at TIMESTAMP NOT NULL,
     run_by VARCHAR NOT NULL
 );
+-- 'pending' from its commit until its web snapshot is in place; runs from before have none pending.
+ALTER TABLE refresh_run ADD COLUMN IF NOT EXISTS state VARCHAR DEFAULT 'published';
 """
 
 OUTPUTS = ("cohort", "link", "metric")
+
+# The web snapshot's file name, in the folder ``published`` beside the warehouse.
+SNAPSHOT_NAME = "web.duckdb"
+
+
+def snapshot_beside(warehouse_path: Path) -> Path:
+    """Where a warehouse's web snapshot is: ``published/web.duckdb`` in the same workspace."""
+    return Path(warehouse_path).parent / "published" / SNAPSHOT_NAME
+
+
+def snapshot_run_id(path: Path) -> int | None:
+    """The run a web snapshot holds; None when there is none, or it cannot be read."""
+    if not path.exists():
+        return None
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("ATTACH ? AS snap (READ_ONLY)", [str(path)])
+        rows = con.execute("SELECT run_id FROM snap.run").fetchall()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return int(rows[0][0]) if rows else None
 
 
 @dataclass(frozen=True)
@@ -71,8 +106,10 @@ class Published:
         outputs: dict[str, pa.Table],
         started_at: datetime,
         run_by: str,
+        pending: bool = False,
     ) -> Run:
-        """Store every output of one refresh, or nothing."""
+        """Store every output of one refresh, or nothing. ``pending``: not yet visible; the
+        refresh marks it published (:meth:`mark_published`) once its web snapshot is in place."""
         if set(outputs) != set(OUTPUTS):
             raise ValueError(f"a run publishes exactly {OUTPUTS}")
         con = self.wh.con
@@ -101,8 +138,10 @@ class Published:
                     )
                 finally:
                     con.unregister(view)
+            fault_point("in-publish")
             con.execute(
-                "INSERT INTO refresh_run VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO refresh_run (run_id, as_at, strict, settings, batches, row_counts, started_at, "
+                "finished_at, run_by, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     run_id,
                     as_at,
@@ -113,18 +152,65 @@ class Published:
                     started_at,
                     datetime.now().replace(microsecond=0),
                     run_by,
+                    "pending" if pending else "published",
                 ],
             )
         return self.run(run_id)
 
+    def mark_published(self, run_id: int) -> None:
+        self.wh.con.execute("UPDATE refresh_run SET state = 'published' WHERE run_id = ?", [run_id])
+
+    def pending(self) -> list[int]:
+        """Runs committed but not (yet) marked published: a refresh in progress or one stopped."""
+        if not self._has("refresh_run") or not self._has_state():
+            return []
+        rows = self.wh.con.execute("SELECT run_id FROM refresh_run WHERE state = 'pending' ORDER BY 1").fetchall()
+        return [int(r[0]) for r in rows]
+
+    def settle(self, snapshot: Path | None = None) -> dict[str, list[int]]:
+        """Complete what a stopped refresh left: a pending run whose snapshot is in place is
+        marked published, any other pending run is removed with its outputs. Needs the warehouse
+        open for writing (so no refresh is running)."""
+        held = snapshot_run_id(snapshot or snapshot_beside(self.wh.path))
+        done: dict[str, list[int]] = {"published": [], "removed": []}
+        for run_id in self.pending():
+            if run_id == held:
+                self.mark_published(run_id)
+                done["published"].append(run_id)
+                continue
+            with self.wh.transaction():
+                for output in OUTPUTS:
+                    if self._has(_table_name(output)):
+                        self.wh.con.execute(f'DELETE FROM "{_table_name(output)}" WHERE run_id = ?', [run_id])
+                self.wh.con.execute("DELETE FROM refresh_run WHERE run_id = ?", [run_id])
+            done["removed"].append(run_id)
+        return done
+
     def runs(self) -> list[Run]:
+        """The published runs, oldest first (a pending run counts once its snapshot is in place)."""
         if not self._has("refresh_run"):
             return []
-        rows = self.wh.con.execute("SELECT * FROM refresh_run ORDER BY run_id").fetchall()
+        columns = "run_id, as_at, strict, settings, batches, row_counts, started_at, finished_at, run_by"
+        if not self._has_state():  # a warehouse from before pending runs, opened read-only
+            rows = self.wh.con.execute(f"SELECT {columns} FROM refresh_run ORDER BY run_id").fetchall()
+            return [_run(r) for r in rows]
+        pending = self.pending()
+        held = snapshot_run_id(snapshot_beside(self.wh.path)) if pending else None
+        rows = self.wh.con.execute(
+            f"SELECT {columns} FROM refresh_run WHERE state = 'published' OR run_id = ? ORDER BY run_id", [held]
+        ).fetchall()
         return [_run(r) for r in rows]
 
+    def _has_state(self) -> bool:
+        rows = self.wh.con.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'refresh_run' AND column_name = 'state'"
+        ).fetchall()
+        return bool(rows[0][0])
+
     def run(self, run_id: int) -> Run:
-        row = self.wh.con.execute("SELECT * FROM refresh_run WHERE run_id = ?", [run_id]).fetchall()
+        """Any stored run, published or pending."""
+        columns = "run_id, as_at, strict, settings, batches, row_counts, started_at, finished_at, run_by"
+        row = self.wh.con.execute(f"SELECT {columns} FROM refresh_run WHERE run_id = ?", [run_id]).fetchall()
         if not row:
             raise LookupError(f"there is no refresh run {run_id}")
         return _run(row[0])

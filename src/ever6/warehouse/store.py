@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ import pyarrow.compute as pc
 from ever6.dates import academic_year_start
 from ever6.formats.problems import ImportRefused, Problem, ReadResult, Severity, StreamedResult, problems_table
 from ever6.model import FORMAT_TABLES, TABLES
+from ever6.private import private_dir, private_files
 
 SCHEMA_VERSION = 1
 
@@ -187,18 +189,49 @@ def _batch(row: tuple[Any, ...]) -> Batch:
     )
 
 
-class Warehouse:
-    """The canonical model in one DuckDB file."""
+def holder_path(path: Path) -> Path:
+    """The small file beside the warehouse saying who holds it for writing, and since when."""
+    return path.with_name(path.name + ".holder")
 
-    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+
+def read_holder(path: Path) -> dict[str, Any] | None:
+    """Who holds the warehouse for writing, as its writer recorded it; None if nobody said."""
+    try:
+        holder = json.loads(holder_path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return holder if isinstance(holder, dict) else None
+
+
+class Warehouse:
+    """The canonical model in one DuckDB file.
+
+    A writer records what it is doing (``purpose``: "a refresh", "an import"), who and since when
+    in :func:`holder_path`, so that another process refused the lock can say so.
+    """
+
+    def __init__(self, path: Path | str, *, read_only: bool = False, purpose: str = "an ever6 command") -> None:
         self.path = Path(path)
         self.read_only = read_only
         if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(self.path), read_only=read_only)
+            private_dir(self.path.parent)
+        with private_files():
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
         self._backends: list[Any] = []  # the Ibis backends bound to this connection (raw_tables)
         if not read_only:
+            self._record_holder(purpose)
             self._ensure_schema()
+
+    def _record_holder(self, purpose: str) -> None:
+        holder = {
+            "purpose": purpose,
+            "user": current_user(),
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": datetime.now().replace(microsecond=0).isoformat(),
+        }
+        with private_files():
+            holder_path(self.path).write_text(json.dumps(holder), encoding="utf-8")
 
     def close(self) -> None:
         # Ibis drops a cached (temporary) table when its expression is collected, which may be
@@ -212,6 +245,10 @@ class Warehouse:
             backend._cache_op_to_entry.clear()
         self._backends.clear()
         self.con.close()
+        if not self.read_only:
+            mine = read_holder(self.path)
+            if mine is not None and mine.get("pid") == os.getpid():
+                holder_path(self.path).unlink(missing_ok=True)
 
     def __enter__(self) -> Warehouse:
         return self

@@ -75,3 +75,14 @@ def agreement_in_force(urn: str) -> bool:
     from ever6.web.schools.models import DataSharingAgreement
 
     return DataSharingAgreement.in_force(urn)
+
+
+def one_snapshot_per_request(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[..., HttpResponse]:
+    """Middleware: every read of a request comes from one snapshot, even when a refresh swaps in a
+    new one meanwhile (ever6.access.Snapshot.pinned), so a page never mixes two runs."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        with snapshot().pinned():
+            return get_response(request)
+
+    return middleware

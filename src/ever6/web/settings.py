@@ -17,15 +17,24 @@ Content-Security-Policy is :mod:`ever6.web.csp`, request body limits :mod:`ever6
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
 
+from ever6.private import fixed_message, restrict_umask, secure_workspace
+
 WEB_DIR = Path(__file__).resolve().parent
 FRONTEND = WEB_DIR / "frontend" / "node_modules"
 HOME = Path(os.environ.get("EVER6_HOME", "var")).resolve()
+
+# Every file this service writes (its database, uploads, the secret key) is its owner's only,
+# whatever umask it was started with; the workspace is checked, and fixed, at start.
+restrict_umask()
+if _fixed := secure_workspace(HOME):
+    logging.getLogger("ever6").warning(fixed_message(HOME, _fixed))
 
 
 def _secret_key() -> str:
@@ -72,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ever6.web.guard.one_snapshot_per_request",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ever6.web.csp.ContentSecurityPolicyMiddleware",
@@ -163,6 +173,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 MEDIA_ROOT = HOME / "uploads"
+FILE_UPLOAD_PERMISSIONS = 0o600  # signed agreements and bulk files: not 0644, Django's default
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Rendered figure pages between refreshes (ever6.web.pagecache): per process, in memory.
 CACHES = {
