@@ -77,8 +77,9 @@ unit: install chromium nginx
 # accounts and the audit log with its append-only triggers, the authorisation matrix, the portal's
 # audited views, agreements, contacts, bulk imports, support and training records. The rest read
 # the published snapshot and would test nothing new on another database.
-POSTGRESQL_TESTS := $(addprefix tests/web/test_,$(addsuffix .py,accounts authorization portal agreements \
-	contacts bulk_import support training training_import))
+POSTGRESQL_TESTS := tests/web/accounts tests/web/test_authorization.py tests/web/portal \
+	tests/web/schools/test_agreements.py tests/web/schools/test_contacts.py tests/web/schools/test_bulk_import.py \
+	tests/web/support tests/web/training
 unit-postgresql: install postgresql
 	EVER6_TEST_POSTGRESQL=1 $(BIN)/pytest -m "not e2e" $(POSTGRESQL_TESTS)
 

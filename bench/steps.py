@@ -28,11 +28,9 @@ def measures(home: Path, engine: str = "duckdb") -> dict[str, object]:
     from ever6.warehouse.published import Published
 
     settings = load_settings(home)
-    session = None
-    if engine == "spark":
-        from ever6.engines import spark_session
+    from ever6.engines import engine_for
 
-        session = spark_session(settings.engine)
+    session = engine_for(engine).session(settings.engine)
     with Warehouse(settings.warehouse_path, read_only=True) as wh:
         published = Published(wh)
         run = published.latest()

@@ -13,6 +13,7 @@ import pytest
 
 from ever6.config import AuthoritySettings, Settings
 from ever6.demo import build_demo
+from tests.support.engines import RULE_ENGINES, OnEngine
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
@@ -68,3 +69,10 @@ def spark() -> Iterator[Any]:
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="module", params=RULE_ENGINES)
+def rule_engine(request: pytest.FixtureRequest) -> OnEngine:
+    """The engine a rule test runs on: DuckDB, then Spark (marked ``spark``; ``tests/support/engines.py``)."""
+    session = request.getfixturevalue("spark") if request.param == "spark" else None
+    return OnEngine(request.param, session)

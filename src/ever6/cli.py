@@ -536,11 +536,9 @@ def link_command(
     if engine not in ENGINES:
         raise typer.BadParameter(f"engine must be one of {', '.join(ENGINES)}")
     settings = _settings()
-    session = None
-    if engine == "spark":
-        from ever6.engines import spark_session
+    from ever6.engines import engine_for
 
-        session = spark_session(settings.engine)
+    session = engine_for(engine).session(settings.engine)
     with _open("linkage") as wh, _progress("linking"):
         result = run_linkage(wh, settings.linkage, engine=engine, spark_session=session, retrain=retrain)
     methods = Counter(r["method"] for r in result.links.to_pylist())

@@ -1,26 +1,41 @@
 """The engine seam: the same Ibis expressions bound to DuckDB (default) or Spark.
 
 The analytics (cohort, linkage, measures) take a mapping of table names to Ibis tables and never know
-which engine is behind them. This module is the one place that binds tables to an engine.
+which engine is behind them. This module is the one place that binds tables to an engine: the few
+things that differ between engines are the methods of one small class per engine (:class:`Engine`,
+in the manner of Splink's dialects), found by the ``[engine] name`` setting with :func:`engine_for`.
 """
 
 from __future__ import annotations
 
 import tempfile
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import ibis
 import pyarrow as pa
 from ibis.expr.types import Table
 
 from ever6.config import ENGINES, EngineSettings
+from ever6.config import Engine as EngineName
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import SparkSession
 
-__all__ = ["ENGINES", "cache", "local_spark_session", "spark_session", "spark_tables", "spark_tables_from_parquet"]
+__all__ = [
+    "ENGINES",
+    "DuckDBEngine",
+    "Engine",
+    "SparkEngine",
+    "cache",
+    "engine_for",
+    "local_spark_session",
+    "spark_session",
+    "spark_tables",
+    "spark_tables_from_parquet",
+]
 
 # Local mode's defaults; [engine] spark_conf overrides any of them.
 _LOCAL_CONF = {
@@ -106,3 +121,97 @@ def spark_tables(session: SparkSession, tables: Mapping[str, pa.Table]) -> dict[
         frame.createOrReplaceTempView(view)
         bound[name] = backend.table(view)
     return bound
+
+
+class _Warehouse(Protocol):
+    """What an engine reads from the warehouse (``ever6.warehouse.Warehouse``)."""
+
+    def raw_tables(self) -> dict[str, Any]: ...
+
+    def export_parquet(self, directory: Path) -> dict[str, Path]: ...
+
+
+class Engine(ABC):
+    """What differs between the engines the analytics run on; everything else is the same Ibis."""
+
+    name: ClassVar[EngineName]
+    label: ClassVar[str]  # as messages name it
+    # Whether it runs in a session (a SparkSession), started from ``[engine]`` when none is given.
+    needs_session: ClassVar[bool]
+
+    def session(self, settings: EngineSettings) -> Any:
+        """A new session to run in, as ``[engine]`` describes it; None for an engine that needs none."""
+        return None
+
+    @abstractmethod
+    def warehouse_tables(self, warehouse: _Warehouse, staging: Path, session: Any = None) -> dict[str, Table]:
+        """The warehouse's raw tables bound to this engine (``staging``: where to copy them if it must)."""
+
+    @abstractmethod
+    def adopt(self, tables: Mapping[str, Table], session: Any = None) -> dict[str, Table]:
+        """Tables bound to the warehouse (DuckDB), bound to this engine instead."""
+
+    @abstractmethod
+    def splink_api(self, session: Any = None) -> Any:
+        """The Splink database API that runs the probabilistic linkage on this engine."""
+
+
+class DuckDBEngine(Engine):
+    """In-process DuckDB (the default): it reads the warehouse itself."""
+
+    name = "duckdb"
+    label = "DuckDB"
+    needs_session = False
+
+    def warehouse_tables(self, warehouse: _Warehouse, staging: Path, session: Any = None) -> dict[str, Table]:
+        return warehouse.raw_tables()
+
+    def adopt(self, tables: Mapping[str, Table], session: Any = None) -> dict[str, Table]:
+        return dict(tables)
+
+    def splink_api(self, session: Any = None) -> Any:
+        from splink import DuckDBAPI  # Splink is heavy: loaded only when linking
+
+        return DuckDBAPI(":memory:")
+
+
+class SparkEngine(Engine):
+    """PySpark, local or a cluster (national scale): tables reach it as Parquet or Arrow."""
+
+    name = "spark"
+    label = "Spark"
+    needs_session = True
+
+    def session(self, settings: EngineSettings) -> SparkSession:
+        return spark_session(settings)
+
+    def warehouse_tables(self, warehouse: _Warehouse, staging: Path, session: Any = None) -> dict[str, Table]:
+        """Spark reads the warehouse written as Parquet to ``staging`` (in parallel, not through Python)."""
+        if session is None:
+            raise ValueError("engine 'spark' needs a Spark session (ever6.engines.spark_session)")
+        return spark_tables_from_parquet(session, warehouse.export_parquet(staging))
+
+    def adopt(self, tables: Mapping[str, Table], session: Any = None) -> dict[str, Table]:
+        if session is None:
+            raise ValueError("engine 'spark' needs a Spark session (ever6.engines.spark_session)")
+        return spark_tables(session, {name: table.to_pyarrow() for name, table in tables.items()})
+
+    def splink_api(self, session: Any = None) -> Any:
+        if session is None:
+            raise ValueError("engine='spark' needs a spark_session")
+        from splink.backends.spark import SparkAPI
+
+        return SparkAPI(  # type: ignore[no-untyped-call]
+            spark_session=session, break_lineage_method="persist", register_udfs_automatically=False
+        )
+
+
+_ENGINES: dict[str, Engine] = {engine.name: engine for engine in (DuckDBEngine(), SparkEngine())}
+
+
+def engine_for(name: str) -> Engine:
+    """The engine ``[engine] name`` (or ``--engine``) names; ValueError for any other name."""
+    try:
+        return _ENGINES[name]
+    except KeyError:
+        raise ValueError(f"unknown engine {name!r}; expected one of {', '.join(ENGINES)}") from None

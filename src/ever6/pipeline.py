@@ -22,9 +22,10 @@ from ever6 import __version__
 from ever6.access.snapshot import snapshot_path, write_snapshot
 from ever6.attendance import code_table
 from ever6.cohort import COHORT_COLUMNS, cohort, current_tables
-from ever6.config import ENGINES, CohortSettings, Engine, Settings, format_bytes
+from ever6.config import CohortSettings, Engine, Settings, format_bytes
 from ever6.dates import academic_year_label
 from ever6.disclosure import for_school
+from ever6.engines import engine_for
 from ever6.errors import NothingToRefresh, TooLarge
 from ever6.exports import write_csv
 from ever6.faults import fault_point
@@ -223,14 +224,8 @@ def analytics_tables(
     staging folder (``[engine] staging``, by default ``$EVER6_HOME/spark-staging``) and Spark
     reads that: the cohort, linkage and measures expressions are the same on both.
     """
-    if engine == "duckdb":
-        return warehouse.raw_tables()
-    if spark_session is None:
-        raise ValueError("engine 'spark' needs a Spark session (ever6.engines.spark_session)")
-    from ever6.engines import spark_tables_from_parquet  # PySpark is optional
-
     staging = settings.engine.staging or settings.home / "spark-staging"
-    return spark_tables_from_parquet(spark_session, warehouse.export_parquet(staging))
+    return engine_for(engine).warehouse_tables(warehouse, staging, spark_session)
 
 
 def _settings_record(settings: Settings) -> dict[str, Any]:
@@ -321,20 +316,17 @@ def refresh(
     if missing is not None:
         raise NothingToRefresh(missing)
     engine = engine or settings.engine.name
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    backend = engine_for(engine)  # refuses an unknown name
 
     def step(message: str, fraction: float) -> None:
         if progress:
             progress(message, fraction)
 
-    if engine == "spark" and spark_session is None:
-        step("starting Spark", 0.0)
-        from ever6.engines import spark_session as start_spark
-
-        spark_session = start_spark(settings.engine)
-    if engine == "spark":
-        step("writing the warehouse for Spark", 0.0)
+    if backend.needs_session and spark_session is None:
+        step(f"starting {backend.label}", 0.0)
+        spark_session = backend.session(settings.engine)
+    if backend.needs_session:
+        step(f"writing the warehouse for {backend.label}", 0.0)
     raw = analytics_tables(warehouse, settings, engine, spark_session)
 
     published = Published(warehouse)

@@ -15,12 +15,13 @@ from ever6.cohort import cohort
 from ever6.config import CohortSettings
 from ever6.warehouse import Warehouse
 from tests.support.builders import Child, Episode, Plan, census_result, d, load, ssda903_result
+from tests.support.engines import OnEngine
 
 R = "2026-03-31"
 
 
-def run(wh: Warehouse, as_at: str = R, *, strict: bool = False) -> dict[str, dict[str, Any]]:
-    table = cohort(wh.raw_tables(), d(as_at), CohortSettings(strict=strict)).to_pyarrow()
+def run(on: OnEngine, wh: Warehouse, as_at: str = R, *, strict: bool = False) -> dict[str, dict[str, Any]]:
+    table = cohort(on.raw(wh), d(as_at), CohortSettings(strict=strict)).to_pyarrow()
     return {row["la_child_id"]: row for row in table.to_pylist()}
 
 
@@ -35,20 +36,20 @@ def assessed(referral: str, closure: str | None = None, reason: str | None = Non
 # --- the window ---------------------------------------------------------------------------------
 
 
-def test_episode_closed_on_the_window_start_is_out_and_a_day_later_is_in(tmp_path: Path) -> None:
+def test_episode_closed_on_the_window_start_is_out_and_a_day_later_is_in(rule_engine: OnEngine, tmp_path: Path) -> None:
     wh = one_file(
         tmp_path,
         Child("on-boundary", episodes=[assessed("2019-06-01", "2020-03-31", "RC1")]),
         Child("day-after", episodes=[assessed("2019-06-01", "2020-04-01", "RC1")]),
     )
-    out = run(wh)
+    out = run(rule_engine, wh)
     assert "on-boundary" not in out
     assert out["day-after"]["status"] == "EVER6_PREVIOUS"
     assert out["day-after"]["last_qualifying_date"] == date(2020, 4, 1)
 
 
-def test_open_episode_runs_to_r_and_counts_as_cin_other(tmp_path: Path) -> None:
-    out = run(one_file(tmp_path, Child("a", episodes=[assessed("2025-11-01")])))
+def test_open_episode_runs_to_r_and_counts_as_cin_other(rule_engine: OnEngine, tmp_path: Path) -> None:
+    out = run(rule_engine, one_file(tmp_path, Child("a", episodes=[assessed("2025-11-01")])))
     assert out["a"]["status"] == "CIN_OTHER"
     assert out["a"]["last_qualifying_date"] == d(R)
     assert out["a"]["cwsw"] is True
@@ -58,22 +59,24 @@ def test_open_episode_runs_to_r_and_counts_as_cin_other(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("nfa", [True])
-def test_nfa_referral_never_qualifies_even_with_a_plan(tmp_path: Path, nfa: bool) -> None:
+def test_nfa_referral_never_qualifies_even_with_a_plan(rule_engine: OnEngine, tmp_path: Path, nfa: bool) -> None:
     ep = Episode("2024-01-01", nfa=nfa, cin_plans=[Plan("2024-02-01")], assessed=["2024-01-20"])
-    assert run(one_file(tmp_path, Child("a", episodes=[ep]))) == {}
+    assert run(rule_engine, one_file(tmp_path, Child("a", episodes=[ep]))) == {}
 
 
-def test_unknown_nfa_is_treated_as_not_nfa(tmp_path: Path) -> None:
+def test_unknown_nfa_is_treated_as_not_nfa(rule_engine: OnEngine, tmp_path: Path) -> None:
     ep = Episode("2024-01-01", nfa=None, assessed=["2024-01-20"])
-    assert run(one_file(tmp_path, Child("a", episodes=[ep])))["a"]["status"] == "CIN_OTHER"
+    assert run(rule_engine, one_file(tmp_path, Child("a", episodes=[ep])))["a"]["status"] == "CIN_OTHER"
 
 
-def test_referral_with_no_assessment_and_no_plan_does_not_qualify(tmp_path: Path) -> None:
-    assert run(one_file(tmp_path, Child("a", episodes=[Episode("2025-01-01", "2025-02-01", "RC1")]))) == {}
+def test_referral_with_no_assessment_and_no_plan_does_not_qualify(rule_engine: OnEngine, tmp_path: Path) -> None:
+    assert run(rule_engine, one_file(tmp_path, Child("a", episodes=[Episode("2025-01-01", "2025-02-01", "RC1")]))) == {}
 
 
 @pytest.mark.parametrize("reason", ["RC8", "RC9"])
-def test_assessment_closed_with_no_further_action_does_not_qualify(tmp_path: Path, reason: str) -> None:
+def test_assessment_closed_with_no_further_action_does_not_qualify(
+    rule_engine: OnEngine, tmp_path: Path, reason: str
+) -> None:
     wh = one_file(
         tmp_path,
         Child("nfa-closure", episodes=[assessed("2024-01-01", "2024-03-01", reason)]),
@@ -90,7 +93,7 @@ def test_assessment_closed_with_no_further_action_does_not_qualify(tmp_path: Pat
             ],
         ),
     )
-    out = run(wh)
+    out = run(rule_engine, wh)
     assert "nfa-closure" not in out
     assert out["with-plan"]["status"] == "EVER6_PREVIOUS"
 
@@ -98,7 +101,7 @@ def test_assessment_closed_with_no_further_action_does_not_qualify(tmp_path: Pat
 # --- dates after R: as known on R -------------------------------------------------------------------
 
 
-def test_records_dated_after_r_are_ignored(tmp_path: Path) -> None:
+def test_records_dated_after_r_are_ignored(rule_engine: OnEngine, tmp_path: Path) -> None:
     wh = one_file(
         tmp_path,
         Child("future-referral", episodes=[assessed("2026-04-02")]),
@@ -106,43 +109,43 @@ def test_records_dated_after_r_are_ignored(tmp_path: Path) -> None:
         Child("future-assessment", episodes=[Episode("2026-01-10", assessed=["2026-04-20"])]),
         ref="2027-03-31",
     )
-    assert run(wh) == {}
+    assert run(rule_engine, wh) == {}
 
 
-def test_closure_after_r_means_open_at_r_and_its_reason_does_not_apply(tmp_path: Path) -> None:
+def test_closure_after_r_means_open_at_r_and_its_reason_does_not_apply(rule_engine: OnEngine, tmp_path: Path) -> None:
     wh = one_file(tmp_path, Child("a", episodes=[assessed("2025-10-01", "2026-05-01", "RC8")]), ref="2027-03-31")
-    out = run(wh)
+    out = run(rule_engine, wh)
     assert out["a"]["status"] == "CIN_OTHER"
     assert out["a"]["last_qualifying_date"] == d(R)
 
 
-def test_plan_ending_after_r_is_open_at_r(tmp_path: Path) -> None:
+def test_plan_ending_after_r_is_open_at_r(rule_engine: OnEngine, tmp_path: Path) -> None:
     ep = Episode("2025-01-01", "2026-06-01", "RC1", cp_plans=[Plan("2025-02-01", "2026-05-30", "NEG")])
-    out = run(one_file(tmp_path, Child("a", episodes=[ep]), ref="2027-03-31"))
+    out = run(rule_engine, one_file(tmp_path, Child("a", episodes=[ep]), ref="2027-03-31"))
     assert out["a"]["status"] == "CPP"
 
 
-def test_plan_ending_on_r_is_still_open_at_r(tmp_path: Path) -> None:
+def test_plan_ending_on_r_is_still_open_at_r(rule_engine: OnEngine, tmp_path: Path) -> None:
     ep = Episode("2025-01-01", cin_plans=[Plan("2025-02-01", R)])
-    assert run(one_file(tmp_path, Child("a", episodes=[ep])))["a"]["status"] == "CINP"
+    assert run(rule_engine, one_file(tmp_path, Child("a", episodes=[ep])))["a"]["status"] == "CINP"
 
 
 # --- plans ---------------------------------------------------------------------------------------
 
 
-def test_plan_without_end_date_ends_when_its_episode_closes(tmp_path: Path) -> None:
+def test_plan_without_end_date_ends_when_its_episode_closes(rule_engine: OnEngine, tmp_path: Path) -> None:
     wh = one_file(
         tmp_path,
         Child("closed", episodes=[Episode("2023-01-01", "2024-01-10", "RC2", cin_plans=[Plan("2023-02-01")])]),
         Child("open", episodes=[Episode("2025-01-01", cin_plans=[Plan("2025-02-01")])]),
     )
-    default, strict = run(wh), run(wh, strict=True)
+    default, strict = run(rule_engine, wh), run(rule_engine, wh, strict=True)
     assert default["closed"]["status"] == "EVER6_PREVIOUS"
     assert strict["closed"]["last_qualifying_date"] == date(2024, 1, 10)
     assert default["open"]["status"] == "CINP"
 
 
-def test_status_precedence(tmp_path: Path) -> None:
+def test_status_precedence(rule_engine: OnEngine, tmp_path: Path) -> None:
     both = Episode("2025-01-01", cin_plans=[Plan("2025-01-10")], cp_plans=[Plan("2025-03-01", None, "EMO")])
     wh = load(
         tmp_path,
@@ -162,7 +165,7 @@ def test_status_precedence(tmp_path: Path) -> None:
         ),
         ssda903_result(tmp_path, 2026, [("cla", "2026-01-05", None)]),
     )
-    out = run(wh)
+    out = run(rule_engine, wh)
     assert {k: v["status"] for k, v in out.items()} == {
         "cla": "CLA",
         "cpp": "CPP",
@@ -179,53 +182,54 @@ def test_status_precedence(tmp_path: Path) -> None:
 # --- the child ----------------------------------------------------------------------------------
 
 
-def test_unborn_children_are_not_counted(tmp_path: Path) -> None:
+def test_unborn_children_are_not_counted(rule_engine: OnEngine, tmp_path: Path) -> None:
     out = run(
-        one_file(tmp_path, Child("unborn", dob=None, episodes=[Episode("2026-01-01", cp_plans=[Plan("2026-02-01")])]))
+        rule_engine,
+        one_file(tmp_path, Child("unborn", dob=None, episodes=[Episode("2026-01-01", cp_plans=[Plan("2026-02-01")])])),
     )
     assert out == {}
 
 
-def test_child_born_after_r_is_not_counted(tmp_path: Path) -> None:
+def test_child_born_after_r_is_not_counted(rule_engine: OnEngine, tmp_path: Path) -> None:
     wh = one_file(tmp_path, Child("a", dob="2026-04-10", episodes=[assessed("2026-01-01")]), ref="2027-03-31")
-    assert run(wh) == {}
+    assert run(rule_engine, wh) == {}
 
 
-def test_deceased_children_are_not_counted_after_their_death(tmp_path: Path) -> None:
+def test_deceased_children_are_not_counted_after_their_death(rule_engine: OnEngine, tmp_path: Path) -> None:
     wh = one_file(
         tmp_path,
         Child("died-before", death="2026-03-31", episodes=[assessed("2025-01-01")]),
         Child("died-after", death="2026-04-01", episodes=[assessed("2025-01-01")]),
         ref="2027-03-31",
     )
-    assert set(run(wh)) == {"died-after"}
+    assert set(run(rule_engine, wh)) == {"died-after"}
 
 
-def test_eighteenth_birthday_on_r_leaves_the_cohort(tmp_path: Path) -> None:
+def test_eighteenth_birthday_on_r_leaves_the_cohort(rule_engine: OnEngine, tmp_path: Path) -> None:
     wh = one_file(
         tmp_path,
         Child("eighteen-on-r", dob="2008-03-31", episodes=[assessed("2025-01-01")]),
         Child("eighteen-tomorrow", dob="2008-04-01", episodes=[assessed("2025-01-01")]),
     )
-    assert set(run(wh)) == {"eighteen-tomorrow"}
+    assert set(run(rule_engine, wh)) == {"eighteen-tomorrow"}
 
 
-def test_leap_day_birthday_comes_of_age_on_1_march(tmp_path: Path) -> None:
+def test_leap_day_birthday_comes_of_age_on_1_march(rule_engine: OnEngine, tmp_path: Path) -> None:
     wh = one_file(tmp_path, Child("leap", dob="2008-02-29", episodes=[assessed("2025-01-01")]))
-    assert "leap" in run(wh, "2026-02-28")
-    assert "leap" not in run(wh, "2026-03-01")
+    assert "leap" in run(rule_engine, wh, "2026-02-28")
+    assert "leap" not in run(rule_engine, wh, "2026-03-01")
 
 
-def test_max_age_is_configurable(tmp_path: Path) -> None:
+def test_max_age_is_configurable(rule_engine: OnEngine, tmp_path: Path) -> None:
     wh = one_file(tmp_path, Child("seventeen", dob="2008-09-01", episodes=[assessed("2025-01-01")]))
-    table = cohort(wh.raw_tables(), d(R), CohortSettings(max_age=17)).to_pyarrow()
+    table = cohort(rule_engine.raw(wh), d(R), CohortSettings(max_age=17)).to_pyarrow()
     assert table.num_rows == 0
 
 
 # --- strict ---------------------------------------------------------------------------------------
 
 
-def test_strict_counts_only_plan_periods(tmp_path: Path) -> None:
+def test_strict_counts_only_plan_periods(rule_engine: OnEngine, tmp_path: Path) -> None:
     wh = one_file(
         tmp_path,
         Child("assessed-only", episodes=[assessed("2024-01-01", "2024-06-01", "RC1")]),
@@ -239,13 +243,15 @@ def test_strict_counts_only_plan_periods(tmp_path: Path) -> None:
             episodes=[Episode("2019-01-01", "2021-01-01", "RC2", cin_plans=[Plan("2019-02-01", "2020-04-01")])],
         ),
     )
-    assert set(run(wh)) == {"assessed-only", "old-plan", "plan-in-window"}
-    strict = run(wh, strict=True)
+    assert set(run(rule_engine, wh)) == {"assessed-only", "old-plan", "plan-in-window"}
+    strict = run(rule_engine, wh, strict=True)
     assert set(strict) == {"plan-in-window"}
     assert strict["plan-in-window"]["last_qualifying_date"] == date(2020, 4, 1)
 
 
-def test_strict_child_with_past_plan_and_open_assessed_episode_is_cin_other(tmp_path: Path) -> None:
+def test_strict_child_with_past_plan_and_open_assessed_episode_is_cin_other(
+    rule_engine: OnEngine, tmp_path: Path
+) -> None:
     wh = one_file(
         tmp_path,
         Child(
@@ -256,13 +262,15 @@ def test_strict_child_with_past_plan_and_open_assessed_episode_is_cin_other(tmp_
             ],
         ),
     )
-    assert run(wh, strict=True)["a"]["status"] == "CIN_OTHER"
+    assert run(rule_engine, wh, strict=True)["a"]["status"] == "CIN_OTHER"
 
 
 # --- looked-after children ------------------------------------------------------------------------
 
 
-def test_looked_after_child_unknown_to_the_census_is_in_the_output_as_cla(tmp_path: Path) -> None:
+def test_looked_after_child_unknown_to_the_census_is_in_the_output_as_cla(
+    rule_engine: OnEngine, tmp_path: Path
+) -> None:
     wh = load(
         tmp_path,
         ssda903_result(
@@ -276,7 +284,7 @@ def test_looked_after_child_unknown_to_the_census_is_in_the_output_as_cla(tmp_pa
             [("la-only", "2015-01-01"), ("left-care", "2015-01-01"), ("dec-after-r", "2015-01-01")],
         ),
     )
-    out = run(wh)
+    out = run(rule_engine, wh)
     assert set(out) == {"la-only", "dec-after-r"}
     assert out["la-only"]["status"] == "CLA"
     assert out["la-only"]["cwsw"] is False
@@ -286,7 +294,7 @@ def test_looked_after_child_unknown_to_the_census_is_in_the_output_as_cla(tmp_pa
 # --- several files ----------------------------------------------------------------------------------
 
 
-def test_later_file_revises_an_episode_whatever_the_import_order(tmp_path: Path) -> None:
+def test_later_file_revises_an_episode_whatever_the_import_order(rule_engine: OnEngine, tmp_path: Path) -> None:
     open_cp = Child("a", episodes=[Episode("2024-06-01", cp_plans=[Plan("2024-07-01", None, "NEG")])])
     closed = Child(
         "a", episodes=[Episode("2024-06-01", "2025-09-01", "RC2", cp_plans=[Plan("2024-07-01", "2025-08-01", "NEG")])]
@@ -294,29 +302,31 @@ def test_later_file_revises_an_episode_whatever_the_import_order(tmp_path: Path)
     older = census_result(tmp_path, "2025-03-31", [open_cp])
     newer = census_result(tmp_path, "2026-03-31", [closed])
     wh = load(tmp_path, newer, older)  # the newer file imported first
-    out = run(wh)
+    out = run(rule_engine, wh)
     assert out["a"]["status"] == "EVER6_PREVIOUS"
     assert out["a"]["last_qualifying_date"] == date(2025, 9, 1)
 
     # Rolling the newer file back brings the older version back.
     newest_batch = next(b for b in wh.batches() if b.reference_date == date(2026, 3, 31))
     wh.rollback(newest_batch.batch_id)
-    assert run(wh)["a"]["status"] == "CPP"
+    assert run(rule_engine, wh)["a"]["status"] == "CPP"
 
 
-def test_plan_missing_from_a_later_file_still_counts(tmp_path: Path) -> None:
+def test_plan_missing_from_a_later_file_still_counts(rule_engine: OnEngine, tmp_path: Path) -> None:
     # A return holds only its own year's activity: a plan's absence from a later file means
     # nothing, so the plan of the earlier file stands (open, it ends when its episode closes).
     with_plan = Child("a", episodes=[Episode("2025-01-01", cp_plans=[Plan("2025-02-01", None, "NEG")])])
     without = Child("a", episodes=[assessed("2025-01-01")])
     wh = load(tmp_path, census_result(tmp_path, "2025-03-31", [with_plan]), census_result(tmp_path, R, [without]))
-    out = run(wh)["a"]
+    out = run(rule_engine, wh)["a"]
     assert out["status"] == "CPP"
     assert out["cp_plans"] == 1
     assert out["latest_category_of_abuse"] == "NEG"
 
 
-def test_plans_and_assessments_are_the_union_over_files_newest_version_winning(tmp_path: Path) -> None:
+def test_plans_and_assessments_are_the_union_over_files_newest_version_winning(
+    rule_engine: OnEngine, tmp_path: Path
+) -> None:
     # 2024/25: a CP plan open at the year end, and an assessment with factor 3A.
     # 2025/26: the same plan, now ended, a new CIN plan, and a new assessment with factor 4B.
     year_one = Child(
@@ -343,23 +353,23 @@ def test_plans_and_assessments_are_the_union_over_files_newest_version_winning(t
         files = [census_result(folder, "2025-03-31", [year_one]), census_result(folder, R, [year_two])]
         if newest_first:
             files.reverse()
-        out = run(load(folder, *files))["a"]
+        out = run(rule_engine, load(folder, *files))["a"]
         assert out["status"] == "CINP"  # the CP plan ended in 2025/26's version; the CIN plan is open
         assert out["cp_plans"] == 1  # one plan in two files, not two
         assert out["latest_category_of_abuse"] == "NEG"
         assert out["assessment_factors"] == ["3A", "4B"]
 
 
-def test_episodes_only_in_older_files_still_count(tmp_path: Path) -> None:
+def test_episodes_only_in_older_files_still_count(rule_engine: OnEngine, tmp_path: Path) -> None:
     old = Child(
         "a", episodes=[Episode("2021-01-01", "2021-06-01", "RC2", cin_plans=[Plan("2021-02-01", "2021-05-01")])]
     )
     other = Child("b", episodes=[assessed("2025-01-01")])
     wh = load(tmp_path, census_result(tmp_path, "2021-03-31", [old]), census_result(tmp_path, R, [other]))
-    assert set(run(wh)) == {"a", "b"}
+    assert set(run(rule_engine, wh)) == {"a", "b"}
 
 
-def test_profile_columns(tmp_path: Path) -> None:
+def test_profile_columns(rule_engine: OnEngine, tmp_path: Path) -> None:
     ep1 = Episode(
         "2021-01-01",
         "2022-01-01",
@@ -376,14 +386,14 @@ def test_profile_columns(tmp_path: Path) -> None:
         assessed=["2024-01-20"],
         factors=["3A", "1B"],
     )
-    out = run(one_file(tmp_path, Child("a", episodes=[ep1, ep2])))["a"]
+    out = run(rule_engine, one_file(tmp_path, Child("a", episodes=[ep1, ep2])))["a"]
     assert out["cp_plans"] == 2
     assert out["latest_category_of_abuse"] == "NEG"
     assert out["primary_need"] == "N1"
     assert out["assessment_factors"] == ["1B", "3A", "4B"]
 
 
-def test_looked_after_episodes_are_the_union_of_yearly_returns(tmp_path: Path) -> None:
+def test_looked_after_episodes_are_the_union_of_yearly_returns(rule_engine: OnEngine, tmp_path: Path) -> None:
     # 2023/24: an episode of care open at the year end; 2024/25: the same episode with its DEC,
     # and the child's next episode; 2025/26: the child is no longer looked after, not in it.
     y2024 = ssda903_result(tmp_path, 2024, [("a", "2023-06-01", None)], [("a", "2012-05-01")])
@@ -396,8 +406,8 @@ def test_looked_after_episodes_are_the_union_of_yearly_returns(tmp_path: Path) -
         folder.mkdir()
         files = [y2024, y2025, other]
         wh = load(folder, *(reversed(files) if newest_first else files))
-        assert run(wh, "2024-03-31")["a"]["status"] == "CLA"
-        assert "a" not in run(wh, "2024-09-01")  # between the two episodes, and never CIN
-        assert run(wh, "2024-11-01")["a"]["status"] == "CLA"
-        assert "a" not in run(wh, "2026-03-31")
-        assert run(wh)["b"]["status"] == "CLA"
+        assert run(rule_engine, wh, "2024-03-31")["a"]["status"] == "CLA"
+        assert "a" not in run(rule_engine, wh, "2024-09-01")  # between the two episodes, and never CIN
+        assert run(rule_engine, wh, "2024-11-01")["a"]["status"] == "CLA"
+        assert "a" not in run(rule_engine, wh, "2026-03-31")
+        assert run(rule_engine, wh)["b"]["status"] == "CLA"

@@ -20,6 +20,7 @@ from ever6.config import MeasureSettings
 from ever6.metrics import Inputs, compute_metrics
 from ever6.warehouse import Warehouse
 from tests.support.builders import d, load, rows_result
+from tests.support.engines import OnEngine
 
 SCHOOLS = [
     {"urn": "100001", "la_code": "886", "phase": "Primary", "type_code": "01"},
@@ -131,9 +132,11 @@ def build(tmp: Path, extra: list[Any] = ()) -> Warehouse:  # type: ignore[assign
     )
 
 
-def metrics(wh: Warehouse, settings: MeasureSettings = MeasureSettings()) -> dict[tuple[str, ...], dict[str, Any]]:
+def metrics(
+    on: OnEngine, wh: Warehouse, settings: MeasureSettings = MeasureSettings()
+) -> dict[tuple[str, ...], dict[str, Any]]:
     inputs = Inputs(
-        tables=current_tables(wh.raw_tables()),
+        tables=current_tables(on.raw(wh)),
         cohort=ibis.memtable(COHORT),
         links=ibis.memtable(LINKS),
         codes=ibis.memtable(code_table()),
@@ -145,8 +148,8 @@ def metrics(wh: Warehouse, settings: MeasureSettings = MeasureSettings()) -> dic
 
 
 @pytest.fixture(scope="module")
-def figures(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, ...], dict[str, Any]]:
-    return metrics(build(tmp_path_factory.mktemp("metrics")))
+def figures(rule_engine: OnEngine, tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, ...], dict[str, Any]]:
+    return metrics(rule_engine, build(tmp_path_factory.mktemp("metrics")))
 
 
 def fig(
@@ -197,12 +200,12 @@ def test_groups(figures: dict[tuple[str, ...], dict[str, Any]]) -> None:
     assert fig(figures, "overall_absence_rate", "not_cwsw") == (5, 20, 25.0)  # U2 and U8
 
 
-def test_looked_after_children_can_be_counted_inside_cwsw(tmp_path: Path) -> None:
+def test_looked_after_children_can_be_counted_inside_cwsw(rule_engine: OnEngine, tmp_path: Path) -> None:
     global COHORT
     original = COHORT
     COHORT = original.set_column(2, "cwsw", pa.array([True, True, True, True]))
     try:
-        inside = metrics(build(tmp_path), MeasureSettings(cla_in_cwsw=True))
+        inside = metrics(rule_engine, build(tmp_path), MeasureSettings(cla_in_cwsw=True))
     finally:
         COHORT = original
     assert fig(inside, "pupils", "cwsw") == (6, None, 6)
@@ -250,7 +253,7 @@ def test_attainment(figures: dict[tuple[str, ...], dict[str, Any]]) -> None:
     assert fig(figures, "eyfs_gld_rate")[2] is None  # no results: not computable
 
 
-def test_termly_returns_fill_terms_without_marks(tmp_path: Path) -> None:
+def test_termly_returns_fill_terms_without_marks(rule_engine: OnEngine, tmp_path: Path) -> None:
     termly = rows_result(
         tmp_path,
         "attendance-termly",
@@ -291,7 +294,7 @@ def test_termly_returns_fill_terms_without_marks(tmp_path: Path) -> None:
             ]
         },
     )
-    f = metrics(build(tmp_path, [termly]))
+    f = metrics(rule_engine, build(tmp_path, [termly]))
     # Spring: U2 12 of 100; U9 10 of 60.
     assert fig(f, "overall_absence_rate", period="spring") == (22, 160, 13.8)
     # C2 per 1,000 sessions whose codes are known: U9's 60, not U2's totals.
@@ -301,7 +304,7 @@ def test_termly_returns_fill_terms_without_marks(tmp_path: Path) -> None:
     assert fig(f, "overall_absence_rate") == (31, 216, 14.4)
 
 
-def test_a_census_total_beside_per_code_counts_is_not_counted_twice(tmp_path: Path) -> None:
+def test_a_census_total_beside_per_code_counts_is_not_counted_twice(rule_engine: OnEngine, tmp_path: Path) -> None:
     # The school census gives a pupil's possible sessions and their absence by code.
     termly = rows_result(
         tmp_path,
@@ -321,13 +324,13 @@ def test_a_census_total_beside_per_code_counts_is_not_counted_twice(tmp_path: Pa
             ]
         },
     )
-    f = metrics(build(tmp_path, [termly]))
+    f = metrics(rule_engine, build(tmp_path, [termly]))
     assert fig(f, "overall_absence_rate", period="summer") == (9, 120, 7.5)
     assert fig(f, "authorised_absence_rate", period="summer") == (6, 120, 5.0)
     assert fig(f, "c2_per_1000_sessions", period="summer") == (0, 120, 0.0)  # codes known: truly none
 
 
-def test_part_time_timetables_are_not_available_from_totals_alone(tmp_path: Path) -> None:
+def test_part_time_timetables_are_not_available_from_totals_alone(rule_engine: OnEngine, tmp_path: Path) -> None:
     termly = rows_result(
         tmp_path,
         "attendance-termly",
@@ -352,11 +355,11 @@ def test_part_time_timetables_are_not_available_from_totals_alone(tmp_path: Path
             ]
         },
     )
-    f = metrics(build(tmp_path, [termly]))
+    f = metrics(rule_engine, build(tmp_path, [termly]))
     assert fig(f, "c2_per_1000_sessions", period="spring") == (0, 0, None)  # not 0.0: unknown
 
 
-def test_a_year_whose_roll_was_not_loaded_still_counts_its_pupils(tmp_path: Path) -> None:
+def test_a_year_whose_roll_was_not_loaded_still_counts_its_pupils(rule_engine: OnEngine, tmp_path: Path) -> None:
     # U20 is on this year's roll only (joined in September 2025), but a termly return for
     # 2024/25 puts them at a school whose roll for that year was never loaded.
     joiner = rows_result(
@@ -392,7 +395,7 @@ def test_a_year_whose_roll_was_not_loaded_still_counts_its_pupils(tmp_path: Path
             ]
         },
     )
-    f = metrics(build(tmp_path, [joiner, termly]))
+    f = metrics(rule_engine, build(tmp_path, [joiner, termly]))
     # Aged 9 on 31 August 2024: counted, in Year 5 then (chronologically), at an unknown school.
     assert fig(f, "pupils", breakdown="ncyear", value="5", period="autumn") == (1, None, 1)
     assert fig(f, "persistent_absence_rate", breakdown="school", value="300001", period="autumn") == (1, 1, 100.0)

@@ -174,7 +174,7 @@ def ids(accounts: dict[str, Any], published: Published) -> dict[str, Any]:
     from ever6.web.training.models import Course, Registration, Session
 
     contact = Contact.objects.create(school_id=published.urn, name="Alex Brook", role="senco", email="a@b.sch.uk")
-    from tests.web.test_support import _clinic, _intervention
+    from tests.web.support.helpers import _clinic, _intervention
 
     intervention = _intervention()
     enquiry = Enquiry.objects.create(

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from ever6.config import Engine
+from ever6.engines import engine_for
 from ever6.exports import write_csv
-from ever6.linkage.core import LinkResult, link, spark_inputs
+from ever6.linkage.core import INPUT_TABLES, LinkResult, link
 from ever6.linkage.settings import LinkageSettings
 from ever6.warehouse import Warehouse
 from ever6.warehouse.linkage_store import LinkageStore
@@ -72,8 +73,7 @@ def run_linkage(
     path = model_file or model_path(warehouse)
     model = None if retrain else load_model(path)
     raw: Any = warehouse.raw_tables()
-    if engine == "spark":
-        raw = spark_inputs(spark_session, raw)
+    raw = engine_for(engine).adopt({name: raw[name] for name in INPUT_TABLES}, spark_session)
     result = link(
         raw, settings, engine=engine, spark_session=spark_session, decisions=store.decisions(), model=model, today=today
     )

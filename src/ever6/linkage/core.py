@@ -98,19 +98,9 @@ def _rows(table: pa.Table) -> list[dict[str, Any]]:
 
 
 def _db_api(engine: Engine, spark_session: Any) -> Any:
-    if engine == "duckdb":
-        from splink import DuckDBAPI
+    from ever6.engines import engine_for
 
-        return DuckDBAPI(":memory:")
-    if engine == "spark":
-        if spark_session is None:
-            raise ValueError("engine='spark' needs a spark_session")
-        from splink.backends.spark import SparkAPI
-
-        return SparkAPI(  # type: ignore[no-untyped-call]
-            spark_session=spark_session, break_lineage_method="persist", register_udfs_automatically=False
-        )
-    raise ValueError(f"unknown engine {engine!r}; expected duckdb or spark")
+    return engine_for(engine).splink_api(spark_session)
 
 
 def _decision_pairs(decisions: pa.Table | None) -> tuple[set[tuple[str, str]], dict[tuple[str, str], float | None]]:

@@ -107,9 +107,9 @@ def seed_demo(home: Path) -> list[DemoLogin]:
     return logins
 
 
-# The partnership apps' realistic demo records (contacts, tiers, enquiries, clinics, training):
-# each app seeds its own, professionals' names only, never pupils'.
-DEMO_SEEDERS = ("ever6.web.schools.seed", "ever6.web.support.seed", "ever6.web.training.seed")
+# The partnership apps' realistic demo records (contacts, tiers, enquiries, clinics, training), one
+# module per app, kept out of the apps themselves: professionals' names only, never pupils'.
+DEMO_SEEDERS = ("ever6.web.demo_seed.schools", "ever6.web.demo_seed.support", "ever6.web.demo_seed.training")
 
 
 # The forwarded headers waitress believes from the trusted proxy: the client's address (for the

@@ -1,22 +1,22 @@
 from django.urls import path
 
-from ever6.web.training import views
+from ever6.web.training.views import courses, coverage, feedback, imports, registrations, sessions
 
 app_name = "training"
 urlpatterns: list[object] = [
-    path("", views.index, name="index"),
-    path("courses/new/", views.course_new, name="course_new"),
-    path("courses/<int:course_id>/", views.course, name="course"),
-    path("courses/<int:course_id>/edit/", views.course_edit, name="course_edit"),
-    path("courses/<int:course_id>/sessions/new/", views.session_new, name="session_new"),
-    path("sessions/", views.sessions, name="sessions"),
-    path("sessions/<int:session_id>/", views.session, name="session"),
-    path("sessions/<int:session_id>/edit/", views.session_edit, name="session_edit"),
-    path("sessions/<int:session_id>/attendance/", views.attendance, name="attendance"),
-    path("sessions/<int:session_id>/register/", views.register, name="register"),
-    path("registrations/<int:registration_id>/feedback/", views.feedback, name="feedback"),
-    path("registrations/<int:registration_id>/withdraw/", views.withdraw, name="withdraw"),
-    path("feedback/", views.feedback_summary, name="feedback_summary"),
-    path("coverage/", views.coverage, name="coverage"),
-    path("import/", views.import_records, name="import"),
+    path("", courses.index, name="index"),
+    path("courses/new/", courses.course_new, name="course_new"),
+    path("courses/<int:course_id>/", courses.course, name="course"),
+    path("courses/<int:course_id>/edit/", courses.course_edit, name="course_edit"),
+    path("courses/<int:course_id>/sessions/new/", sessions.session_new, name="session_new"),
+    path("sessions/", sessions.sessions, name="sessions"),
+    path("sessions/<int:session_id>/", sessions.session, name="session"),
+    path("sessions/<int:session_id>/edit/", sessions.session_edit, name="session_edit"),
+    path("sessions/<int:session_id>/attendance/", sessions.attendance, name="attendance"),
+    path("sessions/<int:session_id>/register/", registrations.register, name="register"),
+    path("registrations/<int:registration_id>/feedback/", feedback.feedback, name="feedback"),
+    path("registrations/<int:registration_id>/withdraw/", registrations.withdraw, name="withdraw"),
+    path("feedback/", feedback.feedback_summary, name="feedback_summary"),
+    path("coverage/", coverage.coverage, name="coverage"),
+    path("import/", imports.import_records, name="import"),
 ]

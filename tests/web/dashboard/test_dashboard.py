@@ -16,8 +16,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from ever6.web.dashboard.tiers import suggest_tier
-
-from .conftest import Published
+from tests.web.conftest import Published
 
 URLS = (
     "/dashboard/",

@@ -220,8 +220,8 @@ def test_the_school_page_shows_details_contacts_tier_and_agreement(
 
 
 def test_demo_seed_creates_records_and_is_idempotent(client_for: Callable[[str], Client], published: Published) -> None:
+    from ever6.web.demo_seed.schools import DEMO_USER, seed_demo
     from ever6.web.schools.models import Contact, ContactChange, School, TierDecision
-    from ever6.web.schools.seed import DEMO_USER, seed_demo
 
     today = date.today()
     seed_demo(random.Random(7), today)
