@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import ibis
 from ibis.expr.types import Table
 
+from ever6.cohort.roll import roll_batches
 from ever6.model import TABLES
 
 _CIN_EPISODE_CHILDREN = ("cin_assessment", "cin_plan", "cin_section47", "cp_plan")
@@ -119,6 +120,9 @@ def latest_version(raw: Mapping[str, Table], name: str) -> Table:
         episodes = _latest(raw["cin_episode"], raw["import_batch"], TABLES["cin_episode"].key)
         versions = episodes.select("la_child_id", "referral_date", "batch_id")
         return _episode_blocks(raw[name], raw["import_batch"], versions, TABLES[name].key).drop("batch_id")
+    if name == "pupil_enrolment":
+        batches = roll_batches(raw[name], raw["import_batch"])
+        return _latest(raw[name], batches, TABLES[name].key).drop("batch_id")
     return _latest(raw[name], raw["import_batch"], TABLES[name].key).drop("batch_id")
 
 
@@ -136,6 +140,10 @@ def current_tables(raw: Mapping[str, Table]) -> CurrentTables:
     episode_versions = latest["cin_episode"].select("la_child_id", "referral_date", "batch_id")
     for name in _CIN_EPISODE_CHILDREN:
         latest[name] = _episode_blocks(raw[name], batches, episode_versions, TABLES[name].key)
+    # One enrolment in several years' rolls: the newest roll's record wins, not the last import.
+    latest["pupil_enrolment"] = _latest(
+        raw["pupil_enrolment"], roll_batches(raw["pupil_enrolment"], batches), TABLES["pupil_enrolment"].key
+    )
     cleaned = {name: table.drop("batch_id") if "batch_id" in table.columns else table for name, table in latest.items()}
     active = batches.filter(batches.status == "active").select("batch_id")
     days = None
