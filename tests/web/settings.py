@@ -10,3 +10,11 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 
 # Argon2 as in production, with cheap parameters: the suite hashes hundreds of test passwords.
 PASSWORD_HASHERS = ["tests.web.hashers.CheapArgon2PasswordHasher"]
+
+# The audit chain's key and anchor in a folder of this test run, never in the working tree.
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+_AUDIT = Path(tempfile.mkdtemp(prefix="ever6-audit-"))
+EVER6_AUDIT_KEY_FILE = _AUDIT / "audit_key"
+EVER6_AUDIT_HEAD_FILE = _AUDIT / "audit_head"
