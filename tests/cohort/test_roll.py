@@ -11,8 +11,10 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -159,3 +161,24 @@ def test_no_listed_pupil_has_a_record_leaving_that_school(stints: list[Stint], o
         if entry <= as_at and (leaving is None or leaving >= as_at)
     }
     assert listed == expected
+
+
+@pytest.mark.spark
+def test_the_roll_rule_gives_the_same_on_spark(tmp_path: Path, spark: Any) -> None:
+    from ever6.engines import spark_tables
+
+    pupil = "A886275415457"
+    this_year = _write_roll(
+        tmp_path / "pupils_2025-26.csv",
+        [Row("147421", pupil, date(2022, 9, 2), date(2025, 12, 29)), Row("109901", pupil, date(2026, 1, 15))],
+    )
+    last_year = _write_roll(tmp_path / "pupils_2024-25.csv", [Row("147421", pupil, date(2022, 9, 2))])
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        _import(wh, [this_year, last_year])
+        raw = wh.raw_tables()
+        on_duckdb = on_roll(current_tables(raw).pupil_enrolment, date(2026, 3, 31), date(2026, 3, 31))
+        expected = on_duckdb.select("urn", "upn", "leaving_date").to_pyarrow().to_pylist()
+        on_spark_raw = spark_tables(spark, {k: v.to_pyarrow() for k, v in raw.items()})
+    on_spark = on_roll(current_tables(on_spark_raw).pupil_enrolment, date(2026, 3, 31), date(2026, 3, 31))
+    assert on_spark.select("urn", "upn", "leaving_date").to_pyarrow().to_pylist() == expected
+    assert [r["urn"] for r in expected] == ["109901"]

@@ -98,7 +98,7 @@ def test_a_new_accounts_password_may_not_resemble_its_name(client_for: Callable[
 def test_refused_requests_are_recorded_but_a_flood_is_not(
     client_for: Callable[[str], Client], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(middleware, "limiter", middleware.RefusalLimiter(per_source=10, overall=100))
+    monkeypatch.setattr(middleware, "limiter", middleware.RefusalLimiter(per_source=10, overall=100, clock=lambda: 0.0))
     client = client_for("school_dsl")
     assert client.get("/accounts/users/", REMOTE_ADDR="198.51.100.4").status_code == 403
     event = AuditEvent.objects.get(action="refused")

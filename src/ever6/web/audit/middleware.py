@@ -22,8 +22,13 @@ ALL_PER_MINUTE = 100
 class RefusalLimiter:
     """Fixed one-minute windows, per source and overall; thread-safe, in this process."""
 
-    def __init__(self, per_source: int = PER_SOURCE_PER_MINUTE, overall: int = ALL_PER_MINUTE) -> None:
-        self.per_source, self.overall = per_source, overall
+    def __init__(
+        self,
+        per_source: int = PER_SOURCE_PER_MINUTE,
+        overall: int = ALL_PER_MINUTE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.per_source, self.overall, self.clock = per_source, overall, clock
         self._lock = threading.Lock()
         self._window = -1
         self._counts: dict[str, int] = {}
@@ -32,7 +37,7 @@ class RefusalLimiter:
 
     def allow(self, source: str, now: float | None = None) -> tuple[bool, int]:
         """Whether to record this one, and how many were dropped since the last recorded."""
-        window = int((time.monotonic() if now is None else now) // 60)
+        window = int((self.clock() if now is None else now) // 60)
         with self._lock:
             if window != self._window:
                 self._window, self._counts, self._total = window, {}, 0
