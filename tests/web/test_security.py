@@ -212,3 +212,21 @@ def test_ever6_audit_verify_on_a_workspace(tmp_path: Path) -> None:
     deleted = _ever6(["audit", "verify"], tmp_path)
     assert deleted.returncode == 1
     assert "is missing" in deleted.stderr
+
+
+@pytest.mark.django_db
+def test_a_role_changed_by_single_sign_on_is_audited(settings: Any) -> None:
+    from ever6.web.accounts.models import User
+    from ever6.web.accounts.oidc import RoleMappingOIDCBackend
+
+    settings.EVER6_OIDC_ROLE_GROUPS = {"g-officers": "vs_officer", "g-data": "data_manager"}
+    user = User.objects.create_user("sso.person", "sso@example.org", role="vs_officer")
+    backend = RoleMappingOIDCBackend.__new__(RoleMappingOIDCBackend)  # no provider needed for this
+    backend.request = RequestFactory().get("/oidc/callback/", REMOTE_ADDR="192.0.2.80")
+    backend.update_user(user, {"groups": ["g-data"]})
+    backend.update_user(user, {"groups": ["g-data"]})  # nothing changed: nothing recorded
+    events = list(AuditEvent.objects.filter(action="account"))
+    assert [(e.what, e.username, e.object_id, e.ip_address) for e in events] == [
+        ("role_changed", "single sign-on", "sso.person", "192.0.2.80")
+    ]
+    assert events[0].detail == {"from": "vs_officer", "to": "data_manager"}

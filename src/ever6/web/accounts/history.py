@@ -46,13 +46,16 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> list[AuditEntry]:
     return entries
 
 
-def record_changes(request: HttpRequest | None, before: dict[str, Any], account: Any) -> int:
-    """Audit what changed in ``account`` since ``before`` (:func:`state`): by the request's user,
-    from its address; without a request, by the server's user at the command line."""
+def record_changes(request: HttpRequest | None, before: dict[str, Any], account: Any, *, by: str = "") -> int:
+    """Audit what changed in ``account`` since ``before`` (:func:`state`): by the request's user
+    (or ``by``, e.g. single sign-on), from its address; without a request, by the server's user at
+    the command line."""
     from ever6.web.audit.models import record
 
     after = {**state(account), "username": account.get_username()}
-    if request is not None and request.user.is_authenticated:
+    if by:
+        who = Viewer(by, None)
+    elif request is not None and request.user.is_authenticated:
         actor: Any = request.user
         role = Role(actor.role) if actor.role in Role._value2member_map_ else None
         who = Viewer(actor.get_username(), role)
