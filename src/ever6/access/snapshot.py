@@ -52,16 +52,16 @@ def snapshot_path(settings: Settings) -> Path:
     return settings.home / "published" / SNAPSHOT_NAME
 
 
-def _school_pupils(cohort: pa.Table, links: pa.Table, on_roll: pa.Table) -> pa.Table:
-    """Each linked Ever6 CWSW child's enrolment ``on_roll`` (:func:`ever6.cohort.roll.on_roll` at
-    the run's date), one row per school."""
+def _school_pupils(cohort: pa.Table, links: pa.Table, enrolled: pa.Table) -> pa.Table:
+    """Each linked Ever6 CWSW child's enrolment among those ``enrolled`` (on roll at the run's
+    date by :func:`ever6.cohort.roll.on_roll`), one row per school."""
     import duckdb  # the snapshot is DuckDB's own; the analytics stay engine-neutral
 
     con = duckdb.connect()
     try:
         con.register("cohort", cohort)
         con.register("links", links)
-        con.register("on_roll", on_roll)
+        con.register("on_roll", enrolled)
         con.register("bands", pa.table({"status": list(STATUS_BANDS), "band": list(STATUS_BANDS.values())}))
         return con.sql(
             """

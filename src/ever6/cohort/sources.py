@@ -11,6 +11,9 @@ identified by its episode and its own start date, the newest file's version of e
 block with no start date cannot be matched across files; only the episode's newest file's ones
 count.
 
+Pupils on roll follow the same idea, by roll rather than census: an enrolment's record in the
+newest roll wins (:mod:`ever6.cohort.roll`).
+
 Written as Ibis expressions over the warehouse's raw tables, so it runs on any engine.
 """
 
