@@ -465,3 +465,16 @@ def test_a_school_users_schools_change_is_audited(client_for: Callable[[str], Cl
     event = AuditEvent.objects.get(action="account", what="schools_changed")
     assert event.detail == {"from": [published.urn], "to": sorted([published.urn, published.other_urn])}
     assert event.username == "vs_head"
+
+
+def test_the_users_page_links_only_the_accounts_the_viewer_may_change(
+    accounts: dict[str, Any], client_for: Callable[[str], Client]
+) -> None:
+    from ever6.web.accounts.models import User
+
+    root = User.objects.create_superuser("root", "root@example.org", "a long root password 5", role="vs_head")
+    page = client_for("vs_head").get(reverse("accounts:users")).content.decode()
+    assert f'href="{reverse("accounts:user_edit", args=[accounts["auditor"].pk])}"' in page
+    assert f'href="{reverse("accounts:user_edit", args=[root.pk])}"' not in page
+    assert f'href="{reverse("accounts:user_edit", args=[accounts["vs_head"].pk])}"' not in page
+    assert "root" in page

@@ -67,8 +67,9 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 @require(Capability.MANAGE_USERS)
 def users(request: HttpRequest) -> HttpResponse:
-    accounts = User.objects.order_by("username").prefetch_related("schools")
-    return render(request, "accounts/users.html", {"title": "Users", "accounts": accounts})
+    accounts = list(User.objects.order_by("username").prefetch_related("schools"))
+    changeable = {a.pk for a in accounts if may_change(request.user, a)}  # others only a superuser changes
+    return render(request, "accounts/users.html", {"title": "Users", "accounts": accounts, "changeable": changeable})
 
 
 @require(Capability.MANAGE_USERS)
