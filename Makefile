@@ -77,7 +77,7 @@ unit: install chromium nginx
 # accounts and the audit log with its append-only triggers, the authorisation matrix, the portal's
 # audited views, agreements, contacts, bulk imports, support and training records. The rest read
 # the published snapshot and would test nothing new on another database.
-POSTGRESQL_TESTS := tests/web/accounts tests/web/test_authorization.py tests/web/portal \
+POSTGRESQL_TESTS := tests/web/accounts tests/web/test_authorization.py tests/web/test_security.py tests/web/portal \
 	tests/web/schools/test_agreements.py tests/web/schools/test_contacts.py tests/web/schools/test_bulk_import.py \
 	tests/web/support tests/web/training
 unit-postgresql: install postgresql

@@ -48,6 +48,7 @@ from ever6.private import fixed_message, restrict_umask, secure_workspace
 from ever6.warehouse import ImportOutcome, RollbackError, Warehouse
 from ever6.warehouse.linkage_store import DecisionError, LinkageStore
 from ever6.warehouse.opening import busy_message, damaged_message, is_busy, is_damage, open_warehouse
+from ever6.web.audit.commands import audit_app
 from ever6.web.commands import web_app
 
 out = Console()
@@ -121,6 +122,7 @@ app.add_typer(cohort_app, name="cohort")
 app.add_typer(metrics_app, name="metrics")
 app.add_typer(link_app, name="link")
 app.add_typer(web_app, name="web")
+app.add_typer(audit_app, name="audit")
 
 HomeOption = Annotated[
     Path | None,

@@ -102,3 +102,11 @@ def _flushable_audit_log(request: pytest.FixtureRequest) -> Iterator[None]:
     triggers.install(connection)
     yield
     triggers.remove(connection)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_refusal_limiter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with the refused-request allowance unused, in one minute that never ends."""
+    from ever6.web.audit import middleware
+
+    monkeypatch.setattr(middleware, "limiter", middleware.RefusalLimiter(clock=lambda: 0.0))

@@ -18,3 +18,10 @@ if os.environ.get("EVER6_TEST_POSTGRESQL") == "1":
     from tests.postgresql import start
 
     DATABASES = {"default": dj_database_url.parse(start(), conn_max_age=0)}
+# The audit chain's key and anchor in a folder of this test run, never in the working tree.
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+_AUDIT = Path(tempfile.mkdtemp(prefix="ever6-audit-"))
+EVER6_AUDIT_KEY_FILE = _AUDIT / "audit_key"
+EVER6_AUDIT_HEAD_FILE = _AUDIT / "audit_head"

@@ -336,3 +336,145 @@ def test_changes_are_refused_to_roles_without_the_right(
 
     assert not Intervention.objects.filter(name="Intruder").exists()
     assert not Course.objects.filter(title="Intruder").exists()
+
+
+# --- Account management, in proportion ----------------------------------------------------------
+#
+# Who may make which change to which account. The Virtual School Head manages the other roles; an
+# account that can manage accounts (a superuser, or the head's) is changed only by a superuser;
+# nobody changes their own role; a school user's email is the register's named contact for the
+# school. Every change that goes through is in the audit log, with who made it and from where.
+
+NEW = "new"  # a new account, not an existing one
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    actor: str  # "root" is a superuser who also has the head's role
+    target: str  # an account's username, or NEW
+    data: dict[str, str]
+    allowed: bool
+
+
+ACCOUNT_CHANGES = [
+    AccountChange("vs_head", "root", {"password": "taken over by the head 42"}, False),
+    AccountChange("vs_head", "other_head", {"password": "taken over by the head 42"}, False),
+    AccountChange("vs_head", "other_head", {"is_active": ""}, False),
+    AccountChange("vs_head", "vs_head", {"role": "data_manager"}, False),
+    AccountChange("vs_head", NEW, {"role": "vs_head"}, False),
+    AccountChange("vs_head", NEW, {"role": "school_dsl", "school_urns": "{urn}", "email": "anyone@x.sch.uk"}, False),
+    AccountChange("vs_head", NEW, {"role": "school_dsl", "school_urns": "{other}", "email": "lead@x.sch.uk"}, False),
+    AccountChange("vs_head", NEW, {"role": "school_dsl", "school_urns": "{urn}", "email": "lead@x.sch.uk"}, True),
+    AccountChange("vs_head", "vs_officer", {"role": "data_manager"}, True),
+    AccountChange("vs_head", "auditor", {"password": "a fresh auditor password 7"}, True),
+    AccountChange("vs_head", "auditor", {"is_active": ""}, True),
+    AccountChange("root", "other_head", {"role": "vs_officer"}, True),
+    AccountChange("root", NEW, {"role": "vs_head"}, True),
+    AccountChange("root", "root", {"role": "data_manager"}, False),
+]
+
+
+def _form(account: Any | None, **changes: str) -> dict[str, str]:
+    """The user form as its page would post it, for ``account`` (or a new one), with ``changes``."""
+    if account is None:
+        base = {"username": "newcomer", "first_name": "Robin", "last_name": "Hale", "email": "robin@example.org"}
+        base |= {"role": "vs_officer", "school_urns": "", "password": "a newcomer password 31", "is_active": "on"}
+    else:
+        base = {
+            "username": account.username,
+            "first_name": account.first_name or "First",
+            "last_name": account.last_name or "Last",
+            "email": account.email,
+            "role": account.role,
+            "school_urns": ", ".join(account.schools.values_list("urn", flat=True)),
+            "password": "",
+            "is_active": "on" if account.is_active else "",
+        }
+    return base | changes
+
+
+def _state(username: str) -> tuple[Any, ...] | None:
+    from ever6.web.accounts.models import User
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        return None
+    schools = tuple(user.schools.values_list("urn", flat=True))
+    return (user.role, user.is_superuser, user.is_active, user.password, user.email, schools)
+
+
+@pytest.mark.parametrize("change", ACCOUNT_CHANGES, ids=lambda c: f"{c.actor}-{c.target}-{'-'.join(c.data)}")
+def test_account_changes_follow_the_matrix_and_are_audited(
+    change: AccountChange, accounts: dict[str, Any], published: Published
+) -> None:
+    from ever6.web.accounts.models import User
+    from ever6.web.audit.models import AuditEvent
+    from ever6.web.schools.models import Contact
+
+    root = User.objects.create_superuser("root", "root@example.org", "a long root password 5", role="vs_head")
+    User.objects.create_user("other_head", "head2@example.org", "a long head password 5", role="vs_head")
+    Contact.objects.create(school_id=published.urn, name="Lee Lead", role="dsl", email="Lead@x.sch.uk")
+    Contact.objects.create(school_id=published.other_urn, name="Lee Lead", role="senco", email="lead@x.sch.uk")
+    actor = root if change.actor == "root" else accounts[change.actor]
+    client = Client()
+    client.force_login(actor)
+
+    account = None if change.target == NEW else User.objects.get(username=change.target)
+    data = {k: v.format(urn=published.urn, other=published.other_urn) for k, v in change.data.items()}
+    form = _form(account, **data)
+    username = form["username"]
+    before = _state(username)
+    url = reverse("accounts:user_new") if account is None else reverse("accounts:user_edit", args=[account.pk])
+    events = AuditEvent.objects.count()
+    response = client.post(url, form, REMOTE_ADDR="192.0.2.7")
+
+    after = _state(username)
+    if not change.allowed:
+        assert response.status_code in (400, 403), response.status_code
+        assert after == before, "a refused change changes nothing"
+        assert not AuditEvent.objects.filter(action="account").exists()
+        return
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert after != before
+    logged = list(AuditEvent.objects.filter(action="account").order_by("id"))
+    assert AuditEvent.objects.count() > events
+    assert logged
+    assert all(e.username == actor.username and e.ip_address == "192.0.2.7" for e in logged)
+    assert all(e.object_id == username for e in logged)
+    expected = {
+        "role": "role_changed" if account else "account_created",
+        "password": "password_reset",
+        "is_active": "deactivated",
+    }
+    assert {expected[k] for k in change.data if k in expected} <= {e.what for e in logged}
+
+
+def test_a_school_users_schools_change_is_audited(client_for: Callable[[str], Client], published: Published) -> None:
+    from ever6.web.accounts.models import User
+    from ever6.web.audit.models import AuditEvent
+    from ever6.web.schools.models import Contact
+
+    account = User.objects.get(username="school_dsl")
+    for urn in (published.urn, published.other_urn):
+        Contact.objects.create(school_id=urn, name="Dee Lead", role="designated_teacher", email=account.email)
+    urns = f"{published.urn}, {published.other_urn}"
+    response = client_for("vs_head").post(
+        reverse("accounts:user_edit", args=[account.pk]), _form(account, school_urns=urns)
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="account", what="schools_changed")
+    assert event.detail == {"from": [published.urn], "to": sorted([published.urn, published.other_urn])}
+    assert event.username == "vs_head"
+
+
+def test_the_users_page_links_only_the_accounts_the_viewer_may_change(
+    accounts: dict[str, Any], client_for: Callable[[str], Client]
+) -> None:
+    from ever6.web.accounts.models import User
+
+    root = User.objects.create_superuser("root", "root@example.org", "a long root password 5", role="vs_head")
+    page = client_for("vs_head").get(reverse("accounts:users")).content.decode()
+    assert f'href="{reverse("accounts:user_edit", args=[accounts["auditor"].pk])}"' in page
+    assert f'href="{reverse("accounts:user_edit", args=[root.pk])}"' not in page
+    assert f'href="{reverse("accounts:user_edit", args=[accounts["vs_head"].pk])}"' not in page
+    assert "root" in page

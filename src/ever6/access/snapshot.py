@@ -11,12 +11,12 @@ Ever6 CWSW pupils.
 from __future__ import annotations
 
 import os
-from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
 
 from ever6.cohort import current_tables
+from ever6.cohort.roll import on_roll
 from ever6.config import Settings
 from ever6.disclosure import DisclosureRules
 from ever6.faults import fault_point
@@ -52,32 +52,27 @@ def snapshot_path(settings: Settings) -> Path:
     return settings.home / "published" / SNAPSHOT_NAME  # = snapshot_beside(settings.warehouse_path)
 
 
-def _school_pupils(cohort: pa.Table, links: pa.Table, enrolments: pa.Table, as_at: date) -> pa.Table:
-    """Each linked Ever6 CWSW child's enrolment on roll at ``as_at``, one row per school."""
+def _school_pupils(cohort: pa.Table, links: pa.Table, enrolled: pa.Table) -> pa.Table:
+    """Each linked Ever6 CWSW child's enrolment among those ``enrolled`` (on roll at the run's
+    date by :func:`ever6.cohort.roll.on_roll`), one row per school."""
     import duckdb  # the snapshot is DuckDB's own; the analytics stay engine-neutral
 
     con = duckdb.connect()
     try:
         con.register("cohort", cohort)
         con.register("links", links)
-        con.register("enrolment", enrolments)
+        con.register("on_roll", enrolled)
         con.register("bands", pa.table({"status": list(STATUS_BANDS), "band": list(STATUS_BANDS.values())}))
         return con.sql(
             """
-            WITH on_roll AS (
-                SELECT *, row_number() OVER (PARTITION BY urn, upn ORDER BY entry_date DESC) AS _n
-                FROM enrolment
-                WHERE entry_date <= $as_at AND (leaving_date IS NULL OR leaving_date >= $as_at)
-            )
             SELECT e.urn, e.upn, e.forename, e.surname, e.birth_date, e.ncyear, c.status, b.band, c.la_child_id
             FROM cohort c
             JOIN bands b USING (status)
             JOIN links l USING (la_child_id)
-            JOIN on_roll e ON e.urn = l.urn AND e.upn = l.upn AND e._n = 1
+            JOIN on_roll e ON e.urn = l.urn AND e.upn = l.upn
             WHERE c.cwsw
             ORDER BY e.urn, e.surname, e.forename, e.upn
-            """,
-            params={"as_at": as_at},
+            """
         ).to_arrow_table()
     finally:
         con.close()
@@ -197,7 +192,7 @@ def write_snapshot(warehouse: Warehouse, run: Run, settings: Settings, *, path: 
     links = published.output("link", run.run_id)
     current = current_tables(warehouse.raw_tables())
     schools = current.establishment.to_pyarrow()
-    enrolments = current.pupil_enrolment.to_pyarrow()
+    enrolled = on_roll(current.pupil_enrolment, run.as_at, run.as_at).to_pyarrow()
     target = path or snapshot_path(settings)
     digests = partition_digests(metrics, settings)
     suppressed = _suppressed(metrics, digests, settings, previous=target)
@@ -216,7 +211,7 @@ def write_snapshot(warehouse: Warehouse, run: Run, settings: Settings, *, path: 
         "metric": metrics,
         "metric_suppressed": suppressed,
         "school": schools,
-        "school_pupil": _school_pupils(cohort, links, enrolments, run.as_at),
+        "school_pupil": _school_pupils(cohort, links, enrolled),
         "partition_digest": digests,
     }
 

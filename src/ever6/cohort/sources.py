@@ -11,6 +11,9 @@ identified by its episode and its own start date, the newest file's version of e
 block with no start date cannot be matched across files; only the episode's newest file's ones
 count.
 
+Pupils on roll follow the same idea, by roll rather than census: an enrolment's record in the
+newest roll wins (:mod:`ever6.cohort.roll`).
+
 Written as Ibis expressions over the warehouse's raw tables, so it runs on any engine.
 """
 
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 import ibis
 from ibis.expr.types import Table
 
+from ever6.cohort.roll import roll_batches
 from ever6.model import TABLES
 
 _CIN_EPISODE_CHILDREN = ("cin_assessment", "cin_plan", "cin_section47", "cp_plan")
@@ -119,6 +123,9 @@ def latest_version(raw: Mapping[str, Table], name: str) -> Table:
         episodes = _latest(raw["cin_episode"], raw["import_batch"], TABLES["cin_episode"].key)
         versions = episodes.select("la_child_id", "referral_date", "batch_id")
         return _episode_blocks(raw[name], raw["import_batch"], versions, TABLES[name].key).drop("batch_id")
+    if name == "pupil_enrolment":
+        batches = roll_batches(raw[name], raw["import_batch"])
+        return _latest(raw[name], batches, TABLES[name].key).drop("batch_id")
     return _latest(raw[name], raw["import_batch"], TABLES[name].key).drop("batch_id")
 
 
@@ -136,6 +143,10 @@ def current_tables(raw: Mapping[str, Table]) -> CurrentTables:
     episode_versions = latest["cin_episode"].select("la_child_id", "referral_date", "batch_id")
     for name in _CIN_EPISODE_CHILDREN:
         latest[name] = _episode_blocks(raw[name], batches, episode_versions, TABLES[name].key)
+    # One enrolment in several years' rolls: the newest roll's record wins, not the last import.
+    latest["pupil_enrolment"] = _latest(
+        raw["pupil_enrolment"], roll_batches(raw["pupil_enrolment"], batches), TABLES["pupil_enrolment"].key
+    )
     cleaned = {name: table.drop("batch_id") if "batch_id" in table.columns else table for name, table in latest.items()}
     active = batches.filter(batches.status == "active").select("batch_id")
     days = None

@@ -30,6 +30,7 @@ import pyarrow as pa
 from ibis.expr.types import Table
 
 from ever6.attendance import POSSIBLE, SUMMARY_AUTHORISED, SUMMARY_POSSIBLE, SUMMARY_UNAUTHORISED, Category
+from ever6.cohort.roll import on_roll
 from ever6.cohort.sources import CurrentTables
 from ever6.config import MeasureSettings
 from ever6.dates import (
@@ -134,10 +135,7 @@ def pupil_groups(inputs: Inputs) -> Table:
 
 def _on_roll(inputs: Inputs, start: date, end: date) -> Table:
     """Enrolments (urn, upn) on roll at some time in the period, with their NC year then."""
-    e = inputs.tables.pupil_enrolment
-    e = e.filter((e.entry_date <= _d(end)) & (e.leaving_date.isnull() | (e.leaving_date >= _d(start))))
-    e = e.mutate(_rank=ibis.row_number().over(group_by=["urn", "upn"], order_by=ibis.desc("entry_date")))
-    return e.filter(e._rank == 0).select("urn", "upn", roll_ncyear="ncyear")
+    return on_roll(inputs.tables.pupil_enrolment, start, end).select("urn", "upn", roll_ncyear="ncyear")
 
 
 def _pupils(inputs: Inputs) -> Table:

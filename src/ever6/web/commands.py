@@ -27,9 +27,14 @@ def setup_django(home: Path, *, settings_module: str = "ever6.web.settings") -> 
     os.environ["EVER6_HOME"] = str(home)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
     import django
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import call_command
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:  # a missing or weak key, say: say so, no traceback
+        typer.echo(f"ever6 cannot start: {exc}", err=True)
+        raise typer.Exit(2) from exc
     call_command("migrate", verbosity=0, interactive=False)
 
 
@@ -183,7 +188,7 @@ def create_user_command(
 
     password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        validate_password(password)
+        validate_password(password, User(username=username, email=email))
     except ValidationError as exc:
         typer.echo("; ".join(exc.messages), err=True)
         raise typer.Exit(1) from exc
@@ -192,8 +197,14 @@ def create_user_command(
     if len(schools) != len(set(urns)):
         typer.echo("Unknown school URN: run a refresh first, or check the URN.", err=True)
         raise typer.Exit(1)
-    user = User.objects.create_user(username, email, password, role=role)
-    user.schools.set(schools)
+    from django.db import transaction
+
+    from ever6.web.accounts.history import record_changes
+
+    with transaction.atomic():
+        user = User.objects.create_user(username, email, password, role=role)
+        user.schools.set(schools)
+        record_changes(None, {}, user)
     typer.echo(f"Created {username} ({ROLE_LABELS[Role(role)]}).")
 
 

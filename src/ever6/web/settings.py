@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "ever6.web.csp.ContentSecurityPolicyMiddleware",
     "ever6.web.accounts.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
+    "ever6.web.audit.middleware.RefusedRequestsMiddleware",
 ]
 
 ROOT_URLCONF = "ever6.web.urls"
@@ -132,6 +133,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "ever6.web.accounts.validators.VarietyValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # login throttling: first, so a locked-out user stops here
@@ -244,3 +246,9 @@ if OIDC_ENABLED:
     EVER6_OIDC_ROLE_GROUPS = dict(
         pair.split("=", 1) for pair in os.environ.get("EVER6_OIDC_ROLE_GROUPS", "").split(",") if "=" in pair
     )
+
+# The audit log's hash chain (docs/web.md, "Audit log"): its HMAC key is EVER6_AUDIT_KEY, else this
+# owner-only file, made on first use; the newest entry is anchored in the second file. Both are
+# kept apart from the database (and out of its backups) so an edit made in it can be detected.
+EVER6_AUDIT_KEY_FILE = Path(os.environ.get("EVER6_AUDIT_KEY_FILE", HOME / "audit_key"))
+EVER6_AUDIT_HEAD_FILE = Path(os.environ.get("EVER6_AUDIT_HEAD_FILE", HOME / "audit_head"))

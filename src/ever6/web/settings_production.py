@@ -11,9 +11,10 @@ import os
 from ever6.web.settings import *  # noqa: F403
 
 DEBUG = False
-if "EVER6_SECRET_KEY" not in os.environ:
-    raise RuntimeError("production needs EVER6_SECRET_KEY set (a long random string, kept out of the repository)")
-SECRET_KEY = os.environ["EVER6_SECRET_KEY"]
+# Refused at start when missing, empty or weak (ever6.web.keys), not a server answering 500.
+from ever6.web.keys import production_secret_key  # noqa: E402
+
+SECRET_KEY = production_secret_key()
 SECURE_SSL_REDIRECT = os.environ.get("EVER6_SSL_REDIRECT", "1") == "1"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True

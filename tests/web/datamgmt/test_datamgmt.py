@@ -54,7 +54,8 @@ def workspace(published: Published, tmp_path: Path) -> Iterator[Path]:
 def _events(**filters: str) -> list[object]:
     from ever6.web.audit.models import AuditEvent
 
-    return list(AuditEvent.objects.filter(**filters))
+    # Pupil-level access only: refused requests are recorded too (action "refused").
+    return list(AuditEvent.objects.exclude(action="refused").filter(**filters))
 
 
 # --- who may use the pages --------------------------------------------------------------------

@@ -42,7 +42,8 @@ def _snapshot_upns(published: Published, urn: str) -> list[str]:
 def _audit(**filters: object) -> list[object]:
     from ever6.web.audit.models import AuditEvent
 
-    return list(AuditEvent.objects.filter(**filters))
+    # Pupil-level access only: refused requests are recorded too (action "refused").
+    return list(AuditEvent.objects.exclude(action="refused").filter(**filters))
 
 
 @pytest.mark.django_db
@@ -59,9 +60,13 @@ def test_virtual_school_roles_do_not_use_the_portal(
     client_for: Callable[[str], Client], published: Published, role: str
 ) -> None:
     client = client_for(role)
-    for url in ["/portal/", *_urls(published.urn)]:
+    urls = ["/portal/", *_urls(published.urn)]
+    for url in urls:
         assert client.get(url).status_code == 403, (role, url)
     assert _audit() == []
+    from ever6.web.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="refused", username=role).count() == min(len(urls), 10)
 
 
 def test_a_dsl_with_one_school_goes_straight_to_it(client_for: Callable[[str], Client], published: Published) -> None:

@@ -32,13 +32,23 @@ class RoleMappingOIDCBackend(OIDCAuthenticationBackend):
 
     def create_user(self, claims: dict[str, Any]) -> Any:
         user = super().create_user(claims)
-        return self.update_user(user, claims)
+        return self._apply(user, claims, {})  # audited as created, with the role it was given
 
     def update_user(self, user: Any, claims: dict[str, Any]) -> Any:
+        from ever6.web.accounts.history import state
+
+        return self._apply(user, claims, state(user))
+
+    def _apply(self, user: Any, claims: dict[str, Any], before: dict[str, Any]) -> Any:
+        from ever6.web.accounts.history import record_changes
+
         role = self._role(claims)
         user.role = role.value if role else ""
         user.first_name = claims.get("given_name", user.first_name)
         user.last_name = claims.get("family_name", user.last_name)
-        user.set_unusable_password()  # signs in through the provider only
+        if user.has_usable_password():
+            user.set_unusable_password()  # signs in through the provider only
         user.save()
+        # A role the provider's groups changed is an account change like any other.
+        record_changes(getattr(self, "request", None), before, user, by="single sign-on")
         return user

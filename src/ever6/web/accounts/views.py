@@ -8,13 +8,17 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from ever6.access import Capability, Role
 from ever6.web.accounts.forms import UserForm
+from ever6.web.accounts.history import record_changes, state
 from ever6.web.accounts.models import User
+from ever6.web.accounts.policy import may_change
 from ever6.web.guard import require, viewer
 
 HOME_BY_ROLE = {
@@ -63,16 +67,22 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 @require(Capability.MANAGE_USERS)
 def users(request: HttpRequest) -> HttpResponse:
-    accounts = User.objects.order_by("username").prefetch_related("schools")
-    return render(request, "accounts/users.html", {"title": "Users", "accounts": accounts})
+    accounts = list(User.objects.order_by("username").prefetch_related("schools"))
+    changeable = {a.pk for a in accounts if may_change(request.user, a)}  # others only a superuser changes
+    return render(request, "accounts/users.html", {"title": "Users", "accounts": accounts, "changeable": changeable})
 
 
 @require(Capability.MANAGE_USERS)
 def user_edit(request: HttpRequest, user_id: int | None = None) -> HttpResponse:
     account = get_object_or_404(User, pk=user_id) if user_id else None
-    form = UserForm(request.POST or None, instance=account)
+    if account is not None and not may_change(request.user, account):
+        raise PermissionDenied("only a superuser changes a superuser's or a Virtual School Head's account")
+    before = state(account)
+    form = UserForm(request.POST or None, instance=account, actor=request.user)
     if request.method == "POST" and form.is_valid():
-        saved = form.save()
+        with transaction.atomic():
+            saved = form.save()
+            record_changes(request, before, saved)
         messages.success(request, f"Saved the account {saved.username}.")
         return HttpResponseRedirect(request.build_absolute_uri("/accounts/users/"))
     title = f"Edit {account.username}" if account else "New user"

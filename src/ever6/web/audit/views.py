@@ -22,6 +22,7 @@ COLUMNS = (
     ("object_id", "Which"),
     ("rows", "Rows"),
     ("path", "Page"),
+    ("ip_address", "Address"),
 )
 
 
@@ -51,11 +52,17 @@ def index(request: HttpRequest) -> HttpResponse:
         rows = [{k: getattr(e, k) for k, _ in COLUMNS} for e in events[:100_000]]
         for row in rows:
             row["at"] = row["at"].isoformat(timespec="seconds")
+            row["ip_address"] = row["ip_address"] or ""
         return download(Table("Audit log", COLUMNS, rows, frozenset({"rows"})), fmt, "ever6-audit-log")
 
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     rows = [
-        {**{k: getattr(e, k) for k, _ in COLUMNS}, "at": e.at.strftime("%d %b %Y %H:%M:%S")} for e in page.object_list
+        {
+            **{k: getattr(e, k) for k, _ in COLUMNS},
+            "at": e.at.strftime("%d %b %Y %H:%M:%S"),
+            "ip_address": e.ip_address or "",
+        }
+        for e in page.object_list
     ]
     table = Table("Audit events", COLUMNS, rows, frozenset({"rows"}))
     actions = sorted(set(AuditEvent.objects.values_list("action", flat=True).distinct()))
