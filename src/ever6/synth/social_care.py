@@ -33,6 +33,20 @@ SOURCE_5D_FROM = date(2022, 4, 1).toordinal()  # referral source 5D (early help)
 SPLIT_FACTORS_FROM = date(2020, 4, 1).toordinal()  # 18A/19A split into 18B/18C/19B/19C
 FACTOR_24A_FROM = date(2021, 4, 1).toordinal()  # child criminal exploitation factor
 YEAR = 365.25
+NO_FACTORS = ("21",)  # "21 No factors identified": the case closes after assessment (DfE 8873Q)
+
+
+def weekday(day: int) -> int:
+    """The day, or the Monday after it when it falls at a weekend (conferences are held on
+    working days: DfE rule 8875)."""
+    wd = (day + 6) % 7  # date.fromordinal(1) is a Monday
+    return day + (7 - wd if wd >= 5 else 0)
+
+
+def census_year_end(day: int) -> int:
+    """The last day (31 March) of the census year holding ``day``."""
+    d = date.fromordinal(day)
+    return date(d.year + 1 if d.month >= 4 else d.year, 3, 31).toordinal()
 
 
 @dataclass
@@ -299,7 +313,14 @@ class _Sim:
             elif code == "24A" and start < FACTOR_24A_FROM:
                 continue
             chosen.append(code)
-        return tuple(chosen) if chosen else ("21",)
+        return tuple(chosen) if chosen else NO_FACTORS
+
+    def some_factor(self, start: int) -> tuple[str, ...]:
+        """Factors for an assessment after which services continue: at least one identified."""
+        while True:
+            chosen = self.factors(start)
+            if chosen != NO_FACTORS:
+                return chosen
 
     def assessment(self, day: int) -> Assessment:
         start = day + int(self.d.exp(4.0))
@@ -487,13 +508,28 @@ class _Sim:
         if source == "5C" and day >= SOURCE_5D_FROM and d.chance(0.5):
             source = "5D"
         if d.chance(p.nfa):
-            return Episode(day, source, None if d.chance(0.6) else "N9", True, day + d.int(0, 2), "RC8")
+            # Decided within a day or two, and within the census year (a referral from before the
+            # year cannot be NFA in the next year's return); closed as "services ceased" (RC7), as
+            # RC8/RC9 mean "after assessment" (DfE query 8825Q).
+            closure = min(day + d.int(0, 2), census_year_end(day))
+            return Episode(day, source, None if d.chance(0.6) else "N9", True, closure, "RC7")
         need = d.weighted(NEEDS)
         if need == "N2" and day < child.dob + 365:
             need = "N1"
         ep = Episode(day, source, need, False)
         a = self.assessment(day)
         ep.assessments.append(a)
+        self.route(child, ep, a, b18)
+        if a.factors == NO_FACTORS and ep.reason not in ("RC8", "RC9"):
+            a.factors = self.some_factor(a.start)
+        return ep
+
+    def route(self, child: ScChild, ep: Episode, a: Assessment, b18: int) -> None:
+        """What follows the assessment: closure, a CIN plan, a CP plan or care."""
+        d = self.d
+        p = self.p
+        day = ep.referral
+        need = ep.need
         auth = a.auth if a.auth is not None else a.start + 30
         r = d.u()
         if need == "N2":
@@ -505,34 +541,34 @@ class _Sim:
                 self.cin_plan_route(child, ep, auth + d.int(0, 21), b18)
             else:
                 ep.closure, ep.reason = auth + d.int(0, 14), self.close_reason_after_assessment(auth)
-            return ep
+            return
         cut = p.after_assessment_nfa
         if r < cut:
             ep.closure = auth + d.int(0, 12)
             ep.reason = self.close_reason_after_assessment(ep.closure)
-            return ep
+            return
         cut += p.cp_route
         if r < cut:
             self.cp_route(child, ep, a.start + d.int(0, 10), b18)
-            return ep
+            return
         cut += p.cin_plan_route
         if r < cut:
             self.cin_plan_route(child, ep, auth + d.int(0, 21), b18)
-            return ep
+            return
         cut += p.cla_direct
         if r < cut:
             self.enter_care(child, ep, max(day, auth - d.int(0, 30)), b18)
-            return ep
+            return
         # Assessed as in need, services without a plan, then closed (or long-running).
         if d.chance(p.long_assessed):
             ep.closure = auth + int(d.lognormal(220.0, 0.6))
         else:
             ep.closure = auth + int(d.exp(45.0)) + 5
         ep.reason = "RC7"
-        return ep
 
     def cp_route(self, child: ScChild, ep: Episode, s47_day: int, b18: int) -> None:
         d = self.d
+        s47_day = weekday(s47_day)  # and so its conference target, 21 days on (query 8896Q)
         target = s47_day + 21
         if d.chance(0.15):
             # Enquiry found no need for a conference: CIN plan or close.
@@ -542,7 +578,7 @@ class _Sim:
             else:
                 ep.closure, ep.reason = s47_day + d.int(10, 40), "RC7"
             return
-        icpc = s47_day + d.int(8, 21)
+        icpc = weekday(s47_day + d.int(8, 21))
         ep.s47s.append(Section47(s47_day, target, icpc, False))
         plan = self.cp_plan(child, icpc)
         ep.cp_plans.append(plan)
@@ -648,10 +684,8 @@ def _cap(child: ScChild, limit: int, reason: str, care_reason: str) -> None:
     for ep in child.episodes:
         if ep.referral > limit:
             continue
-        ep.assessments = [a for a in ep.assessments if a.start <= limit]
-        for a in ep.assessments:
-            if a.auth is not None and a.auth > limit:
-                a.auth = None
+        # An assessment unfinished at the end is dropped: a closed episode cannot hold one (DfE 8867).
+        ep.assessments = [a for a in ep.assessments if a.auth is None or a.auth <= limit]
         ep.cin_plans = [p for p in ep.cin_plans if p.start <= limit]
         for p in ep.cin_plans:
             if p.end is None or p.end > limit:
@@ -717,6 +751,20 @@ def truncate(child: ScChild, end: int = END) -> None:
         child.death = None
 
 
+def _no_activity_after_closure(child: ScChild) -> None:
+    """A closed episode holds nothing dated after its closure (DfE 8565): an assessment still
+    running when the episode closed is authorised on the closure day."""
+    for ep in child.episodes:
+        if ep.closure is None:
+            continue
+        ep.assessments = [a for a in ep.assessments if a.start <= ep.closure]
+        for a in ep.assessments:
+            if a.auth is not None and a.auth > ep.closure:
+                a.auth = ep.closure
+            if a.review is not None and a.auth is not None and a.review >= a.auth:
+                a.review = None
+
+
 def _finish_plans(child: ScChild) -> None:
     """Plans whose end was never recorded: hide the end (the view shows none)."""
     for ep in child.episodes:
@@ -749,6 +797,7 @@ def simulate(pop: Population, rng: np.random.Generator, ids: list[str], params: 
         if child.death is not None:
             _cap(child, child.death, "RC2", "E2")
         truncate(child)
+        _no_activity_after_closure(child)
         _finish_plans(child)
         if not child.episodes:
             continue
