@@ -14,7 +14,8 @@ import re
 from pathlib import Path
 
 _FILE = re.compile(r"school_census_schema_(\d{4})(?:\.diff)?\.yml$")
-_CODE = re.compile(r'^\s*-\s*code:\s*"?([^"\s]+)"?\s*$')
+# - code: "XX"   (double-quoted YAML: "\\" is one backslash; a comment may follow)
+_CODE = re.compile(r'^\s*-\s*code:\s*(?:"((?:[^"\\]|\\.)*)"|([^"\s#]+))\s*(?:#.*)?$')
 
 
 def _anchored_lists(text: str, anchor: str) -> list[frozenset[str]]:
@@ -28,7 +29,8 @@ def _anchored_lists(text: str, anchor: str) -> list[frozenset[str]]:
             stripped = follow.strip()
             match = _CODE.match(follow)
             if match:
-                codes.add(match.group(1))
+                quoted, bare = match.groups()
+                codes.add(re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else bare)
             elif stripped in ("category:", "") or stripped.startswith("name:"):
                 continue
             else:

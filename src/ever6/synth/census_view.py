@@ -255,6 +255,6 @@ def care_child_view(child: ScChild, pop: Population, year: int) -> CareChildView
     ref = reference_date(year).toordinal()
     true = str(pop.upn[child.person])
     issued = int(pop.upn_issued[child.person])
-    # The 903 return uses UN1-UN5 where no UPN is held; UN1 = under school age.
-    upn = true if true and issued <= ref else ("UN1" if ref - child.dob < 6 * 365 else "UN2")
+    # The 903 return uses UN1-UN5 where no UPN is held; UN1 = not yet of school age (DfE 209).
+    upn = true if true and issued <= ref else ("UN1" if ref - child.dob < 5 * 365 else "UN2")
     return CareChildView(child.la_child_id, child.male, date.fromordinal(child.dob), child.ethnicity, upn, rows)

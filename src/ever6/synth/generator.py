@@ -215,7 +215,9 @@ def generate(scale: str, seed: int, out: Path, *, progress: Progress | None = No
 
     step("social care", 0.15)
     ids = [str(i) for i in 1_000_000 + rng[4].choice(9_000_000, pop.n + len(cases), replace=False)]
-    children = simulate(pop, rng[5], ids[len(cases) :])
+    # The edge cases' persons are hand-made: not simulated as well (one child, one record).
+    edge_set = set(edge_persons)
+    children = [c for c in simulate(pop, rng[5], ids[len(cases) :]) if c.person not in edge_set]
     edge_children = build_edge_children(cases, edge_persons, ids[: len(cases)])
     for child in edge_children:
         truncate(child)

@@ -410,21 +410,28 @@ class _Sim:
         changes: list[tuple[int, str]] = []  # (day, kind) with kind L (legal) or P (placement)
         t = start
         if ls in ("L1", "L2"):
-            t = start + d.int(1, 8)
+            # Police protection lasts at most 72 hours (DfE 361); an emergency order a few days.
+            t = start + (d.int(1, 3) if ls == "L1" else d.int(1, 8))
             changes.append((t, "L:C1"))
         if ls in ("C1",) or (ls in ("L1", "L2")):
             changes.append((t + d.int(120, 300), "L:C2"))
+        adoption = end
         if rec == "E11":
-            e1 = start + int((end - start) * 0.45)
-            changes.append((e1, "L:E1"))
-            changes.append((e1 + d.int(20, 120), "P:A"))
+            if end - start < 3:
+                rec = "E13"
+            else:
+                # The placement order and the placement for adoption on one day (a new episode
+                # with both changed, RNE T: DfE 217, 408); nothing changes after it (390).
+                adoption = start + max(1, int((end - start) * 0.45))
+                changes.append((adoption, "L:E1"))
+                changes.append((adoption, "P:A"))
         p = start + int(d.exp(420.0))
         while p < end:
             changes.append((p, "P"))
             p += int(d.exp(420.0)) + 14
-        changes = sorted(c for c in changes if start < c[0] < end)
+        changes = sorted(c for c in changes if start < c[0] < end and (c[0] < adoption or c[1] in ("L:E1", "P:A")))
         home = str(self.pop.postcode[child.person])
-        placement = self.placement(age)
+        placement = self.placement(age, ls)
         rows: list[CareRow] = []
         current_ls = ls
         row_start = start
@@ -436,14 +443,16 @@ class _Sim:
             kinds = merged[day]
             new_ls = current_ls
             new_place = placement
-            legal = [k for k in kinds if k.startswith("L:")]
+            legal = sorted(k for k in kinds if k.startswith("L:"))
             if legal:
                 new_ls = legal[-1][2:]
             if "P:A" in kinds:
                 new_place = (d.pick(("A5", "A6")), "PR1", "XXXXXXX", placement[3])
             elif "P" in kinds:
-                new_place = self.placement((day - child.dob) / YEAR)
+                new_place = self.placement((day - child.dob) / YEAR, new_ls)
             placement_changed = new_place != placement
+            if not placement_changed and new_ls == current_ls:
+                continue  # nothing changed: no new episode (DfE 434)
             rows.append(
                 self.row(
                     child,
@@ -458,16 +467,21 @@ class _Sim:
                     home,
                 )
             )
-            rne = "T" if placement_changed and new_ls != current_ls else "P" if placement_changed else "L"
+            # U: legal status and placement changed together; P: placement only; L: legal status only.
+            rne = "U" if placement_changed and new_ls != current_ls else "P" if placement_changed else "L"
             current_ls, placement, row_start = new_ls, new_place, day
+        if rec in ("E45", "E46") and not placement[0].startswith("U"):
+            rec = "E41"  # orders to former foster carers need a foster placement (DfE 516)
         rows.append(self.row(child, row_start, rne, current_ls, need, placement, end, rec, None, home))
         child.care.extend(rows)
         return end, rec
 
-    def placement(self, age: float) -> tuple[str, str, str, str]:
-        """(PLACE, PLACE_PROVIDER, URN, PL_POST) for a new placement."""
+    def placement(self, age: float, ls: str) -> tuple[str, str, str, str]:
+        """(PLACE, PLACE_PROVIDER, URN, PL_POST) for a new placement under legal status ``ls``."""
         d = self.d
         place = d.weighted(_TEEN) if age >= 12 else d.weighted(_FOSTER)
+        if place == "P1" and ls == "V2":
+            place = "U4"  # not placed with parents under a single period of accommodation (DfE 378)
         if place in ("U1", "U2", "U3"):
             provider = "PR1"
         elif place in ("U4", "U5", "U6"):
@@ -478,7 +492,12 @@ class _Sim:
             provider = "PR0"
         else:
             provider = "PR3" if place == "R1" else "PR5"
-        urn = f"SC{d.int(0, 999999):06d}" if provider in ("PR4", "PR5") or place in ("K2", "R1", "S1") else "XXXXXXX"
+        # An Ofsted URN for a registered setting; XXXXXXX for foster and adoptive placements
+        # (DfE 242); none for other placements (DfE 222).
+        if (provider in ("PR4", "PR5") or place in ("K2", "S1")) and place != "R1":
+            urn = f"SC{d.int(0, 999999):06d}"
+        else:
+            urn = "XXXXXXX" if place[0] in ("A", "U") else ""
         post = d.pick(self.away_posts) if d.chance(0.25) else str(self.pop.postcode[d.int(0, self.pop.n - 1)])
         return place, provider, urn, post
 
@@ -579,6 +598,9 @@ class _Sim:
                 ep.closure, ep.reason = s47_day + d.int(10, 40), "RC7"
             return
         icpc = weekday(s47_day + d.int(8, 21))
+        for cin_plan in ep.cin_plans:  # a CIN plan ends when a CP plan starts (DfE 4017)
+            if cin_plan.end is None or cin_plan.end > icpc:
+                cin_plan.end = icpc
         ep.s47s.append(Section47(s47_day, target, icpc, False))
         plan = self.cp_plan(child, icpc)
         ep.cp_plans.append(plan)
@@ -610,6 +632,7 @@ class _Sim:
             plan.end_unrecorded = True
 
     def enter_care(self, child: ScChild, ep: Episode, start: int, b18: int) -> None:
+        start = max(start, child.dob)  # care starts at birth at the earliest (DfE 302)
         if start >= b18 - 30:
             ep.closure, ep.reason = b18 - 1, "RC7"
             return
@@ -766,8 +789,9 @@ def _no_activity_after_closure(child: ScChild) -> None:
 
 
 def _finish_plans(child: ScChild) -> None:
-    """Plans whose end was never recorded: hide the end (the view shows none)."""
-    for ep in child.episodes:
+    """Plans whose end was never recorded: hide the end (the view shows none). Only on the child's
+    last episode: a later plan would overlap one with no end (DfE 4014, 4017)."""
+    for ep in child.episodes[-1:]:
         if ep.closure is None:
             continue  # only a closed episode shows that a plan's end went unrecorded
         for p in ep.cin_plans:
