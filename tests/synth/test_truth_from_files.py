@@ -227,7 +227,7 @@ def test_no_file_repeats_an_earlier_years_activity(tmp_path: Path) -> None:
     """A real return holds its own year's activity only: no assessment authorised, plan ended or
     conference held before the year (DfE rules 8696, 4013, 8930, 8715)."""
     generate("tiny", 7, tmp_path)
-    held_over = 0
+    held_over = after_closure = 0
     for year in range(2020, 2027):
         first = date(year - 1, 4, 1)
         for child in parse_cin(tmp_path / "cin_census" / f"cin_census_{year}.xml"):
@@ -235,4 +235,9 @@ def test_no_file_repeats_an_earlier_years_activity(tmp_path: Path) -> None:
                 dates = [a.auth for a in ep.assessments] + [p.end for p in ep.cin_plans + ep.cp_plans]
                 dates += [s.icpc for s in ep.s47s]
                 held_over += sum(1 for d in dates if d is not None and d < first)
+                if ep.closure is not None:  # nothing after the episode closed (DfE 8565)
+                    dates += [a.start for a in ep.assessments] + [p.start for p in ep.cin_plans + ep.cp_plans]
+                    dates += [s.start for s in ep.s47s] + [r for p in ep.cp_plans for r in p.reviews]
+                    after_closure += sum(1 for d in dates if d is not None and d > ep.closure)
     assert held_over == 0
+    assert after_closure == 0

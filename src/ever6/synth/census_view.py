@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from ever6.synth.noise import recorded_upn
+from ever6.synth.noise import below_school_age, recorded_upn
 from ever6.synth.population import Population
 from ever6.synth.social_care import CareRow, Episode, ScChild
 
@@ -256,5 +256,5 @@ def care_child_view(child: ScChild, pop: Population, year: int) -> CareChildView
     true = str(pop.upn[child.person])
     issued = int(pop.upn_issued[child.person])
     # The 903 return uses UN1-UN5 where no UPN is held; UN1 = not yet of school age (DfE 209).
-    upn = true if true and issued <= ref else ("UN1" if ref - child.dob < 5 * 365 else "UN2")
+    upn = true if true and issued <= ref else ("UN1" if below_school_age(child.dob, ref) else "UN2")
     return CareChildView(child.la_child_id, child.male, date.fromordinal(child.dob), child.ethnicity, upn, rows)

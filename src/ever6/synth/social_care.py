@@ -776,10 +776,27 @@ def truncate(child: ScChild, end: int = END) -> None:
 
 def _no_activity_after_closure(child: ScChild) -> None:
     """A closed episode holds nothing dated after its closure (DfE 8565): an assessment still
-    running when the episode closed is authorised on the closure day."""
+    running when the episode closed is authorised on the closure day, a plan open then ends on
+    it, and a conference not held by then is not held (nor the plan it would have started)."""
     for ep in child.episodes:
         if ep.closure is None:
             continue
+        closure = ep.closure
+        for s47 in ep.s47s:
+            if s47.icpc is not None and s47.icpc > closure:
+                s47.icpc, s47.not_required = None, True
+        ep.s47s = [s47 for s47 in ep.s47s if s47.start <= closure]
+        # A plan cannot start and end on one day.
+        ep.cp_plans = [c for c in ep.cp_plans if c.start < closure]
+        ep.cin_plans = [p for p in ep.cin_plans if p.start < closure]
+        for cp in ep.cp_plans:
+            if cp.end is None or cp.end > closure:
+                cp.end = closure
+        for cin in ep.cin_plans:
+            if cin.end is None or cin.end > closure:
+                cin.end = closure
+        for c in ep.cp_plans:
+            c.reviews = [r for r in c.reviews if r <= closure]
         ep.assessments = [a for a in ep.assessments if a.start <= ep.closure]
         for a in ep.assessments:
             if a.auth is not None and a.auth > ep.closure:
