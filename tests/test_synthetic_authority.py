@@ -112,7 +112,12 @@ def test_published_measures_equal_the_generators_own_tallies(authority: DemoSumm
             where = f"{t['academic_year']} {t['group']} {name}"
             # CWSW figures depend on linkage (recall 0.999): allow a pupil or two.
             tolerance = 0.01 if t["group"] == "cwsw" else 1e-9
-            assert g["numerator"] == pytest.approx(float(t["numerator"]), rel=tolerance, abs=1e-6), where
+            if name == "one_plus_suspension_rate":
+                # Enrolments suspended, for ever6; pupils, for the generator: a pupil suspended at
+                # two schools counts twice in ever6's numerator.
+                assert float(t["numerator"]) <= g["numerator"] <= 1.02 * float(t["numerator"]), where
+            else:
+                assert g["numerator"] == pytest.approx(float(t["numerator"]), rel=tolerance, abs=1e-6), where
             if name in _ENROLMENT_DENOMINATOR:
                 assert float(t["denominator"]) <= g["denominator"] <= 1.1 * float(t["denominator"]), where
             elif g["denominator"] is not None:

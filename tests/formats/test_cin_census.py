@@ -950,3 +950,28 @@ def test_a_utf16_file_without_doctype_is_read(tmp_path: Path) -> None:
 def test_a_doctype_inside_the_document_is_not_well_formed() -> None:
     with pytest.raises(ValueError, match="not well-formed"):
         parse_bytes(b"<Message><!DOCTYPE x></Message>")
+
+
+# --- the code lists against the published schemas ---------------------------------------------
+
+
+def test_code_lists_are_every_code_any_year_of_either_schema_family_allowed(xsd_root: Path) -> None:
+    """``formats.codes`` is the union of every CIN_schema_YYYY.xsd's enumerations, read here from
+    the schema files themselves (element -> its type -> that type's enumeration)."""
+    from lxml import etree
+
+    from ever6.formats.codes import CODES
+
+    ns = {"xs": "http://www.w3.org/2001/XMLSchema"}
+    found: dict[str, set[str]] = {name: set() for name in CODES}
+    schemas = sorted(xsd_root.glob("*/CIN_schema_*.xsd"))
+    assert len(schemas) >= 18
+    for path in schemas:
+        doc = etree.parse(str(path))
+        for name in CODES:
+            for element in doc.iterfind(f".//xs:element[@name='{name}']", ns):
+                type_name = element.get("type", "")
+                simple = doc.find(f".//xs:simpleType[@name='{type_name}']", ns)
+                assert simple is not None, (path.name, name, type_name)
+                found[name] |= {e.get("value", "") for e in simple.iterfind(".//xs:enumeration", ns)}
+    assert {name: frozenset(codes) for name, codes in found.items()} == dict(CODES)

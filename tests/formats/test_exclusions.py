@@ -121,3 +121,19 @@ def test_missing_columns_and_hostile(tmp_path: Path) -> None:
     crlf = read(tmp_path, "100001,A1,2024-10-01,SUSP,1,PP\r\n\r\n", header="\ufeff" + HEADER)
     assert crlf.ok
     assert len(rows(crlf)) == 1
+
+
+# --- the code lists against the published school census schemas -------------------------------
+
+
+def test_reason_and_category_lists_are_every_code_any_school_census_schema_allowed(reference_dir: Path) -> None:
+    from ever6.formats.exclusions import CATEGORIES, REASONS
+    from tests.support.school_census_schema import code_lists_by_year
+
+    schemas = reference_dir / "school_census" / "schema"
+    reasons = code_lists_by_year(schemas, "exclusion-reason")
+    assert reasons[2025] >= {"DB", "PP", "PA"}  # the parser found the list
+    assert "PD" not in reasons[2025]
+    assert frozenset().union(*reasons.values()) == REASONS
+    categories = code_lists_by_year(schemas, "exclusion-category")
+    assert frozenset().union(*categories.values()) == CATEGORIES

@@ -126,3 +126,26 @@ def test_bom_crlf_and_huge_field(tmp_path: Path) -> None:
     assert result.ok
     assert rows(result)[0]["urn"] == "101615"
     assert len(str(rows(result)[0]["name"])) == 100_000
+
+
+def test_establishment_types_are_gias_own(reference_dir: Path) -> None:
+    """The alternative-provision types and the synthetic schools' types, against GIAS's own list
+    of establishment types (codes compared as numbers: the extract pads them, "02")."""
+    import csv
+
+    from ever6.metrics.measures import ALTERNATIVE_PROVISION_TYPES
+    from ever6.synth.schools import _TYPES
+
+    path = reference_dir / "gias" / "witan.gias_edubasealldata20250422-establishment-types.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        gias = {
+            (int(r["type-of-establishment-code"]), r["type-of-establishment-name"], r["establishment-type-group-name"])
+            for r in csv.DictReader(fh)
+        }
+    alternative = {
+        code for code, name, _ in gias if "alternative provision" in name.lower() or name == "Pupil referral unit"
+    }
+    assert {int(code) for code in ALTERNATIVE_PROVISION_TYPES} == alternative
+    for kind, types in _TYPES.items():
+        for code, name, group, _ in types:
+            assert (int(code), name, group) in gias, (kind, code, name, group)

@@ -1,7 +1,10 @@
-"""The truth agrees with the files: parse what was written back and recompute the cohort.
+"""The files hold what the truth says: parse what was written back, put the returns together
+as ``domain.md`` section 2 says (an episode's own fields from the newest file that holds it; its
+assessments and plans the union over every file, each by its start date, the newest version
+winning; the child from the newest file), and recompute the cohort.
 
-The generator computes the truth from in-memory views of each file; this test reads the XML
-and CSV files themselves, so a writer that dropped or mangled an element would show here.
+The generator computes the truth from the simulation; this test reads the XML and CSV files
+themselves, so a return that dropped, repeated or mangled a record would show here.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from ever6.synth.census_view import (
     PlanView,
     Section47View,
 )
-from ever6.synth.truth import cohort, latest_views
+from ever6.synth.truth import ChildFacts, EpisodeFacts, Period, cohort
 
 
 def _d(text: str | None) -> date | None:
@@ -135,12 +138,72 @@ def parse_903(out: Path, year: int) -> list[CareChildView]:
     return children
 
 
+def facts_from_files(
+    cin: list[tuple[int, list[ChildView]]], care: list[tuple[int, list[CareChildView]]]
+) -> list[ChildFacts]:
+    children: dict[str, ChildView] = {}
+    episodes: dict[tuple[str, date], EpisodeView] = {}
+    authorised: dict[tuple[str, date], dict[date, date | None]] = {}
+    cin_plans: dict[tuple[str, date], dict[date, date | None]] = {}
+    cp_plans: dict[tuple[str, date], dict[date, date | None]] = {}
+    for _, views in sorted(cin, key=lambda item: item[0]):
+        for child in views:
+            children[child.la_child_id] = child
+            for ep in child.episodes:
+                key = (child.la_child_id, ep.referral)
+                episodes[key] = ep
+                authorised.setdefault(key, {}).update((a.start, a.auth) for a in ep.assessments)
+                cin_plans.setdefault(key, {}).update((p.start, p.end) for p in ep.cin_plans)
+                cp_plans.setdefault(key, {}).update((p.start, p.end) for p in ep.cp_plans)
+    care_children: dict[str, CareChildView] = {}
+    rows: dict[str, dict[date, date | None]] = {}
+    for _, care_views in sorted(care, key=lambda item: item[0]):
+        for cc in care_views:
+            care_children[cc.la_child_id] = cc
+            rows.setdefault(cc.la_child_id, {}).update((r.decom, r.dec) for r in cc.rows)
+    facts = []
+    for child_id in set(children) | set(care_children):
+        c, cc = children.get(child_id), care_children.get(child_id)
+        keys = sorted(k for k in episodes if k[0] == child_id)
+
+        def periods(found: dict[date, date | None]) -> tuple[Period, ...]:
+            return tuple(sorted(found.items()))
+
+        upn = (c.upn or "") if c is not None else ""
+        if not upn and cc is not None and not cc.upn.startswith("UN"):
+            upn = cc.upn
+        facts.append(
+            ChildFacts(
+                la_child_id=child_id,
+                in_cin=c is not None,
+                in_care=cc is not None,
+                birth=c.birth if c is not None else cc.birth if cc is not None else None,
+                death=c.death if c is not None else None,
+                upn=upn,
+                episodes=tuple(
+                    EpisodeFacts(
+                        referral=k[1],
+                        closure=episodes[k].closure,
+                        reason=episodes[k].reason,
+                        nfa=episodes[k].nfa,
+                        authorised=tuple(sorted(a for a in authorised[k].values() if a is not None)),
+                        cin_plans=periods(cin_plans[k]),
+                        cp_plans=periods(cp_plans[k]),
+                    )
+                    for k in keys
+                ),
+                care=periods(rows.get(child_id, {})),
+            )
+        )
+    return facts
+
+
 @pytest.mark.parametrize("seed", [7, 21])
 def test_truth_recomputed_from_the_files_matches(tmp_path: Path, seed: int) -> None:
     generate("tiny", seed, tmp_path)
     cin = [(y, parse_cin(tmp_path / "cin_census" / f"cin_census_{y}.xml")) for y in range(2020, 2027)]
     care = [(y, parse_903(tmp_path, y)) for y in range(2021, 2027)]
-    latest = latest_views(cin, care)
+    facts = facts_from_files(cin, care)
     for r in (date(2026, 3, 31), date(2025, 3, 31)):
         for strict in (False, True):
             name = f"cohort_{r.isoformat()}_{'strict' if strict else 'default'}.csv"
@@ -155,6 +218,26 @@ def test_truth_recomputed_from_the_files_matches(tmp_path: Path, seed: int) -> N
                     str(c.cwsw).lower(),
                     str(c.looked_after).lower(),
                 )
-                for c in sorted(cohort(latest, r, strict=strict), key=lambda c: c.la_child_id)
+                for c in cohort(facts, r, strict=strict)
             ]
             assert recomputed == written, name
+
+
+def test_no_file_repeats_an_earlier_years_activity(tmp_path: Path) -> None:
+    """A real return holds its own year's activity only: no assessment authorised, plan ended or
+    conference held before the year (DfE rules 8696, 4013, 8930, 8715)."""
+    generate("tiny", 7, tmp_path)
+    held_over = after_closure = 0
+    for year in range(2020, 2027):
+        first = date(year - 1, 4, 1)
+        for child in parse_cin(tmp_path / "cin_census" / f"cin_census_{year}.xml"):
+            for ep in child.episodes:
+                dates = [a.auth for a in ep.assessments] + [p.end for p in ep.cin_plans + ep.cp_plans]
+                dates += [s.icpc for s in ep.s47s]
+                held_over += sum(1 for d in dates if d is not None and d < first)
+                if ep.closure is not None:  # nothing after the episode closed (DfE 8565)
+                    dates += [a.start for a in ep.assessments] + [p.start for p in ep.cin_plans + ep.cp_plans]
+                    dates += [s.start for s in ep.s47s] + [r for p in ep.cp_plans for r in p.reviews]
+                    after_closure += sum(1 for d in dates if d is not None and d > ep.closure)
+    assert held_over == 0
+    assert after_closure == 0

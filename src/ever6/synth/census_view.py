@@ -1,11 +1,15 @@
-"""What each year's file shows of the simulated history.
+"""What each year's file shows of the simulated history: a real return, as the DfE accepts it.
 
 A CIN census file for collection year Y (reference date 31 March Y) holds every child with an
 episode open at any time from 1 April Y-1 to 31 March Y, as recorded on the reference date: an
-episode closed later is still open in it, a plan or assessment not yet started is absent, and a
-record the authority corrected later shows its earlier version. The SSDA903 files work the same
-way for periods of care. Writers render these views, and the ground truth is computed from the
-latest file's view of each record, so the truth is exactly "what the files say".
+episode closed later is still open in it, and a record the authority corrected later shows its
+earlier version. Of each episode it holds only that year's activity, as the DfE validation rules
+require: the assessments authorised in the year or still in progress (started in the year), the
+CIN plans and child protection plans open at some time in the year, and the section 47 enquiries
+whose initial conference fell in the year or that are still waiting for one (started in the year).
+An assessment or plan that ended in an earlier year is in that year's file only. The SSDA903
+files work the same way for periods of care. Writers render these views; the ground truth
+(``truth``) is computed from the simulation itself, not from these views.
 
 Schema limits of the liia-tools-pipeline XSDs are applied here too: those for 2017-2021 have no
 ``CINPlanDates``, so CIN plans are not shown in the 2020 and 2021 files.
@@ -16,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from ever6.synth.noise import below_school_age, recorded_upn
 from ever6.synth.population import Population
 from ever6.synth.social_care import CareRow, Episode, ScChild
 
@@ -97,6 +102,14 @@ def _d(ordinal: int | None, ref: int) -> date | None:
     return date.fromordinal(ordinal) if ordinal is not None and ordinal <= ref else None
 
 
+def _in(day: int | None, first: int, ref: int) -> bool:
+    return day is not None and first <= day <= ref
+
+
+def _open_in(start: int, end: int | None, first: int, ref: int) -> bool:
+    return start <= ref and (end is None or end >= first)
+
+
 def episode_view(ep: Episode, year: int) -> EpisodeView | None:
     """The episode as the file of ``year`` shows it, or None when that file does not hold it."""
     ref = reference_date(year).toordinal()
@@ -108,79 +121,59 @@ def episode_view(ep: Episode, year: int) -> EpisodeView | None:
     if ep.referral > ref or (closure is not None and closure < first):
         return None
     shown_closure = _d(closure, ref)
-    limit = closure if early and closure is not None else ref
+    limit = min(ref, closure) if early and closure is not None else ref
     hide_work = early and nfa  # the earlier record called it NFA: no assessment shown
-    assessments = (
-        ()
-        if hide_work
-        else tuple(
+    assessments: tuple[AssessmentView, ...] = ()
+    s47s: tuple[Section47View, ...] = ()
+    cps: tuple[CpPlanView, ...] = ()
+    plans: tuple[PlanView, ...] = ()
+    if not hide_work:
+        # Authorised in the year, or still in progress at its end (then started in it).
+        assessments = tuple(
             AssessmentView(date.fromordinal(a.start), _d(a.review, ref), _d(a.auth, ref), a.factors)
             for a in ep.assessments
-            if a.start <= min(ref, limit)
+            if a.start <= limit
+            and (_in(a.auth, first, ref) or ((a.auth is None or a.auth > ref) and _in(a.start, first, ref)))
         )
-    )
-    plans: tuple[PlanView, ...] = ()
-    if year >= CIN_PLANS_FROM_YEAR and not hide_work:
-        plans = tuple(
-            PlanView(date.fromordinal(p.start), _d(p.end, ref)) for p in ep.cin_plans if p.start <= min(ref, limit)
-        )
-    s47s = (
-        ()
-        if hide_work
-        else tuple(
+        # The initial conference held in the year, or none held yet (then started in it).
+        s47s = tuple(
             Section47View(date.fromordinal(s.start), date.fromordinal(s.target), _d(s.icpc, ref), s.not_required)
             for s in ep.s47s
-            if s.start <= min(ref, limit)
+            if s.start <= limit
+            and (_in(s.icpc, first, ref) or ((s.icpc is None or s.icpc > ref) and _in(s.start, first, ref)))
         )
-    )
-    cps = (
-        ()
-        if hide_work
-        else tuple(
+        cps = tuple(
             CpPlanView(
                 date.fromordinal(c.start),
                 _d(c.end, ref),
                 c.initial_category,
                 c.latest_category,
                 c.previous,
-                tuple(date.fromordinal(r) for r in c.reviews if r <= ref),
+                tuple(date.fromordinal(r) for r in c.reviews if first <= r <= ref),
             )
             for c in ep.cp_plans
-            if c.start <= min(ref, limit)
+            if c.start <= limit and _open_in(c.start, c.end, first, ref)
         )
-    )
-    icpcs = [s.icpc for s in s47s if s.icpc is not None]
+        if year >= CIN_PLANS_FROM_YEAR:
+            plans = tuple(
+                PlanView(date.fromordinal(p.start), _d(p.end, ref))
+                for p in ep.cin_plans
+                if p.start <= limit and _open_in(p.start, p.end, first, ref)
+            )
     return EpisodeView(
         referral=date.fromordinal(ep.referral),
         source=ep.source,
         need=ep.need,
         closure=shown_closure,
         reason=reason if shown_closure is not None else None,
-        initial_cpc=min(icpcs) if icpcs else None,
+        # Recorded with its section 47 enquiry only: DfE rule 2884 forbids recording it twice.
+        initial_cpc=None,
         nfa=nfa,
         assessments=assessments,
         cin_plans=plans,
         s47s=s47s,
         cp_plans=cps,
     )
-
-
-def recorded_upn(child: ScChild, pop: Population, ref: int) -> tuple[str | None, str | None, str | None]:
-    """(UPN, FormerUPN, UPNunknown) as social care recorded them on the reference date."""
-    if child.dob > ref:
-        return None, None, "UN1"
-    true = str(pop.upn[child.person])
-    if not true or int(pop.upn_issued[child.person]) > ref:
-        return None, None, "UN1" if ref - child.dob < 6 * 365 else "UN2"
-    former = str(pop.former_upn[child.person]) or None
-    mode = child.upn_recording
-    if mode == "missing":
-        return None, None, "UN5"
-    if mode == "stale":
-        return former, None, None
-    if mode == "mistyped":
-        return child.recorded_upn, None, None
-    return true, former, None
 
 
 def child_view(child: ScChild, pop: Population, year: int) -> ChildView | None:
@@ -262,6 +255,6 @@ def care_child_view(child: ScChild, pop: Population, year: int) -> CareChildView
     ref = reference_date(year).toordinal()
     true = str(pop.upn[child.person])
     issued = int(pop.upn_issued[child.person])
-    # The 903 return uses UN1-UN5 where no UPN is held; UN1 = under school age.
-    upn = true if true and issued <= ref else ("UN1" if ref - child.dob < 6 * 365 else "UN2")
+    # The 903 return uses UN1-UN5 where no UPN is held; UN1 = not yet of school age (DfE 209).
+    upn = true if true and issued <= ref else ("UN1" if below_school_age(child.dob, ref) else "UN2")
     return CareChildView(child.la_child_id, child.male, date.fromordinal(child.dob), child.ethnicity, upn, rows)

@@ -150,7 +150,7 @@ def edge_cases() -> list[EdgeCase]:
         EdgeCase(
             "cp_plan_no_end_on_closed_episode",
             "2016-08-23",
-            _eps(_cp(_assessed("2023-06-05", "2023-06-30", closure="2025-09-15", reason="RC7"), "2023-07-01", None)),
+            _eps(_cp(_assessed("2023-06-05", "2023-06-30", closure="2025-09-15", reason="RC7"), "2023-07-03", None)),
             {
                 (R, D): ("EVER6_PREVIOUS", "2025-09-15"),
                 (R, S): ("EVER6_PREVIOUS", "2025-09-15"),
@@ -167,13 +167,7 @@ def edge_cases() -> list[EdgeCase]:
         EdgeCase(
             "nfa_referral",
             "2016-06-06",
-            _eps(Episode(o("2025-10-01"), "2A", None, True, o("2025-10-01"), "RC8")),
-            {(R, D): None, (R, S): None},
-        ),
-        EdgeCase(
-            "nfa_with_authorised_assessment",
-            "2011-01-19",
-            _eps(_assessed("2024-01-10", "2024-02-01", closure="2024-02-05", reason="RC8", nfa=True)),
+            _eps(Episode(o("2025-10-01"), "2A", None, True, o("2025-10-01"), "RC7")),
             {(R, D): None, (R, S): None},
         ),
         EdgeCase(
@@ -356,59 +350,56 @@ def build_edge_children(cases: list[EdgeCase], persons: list[int], ids: list[str
 def add_revisions(d: Draws, children: list[ScChild], per_kind: int) -> dict[str, int]:
     """Correct a few records between files, the way authorities do when they clean data.
 
+    Each correction is one a later, DfE-valid return can show: the episode is in both files.
+
     - ``closure_reason_rc8_to_rc7``: file Y showed the episode closed RC8; file Y+1 shows it
       ran on and closed RC7 (qualifying).
     - ``closure_reason_rc7_to_rc8``: the reverse (no longer qualifying).
-    - ``nfa_corrected``: file Y showed an NFA referral closed on the day; file Y+1 shows it
-      assessed and open into the next year.
-    - ``nfa_decided_after_year_end``: open (not NFA) in file Y, NFA in file Y+1.
+    - ``nfa_corrected``: file Y showed a referral closed as NFA on the day; file Y+1 shows it
+      assessed (the assessment authorised after the year end) and open into the next year.
     """
-    made = {
-        "closure_reason_rc8_to_rc7": 0,
-        "closure_reason_rc7_to_rc8": 0,
-        "nfa_corrected": 0,
-        "nfa_decided_after_year_end": 0,
-    }
+    made = {"closure_reason_rc8_to_rc7": 0, "closure_reason_rc7_to_rc8": 0, "nfa_corrected": 0}
     for child in children:
         if child.edge_case or child.care:
             continue
         for ep in child.episodes:
-            if ep.early is not None or ep.closure is None:
+            if ep.early is not None or ep.closure is None or ep.nfa:
                 continue
+            if ep.cin_plans or ep.cp_plans or ep.s47s or not ep.assessments or ep.reason != "RC7":
+                continue
+            auth = ep.assessments[0].auth
+            ref = date.fromordinal(ep.referral)
+            ref_year = ref.year + 1 if ref.month >= 4 else ref.year  # the census year of the referral
+            year_ref = date(ref_year, 3, 31).toordinal()
+            if (
+                made["nfa_corrected"] < per_kind
+                and 2021 <= ref_year <= 2025
+                and auth is not None
+                and year_ref < auth <= ep.closure
+                and ep.referral < year_ref - 1
+                and d.chance(0.5)
+            ):
+                ep.early = EarlyVersion(ref_year, ep.referral, "RC7", True)
+                child.edge_case = "revision_nfa_corrected"
+                made["nfa_corrected"] += 1
+                break
             closed = date.fromordinal(ep.closure)
             y = closed.year
-            if ep.nfa:
-                ref = date.fromordinal(ep.referral)
-                if (
-                    made["nfa_decided_after_year_end"] < per_kind
-                    and ref.month == 3
-                    and ref.day >= 20
-                    and 2021 <= ref.year <= 2025
-                    and d.chance(0.5)
-                ):
-                    ep.closure = date(ref.year, 4, d.int(1, 10)).toordinal()
-                    ep.early = EarlyVersion(ref.year, None, None, False)
-                    child.edge_case = "revision_nfa_decided_after_year_end"
-                    made["nfa_decided_after_year_end"] += 1
-                continue
-            if not (4 <= closed.month <= 7 and 2021 <= y <= 2025) or ep.cin_plans or ep.cp_plans or ep.s47s:
+            if not (4 <= closed.month <= 7 and 2021 <= y <= 2025):
                 continue
             year_first = date(y - 1, 4, 1).toordinal()
             year_ref = date(y, 3, 31).toordinal()
-            auth = ep.assessments[0].auth if ep.assessments else None
-            if auth is None or auth >= year_ref - 5 or ep.referral < year_first or ep.reason != "RC7":
+            if auth is None or auth >= year_ref - 5 or ep.referral < year_first:
                 continue
             early_closure = d.int(max(auth, year_first) + 1, year_ref - 1)
-            kind = d.pick(("closure_reason_rc8_to_rc7", "closure_reason_rc7_to_rc8", "nfa_corrected"))
+            kind = d.pick(("closure_reason_rc8_to_rc7", "closure_reason_rc7_to_rc8"))
             if made[kind] >= per_kind:
                 continue
             if kind == "closure_reason_rc8_to_rc7":
                 ep.early = EarlyVersion(y, early_closure, "RC8", False)
-            elif kind == "closure_reason_rc7_to_rc8":
+            else:
                 ep.reason = "RC8"
                 ep.early = EarlyVersion(y, early_closure, "RC7", False)
-            else:
-                ep.early = EarlyVersion(y, ep.referral, "RC8", True)
             child.edge_case = f"revision_{kind}"
             made[kind] += 1
             break

@@ -25,16 +25,17 @@ from ever6.synth.school_pupils import NO_LEAVING, Enrols, Kids, Roster2024, is_c
 from ever6.synth.schools import School
 
 EXCLUSION_COLUMNS = ("urn", "upn", "start_date", "category", "sessions", "reason")
-# DfE reason codes with approximate national shares (suspensions, permanent exclusions).
+# DfE reason codes in force since 2020/21 (school census schema), with approximate national shares
+# (suspensions, permanent exclusions). The 2020/21 list replaced PD (persistent disruptive
+# behaviour) with DB, "abuse relating to disability" is DS, and "other" (OT) was withdrawn.
 REASONS: tuple[tuple[str, float, float], ...] = (
-    ("PD", 0.47, 0.34),  # persistent disruptive behaviour
+    ("DB", 0.55, 0.405),  # persistent or general disruptive behaviour
     ("VP", 0.12, 0.07),  # verbal abuse / threatening behaviour against an adult
     ("PA", 0.10, 0.13),  # physical assault against a pupil
     ("PP", 0.04, 0.09),  # physical assault against an adult
     ("VA", 0.05, 0.02),  # verbal abuse / threatening behaviour against a pupil
-    ("WT", 0.05, 0.03),  # wilful and repeated transgression
     ("DA", 0.04, 0.11),  # drug and alcohol related
-    ("OW", 0.015, 0.07),  # use or threat of use of an offensive weapon
+    ("OW", 0.015, 0.07),  # use or threat of use of an offensive weapon or prohibited item
     ("DM", 0.02, 0.01),  # damage
     ("BU", 0.01, 0.01),  # bullying
     ("RA", 0.01, 0.005),  # racist abuse
@@ -42,8 +43,7 @@ REASONS: tuple[tuple[str, float, float], ...] = (
     ("TH", 0.007, 0.01),  # theft
     ("MT", 0.01, 0.005),  # inappropriate use of social media or online technology
     ("LG", 0.005, 0.002),  # abuse against sexual orientation and gender identity
-    ("AB", 0.003, 0.001),  # abuse relating to disability
-    ("OT", 0.03, 0.035),  # other
+    ("DS", 0.003, 0.001),  # abuse relating to disability
 )
 REASON_CODES = tuple(r[0] for r in REASONS)
 # Length in sessions (half days): most are a day or two.

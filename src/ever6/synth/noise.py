@@ -205,3 +205,27 @@ def noise_rates(records: list[CmRecord]) -> tuple[dict[str, int], dict[str, floa
             counts[tag] += 1
     n = max(1, len(records))
     return counts, {tag: round(c / n, 6) for tag, c in counts.items()}
+
+
+def below_school_age(dob: int, ref: int) -> bool:
+    """Whether ``UN1`` ("not of school age") is the code for a child with no UPN on the reference
+    date: born after 31 August six years before it (DfE CIN 8770Q, SSDA903 209)."""
+    return dob > date(date.fromordinal(ref).year - 6, 8, 31).toordinal()
+
+
+def recorded_upn(child: ScChild, pop: Population, ref: int) -> tuple[str | None, str | None, str | None]:
+    """(UPN, FormerUPN, UPNunknown) as social care recorded them on the reference date."""
+    if child.dob > ref:
+        return None, None, "UN1"
+    true = str(pop.upn[child.person])
+    if not true or int(pop.upn_issued[child.person]) > ref:
+        return None, None, "UN1" if below_school_age(child.dob, ref) else "UN2"
+    former = str(pop.former_upn[child.person]) or None
+    mode = child.upn_recording
+    if mode == "missing":
+        return None, None, "UN5"
+    if mode == "stale":
+        return former, None, None
+    # A mistyped UPN fails the DfE check-letter rule (1510, an error), so the authority corrected
+    # it in the return; the case-management extract keeps the typo.
+    return true, former, None

@@ -33,6 +33,20 @@ SOURCE_5D_FROM = date(2022, 4, 1).toordinal()  # referral source 5D (early help)
 SPLIT_FACTORS_FROM = date(2020, 4, 1).toordinal()  # 18A/19A split into 18B/18C/19B/19C
 FACTOR_24A_FROM = date(2021, 4, 1).toordinal()  # child criminal exploitation factor
 YEAR = 365.25
+NO_FACTORS = ("21",)  # "21 No factors identified": the case closes after assessment (DfE 8873Q)
+
+
+def weekday(day: int) -> int:
+    """The day, or the Monday after it when it falls at a weekend (conferences are held on
+    working days: DfE rule 8875)."""
+    wd = (day + 6) % 7  # date.fromordinal(1) is a Monday
+    return day + (7 - wd if wd >= 5 else 0)
+
+
+def census_year_end(day: int) -> int:
+    """The last day (31 March) of the census year holding ``day``."""
+    d = date.fromordinal(day)
+    return date(d.year + 1 if d.month >= 4 else d.year, 3, 31).toordinal()
 
 
 @dataclass
@@ -299,7 +313,14 @@ class _Sim:
             elif code == "24A" and start < FACTOR_24A_FROM:
                 continue
             chosen.append(code)
-        return tuple(chosen) if chosen else ("21",)
+        return tuple(chosen) if chosen else NO_FACTORS
+
+    def some_factor(self, start: int) -> tuple[str, ...]:
+        """Factors for an assessment after which services continue: at least one identified."""
+        while True:
+            chosen = self.factors(start)
+            if chosen != NO_FACTORS:
+                return chosen
 
     def assessment(self, day: int) -> Assessment:
         start = day + int(self.d.exp(4.0))
@@ -389,21 +410,28 @@ class _Sim:
         changes: list[tuple[int, str]] = []  # (day, kind) with kind L (legal) or P (placement)
         t = start
         if ls in ("L1", "L2"):
-            t = start + d.int(1, 8)
+            # Police protection lasts at most 72 hours (DfE 361); an emergency order a few days.
+            t = start + (d.int(1, 3) if ls == "L1" else d.int(1, 8))
             changes.append((t, "L:C1"))
         if ls in ("C1",) or (ls in ("L1", "L2")):
             changes.append((t + d.int(120, 300), "L:C2"))
+        adoption = end
         if rec == "E11":
-            e1 = start + int((end - start) * 0.45)
-            changes.append((e1, "L:E1"))
-            changes.append((e1 + d.int(20, 120), "P:A"))
+            if end - start < 3:
+                rec = "E13"
+            else:
+                # The placement order and the placement for adoption on one day (a new episode
+                # with both changed, RNE T: DfE 217, 408); nothing changes after it (390).
+                adoption = start + max(1, int((end - start) * 0.45))
+                changes.append((adoption, "L:E1"))
+                changes.append((adoption, "P:A"))
         p = start + int(d.exp(420.0))
         while p < end:
             changes.append((p, "P"))
             p += int(d.exp(420.0)) + 14
-        changes = sorted(c for c in changes if start < c[0] < end)
+        changes = sorted(c for c in changes if start < c[0] < end and (c[0] < adoption or c[1] in ("L:E1", "P:A")))
         home = str(self.pop.postcode[child.person])
-        placement = self.placement(age)
+        placement = self.placement(age, ls)
         rows: list[CareRow] = []
         current_ls = ls
         row_start = start
@@ -415,14 +443,16 @@ class _Sim:
             kinds = merged[day]
             new_ls = current_ls
             new_place = placement
-            legal = [k for k in kinds if k.startswith("L:")]
+            legal = sorted(k for k in kinds if k.startswith("L:"))
             if legal:
                 new_ls = legal[-1][2:]
             if "P:A" in kinds:
                 new_place = (d.pick(("A5", "A6")), "PR1", "XXXXXXX", placement[3])
             elif "P" in kinds:
-                new_place = self.placement((day - child.dob) / YEAR)
+                new_place = self.placement((day - child.dob) / YEAR, new_ls)
             placement_changed = new_place != placement
+            if not placement_changed and new_ls == current_ls:
+                continue  # nothing changed: no new episode (DfE 434)
             rows.append(
                 self.row(
                     child,
@@ -437,16 +467,21 @@ class _Sim:
                     home,
                 )
             )
-            rne = "T" if placement_changed and new_ls != current_ls else "P" if placement_changed else "L"
+            # U: legal status and placement changed together; P: placement only; L: legal status only.
+            rne = "U" if placement_changed and new_ls != current_ls else "P" if placement_changed else "L"
             current_ls, placement, row_start = new_ls, new_place, day
+        if rec in ("E45", "E46") and not placement[0].startswith("U"):
+            rec = "E41"  # orders to former foster carers need a foster placement (DfE 516)
         rows.append(self.row(child, row_start, rne, current_ls, need, placement, end, rec, None, home))
         child.care.extend(rows)
         return end, rec
 
-    def placement(self, age: float) -> tuple[str, str, str, str]:
-        """(PLACE, PLACE_PROVIDER, URN, PL_POST) for a new placement."""
+    def placement(self, age: float, ls: str) -> tuple[str, str, str, str]:
+        """(PLACE, PLACE_PROVIDER, URN, PL_POST) for a new placement under legal status ``ls``."""
         d = self.d
         place = d.weighted(_TEEN) if age >= 12 else d.weighted(_FOSTER)
+        if place == "P1" and ls == "V2":
+            place = "U4"  # not placed with parents under a single period of accommodation (DfE 378)
         if place in ("U1", "U2", "U3"):
             provider = "PR1"
         elif place in ("U4", "U5", "U6"):
@@ -457,7 +492,12 @@ class _Sim:
             provider = "PR0"
         else:
             provider = "PR3" if place == "R1" else "PR5"
-        urn = f"SC{d.int(0, 999999):06d}" if provider in ("PR4", "PR5") or place in ("K2", "R1", "S1") else "XXXXXXX"
+        # An Ofsted URN for a registered setting; XXXXXXX for foster and adoptive placements
+        # (DfE 242); none for other placements (DfE 222).
+        if (provider in ("PR4", "PR5") or place in ("K2", "S1")) and place != "R1":
+            urn = f"SC{d.int(0, 999999):06d}"
+        else:
+            urn = "XXXXXXX" if place[0] in ("A", "U") else ""
         post = d.pick(self.away_posts) if d.chance(0.25) else str(self.pop.postcode[d.int(0, self.pop.n - 1)])
         return place, provider, urn, post
 
@@ -487,13 +527,28 @@ class _Sim:
         if source == "5C" and day >= SOURCE_5D_FROM and d.chance(0.5):
             source = "5D"
         if d.chance(p.nfa):
-            return Episode(day, source, None if d.chance(0.6) else "N9", True, day + d.int(0, 2), "RC8")
+            # Decided within a day or two, and within the census year (a referral from before the
+            # year cannot be NFA in the next year's return); closed as "services ceased" (RC7), as
+            # RC8/RC9 mean "after assessment" (DfE query 8825Q).
+            closure = min(day + d.int(0, 2), census_year_end(day))
+            return Episode(day, source, None if d.chance(0.6) else "N9", True, closure, "RC7")
         need = d.weighted(NEEDS)
         if need == "N2" and day < child.dob + 365:
             need = "N1"
         ep = Episode(day, source, need, False)
         a = self.assessment(day)
         ep.assessments.append(a)
+        self.route(child, ep, a, b18)
+        if a.factors == NO_FACTORS and ep.reason not in ("RC8", "RC9"):
+            a.factors = self.some_factor(a.start)
+        return ep
+
+    def route(self, child: ScChild, ep: Episode, a: Assessment, b18: int) -> None:
+        """What follows the assessment: closure, a CIN plan, a CP plan or care."""
+        d = self.d
+        p = self.p
+        day = ep.referral
+        need = ep.need
         auth = a.auth if a.auth is not None else a.start + 30
         r = d.u()
         if need == "N2":
@@ -505,34 +560,34 @@ class _Sim:
                 self.cin_plan_route(child, ep, auth + d.int(0, 21), b18)
             else:
                 ep.closure, ep.reason = auth + d.int(0, 14), self.close_reason_after_assessment(auth)
-            return ep
+            return
         cut = p.after_assessment_nfa
         if r < cut:
             ep.closure = auth + d.int(0, 12)
             ep.reason = self.close_reason_after_assessment(ep.closure)
-            return ep
+            return
         cut += p.cp_route
         if r < cut:
             self.cp_route(child, ep, a.start + d.int(0, 10), b18)
-            return ep
+            return
         cut += p.cin_plan_route
         if r < cut:
             self.cin_plan_route(child, ep, auth + d.int(0, 21), b18)
-            return ep
+            return
         cut += p.cla_direct
         if r < cut:
             self.enter_care(child, ep, max(day, auth - d.int(0, 30)), b18)
-            return ep
+            return
         # Assessed as in need, services without a plan, then closed (or long-running).
         if d.chance(p.long_assessed):
             ep.closure = auth + int(d.lognormal(220.0, 0.6))
         else:
             ep.closure = auth + int(d.exp(45.0)) + 5
         ep.reason = "RC7"
-        return ep
 
     def cp_route(self, child: ScChild, ep: Episode, s47_day: int, b18: int) -> None:
         d = self.d
+        s47_day = weekday(s47_day)  # and so its conference target, 21 days on (query 8896Q)
         target = s47_day + 21
         if d.chance(0.15):
             # Enquiry found no need for a conference: CIN plan or close.
@@ -542,7 +597,10 @@ class _Sim:
             else:
                 ep.closure, ep.reason = s47_day + d.int(10, 40), "RC7"
             return
-        icpc = s47_day + d.int(8, 21)
+        icpc = weekday(s47_day + d.int(8, 21))
+        for cin_plan in ep.cin_plans:  # a CIN plan ends when a CP plan starts (DfE 4017)
+            if cin_plan.end is None or cin_plan.end > icpc:
+                cin_plan.end = icpc
         ep.s47s.append(Section47(s47_day, target, icpc, False))
         plan = self.cp_plan(child, icpc)
         ep.cp_plans.append(plan)
@@ -574,6 +632,7 @@ class _Sim:
             plan.end_unrecorded = True
 
     def enter_care(self, child: ScChild, ep: Episode, start: int, b18: int) -> None:
+        start = max(start, child.dob)  # care starts at birth at the earliest (DfE 302)
         if start >= b18 - 30:
             ep.closure, ep.reason = b18 - 1, "RC7"
             return
@@ -648,10 +707,8 @@ def _cap(child: ScChild, limit: int, reason: str, care_reason: str) -> None:
     for ep in child.episodes:
         if ep.referral > limit:
             continue
-        ep.assessments = [a for a in ep.assessments if a.start <= limit]
-        for a in ep.assessments:
-            if a.auth is not None and a.auth > limit:
-                a.auth = None
+        # An assessment unfinished at the end is dropped: a closed episode cannot hold one (DfE 8867).
+        ep.assessments = [a for a in ep.assessments if a.auth is None or a.auth <= limit]
         ep.cin_plans = [p for p in ep.cin_plans if p.start <= limit]
         for p in ep.cin_plans:
             if p.end is None or p.end > limit:
@@ -717,9 +774,41 @@ def truncate(child: ScChild, end: int = END) -> None:
         child.death = None
 
 
-def _finish_plans(child: ScChild) -> None:
-    """Plans whose end was never recorded: hide the end (the view shows none)."""
+def _no_activity_after_closure(child: ScChild) -> None:
+    """A closed episode holds nothing dated after its closure (DfE 8565): an assessment still
+    running when the episode closed is authorised on the closure day, a plan open then ends on
+    it, and a conference not held by then is not held (nor the plan it would have started)."""
     for ep in child.episodes:
+        if ep.closure is None:
+            continue
+        closure = ep.closure
+        for s47 in ep.s47s:
+            if s47.icpc is not None and s47.icpc > closure:
+                s47.icpc, s47.not_required = None, True
+        ep.s47s = [s47 for s47 in ep.s47s if s47.start <= closure]
+        # A plan cannot start and end on one day.
+        ep.cp_plans = [c for c in ep.cp_plans if c.start < closure]
+        ep.cin_plans = [p for p in ep.cin_plans if p.start < closure]
+        for cp in ep.cp_plans:
+            if cp.end is None or cp.end > closure:
+                cp.end = closure
+        for cin in ep.cin_plans:
+            if cin.end is None or cin.end > closure:
+                cin.end = closure
+        for c in ep.cp_plans:
+            c.reviews = [r for r in c.reviews if r <= closure]
+        ep.assessments = [a for a in ep.assessments if a.start <= ep.closure]
+        for a in ep.assessments:
+            if a.auth is not None and a.auth > ep.closure:
+                a.auth = ep.closure
+            if a.review is not None and a.auth is not None and a.review >= a.auth:
+                a.review = None
+
+
+def _finish_plans(child: ScChild) -> None:
+    """Plans whose end was never recorded: hide the end (the view shows none). Only on the child's
+    last episode: a later plan would overlap one with no end (DfE 4014, 4017)."""
+    for ep in child.episodes[-1:]:
         if ep.closure is None:
             continue  # only a closed episode shows that a plan's end went unrecorded
         for p in ep.cin_plans:
@@ -749,6 +838,7 @@ def simulate(pop: Population, rng: np.random.Generator, ids: list[str], params: 
         if child.death is not None:
             _cap(child, child.death, "RC2", "E2")
         truncate(child)
+        _no_activity_after_closure(child)
         _finish_plans(child)
         if not child.episodes:
             continue

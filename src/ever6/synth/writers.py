@@ -160,15 +160,13 @@ def _dmy(d: date | None) -> str:
 
 
 def write_ssda903(out_dir: Path, year: int, children: list[CareChildView]) -> tuple[int, int]:
-    ref = reference_date(year)
     rows = 0
     with (out_dir / f"ssda903_{year}_header.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(HEADER_903)
         for c in children:
             sex = ("M" if c.male else "F") if year >= SEX_CODES_FROM_YEAR else ("1" if c.male else "2")
-            age = (ref - c.birth).days / 365.25
-            mother = "" if c.male or age < 12 else "0"
+            mother = "" if c.male else "0"  # completed for every girl (DfE 393, 607); 0 = not a mother
             w.writerow([c.la_child_id, sex, _dmy(c.birth), c.ethnicity, c.upn, mother, ""])
     with (out_dir / f"ssda903_{year}_episodes.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
