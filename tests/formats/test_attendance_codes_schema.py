@@ -9,7 +9,7 @@ from pathlib import Path
 from ever6.attendance import load_codes
 from tests.support.school_census_schema import code_lists_by_year
 
-NEW_CODES_FROM = date(2024, 8, 1)  # the codes in force from August 2024 (domain.md section 4)
+NEW_CODES_FROM = date(2024, 8, 1)  # the codes in force from August 2024 (docs/domain.md section 4)
 
 
 def test_the_code_table_is_every_code_any_school_census_schema_allowed(reference_dir: Path) -> None:

@@ -1,5 +1,5 @@
 """The files hold what the truth says: parse what was written back, put the returns together
-as ``domain.md`` section 2 says (an episode's own fields from the newest file that holds it; its
+as ``docs/domain.md`` section 2 says (an episode's own fields from the newest file that holds it; its
 assessments and plans the union over every file, each by its start date, the newest version
 winning; the child from the newest file), and recompute the cohort.
 
