@@ -453,10 +453,9 @@ def write(authority: HardAuthority, out: Path) -> None:
         for c in authority.children:
             if c.upn:
                 entry = date(2025, 9, 1) - timedelta(days=rng.randrange(0, 1500))
-                w.writerow(
-                    [c.urn, c.upn, c.forename, c.surname, c.birth_date.isoformat(), c.sex, c.postcode]
-                    + [_ncyear(c.birth_date), max(entry, date(c.birth_date.year + 4, 9, 1)).isoformat()]
-                )
+                entry = max(entry, date(c.birth_date.year + 4, 9, 1))
+                identity = [c.forename, c.surname, c.birth_date.isoformat(), c.sex, c.postcode]
+                w.writerow([c.urn, c.upn, *identity, _ncyear(c.birth_date), entry.isoformat()])
     with (out / "case_management.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(CM_COLUMNS)
