@@ -20,6 +20,7 @@ from typing import Any
 from ever6.config import Engine
 from ever6.exports import write_csv
 from ever6.linkage.core import LinkResult, link, spark_inputs
+from ever6.linkage.probabilistic import MODEL_VERSION
 from ever6.linkage.settings import LinkageSettings
 from ever6.warehouse import Warehouse
 from ever6.warehouse.linkage_store import LinkageStore
@@ -71,6 +72,8 @@ def run_linkage(
     store = LinkageStore(warehouse)
     path = model_file or model_path(warehouse)
     model = None if retrain else load_model(path)
+    if model is not None and model.get("ever6_model_version") != MODEL_VERSION:
+        model = None  # saved for other comparisons (an older version of ever6): trained again
     raw: Any = warehouse.raw_tables()
     if engine == "spark":
         raw = spark_inputs(spark_session, raw)
