@@ -383,20 +383,30 @@ def link(
         for r in _rows(scored_upn):
             scores[(r["la_child_id"], r["upn"])] = (r["match_probability"], r["evidence"])
     upn_candidates, claims = _check_upn_pairs(upn_rows, children, pupils, scores)
+    person = {
+        r["la_child_id"]: (r["forename"], r["surname"], r["birth_date"], r["sex"])
+        for r in children.select(["la_child_id", "forename", "surname", "birth_date", "sex"]).to_pylist()
+    }
     taken_by: dict[str, str] = {u: c for (c, u) in pairs}  # pupil -> the child linked to it
     for upn, claimants in sorted(claims.items()):
         if upn in taken_by:
             for child, _, _ in claimants:
                 upn_candidates[child].append((upn, "pupil_claimed_twice"))
             continue
-        claimants.sort(key=lambda t: (-t[2], t[0]))
-        winner = claimants[0]
-        if len(claimants) == 1 or winner[2] > claimants[1][2]:
-            pairs[(winner[0], upn)] = (winner[1], 1.0)
-            taken_by[upn] = winner[0]
-            losers = claimants[1:]
+        # Records of one person under two ids (a re-referral given a new id) are not two
+        # children: identical names, birth date and sex claim the pupil together.
+        groups: dict[tuple[Any, ...], list[tuple[str, str, float]]] = defaultdict(list)
+        for claim in claimants:
+            groups[person[claim[0]]].append(claim)
+        by_strength = sorted(groups.values(), key=lambda g: (-max(t[2] for t in g), min(t[0] for t in g)))
+        top = max(t[2] for t in by_strength[0])
+        if len(by_strength) == 1 or top > max(t[2] for t in by_strength[1]):
+            for child, method, _ in by_strength[0]:
+                pairs[(child, upn)] = (method, 1.0)
+            taken_by[upn] = by_strength[0][0][0]
+            losers = [t for g in by_strength[1:] for t in g]
         else:
-            losers = claimants
+            losers = [t for g in by_strength for t in g]
         for child, _, _ in losers:
             upn_candidates[child].append((upn, "pupil_claimed_twice"))
 

@@ -8,8 +8,9 @@ Used in two places, one rule each:
   :func:`birth_date_agrees`), so that a sibling's or another pupil's valid UPN does not link.
 
 Nicknames and diminutives come from the ``nicknames`` package (Apache-2.0, a hand-curated list
-of English given names and their nicknames, pinned in ``pyproject.toml``). Transliterations of
-the same name (Mohammed, Muhammad, Mohammad) are not in it: the groups below are.
+of English given names and their nicknames, pinned in ``pyproject.toml``), with a few British
+diminutives it lacks (:data:`DIMINUTIVES`). Transliterations of the same name (Mohammed,
+Muhammad, Mohammad) are not in it: the groups in :data:`TRANSLITERATIONS` are.
 
 Every function takes names already normalised by :func:`ever6.linkage.normalise.normalise_name`
 (upper-case ASCII letters), except :func:`surname_parts`, which splits the recorded surname
@@ -49,6 +50,32 @@ TRANSLITERATIONS: tuple[tuple[str, ...], ...] = (
     ("MAHMOOD", "MAHMUD", "MEHMOOD"),
 )
 
+# British diminutives the package lacks (full name, diminutive).
+DIMINUTIVES: tuple[tuple[str, str], ...] = (
+    ("ISABEL", "IZZY"),
+    ("ISABELLE", "IZZY"),
+    ("ISABELLA", "IZZY"),
+    ("ELIZABETH", "IZZY"),
+    ("SAMANTHA", "SAMMIE"),
+    ("SAMUEL", "SAMMIE"),
+    ("ALFRED", "ALFIE"),
+    ("EVELYN", "EVIE"),
+    ("EVE", "EVIE"),
+    ("MARGARET", "MAISIE"),
+    ("ROSEMARY", "ROSIE"),
+    ("ROSE", "ROSIE"),
+    ("CHARLOTTE", "CHARLIE"),
+    ("CHARLOTTE", "LOTTIE"),
+    ("GEORGINA", "GEORGIE"),
+    ("GEORGIA", "GEORGIE"),
+    ("KATHERINE", "KATIE"),
+    ("CATHERINE", "KATIE"),
+    ("OLIVIA", "LIV"),
+    ("ALEXANDER", "ZANDER"),
+    ("LEONARDO", "LEO"),
+    ("BENJAMIN", "BENJI"),
+)
+
 
 @cache
 def _keys_of() -> dict[str, frozenset[str]]:
@@ -62,6 +89,9 @@ def _keys_of() -> dict[str, frozenset[str]]:
         if full and short:
             out[short].add(full)
             out[full].add(short)
+    for full, short in DIMINUTIVES:
+        out[short].add(full)
+        out[full].add(short)
     for group in TRANSLITERATIONS:
         for name in group:
             out[name].update(group)
