@@ -450,7 +450,14 @@ def link(
     # Review: each child not linked with a UPN candidate or a pair at review level, up to three
     # candidates (the UPN pupil first, then the best demographic matches), with the evidence.
     review: dict[tuple[str, str], tuple[float | None, str, str, str | None]] = {}
-    others: list[tuple[str, str]] = []  # (child, UPN) where the UPN is another child's
+    # (child, UPN) where the UPN is another child's: to fix at source, whether or not the
+    # child was linked to their own record.
+    others = sorted(
+        (child, upn)
+        for child, found in upn_candidates.items()
+        for upn, _ in found
+        if taken_by.get(upn, child) != child
+    )
     best_probability: dict[str, float] = {}
     for child in child_ids:
         if child in linked_children:
@@ -458,7 +465,6 @@ def link(
         cands: list[tuple[str, float | None, str, str, str | None]] = []  # upn, p, reason, candidate, evidence
         for upn, why in upn_candidates.get(child, []):
             if upn in taken_by:
-                others.append((child, upn))
                 continue
             prob, evidence = scores.get((child, upn), (None, None))
             cands.append((upn, prob, why, "upn", evidence))
@@ -564,7 +570,7 @@ def link(
         links=links,
         review=review_table,
         status=status,
-        issues=_issues(raw, s, today, la_codes, sorted(others)),
+        issues=_issues(raw, s, today, la_codes, others),
         model=model or {},
         trained=trained,
         baseline=baseline,
