@@ -453,10 +453,7 @@ def link(
     # (child, UPN) where the UPN is another child's: to fix at source, whether or not the
     # child was linked to their own record.
     others = sorted(
-        (child, upn)
-        for child, found in upn_candidates.items()
-        for upn, _ in found
-        if taken_by.get(upn, child) != child
+        (child, upn) for child, found in upn_candidates.items() for upn, _ in found if taken_by.get(upn, child) != child
     )
     best_probability: dict[str, float] = {}
     for child in child_ids:

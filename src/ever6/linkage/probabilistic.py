@@ -89,6 +89,21 @@ def features(table: pa.Table, id_column: str) -> pa.Table:
 
 _SWAPPED = "forename_l = surname_r AND surname_l = forename_r"
 
+# The share of one child's pairs whose postcodes differ (moved between the two records): fixed,
+# not trained. Children known to social care move often (placements, refuges, new families), and
+# an authority's own records rarely show it, so a trained value makes a stale postcode outweigh a
+# one-letter typo (issue 13); this keeps a differing postcode weak evidence against a match.
+POSTCODE_DIFFERS_M = 0.2
+
+
+def settings_dict(dialect: str) -> dict[str, Any]:
+    """:func:`settings_creator`'s settings in ``dialect``, the postcode's "differs" level fixed."""
+    settings = settings_creator().create_settings_dict(dialect)
+    for comparison in settings["comparisons"]:
+        if comparison["output_column_name"] == "postcode":
+            comparison["comparison_levels"][-1].update(m_probability=POSTCODE_DIFFERS_M, fix_m_probability=True)
+    return settings
+
 
 def _among(name: str, keys: str) -> str:
     """SQL (DuckDB and Spark): either side's name is among the other's keys (``|A|B|`` text)."""
@@ -224,7 +239,7 @@ def train(db_api: DatabaseAPI[Any], children: pa.Table, pupils: pa.Table, settin
     other estimates at 0 or 1 (:func:`train_or_skip` turns both into a reason).
     """
     dialect = db_api.sql_dialect.sql_dialect_str
-    linker = _linker(db_api, children, pupils, settings_creator().create_settings_dict(dialect))
+    linker = _linker(db_api, children, pupils, settings_dict(dialect))
     linker.training.estimate_probability_two_random_records_match([block_on("forename", "surname", "dob")], recall=0.7)
     _check_estimates(linker.misc.save_model_to_json())
     linker.training.estimate_u_using_random_sampling(max_pairs=settings.u_max_pairs, seed=settings.seed)
@@ -244,7 +259,7 @@ def settings_for(model: dict[str, Any], dialect: str) -> dict[str, Any]:
     Raises ValueError when the model's comparisons are not this module's (an older model):
     train again.
     """
-    target = settings_creator().create_settings_dict(dialect)
+    target = settings_dict(dialect)
     theirs = model.get("comparisons", [])
     ours = target["comparisons"]
     shape_theirs = [(c.get("output_column_name"), len(c["comparison_levels"])) for c in theirs]
