@@ -238,23 +238,17 @@ CANDIDATE_FLOOR = 0.1  # a demographic match below this is not worth a data mana
 
 
 def _check_upn_pairs(
-    rows: list[dict[str, Any]],
-    children: pa.Table,
-    pupils: pa.Table,
-    scores: Mapping[tuple[str, str], tuple[float, str | None]],
-) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str, float]]]]:
-    """UPN pairs: the children's UPN candidates for review, and the claims on each pupil.
+    rows: list[dict[str, Any]], child: Mapping[str, dict[str, Any]], pupil: Mapping[str, dict[str, Any]]
+) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str]]]]:
+    """UPN pairs: the children's UPN candidates for review, and the claims ``(child, method)`` on each pupil.
 
     A pair claims its pupil only when the person agrees: the birth date (or day and month
-    swapped) and the forename (or a typo, a nickname, a transliteration, the names swapped).
-    A sibling's or another pupil's valid UPN fails here and the child goes on to the later
-    passes with the pupil as a candidate for review. A claim's strength is the model's match
-    probability for the pair, or without a model the number of identity fields that agree.
+    swapped) and the forename (or a typo, a nickname, another spelling, the names swapped, or
+    the first three letters when the sex agrees). A sibling's or another pupil's valid UPN fails
+    here and the child goes on to the later passes with the pupil as a candidate for review.
     """
-    child = {r["la_child_id"]: r for r in children.select(["la_child_id", *IDENTITY]).to_pylist()}
-    pupil = {r["upn"]: r for r in pupils.select(["upn", *IDENTITY]).to_pylist()}
     candidates: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    claims: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
+    claims: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for r in rows:
         cid, upn = r["la_child_id"], r["upn"]
         if r["reason"] is not None:
@@ -265,15 +259,16 @@ def _check_upn_pairs(
         agrees = birth_date_agrees(c["birth_date"], p["birth_date"]) and forename_agrees(
             c["forename"], c["surname"], p["forename"], p["surname"], same_sex=same_sex
         )
-        if not agrees:
-            candidates[cid].append((upn, "upn_demographics_disagree"))
-            continue
-        if (cid, upn) in scores:
-            strength = scores[(cid, upn)][0]
+        if agrees:
+            claims[upn].append((cid, r["method"]))
         else:
-            strength = float(sum(c[f] is not None and c[f] == p[f] for f in IDENTITY))
-        claims[upn].append((cid, r["method"], strength))
+            candidates[cid].append((upn, "upn_demographics_disagree"))
     return candidates, claims
+
+
+def _agreeing_fields(c: Mapping[str, Any], p: Mapping[str, Any]) -> float:
+    """Without a model, a claim's strength: the number of identity fields that agree."""
+    return float(sum(c[f] is not None and c[f] == p[f] for f in IDENTITY))
 
 
 def _assign(
@@ -371,22 +366,34 @@ def link(
 
     # 1-2. UPN and former UPN: a candidate link only when the person agrees, one child per pupil.
     upn_rows = [r for r in _rows(upn_pairs(s, rej_table).to_pyarrow()) if r["la_child_id"] not in clerical_children]
+    wanted = {r["la_child_id"] for r in upn_rows}
+    child_of = {
+        r["la_child_id"]: r
+        for r in children.select(["la_child_id", *IDENTITY]).to_pylist()
+        if r["la_child_id"] in wanted
+    }
+    wanted_upns = {r["upn"] for r in upn_rows}
+    pupil_of = {r["upn"]: r for r in pupils.select(["upn", *IDENTITY]).to_pylist() if r["upn"] in wanted_upns}
+    upn_candidates, claimed = _check_upn_pairs(upn_rows, child_of, pupil_of)
+    # Scored by the model: the pairs for review (their evidence) and the claims on a pupil two
+    # children make (the better wins). A pupil claimed once needs no score.
+    to_score = {(c, u) for c, found in upn_candidates.items() for u, _ in found}
+    to_score |= {(c, u) for u, found in claimed.items() if len(found) > 1 for c, _ in found}
     scores: dict[tuple[str, str], tuple[float, str | None]] = {}
-    if model is not None and upn_rows:
+    if model is not None and to_score:
         scored_upn = probabilistic.score_pairs(
-            _db_api(engine, spark_session),
-            child_features,
-            pupil_features,
-            sorted({(r["la_child_id"], r["upn"]) for r in upn_rows}),
-            model,
+            _db_api(engine, spark_session), child_features, pupil_features, sorted(to_score), model
         )
         for r in _rows(scored_upn):
             scores[(r["la_child_id"], r["upn"])] = (r["match_probability"], r["evidence"])
-    upn_candidates, claims = _check_upn_pairs(upn_rows, children, pupils, scores)
-    person = {
-        r["la_child_id"]: (r["forename"], r["surname"], r["birth_date"], r["sex"])
-        for r in children.select(["la_child_id", "forename", "surname", "birth_date", "sex"]).to_pylist()
+    claims = {
+        u: [
+            (c, m, scores[(c, u)][0] if (c, u) in scores else _agreeing_fields(child_of[c], pupil_of[u]))
+            for c, m in found
+        ]
+        for u, found in claimed.items()
     }
+    person = {c: (r["forename"], r["surname"], r["birth_date"], r["sex"]) for c, r in child_of.items()}
     taken_by: dict[str, str] = {u: c for (c, u) in pairs}  # pupil -> the child linked to it
     for upn, claimants in sorted(claims.items()):
         if upn in taken_by:

@@ -74,6 +74,12 @@ DIMINUTIVES: tuple[tuple[str, str], ...] = (
     ("ALEXANDER", "ZANDER"),
     ("LEONARDO", "LEO"),
     ("BENJAMIN", "BENJI"),
+    ("OLIVER", "OLLY"),
+    ("OLIVER", "OLLIE"),
+    ("OLIVIA", "LIVVY"),
+    ("OLIVIA", "LIVVIE"),
+    ("ALEXANDER", "XANDER"),
+    ("MARGARET", "MEG"),
 )
 
 

@@ -318,13 +318,18 @@ def _evidence(t: pa.Table, levels: dict[str, list[tuple[float, str]]]) -> list[s
     """Per pair, JSON: each compared field's level and its match weight (log2 Bayes factor,
     term-frequency adjustment included). Splink reports each field's weight; the level is the
     one with that weight (0 with no level: a value not recorded)."""
-    columns = {name: t[name].to_pylist() for name in t.column_names}
+    zeros = [0.0] * t.num_rows
+    weights = {name: t[f"mw_{name}"].to_pylist() for name in COMPARED}
+    adjusts = {
+        name: t[f"mw_tf_adj_{name}"].to_pylist() if f"mw_tf_adj_{name}" in t.column_names else zeros
+        for name in COMPARED
+    }
     out = []
     for i in range(t.num_rows):
         fields = []
         for name in COMPARED:
-            base = columns[f"mw_{name}"][i] or 0.0
-            adjust = (columns.get(f"mw_tf_adj_{name}") or [0.0] * t.num_rows)[i] or 0.0
+            base = weights[name][i] or 0.0
+            adjust = adjusts[name][i] or 0.0
             if base == 0.0:
                 label = "not recorded"
             else:
