@@ -43,7 +43,7 @@ REVIEW_SCHEMA = pa.schema(
         pa.field("urn", pa.string()),
         pa.field("match_probability", pa.float64()),
         # upn_demographics_disagree, conflicting_upns, pupil_claimed_twice (a UPN candidate);
-        # probabilistic, ambiguous (a demographic candidate)
+        # probabilistic, ambiguous, recorded_upn_differs (a demographic candidate)
         pa.field("reason", pa.string()),
         pa.field("candidate", pa.string()),  # upn: the child's recorded UPN; demographics: found by the model
         pa.field("rank", pa.int32()),  # 1 = shown first for this child
@@ -449,7 +449,13 @@ def link(
         best[r["la_child_id"]].append((round(r["match_probability"], 9), r["upn"], r["evidence"]))
     for ranked in best.values():
         ranked.sort(key=lambda t: (-t[0], t[1]))
-    for child, upn, prob in _assign(best, set(taken_by), settings.accept):
+    # A child whose recorded valid UPN is no pupil's (a school outside the data) is not linked by
+    # the model to a pupil with another UPN: the record says it is someone else. Review decides.
+    upn_elsewhere = {r["la_child_id"] for r in _rows(identifiers) if r["field"] == "upn" and r["valid"]} - {
+        r["la_child_id"] for r in upn_rows
+    }
+    free = {child: ranked for child, ranked in best.items() if child not in upn_elsewhere}
+    for child, upn, prob in _assign(free, set(taken_by), settings.accept):
         pairs[(child, upn)] = ("probabilistic", prob)
         taken_by[upn] = child
         linked_children.add(child)
@@ -478,12 +484,15 @@ def link(
         if not cands and not (demographic and demographic[0][0] >= settings.review):
             continue
         ambiguous = len(demographic) > 1 and demographic[1][0] >= settings.accept
+        why_demographic = (
+            "recorded_upn_differs" if child in upn_elsewhere else "ambiguous" if ambiguous else "probabilistic"
+        )
         shown = {u for u, *_ in cands}
         for prob, upn, evidence in demographic:
             if len(cands) >= MAX_CANDIDATES:
                 break
             if upn not in shown and prob >= min(settings.review, CANDIDATE_FLOOR):
-                cands.append((upn, prob, "ambiguous" if ambiguous else "probabilistic", "demographics", evidence))
+                cands.append((upn, prob, why_demographic, "demographics", evidence))
         for upn, prob, why, kind, evidence in cands[:MAX_CANDIDATES]:
             review[(child, upn)] = (prob, why, kind, evidence)
 
