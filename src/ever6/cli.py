@@ -579,25 +579,40 @@ def link_report(
 
 @review_app.command("list")
 def review_list() -> None:
-    """Pairs awaiting a decision, the child's and the pupil's identity side by side."""
+    """Children awaiting a decision, each with up to 3 candidate pupils and the evidence for each."""
     from ever6.linkage import review_queue
+    from ever6.linkage.review import describe_evidence
 
     with _reading() as wh:
         queue = review_queue(wh)
     if queue.num_rows == 0:
         out.print("The review queue is empty.")
         return
-    table = Table("child", "UPN", "URN", "p", "child: name, DOB, sex, postcode", "pupil: name, DOB, sex, postcode")
+    table = Table(
+        "child",
+        "#",
+        "UPN",
+        "URN",
+        "p",
+        "why",
+        "child: name, DOB, sex, postcode",
+        "pupil: name, DOB, sex, postcode",
+        "evidence: field, level, match weight",
+    )
     for r in queue.to_pylist():
         table.add_row(
             r["la_child_id"],
+            str(r["rank"] or ""),
             r["upn"],
             r["urn"] or "",
             f"{r['match_probability']:.3f}" if r["match_probability"] is not None else "",
+            f"{r['candidate'] or ''}: {r['reason'] or ''}",
             _identity(r, "child"),
             _identity(r, "pupil"),
+            describe_evidence(r["evidence"]),
         )
     out.print(table)
+    out.print("Accepting one candidate rejects the child's others.")
 
 
 def _identity(row: dict[str, object], side: str) -> str:

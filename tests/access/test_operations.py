@@ -44,7 +44,10 @@ def warehouse(tmp_path: Path) -> Path:
     second.problems.append(Problem(str(second.path), 12, "Sex", "unknown sex '7'", Severity.WARNING))
     wh.import_result(second, who="bob")
     store = LinkageStore(wh)
-    wh.con.execute("INSERT INTO link_review VALUES ('a', 'A123456789012', '100001', 0.9, 'probabilistic')")
+    wh.con.execute(
+        "INSERT INTO link_review (la_child_id, upn, urn, match_probability, reason) "
+        "VALUES ('a', 'A123456789012', '100001', 0.9, 'probabilistic')"
+    )
     wh.con.execute(
         "INSERT INTO link_run (run_at, run_by, engine, model_trained, counts) "
         "VALUES (now(), 'test', 'duckdb', false, '{}')"

@@ -659,10 +659,18 @@ def _same(field_name: str, a: Any, b: Any) -> bool | None:
 
 
 def _pair(row: dict[str, Any], school_names: dict[str, str]) -> dict[str, Any]:
+    from ever6.linkage.review import evidence
+
     agreement = {f: _same(f, row.get(f"child_{f}"), row.get(f"pupil_{f}")) for f, _ in IDENTITY_FIELDS}
     urn = row.get("urn")
+    labels = dict(IDENTITY_FIELDS)
     return {
         **row,
+        # The model's evidence for the pair: each field's agreement level and match weight.
+        "evidence_rows": [
+            {"label": labels.get(e["field"], e["field"]), "level": e["level"], "weight": f"{e['weight']:+.1f}"}
+            for e in evidence(row.get("evidence"))
+        ],
         "school": school_names.get(str(urn), "") if urn else "",
         "agree": agreement,
         "matching_fields": [label for f, label in IDENTITY_FIELDS if agreement[f]],

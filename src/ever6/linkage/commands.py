@@ -21,6 +21,7 @@ from ever6.config import Engine
 from ever6.engines import engine_for
 from ever6.exports import write_csv
 from ever6.linkage.core import INPUT_TABLES, LinkResult, link
+from ever6.linkage.probabilistic import MODEL_VERSION
 from ever6.linkage.settings import LinkageSettings
 from ever6.warehouse import Warehouse
 from ever6.warehouse.linkage_store import LinkageStore
@@ -72,6 +73,8 @@ def run_linkage(
     store = LinkageStore(warehouse)
     path = model_file or model_path(warehouse)
     model = None if retrain else load_model(path)
+    if model is not None and model.get("ever6_model_version") != MODEL_VERSION:
+        model = None  # saved for other comparisons (an older version of ever6): trained again
     raw: Any = warehouse.raw_tables()
     raw = engine_for(engine).adopt({name: raw[name] for name in INPUT_TABLES}, spark_session)
     result = link(

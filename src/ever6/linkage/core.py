@@ -19,7 +19,8 @@ from ibis.expr.types import Table
 
 from ever6.config import Engine
 from ever6.linkage import probabilistic
-from ever6.linkage.deterministic import Sides, current, deterministic, sides, upn_only
+from ever6.linkage.deterministic import Sides, current, exact_pairs, sides, upn_only, upn_pairs
+from ever6.linkage.names import birth_date_agrees, forename_agrees
 from ever6.linkage.settings import LinkageSettings
 from ever6.linkage.upn import check_upn
 from ever6.upn import la_codes as upn_la_codes
@@ -41,7 +42,13 @@ REVIEW_SCHEMA = pa.schema(
         pa.field("upn", pa.string()),
         pa.field("urn", pa.string()),
         pa.field("match_probability", pa.float64()),
+        # upn_demographics_disagree, conflicting_upns, pupil_claimed_twice (a UPN candidate);
+        # probabilistic, ambiguous, recorded_upn_differs (a demographic candidate)
         pa.field("reason", pa.string()),
+        pa.field("candidate", pa.string()),  # upn: the child's recorded UPN; demographics: found by the model
+        pa.field("rank", pa.int32()),  # 1 = shown first for this child
+        # JSON [{"field", "level", "weight"}]: each compared field's agreement level and match weight
+        pa.field("evidence", pa.string()),
     ]
 )
 STATUS_SCHEMA = pa.schema(
@@ -50,13 +57,14 @@ STATUS_SCHEMA = pa.schema(
         pa.field("status", pa.string()),  # linked, review, unmatched
         pa.field("method", pa.string()),  # of the first link; null unless linked
         pa.field("reason", pa.string()),  # why not linked: no_upn, invalid_upn, no_candidate, below_threshold,
-        # awaiting_review, rejected
+        # awaiting_review, rejected, upn_of_another_child
         pa.field("best_probability", pa.float64()),
     ]
 )
 ISSUE_SCHEMA = pa.schema(
     [
-        pa.field("kind", pa.string()),  # invalid_upn, future_birth_date, no_name, duplicate_id, pupil_upn_conflict
+        pa.field("kind", pa.string()),  # invalid_upn, future_birth_date, no_name, duplicate_id, pupil_upn_conflict,
+        # upn_of_another_child
         pa.field("source_table", pa.string()),
         pa.field("la_child_id", pa.string()),
         pa.field("urn", pa.string()),
@@ -120,7 +128,9 @@ def _decision_pairs(decisions: pa.Table | None) -> tuple[set[tuple[str, str]], d
     return rejected, accepted
 
 
-def _issues(raw: Mapping[str, Table], s: Sides, today: date, la_codes: frozenset[str]) -> pa.Table:
+def _issues(
+    raw: Mapping[str, Table], s: Sides, today: date, la_codes: frozenset[str], others: list[tuple[str, str]]
+) -> pa.Table:
     out: list[dict[str, Any]] = []
 
     def add(
@@ -200,7 +210,91 @@ def _issues(raw: Mapping[str, Table], s: Sides, today: date, la_codes: frozenset
             r["upn"],
             "one UPN, different birth dates or sex",
         )
+    for child, upn in others:
+        add(
+            "upn_of_another_child",
+            "social_care",
+            child,
+            None,
+            "upn",
+            upn,
+            "a valid UPN whose pupil record is another child's (the names or birth date disagree)",
+        )
     return pa.Table.from_pylist(out, schema=ISSUE_SCHEMA)
+
+
+MAX_CANDIDATES = 3  # per child in the review queue
+CANDIDATE_FLOOR = 0.1  # a demographic match below this is not worth a data manager's look
+
+
+def _check_upn_pairs(
+    rows: list[dict[str, Any]], child: Mapping[str, dict[str, Any]], pupil: Mapping[str, dict[str, Any]]
+) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str]]]]:
+    """UPN pairs: the children's UPN candidates for review, and the claims ``(child, method)`` on each pupil.
+
+    A pair claims its pupil only when the person agrees: the birth date (or day and month
+    swapped) and the forename (or a typo, a nickname, another spelling, the names swapped, or
+    the first three letters when the sex agrees). A sibling's or another pupil's valid UPN fails
+    here and the child goes on to the later passes with the pupil as a candidate for review.
+    """
+    candidates: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    claims: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for r in rows:
+        cid, upn = r["la_child_id"], r["upn"]
+        if r["reason"] is not None:
+            candidates[cid].append((upn, r["reason"]))
+            continue
+        c, p = child[cid], pupil[upn]
+        same_sex = c["sex"] is not None and c["sex"] == p["sex"]
+        agrees = birth_date_agrees(c["birth_date"], p["birth_date"]) and forename_agrees(
+            c["forename"], c["surname"], p["forename"], p["surname"], same_sex=same_sex
+        )
+        if agrees:
+            claims[upn].append((cid, r["method"]))
+        else:
+            candidates[cid].append((upn, "upn_demographics_disagree"))
+    return candidates, claims
+
+
+def _agreeing_fields(c: Mapping[str, Any], p: Mapping[str, Any]) -> float:
+    """Without a model, a claim's strength: the number of identity fields that agree."""
+    return float(sum(c[f] is not None and c[f] == p[f] for f in IDENTITY))
+
+
+def _assign(
+    best: Mapping[str, list[tuple[float, str, str | None]]], taken: set[str], accept: float
+) -> list[tuple[str, str, float]]:
+    """Probabilistic links, one child per pupil (``best``: each child's pairs, best first).
+
+    A child proposes its best pupil not yet taken when it is at ``accept`` and no other pupil
+    left is. Where two children propose one pupil, the better score wins; a tie links neither.
+    Children whose pupil was taken propose again from what is left, until nothing changes.
+    """
+    taken = set(taken)
+    linked: dict[str, tuple[str, float]] = {}
+    contested: set[str] = set()
+    while True:
+        proposals: dict[str, list[tuple[float, str]]] = defaultdict(list)
+        for child, cands in best.items():
+            if child in linked:
+                continue
+            left = [(p, u) for p, u, _ in cands if u not in taken and u not in contested]
+            if left and left[0][0] >= accept and (len(left) < 2 or left[1][0] < accept):
+                proposals[left[0][1]].append((left[0][0], child))
+        if not proposals:
+            break
+        for upn, offers in proposals.items():
+            offers.sort(key=lambda t: (-t[0], t[1]))
+            if len(offers) > 1 and offers[0][0] == offers[1][0]:
+                contested.add(upn)  # two children equally likely: neither is linked
+                continue
+            prob, child = offers[0]
+            linked[child] = (upn, prob)
+            taken.add(upn)
+    return [(child, upn, prob) for child, (upn, prob) in sorted(linked.items())]
+
+
+IDENTITY = ("forename", "surname", "birth_date", "sex", "postcode")
 
 
 def link(
@@ -231,46 +325,100 @@ def link(
     rej_table = ibis.memtable(
         {"la_child_id": [p[0] for p in rejected], "upn": [p[1] for p in rejected]}, schema=rej_schema
     )
-    det = _rows(deterministic(s, rej_table).to_pyarrow())
     children = s.children.to_pyarrow()
     pupils = s.pupils.to_pyarrow()
     enrolments = s.enrolments.to_pyarrow()
     identifiers = s.identifiers.select("la_child_id", "field", "valid").to_pyarrow()
-
-    pairs: dict[tuple[str, str], tuple[str, float | None]] = {}  # (child, upn) -> (method, probability)
-    review: dict[tuple[str, str], tuple[float | None, str]] = {}
-    for r in det:
-        key = (r["la_child_id"], r["upn"])
-        if r["reason"] is None:
-            pairs[key] = (r["method"], 1.0)
-        else:
-            review[key] = (None, r["reason"])
-    for key, prob in accepted.items():
-        pairs[key] = ("clerical", prob)
-        review.pop(key, None)
-
-    decided_children = {k[0] for k in pairs} | {k[0] for k in review}
-    taken_upns = {k[1] for k in pairs}
     child_ids = children["la_child_id"].to_pylist()
     has_demo = pc.or_(
         pc.is_valid(children["birth_date"]),
         pc.and_(pc.is_valid(children["forename"]), pc.is_valid(children["surname"])),
     )
-    keep_c = pc.and_(has_demo, pa.array([cid not in decided_children for cid in child_ids], pa.bool_()))
-    keep_p = pa.array([u not in taken_upns for u in pupils["upn"].to_pylist()], pa.bool_())
-    remaining_children = probabilistic.features(children.filter(keep_c), "la_child_id")
-    remaining_pupils = probabilistic.features(pupils.filter(keep_p), "upn")
 
+    # The model first: it scores the UPN pairs as well as the demographic ones.
+    child_features = probabilistic.features(children, "la_child_id")
+    pupil_features = probabilistic.features(pupils, "upn")
     trained = model is None
     skipped: str | None = None
     if model is None:
         model, skipped = probabilistic.train_or_skip(
             _db_api(engine, spark_session),
-            probabilistic.features(children.filter(has_demo), "la_child_id"),
-            probabilistic.features(pupils, "upn"),
+            child_features.filter(has_demo),
+            pupil_features,
             settings,
         )
         trained = model is not None
+
+    pairs: dict[tuple[str, str], tuple[str, float | None]] = {}  # (child, upn) -> (method, probability)
+    for key, prob in accepted.items():
+        pairs[key] = ("clerical", prob)
+    clerical_children = {c for c, _ in accepted}
+
+    # 1-2. UPN and former UPN: a candidate link only when the person agrees, one child per pupil.
+    upn_rows = [r for r in _rows(upn_pairs(s, rej_table).to_pyarrow()) if r["la_child_id"] not in clerical_children]
+    wanted = {r["la_child_id"] for r in upn_rows}
+    child_of = {
+        r["la_child_id"]: r
+        for r in children.select(["la_child_id", *IDENTITY]).to_pylist()
+        if r["la_child_id"] in wanted
+    }
+    wanted_upns = {r["upn"] for r in upn_rows}
+    pupil_of = {r["upn"]: r for r in pupils.select(["upn", *IDENTITY]).to_pylist() if r["upn"] in wanted_upns}
+    upn_candidates, claimed = _check_upn_pairs(upn_rows, child_of, pupil_of)
+    # Scored by the model: the pairs for review (their evidence) and the claims on a pupil two
+    # children make (the better wins). A pupil claimed once needs no score.
+    to_score = {(c, u) for c, found in upn_candidates.items() for u, _ in found}
+    to_score |= {(c, u) for u, found in claimed.items() if len(found) > 1 for c, _ in found}
+    scores: dict[tuple[str, str], tuple[float, str | None]] = {}
+    if model is not None and to_score:
+        scored_upn = probabilistic.score_pairs(
+            _db_api(engine, spark_session), child_features, pupil_features, sorted(to_score), model
+        )
+        for r in _rows(scored_upn):
+            scores[(r["la_child_id"], r["upn"])] = (r["match_probability"], r["evidence"])
+    claims = {
+        u: [
+            (c, m, scores[(c, u)][0] if (c, u) in scores else _agreeing_fields(child_of[c], pupil_of[u]))
+            for c, m in found
+        ]
+        for u, found in claimed.items()
+    }
+    person = {c: (r["forename"], r["surname"], r["birth_date"], r["sex"]) for c, r in child_of.items()}
+    taken_by: dict[str, str] = {u: c for (c, u) in pairs}  # pupil -> the child linked to it
+    for upn, claimants in sorted(claims.items()):
+        if upn in taken_by:
+            for child, _, _ in claimants:
+                upn_candidates[child].append((upn, "pupil_claimed_twice"))
+            continue
+        # Records of one person under two ids (a re-referral given a new id) are not two
+        # children: identical names, birth date and sex claim the pupil together.
+        groups: dict[tuple[Any, ...], list[tuple[str, str, float]]] = defaultdict(list)
+        for claim in claimants:
+            groups[person[claim[0]]].append(claim)
+        by_strength = sorted(groups.values(), key=lambda g: (-max(t[2] for t in g), min(t[0] for t in g)))
+        top = max(t[2] for t in by_strength[0])
+        if len(by_strength) == 1 or top > max(t[2] for t in by_strength[1]):
+            for child, method, _ in by_strength[0]:
+                pairs[(child, upn)] = (method, 1.0)
+            taken_by[upn] = by_strength[0][0][0]
+            losers = [t for g in by_strength[1:] for t in g]
+        else:
+            losers = [t for g in by_strength for t in g]
+        for child, _, _ in losers:
+            upn_candidates[child].append((upn, "pupil_claimed_twice"))
+
+    # 3. Exact demographics, on the children and pupils the links so far left.
+    linked_children = {c for c, _ in pairs}
+    done = ibis.memtable({"la_child_id": sorted(linked_children)}, schema={"la_child_id": "string"})
+    taken = ibis.memtable({"upn": sorted(taken_by)}, schema={"upn": "string"})
+    for r in _rows(exact_pairs(s, rej_table, done, taken).to_pyarrow()):
+        pairs[(r["la_child_id"], r["upn"])] = ("exact_demographics", 1.0)
+        taken_by[r["upn"]] = r["la_child_id"]
+        linked_children.add(r["la_child_id"])
+
+    # 4. The model, on the children and pupils left (a child whose UPN pupil disagreed is among them).
+    keep_c = pc.and_(has_demo, pa.array([cid not in linked_children for cid in child_ids], pa.bool_()))
+    keep_p = pa.array([u not in taken_by for u in pupils["upn"].to_pylist()], pa.bool_())
     if model is None:
         # The deterministic passes stand alone; the reason goes to the output and the report.
         scored = probabilistic.no_scores()
@@ -278,32 +426,65 @@ def link(
         # A fresh database for scoring: Splink caches term-frequency tables per database, and
         # scoring must not depend on whether this run trained (same model, same links).
         scored = probabilistic.score(
-            _db_api(engine, spark_session), remaining_children, remaining_pupils, model, settings.floor
+            _db_api(engine, spark_session),
+            child_features.filter(keep_c),
+            pupil_features.filter(keep_p),
+            model,
+            settings.floor,
         )
-
-    best: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    best: dict[str, list[tuple[float, str, str | None]]] = defaultdict(list)
     for r in _rows(scored):
         if (r["la_child_id"], r["upn"]) in rejected:
             continue
-        best[r["la_child_id"]].append((round(r["match_probability"], 9), r["upn"]))
-    claims: dict[str, int] = defaultdict(int)  # pupil -> children with an accept-level pair to it
-    for cands in best.values():
-        cands.sort(key=lambda t: (-t[0], t[1]))
-        for prob, upn in cands:
-            if prob >= settings.accept:
-                claims[upn] += 1
+        best[r["la_child_id"]].append((round(r["match_probability"], 9), r["upn"], r["evidence"]))
+    for ranked in best.values():
+        ranked.sort(key=lambda t: (-t[0], t[1]))
+    # A child whose recorded valid UPN is no pupil's (a school outside the data) is not linked by
+    # the model to a pupil with another UPN: the record says it is someone else. Review decides.
+    upn_elsewhere = {r["la_child_id"] for r in _rows(identifiers) if r["field"] == "upn" and r["valid"]} - {
+        r["la_child_id"] for r in upn_rows
+    }
+    free = {child: ranked for child, ranked in best.items() if child not in upn_elsewhere}
+    for child, upn, prob in _assign(free, set(taken_by), settings.accept):
+        pairs[(child, upn)] = ("probabilistic", prob)
+        taken_by[upn] = child
+        linked_children.add(child)
+
+    # Review: each child not linked with a UPN candidate or a pair at review level, up to three
+    # candidates (the UPN pupil first, then the best demographic matches), with the evidence.
+    review: dict[tuple[str, str], tuple[float | None, str, str, str | None]] = {}
+    # (child, UPN) where the UPN is another child's: to fix at source, whether or not the
+    # child was linked to their own record.
+    others = sorted(
+        (child, upn) for child, found in upn_candidates.items() for upn, _ in found if taken_by.get(upn, child) != child
+    )
     best_probability: dict[str, float] = {}
-    for child, cands in best.items():
-        top_prob, top_upn = cands[0]
-        best_probability[child] = top_prob
-        second = cands[1][0] if len(cands) > 1 else 0.0
-        if top_prob >= settings.accept and second < settings.accept and claims[top_upn] == 1:
-            pairs[(child, top_upn)] = ("probabilistic", top_prob)
-        elif top_prob >= settings.review:
-            reason = "probabilistic" if top_prob < settings.accept else "ambiguous"
-            for prob, upn in cands[:3]:
-                if prob >= settings.review:
-                    review[(child, upn)] = (prob, reason)
+    for child in child_ids:
+        if child in linked_children:
+            continue
+        cands: list[tuple[str, float | None, str, str, str | None]] = []  # upn, p, reason, candidate, evidence
+        for upn, why in upn_candidates.get(child, []):
+            if upn in taken_by:
+                continue
+            prob, evidence = scores.get((child, upn), (None, None))
+            cands.append((upn, prob, why, "upn", evidence))
+        demographic = [t for t in best.get(child, []) if t[1] not in taken_by]
+        if demographic:
+            best_probability[child] = demographic[0][0]
+        if not cands and not (demographic and demographic[0][0] >= settings.review):
+            continue
+        ambiguous = len(demographic) > 1 and demographic[1][0] >= settings.accept
+        why_demographic = (
+            "recorded_upn_differs" if child in upn_elsewhere else "ambiguous" if ambiguous else "probabilistic"
+        )
+        shown = {u for u, *_ in cands}
+        for prob, upn, evidence in demographic:
+            if len(cands) >= MAX_CANDIDATES:
+                break
+            if upn not in shown and prob >= min(settings.review, CANDIDATE_FLOOR):
+                cands.append((upn, prob, why_demographic, "demographics", evidence))
+        for upn, prob, why, kind, evidence in cands[:MAX_CANDIDATES]:
+            review[(child, upn)] = (prob, why, kind, evidence)
 
     # Enrolments: every URN a linked UPN has; the review queue shows the latest one.
     urns: dict[str, list[str]] = defaultdict(list)
@@ -318,10 +499,22 @@ def link(
     links = pa.Table.from_pylist(link_rows, schema=LINKS_SCHEMA).sort_by(
         [("la_child_id", "ascending"), ("upn", "ascending"), ("urn", "ascending")]
     )
-    review_rows = [
-        {"la_child_id": c, "upn": u, "urn": latest_urn.get(u), "match_probability": p, "reason": reason}
-        for (c, u), (p, reason) in review.items()
-    ]
+    rank: dict[str, int] = defaultdict(int)
+    review_rows = []
+    for (c, u), (p, reason, kind, evidence) in review.items():
+        rank[c] += 1
+        review_rows.append(
+            {
+                "la_child_id": c,
+                "upn": u,
+                "urn": latest_urn.get(u),
+                "match_probability": p,
+                "reason": reason,
+                "candidate": kind,
+                "rank": rank[c],
+                "evidence": evidence,
+            }
+        )
     review_table = pa.Table.from_pylist(review_rows, schema=REVIEW_SCHEMA).sort_by(
         [("la_child_id", "ascending"), ("upn", "ascending")]
     )
@@ -338,6 +531,7 @@ def link(
         method_of.setdefault(c, m)
     in_review = {c for c, _ in review}
     rejected_children = {c for c, _ in rejected}
+    other_upn = {c for c, _ in others}
     status_rows: list[tuple[str, str, str | None, str | None]] = []
     for child in child_ids:
         if child in method_of:
@@ -349,6 +543,8 @@ def link(
             reason = "below_threshold"
         elif child in rejected_children:
             reason = "rejected"
+        elif child in other_upn:
+            reason = "upn_of_another_child"
         elif child in valid_upn:
             reason = "no_candidate"
         elif child in any_upn:
@@ -377,7 +573,7 @@ def link(
         links=links,
         review=review_table,
         status=status,
-        issues=_issues(raw, s, today, la_codes),
+        issues=_issues(raw, s, today, la_codes, others),
         model=model or {},
         trained=trained,
         baseline=baseline,

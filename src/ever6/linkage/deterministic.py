@@ -16,8 +16,10 @@ Passes, each on the children the earlier ones left:
 3. ``exact_demographics``: normalised forename, surname, birth date and sex all equal, and that
    combination is unique among the remaining children and among all pupils.
 
-A UPN pass that finds two different pupils for one child, or a pupil whose birth date and
-both names disagree with the child's, does not link: the pair goes to clerical review.
+A UPN pass that finds two different pupils for one child does not link (``conflicting_upns``).
+Whether a UPN pair agrees with the person (birth date, forename) is decided afterwards on the
+collected pairs (:mod:`ever6.linkage.core`, with :mod:`ever6.linkage.names`): the exact pass
+then runs on the children and pupils the accepted UPN links left (:func:`exact_pairs`).
 """
 
 from __future__ import annotations
@@ -93,6 +95,7 @@ def sides(raw: Mapping[str, Table], today: date, la_codes: Iterable[str]) -> Sid
         "la_child_id",
         forename=_name(c.forename),
         surname=_name(c.surname),
+        surname_raw=c.surname,
         birth_date=_birth(raw_birth, today),
         sex=sex_expr(c.sex.coalesce(c.cin_sex, c.la_sex)),
         postcode=postcode_expr(c.postcode),
@@ -132,6 +135,7 @@ def sides(raw: Mapping[str, Table], today: date, la_codes: Iterable[str]) -> Sid
         urn=p.urn,
         forename=_name(p.forename),
         surname=_name(p.surname),
+        surname_raw=p.surname,
         birth_date=_birth(p.birth_date, today),
         sex=sex_expr(p.sex),
         postcode=postcode_expr(p.postcode),
@@ -156,40 +160,23 @@ def sides(raw: Mapping[str, Table], today: date, la_codes: Iterable[str]) -> Sid
 LINK_COLUMNS = ("la_child_id", "upn", "method", "reason")
 
 
-def _agrees(a: ir.Value, b: ir.Value) -> ir.BooleanValue:
-    return (a == b).fill_null(False)
-
-
-def _check_demographics(pairs: Table, s: Sides, method: str) -> Table:
-    """Tag UPN pairs: linked, or for review when birth date and both names disagree."""
-    c = s.children.select("la_child_id", c_fn="forename", c_sn="surname", c_dob="birth_date")
-    p = s.pupils.select("upn", p_fn="forename", p_sn="surname", p_dob="birth_date")
-    j = pairs.join(c, "la_child_id").join(p, "upn")
-    dob_differs = j.c_dob.notnull() & j.p_dob.notnull() & (j.c_dob != j.p_dob)
-    disagree = dob_differs & ~_agrees(j.c_fn, j.p_fn) & ~_agrees(j.c_sn, j.p_sn)
-    return j.select(
+def _resolve(pairs: Table, method: str) -> Table:
+    """One pupil per child: a candidate link (reason null), or every candidate to review."""
+    # pairs are distinct, so a plain count is the number of pupils (Spark has no DISTINCT window).
+    counted = pairs.mutate(_n=pairs.upn.count().over(group_by="la_child_id"))
+    return counted.select(
         "la_child_id",
         "upn",
         method=ibis.literal(method),
-        reason=ibis.ifelse(disagree, "upn_demographics_disagree", ibis.null("string")),
+        reason=ibis.ifelse(counted._n > 1, "conflicting_upns", ibis.null("string")),
     )
 
 
-def _resolve(pairs: Table, s: Sides, method: str) -> Table:
-    """One pupil per child: linked (reason null), or every candidate to review with a reason."""
-    # pairs are distinct, so a plain count is the number of pupils (Spark has no DISTINCT window).
-    counted = pairs.mutate(_n=pairs.upn.count().over(group_by="la_child_id"))
-    single = _check_demographics(counted.filter(counted._n == 1).select("la_child_id", "upn"), s, method)
-    several = counted.filter(counted._n > 1).select(
-        "la_child_id", "upn", method=ibis.literal(method), reason=ibis.literal("conflicting_upns")
-    )
-    return single.union(several)
-
-
-def deterministic(s: Sides, rejected: Table) -> Table:
-    """Deterministic pairs ``la_child_id, upn, method, reason``; reason null means linked.
+def upn_pairs(s: Sides, rejected: Table) -> Table:
+    """UPN and former-UPN pairs ``la_child_id, upn, method, reason``; reason null: a candidate link.
 
     ``rejected`` holds ``la_child_id, upn`` pairs a data manager rejected: never proposed again.
+    A child found by UPN is not looked for again by former UPN.
     """
     rej = rejected.select("la_child_id", "upn")
     ids = s.identifiers.filter(s.identifiers.valid)
@@ -197,7 +184,7 @@ def deterministic(s: Sides, rejected: Table) -> Table:
 
     by_upn = ids.filter(ids.field == "upn").select("la_child_id", "upn").distinct()
     by_upn = by_upn.semi_join(pupil_upn, "upn").anti_join(rej, ["la_child_id", "upn"])
-    first = _resolve(by_upn, s, "upn")
+    first = _resolve(by_upn, "upn")
     done = first.select("la_child_id").distinct()
 
     own = ids.filter(ids.field == "upn").select("la_child_id", key="upn")
@@ -207,13 +194,18 @@ def deterministic(s: Sides, rejected: Table) -> Table:
     via_child_former = former.join(s.pupils.select("upn", key="upn"), "key").select("la_child_id", "upn")
     by_former = via_pupil_former.union(via_child_former).distinct()
     by_former = by_former.anti_join(done, "la_child_id").anti_join(rej, ["la_child_id", "upn"])
-    second = _resolve(by_former, s, "former_upn")
-    upn_pairs = first.union(second)
-    done = upn_pairs.select("la_child_id").distinct()
-    taken = upn_pairs.filter(upn_pairs.reason.isnull()).select("upn").distinct()
+    return first.union(_resolve(by_former, "former_upn"))
 
+
+def exact_pairs(s: Sides, rejected: Table, done: Table, taken: Table) -> Table:
+    """``exact_demographics`` pairs for the children not in ``done`` and pupils not in ``taken``.
+
+    Normalised forename, surname, birth date and sex all equal, and the combination unique among
+    the remaining children and among all pupils.
+    """
+    rej = rejected.select("la_child_id", "upn")
     key = ["forename", "surname", "birth_date", "sex"]
-    c = s.children.anti_join(done, "la_child_id")
+    c = s.children.anti_join(done.select("la_child_id"), "la_child_id")
     c = c.filter(c.forename.notnull() & c.surname.notnull() & c.birth_date.notnull() & c.sex.notnull())
     c = c.mutate(_n=c.la_child_id.count().over(group_by=key)).filter(lambda t: t._n == 1)
     p = s.pupils.filter(
@@ -222,12 +214,11 @@ def deterministic(s: Sides, rejected: Table) -> Table:
         & s.pupils.birth_date.notnull()
         & s.pupils.sex.notnull()
     )
-    p = p.mutate(_n=p.upn.count().over(group_by=key)).filter(lambda t: t._n == 1).anti_join(taken, "upn")
+    p = p.mutate(_n=p.upn.count().over(group_by=key)).filter(lambda t: t._n == 1).anti_join(taken.select("upn"), "upn")
     exact = c.select("la_child_id", *key).join(p.select("upn", *key), key).select("la_child_id", "upn")
-    exact = exact.anti_join(rej, ["la_child_id", "upn"]).select(
+    return exact.anti_join(rej, ["la_child_id", "upn"]).select(
         "la_child_id", "upn", method=ibis.literal("exact_demographics"), reason=ibis.null("string")
     )
-    return upn_pairs.union(exact)
 
 
 def upn_only(s: Sides) -> Table:

@@ -3,8 +3,11 @@
 Comparisons (every function used is native to both DuckDB and Spark SQL, so no Splink jar
 is needed on Spark and the two engines compute identical comparison vectors):
 
-* forename, surname: exact (with term-frequency adjustment), Levenshtein <= 1, <= 2, and for
-  forenames the first three letters (Sam / Samuel), else;
+* forename: exact (with term-frequency adjustment), forename and surname swapped, Levenshtein
+  <= 1, a nickname or transliteration of it (:mod:`ever6.linkage.names`), Levenshtein <= 2,
+  the first three letters (Sam / Samuel), else;
+* surname: exact (term-frequency adjusted), swapped, Levenshtein <= 1, a part of a
+  double-barrelled or hyphenated surname in common, Levenshtein <= 2, else;
 * birth date: exact, day and month swapped, one character different, else;
 * sex: exact, else; postcode: full, sector, district, else.
 
@@ -19,6 +22,8 @@ engine's dialect and the trained parameters are copied over level by level
 from __future__ import annotations
 
 import itertools
+import json
+import math
 from copy import deepcopy
 from typing import Any
 
@@ -30,10 +35,24 @@ from splink import Linker, SettingsCreator, block_on
 from splink.internals.database_api import DatabaseAPI
 from splink.internals.exceptions import EMTrainingException
 
+from ever6.linkage.names import name_keys, surname_parts
 from ever6.linkage.settings import LinkageSettings
 
-MODEL_VERSION = "ever6-linkage/1"
-FEATURES = ("unique_id", "forename", "surname", "dob", "dob_swap", "yob", "sex", "postcode")
+# Bumped when the comparisons change: a saved model of another version is trained again.
+MODEL_VERSION = "ever6-linkage/2"
+FEATURES = (
+    "unique_id",
+    "forename",
+    "surname",
+    "forename_keys",
+    "surname_parts",
+    "dob",
+    "dob_swap",
+    "yob",
+    "sex",
+    "postcode",
+)
+COMPARED = ("forename", "surname", "dob", "sex", "postcode")
 
 
 def features(table: pa.Table, id_column: str) -> pa.Table:
@@ -45,11 +64,20 @@ def features(table: pa.Table, id_column: str) -> pa.Table:
     swappable = pc.and_(pc.less_equal(day, "12"), pc.not_equal(day, month))
     swapped = pc.binary_join_element_wise(year, day, month, "-")
     dob_swap = pc.if_else(swappable, swapped, pa.scalar(None, pa.string()))
+    raw_surname = table["surname_raw"] if "surname_raw" in table.column_names else table["surname"]
     return pa.table(
         {
             "unique_id": pc.cast(table[id_column], pa.string()),
             "forename": table["forename"],
             "surname": table["surname"],
+            "forename_keys": pa.array([name_keys(n) for n in table["forename"].to_pylist()], pa.string()),
+            "surname_parts": pa.array(
+                [
+                    None if n is None else surname_parts(r) or f"|{n}|"
+                    for n, r in zip(table["surname"].to_pylist(), raw_surname.to_pylist(), strict=True)
+                ],
+                pa.string(),
+            ),
             "dob": dob,
             "dob_swap": dob_swap,
             "yob": year,
@@ -59,13 +87,38 @@ def features(table: pa.Table, id_column: str) -> pa.Table:
     )
 
 
+_SWAPPED = "forename_l = surname_r AND surname_l = forename_r"
+
+# The share of one child's pairs whose postcodes differ (moved between the two records): fixed,
+# not trained. Children known to social care move often (placements, refuges, new families), and
+# an authority's own records rarely show it, so a trained value makes a stale postcode outweigh a
+# one-letter typo (issue 13); this keeps a differing postcode weak evidence against a match.
+POSTCODE_DIFFERS_M = 0.2
+
+
+def settings_dict(dialect: str) -> dict[str, Any]:
+    """:func:`settings_creator`'s settings in ``dialect``, the postcode's "differs" level fixed."""
+    settings = settings_creator().create_settings_dict(dialect)
+    for comparison in settings["comparisons"]:
+        if comparison["output_column_name"] == "postcode":
+            comparison["comparison_levels"][-1].update(m_probability=POSTCODE_DIFFERS_M, fix_m_probability=True)
+    return settings
+
+
+def _among(name: str, keys: str) -> str:
+    """SQL (DuckDB and Spark): either side's name is among the other's keys (``|A|B|`` text)."""
+    return f"(instr({keys}_r, concat('|', {name}_l, '|')) > 0 OR instr({keys}_l, concat('|', {name}_r, '|')) > 0)"
+
+
 def settings_creator() -> SettingsCreator:
     forename = cl.CustomComparison(
         output_column_name="forename",
         comparison_levels=[
             cll.NullLevel("forename"),
             cll.ExactMatchLevel("forename", term_frequency_adjustments=True),
+            cll.CustomLevel(_SWAPPED, label_for_charts="forename and surname swapped"),
             cll.LevenshteinLevel("forename", 1),
+            cll.CustomLevel(_among("forename", "forename_keys"), label_for_charts="nickname or other spelling"),
             cll.LevenshteinLevel("forename", 2),
             cll.CustomLevel(
                 "substr(forename_l, 1, 3) = substr(forename_r, 1, 3)", label_for_charts="first three letters"
@@ -78,7 +131,9 @@ def settings_creator() -> SettingsCreator:
         comparison_levels=[
             cll.NullLevel("surname"),
             cll.ExactMatchLevel("surname", term_frequency_adjustments=True),
+            cll.CustomLevel(_SWAPPED, label_for_charts="forename and surname swapped"),
             cll.LevenshteinLevel("surname", 1),
+            cll.CustomLevel(_among("surname", "surname_parts"), label_for_charts="a part of the surname"),
             cll.LevenshteinLevel("surname", 2),
             cll.ElseLevel(),
         ],
@@ -89,7 +144,7 @@ def settings_creator() -> SettingsCreator:
             cll.NullLevel("dob"),
             cll.ExactMatchLevel("dob"),
             cll.CustomLevel("dob_swap_l = dob_r", label_for_charts="day and month swapped"),
-            cll.LevenshteinLevel("dob", 1),
+            cll.LevenshteinLevel("dob", 1).configure(label_for_charts="one character different"),
             cll.ElseLevel(),
         ],
     )
@@ -184,7 +239,7 @@ def train(db_api: DatabaseAPI[Any], children: pa.Table, pupils: pa.Table, settin
     other estimates at 0 or 1 (:func:`train_or_skip` turns both into a reason).
     """
     dialect = db_api.sql_dialect.sql_dialect_str
-    linker = _linker(db_api, children, pupils, settings_creator().create_settings_dict(dialect))
+    linker = _linker(db_api, children, pupils, settings_dict(dialect))
     linker.training.estimate_probability_two_random_records_match([block_on("forename", "surname", "dob")], recall=0.7)
     _check_estimates(linker.misc.save_model_to_json())
     linker.training.estimate_u_using_random_sampling(max_pairs=settings.u_max_pairs, seed=settings.seed)
@@ -204,7 +259,7 @@ def settings_for(model: dict[str, Any], dialect: str) -> dict[str, Any]:
     Raises ValueError when the model's comparisons are not this module's (an older model):
     train again.
     """
-    target = settings_creator().create_settings_dict(dialect)
+    target = settings_dict(dialect)
     theirs = model.get("comparisons", [])
     ours = target["comparisons"]
     shape_theirs = [(c.get("output_column_name"), len(c["comparison_levels"])) for c in theirs]
@@ -228,6 +283,74 @@ def no_scores() -> pa.Table:
             "la_child_id": pa.array([], pa.string()),
             "upn": pa.array([], pa.string()),
             "match_probability": pa.array([], pa.float64()),
+            "evidence": pa.array([], pa.string()),
+        }
+    )
+
+
+def _words(label: str) -> str:
+    """Splink's level label in a data manager's words ("Exact match on dob" -> "exact")."""
+    if label.startswith("Exact match on "):
+        rest = label.removeprefix("Exact match on ")
+        return "exact" if rest in COMPARED else f"same {rest}"
+    if label.startswith("Levenshtein distance of "):
+        return "one letter different" if label.endswith("<= 1") else "two letters different"
+    if label == "All other comparisons":
+        return "disagrees"
+    return label
+
+
+def _levels(settings: dict[str, Any]) -> dict[str, list[tuple[float, str]]]:
+    """Comparison -> (match weight, label) of each level but the null one (weight 0)."""
+    out: dict[str, list[tuple[float, str]]] = {}
+    for comparison in settings["comparisons"]:
+        levels = []
+        for lvl in comparison["comparison_levels"]:
+            m, u = lvl.get("m_probability"), lvl.get("u_probability")
+            if lvl.get("is_null_level") or not m or not u:
+                continue
+            levels.append((math.log2(m / u), _words(str(lvl.get("label_for_charts", "")))))
+        out[comparison["output_column_name"]] = levels
+    return out
+
+
+def _evidence(t: pa.Table, levels: dict[str, list[tuple[float, str]]]) -> list[str]:
+    """Per pair, JSON: each compared field's level and its match weight (log2 Bayes factor,
+    term-frequency adjustment included). Splink reports each field's weight; the level is the
+    one with that weight (0 with no level: a value not recorded)."""
+    zeros = [0.0] * t.num_rows
+    weights = {name: t[f"mw_{name}"].to_pylist() for name in COMPARED}
+    adjusts = {
+        name: t[f"mw_tf_adj_{name}"].to_pylist() if f"mw_tf_adj_{name}" in t.column_names else zeros
+        for name in COMPARED
+    }
+    out = []
+    for i in range(t.num_rows):
+        fields = []
+        for name in COMPARED:
+            base = weights[name][i] or 0.0
+            adjust = adjusts[name][i] or 0.0
+            if base == 0.0:
+                label = "not recorded"
+            else:
+                label = min(levels.get(name, []), key=lambda lw: abs(lw[0] - base), default=(0.0, ""))[1]
+            fields.append({"field": name, "level": label, "weight": round(base + adjust, 2)})
+        out.append(json.dumps(fields, separators=(",", ":")))
+    return out
+
+
+def _predict(linker: Linker, settings: dict[str, Any], floor: float) -> pa.Table:
+    predictions = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
+    t: pa.Table = predictions.as_pyarrow_table()  # type: ignore[no-untyped-call]
+    if t.num_rows == 0:
+        return no_scores()
+    left_is_child = pc.equal(t["source_dataset_l"], "children")
+    return pa.table(
+        {
+            "la_child_id": pc.cast(pc.if_else(left_is_child, t["unique_id_l"], t["unique_id_r"]), pa.string()),
+            "upn": pc.cast(pc.if_else(left_is_child, t["unique_id_r"], t["unique_id_l"]), pa.string()),
+            "match_probability": pc.cast(t["match_probability"], pa.float64()),
+            "evidence": pa.array(_evidence(t, _levels(settings)), pa.string()),
         }
     )
 
@@ -235,20 +358,43 @@ def no_scores() -> pa.Table:
 def score(
     db_api: DatabaseAPI[Any], children: pa.Table, pupils: pa.Table, model: dict[str, Any], floor: float
 ) -> pa.Table:
-    """Scored pairs ``la_child_id, upn, match_probability`` at or above ``floor``."""
-    empty = no_scores()
+    """Scored pairs ``la_child_id, upn, match_probability, evidence`` at or above ``floor``."""
     if children.num_rows == 0 or pupils.num_rows == 0:
-        return empty
-    linker = _linker(db_api, children, pupils, settings_for(model, db_api.sql_dialect.sql_dialect_str))
-    predictions = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
-    t: pa.Table = predictions.as_pyarrow_table()  # type: ignore[no-untyped-call]
-    if t.num_rows == 0:
-        return empty
-    left_is_child = pc.equal(t["source_dataset_l"], "children")
-    return pa.table(
-        {
-            "la_child_id": pc.cast(pc.if_else(left_is_child, t["unique_id_l"], t["unique_id_r"]), pa.string()),
-            "upn": pc.cast(pc.if_else(left_is_child, t["unique_id_r"], t["unique_id_l"]), pa.string()),
-            "match_probability": pc.cast(t["match_probability"], pa.float64()),
-        }
-    )
+        return no_scores()
+    settings = settings_for(model, db_api.sql_dialect.sql_dialect_str)
+    settings["retain_intermediate_calculation_columns"] = True
+    return _predict(_linker(db_api, children, pupils, settings), settings, floor)
+
+
+_PAIR = "\x1f"  # joins a child's id and the UPN it carries into one record id
+
+
+def score_pairs(
+    db_api: DatabaseAPI[Any], children: pa.Table, pupils: pa.Table, pairs: list[tuple[str, str]], model: dict[str, Any]
+) -> pa.Table:
+    """The same model's score and evidence for given (child, UPN) pairs (the UPN matches).
+
+    ``children`` and ``pupils`` are :func:`features` tables. Every pair is scored, whatever
+    its probability, with the comparisons of :func:`score`, blocked on the pair itself.
+    """
+    if not pairs:
+        return no_scores()
+    child_row = {cid: i for i, cid in enumerate(children["unique_id"].to_pylist())}
+    pupil_row = {u: i for i, u in enumerate(pupils["unique_id"].to_pylist())}
+    pairs = [(c, u) for c, u in pairs if c in child_row and u in pupil_row]
+    if not pairs:
+        return no_scores()
+    left = children.take([child_row[c] for c, _ in pairs])
+    left = left.set_column(0, "unique_id", pa.array([f"{c}{_PAIR}{u}" for c, u in pairs], pa.string()))
+    left = left.append_column("pair_key", pa.array([u for _, u in pairs], pa.string()))
+    upns = sorted({u for _, u in pairs})
+    right = pupils.take([pupil_row[u] for u in upns]).append_column("pair_key", pa.array(upns, pa.string()))
+    dialect = db_api.sql_dialect.sql_dialect_str
+    settings = settings_for(model, dialect)
+    settings["retain_intermediate_calculation_columns"] = True
+    settings["blocking_rules_to_generate_predictions"] = [
+        block_on("pair_key").get_blocking_rule(dialect).as_dict()  # type: ignore[no-untyped-call]
+    ]
+    t = _predict(_linker(db_api, left, right, settings), settings, 0.0)
+    child_ids = [v.split(_PAIR)[0] for v in t["la_child_id"].to_pylist()]
+    return t.set_column(0, "la_child_id", pa.array(child_ids, pa.string()))

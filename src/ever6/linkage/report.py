@@ -28,7 +28,15 @@ from ever6.warehouse import Warehouse
 from ever6.warehouse.linkage_store import LinkageStore
 
 AGE_BANDS: tuple[tuple[str, int, int], ...] = (("0-3", 0, 3), ("4-10", 4, 10), ("11-15", 11, 15), ("16-17", 16, 17))
-UNMATCHED_REASONS = ("no_upn", "invalid_upn", "no_candidate", "below_threshold", "awaiting_review", "rejected")
+UNMATCHED_REASONS = (
+    "no_upn",
+    "invalid_upn",
+    "no_candidate",
+    "below_threshold",
+    "awaiting_review",
+    "rejected",
+    "upn_of_another_child",
+)
 
 
 def age_on_31_august(birth: date, as_at: date) -> int:

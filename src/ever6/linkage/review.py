@@ -1,10 +1,13 @@
 """The clerical review queue: pairs the model could not decide, and the data manager's decisions.
 
-A pair in the queue (a child and a pupil record, shown side by side) is accepted or rejected
-with a reason; the decision is stored in ``link_decision`` keyed by (la_child_id, urn, upn) and
-takes effect at once in the stored links, and again at every later run: an accepted pair is
-linked (method ``clerical``) whatever the passes find, a rejected pair is never linked or
-proposed again.
+Each child in the queue comes with up to three candidate pupils: the pupil of the UPN the child's
+record carries (when its names or birth date disagree, or another child claims it), then the best
+demographic matches, each with its evidence (every compared field's level and match weight). A
+pair (a child and a pupil record, shown side by side) is accepted or rejected with a reason;
+accepting one candidate rejects the child's other candidates. The decision is stored in
+``link_decision`` keyed by (la_child_id, urn, upn) and takes effect at once in the stored
+links, and again at every later run: an accepted pair is linked (method ``clerical``)
+whatever the passes find, a rejected pair is never linked or proposed again.
 
 Pupil-level rows: only the data manager sees this queue (``docs/domain.md`` section 1); the CLI
 should audit each listing.
@@ -12,6 +15,7 @@ should audit each listing.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import ibis
@@ -22,13 +26,33 @@ from ever6.warehouse import Warehouse
 from ever6.warehouse.linkage_store import Decision, DecisionError, LinkageStore
 
 IDENTITY = ("forename", "surname", "birth_date", "sex", "postcode")
+# The model's comparison names -> the identity field each compares.
+_COMPARED_FIELD = {"dob": "birth_date"}
+
+
+def evidence(text: str | None) -> list[dict[str, Any]]:
+    """A queue row's evidence as ``[{"field", "level", "weight"}]`` (``field`` an identity field,
+    ``weight`` the match weight, log2 of the Bayes factor: positive for, negative against);
+    empty when the pair was not scored (no model)."""
+    if not text:
+        return []
+    return [
+        {"field": _COMPARED_FIELD.get(str(e["field"]), str(e["field"])), "level": e["level"], "weight": e["weight"]}
+        for e in json.loads(text)
+    ]
+
+
+def describe_evidence(text: str | None) -> str:
+    """The evidence in one line: ``forename exact +6.0, birth_date disagrees -9.1, ...``."""
+    return ", ".join(f"{e['field']} {e['level']} {e['weight']:+.1f}" for e in evidence(text))
 
 
 def review_queue(warehouse: Warehouse, *, include_decided: bool = False) -> pa.Table:
     """Pairs awaiting a decision, each with the child's and the pupil's identity side by side.
 
-    Columns: ``la_child_id, upn, urn, match_probability, reason`` then ``child_*`` and
-    ``pupil_*`` for forename, surname, birth_date, sex, postcode. Best-scoring first.
+    Columns: ``la_child_id, upn, urn, match_probability, reason, candidate, rank, evidence``
+    then ``child_*`` and ``pupil_*`` for forename, surname, birth_date, sex, postcode. Children
+    best-scoring first, each child's candidates in order (``rank``).
     """
     store = LinkageStore(warehouse)
     queue = store.table("link_review")
@@ -49,7 +73,9 @@ def review_queue(warehouse: Warehouse, *, include_decided: bool = False) -> pa.T
     pupils = pe.filter(pe._r == 0).select("upn", *[pe[c].name(f"pupil_{c}") for c in IDENTITY])
     q = ibis.memtable(queue)
     out = q.left_join(cm, "la_child_id").drop("la_child_id_right").left_join(pupils, "upn").drop("upn_right")
-    out = out.order_by([ibis.desc("match_probability"), "la_child_id", "upn"])
+    best = out.match_probability.max().over(group_by="la_child_id")
+    out = out.mutate(_best=best.fill_null(-1.0))
+    out = out.order_by([ibis.desc("_best"), "la_child_id", "rank", "upn"]).drop("_best")
     return out.to_pyarrow()
 
 
@@ -86,11 +112,29 @@ def decide(
     """Accept or reject the pair (child, pupil UPN) with a reason; applied to the stored links now.
 
     ``urn`` defaults to the school of the pair in the queue (or the pupil's latest enrolment).
+    Accepting a pair rejects the child's other candidates in the queue (each decision recorded).
     """
     store = LinkageStore(warehouse)
     found_urn, probability = _urn_for(store, warehouse, la_child_id, upn)
     made = store.decide(la_child_id, urn or found_urn, upn, decision, reason, who=who, match_probability=probability)
+    others = []
+    if made.decision == "accept":
+        others = store.con.execute(
+            "SELECT upn, urn, match_probability FROM link_review WHERE la_child_id = ? AND upn <> ? ORDER BY upn",
+            [la_child_id, upn],
+        ).fetchall()
     _apply(store, warehouse, made)
+    for other_upn, other_urn, other_probability in others:
+        rejected = store.decide(
+            la_child_id,
+            other_urn or found_urn,
+            other_upn,
+            "reject",
+            f"another candidate accepted (UPN {upn}): {made.reason}",
+            who=made.decided_by,
+            match_probability=other_probability,
+        )
+        _apply(store, warehouse, rejected)
     return made
 
 

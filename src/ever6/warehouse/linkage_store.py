@@ -38,6 +38,10 @@ DERIVED: dict[str, tuple[tuple[str, str], ...]] = {
         ("urn", "VARCHAR"),
         ("match_probability", "DOUBLE"),
         ("reason", "VARCHAR"),
+        # Added later (columns added to an existing warehouse on first use):
+        ("candidate", "VARCHAR"),  # upn (the child's recorded UPN) or demographics
+        ("rank", "INTEGER"),  # the candidate's place for this child, 1 first
+        ("evidence", "VARCHAR"),  # JSON: each compared field's level and match weight
     ),
     "link_status": (
         ("la_child_id", "VARCHAR NOT NULL"),
@@ -127,6 +131,10 @@ class LinkageStore:
             for name, columns in DERIVED.items():
                 cols = ", ".join(f'"{c}" {t}' for c, t in columns)
                 self.con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" ({cols})')
+                # A warehouse made by an earlier version lacks the columns added since.
+                for c, t in columns:
+                    if "NOT NULL" not in t:
+                        self.con.execute(f'ALTER TABLE "{name}" ADD COLUMN IF NOT EXISTS "{c}" {t}')
 
     def _transaction(self) -> AbstractContextManager[None]:
         return self.warehouse.transaction()
@@ -164,9 +172,16 @@ class LinkageStore:
             )
 
     def table(self, name: str) -> pa.Table:
+        """A linkage table; a derived one always with every column of :data:`DERIVED` (null
+        where a read-only warehouse from an earlier version lacks it)."""
         if name not in DERIVED and name not in {"link_decision", "link_decision_log", "link_run"}:
             raise KeyError(name)
-        return self.con.sql(f'SELECT * FROM "{name}"').to_arrow_table()
+        table = self.con.sql(f'SELECT * FROM "{name}"').to_arrow_table()
+        for c, t in DERIVED.get(name, ()):
+            if c not in table.column_names:
+                kind = {"INTEGER": pa.int32(), "DOUBLE": pa.float64()}.get(t.split()[0], pa.string())
+                table = table.append_column(c, pa.nulls(table.num_rows, kind))
+        return table
 
     def probabilistic_skipped(self) -> str | None:
         """Why the latest linkage run skipped the probabilistic pass (None: it ran, or no run yet)."""

@@ -217,7 +217,11 @@ def _queue_a_pair(home: Path) -> tuple[str, str]:
         (upn, urn) = con.execute(
             "SELECT upn, urn FROM pupil_enrolment WHERE upn NOT IN (SELECT upn FROM link) ORDER BY upn LIMIT 1"
         ).fetchone()
-        con.execute("INSERT INTO link_review VALUES (?, ?, ?, 0.91, 'probabilistic')", [child, upn, urn])
+        con.execute(
+            "INSERT INTO link_review (la_child_id, upn, urn, match_probability, reason) "
+            "VALUES (?, ?, ?, 0.91, 'probabilistic')",
+            [child, upn, urn],
+        )
     finally:
         con.close()
     return child, upn

@@ -399,9 +399,12 @@ QUEUE_COLUMNS = (
     ("urn", "URN"),
     ("school", "School"),
     ("match_probability", "Match probability"),
+    ("rank", "Candidate"),
+    ("candidate", "Found by"),
     *((f"child_{f}", f"Child: {label.lower()}") for f, label in IDENTITY_FIELDS),
     *((f"pupil_{f}", f"Pupil: {label.lower()}") for f, label in IDENTITY_FIELDS),
     ("matching", "Fields that agree"),
+    ("evidence", "Evidence (field, level, match weight)"),
 )
 
 
@@ -431,7 +434,7 @@ def linkage(request: HttpRequest) -> HttpResponse:
                 form.add_error("reason", str(exc))
             else:
                 verb = (
-                    "accepted: they are now linked"
+                    "accepted: they are now linked, and the child's other candidates rejected"
                     if made["decision"] == "accept"
                     else "rejected: never proposed again"
                 )
@@ -499,13 +502,14 @@ def _page_number(text: str | None) -> int:
 
 
 def _queue_row(r: dict[str, Any]) -> dict[str, Any]:
-    row = {k: r.get(k) for k, _ in QUEUE_COLUMNS if k != "matching"}
+    row = {k: r.get(k) for k, _ in QUEUE_COLUMNS if k not in ("matching", "evidence")}
     row["match_probability"] = _probability(r["match_probability"])
     for f, _ in IDENTITY_FIELDS:
         for side in ("child", "pupil"):
             value = row.get(f"{side}_{f}")
             row[f"{side}_{f}"] = value.isoformat() if isinstance(value, date) else value
     row["matching"] = ", ".join(r["matching_fields"])
+    row["evidence"] = ", ".join(f"{e['label']} {e['level']} {e['weight']}" for e in r.get("evidence_rows", []))
     return row
 
 
