@@ -24,6 +24,15 @@ class DisclosureRules:
     and also when it is 0 if ``suppress_zero``. The symbols are the DfE's: ``c`` confidential
     (suppressed), ``z`` not applicable (a rate over nobody), ``x`` not available (no figure), ``low``
     a figure that rounds to zero but is not zero.
+
+    ``shared_reason`` is the one reason a shared output gives for every suppressed cell: the
+    detailed reason (primary or secondary, numerator or denominator) would tell an attacker whether
+    a count is 1 to 5, so it stays in the internal version (``suppress(..., reasons="internal")``).
+
+    ``protection_width``: every suppressed sum's feasible interval, given everything published
+    together and every relation that holds, must be at least this wide (3: no count of 1 to 5 is
+    pinned within plus or minus 1). 0 turns the interval check off (exact recovery is still
+    prevented).
     """
 
     min_count: int = 1
@@ -33,6 +42,8 @@ class DisclosureRules:
     not_applicable: str = "z"
     not_available: str = "x"
     low: str = "low"
+    shared_reason: str = "confidential"
+    protection_width: int = 3
 
     def __post_init__(self) -> None:
         if self.min_count < 1 or self.max_suppressed_count < self.min_count:
@@ -40,6 +51,10 @@ class DisclosureRules:
         symbols = (self.suppressed, self.not_applicable, self.not_available, self.low)
         if len(set(symbols)) != len(symbols) or not all(symbols):
             raise ValueError(f"the symbols must be distinct and non-empty: {symbols}")
+        if not self.shared_reason:
+            raise ValueError("the shared reason must be non-empty")
+        if self.protection_width < 0:
+            raise ValueError("protection_width must be >= 0")
 
     def is_small(self, people: float) -> bool:
         """Whether a count of people is suppressed on its own (primary suppression)."""

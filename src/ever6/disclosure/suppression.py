@@ -132,6 +132,7 @@ def suppress(
     *,
     by: Sequence[str] | None = None,
     missing_is_zero: bool = False,
+    reasons: Literal["shared", "internal"] = "shared",
 ) -> pa.Table:
     """Apply primary and secondary suppression and format every figure for publication.
 
@@ -140,6 +141,9 @@ def suppress(
     (default: those of ``academic_year`` and ``period`` present); any other extra column is an error,
     since it cannot be known whether it is safe to publish. ``missing_is_zero``: a category absent
     for a group that has other categories in that breakdown is a known zero (otherwise an unknown).
+    ``reasons``: ``"shared"`` (the default, for anything that leaves the Virtual School) gives every
+    suppressed cell the one reason ``rules.shared_reason``; ``"internal"`` the detailed reason
+    (primary or secondary, and why), which would tell a reader whether a hidden count is 1 to 5.
 
     Deterministic: the result depends on the table's content, not its row order.
     """
@@ -171,7 +175,9 @@ def suppress(
                 raise ValueError(f"negative {label} for {measure}/{'/'.join(key)}")
         rows[key] = row
 
-    reasons: list[str | None] = [None] * table.num_rows
+    if reasons not in ("shared", "internal"):
+        raise ValueError(f"reasons is 'shared' or 'internal', not {reasons!r}")
+    detail: list[str | None] = [None] * table.num_rows
     for part, part_cells in cells.items():
         for m in part_cells:
             spec = specs[m]
@@ -191,9 +197,11 @@ def suppress(
                 sizes[m] = {k: s for k, s, p in zip(grid.keys, grid.size, grid.present, strict=True) if p}
         for m, member_reasons in done.items():
             for key, reason in member_reasons.items():
-                reasons[part_cells[m][key].index] = reason.render(m)
+                detail[part_cells[m][key].index] = reason.render(m)
 
-    return _publish(table, specs, rules, reasons)
+    if reasons == "shared":
+        detail = [None if d is None else rules.shared_reason for d in detail]
+    return _publish(table, specs, rules, detail)
 
 
 def for_school(table: pa.Table, urn: str, *, school_breakdown: str = "school") -> pa.Table:
