@@ -338,7 +338,7 @@ def _narrow(model: _Model, width: int, settled: set[Cell]) -> list[int]:
                 flush=True,
             )
         # What no point moved far enough gets its own two programs on the component (a few
-        # hundred at most; past that it is taken as narrow, perhaps wrongly, which costs only a
+        # dozen at most; past that it is taken as narrow, perhaps wrongly, which costs only a
         # cell more).
         for checked, k in enumerate(np.flatnonzero(open_)):
             if checked < _OWN_PROGRAMS:
@@ -381,7 +381,7 @@ def _solve(
 
 
 _BATCH_ROUNDS = 6
-_OWN_PROGRAMS = 400
+_OWN_PROGRAMS = 40
 _CAP = 1e9  # above any sum of an authority: a capped problem's point is a point of the real one
 
 
