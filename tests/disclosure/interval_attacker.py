@@ -351,6 +351,9 @@ def _matrix(rows: Sequence[Sequence[tuple[int, float]]], local: Mapping[int, int
     return coo_matrix((v, (r, c)), shape=(len(rows), len(local))).tocsr()
 
 
+_CAP = 1e8  # above any count or session total of an authority
+
+
 def _component(
     a_eq: coo_matrix | None,
     b_eq: np.ndarray,
@@ -365,14 +368,18 @@ def _component(
     n = len(lb)
     bounds = list(zip(lb, [None if not np.isfinite(u) else u for u in ub], strict=True))
 
-    def solve(c: np.ndarray) -> np.ndarray | None:
+    # Points sought only to show that cells are not narrow may be capped: a point of the capped
+    # problem is a point of the real one.
+    capped = list(zip(lb, np.minimum(ub, _CAP), strict=True))
+
+    def solve(c: np.ndarray, cap: bool = False) -> np.ndarray | None:
         res = linprog(
             c,
             A_ub=a_ub,
             b_ub=b_ub if a_ub is not None else None,
             A_eq=a_eq,
             b_eq=b_eq if a_eq is not None else None,
-            bounds=bounds,
+            bounds=capped if cap else bounds,
             method="highs",
         )
         if res.status == 3:  # unbounded
@@ -382,15 +389,33 @@ def _component(
 
     seen_lo = np.full(n, np.inf)
     seen_hi = np.full(n, -np.inf)
-    for _ in range(6):
-        point = solve(np.array([rnd.choice((-1.0, 1.0)) for _ in range(n)]))
-        if point is not None and np.allclose(point, np.round(point), atol=1e-6):
+
+    def see(point: np.ndarray | None) -> None:
+        nonlocal seen_lo, seen_hi
+        if point is not None:
             seen_lo, seen_hi = np.minimum(seen_lo, point), np.maximum(seen_hi, point)
+
+    for _ in range(3):
+        see(solve(np.array([rnd.choice((-1.0, 1.0)) for _ in range(n)]), cap=True))
+    # Batch rounds: push every cell not yet seen to span the width up (then down) at once; each
+    # point is feasible, so what it reaches is within the cell's interval. Cells that conflict
+    # are left for the next round, and whatever no round settles gets its own two programs.
+    for _ in range(8):
+        open_ = (np.floor(seen_hi + 1e-6) - np.ceil(seen_lo - 1e-6)) < width
+        if not open_.any():
+            break
+        before = int(open_.sum())
+        for sign in (-1.0, 1.0):
+            c = np.where(open_, sign, 0.0)
+            see(solve(c, cap=True))
+        after = int(((np.floor(seen_hi + 1e-6) - np.ceil(seen_lo - 1e-6)) < width).sum())
+        if after > 0.8 * before:
+            break
     lo, hi = seen_lo.copy(), seen_hi.copy()
     exact = np.zeros(n, dtype=bool)
     for k in range(n):
-        if seen_hi[k] - seen_lo[k] >= width:
-            continue  # feasible integer points span the width: not narrow
+        if np.floor(seen_hi[k] + 1e-6) - np.ceil(seen_lo[k] - 1e-6) >= width:
+            continue  # feasible points span the width: not narrow
         exact[k] = True
         c = np.zeros(n)
         c[k] = 1.0

@@ -24,9 +24,9 @@ from ever6.disclosure import (
     MeasureSpec,
     for_school,
     group_sums,
-    suppress,
     suppression,
 )
+from ever6.disclosure import suppress as suppress_shared
 from ever6.disclosure._linear import certificate, determined
 from tests.disclosure.attacker import Key, chain, dense_pinned, pinned, relations
 
@@ -84,6 +84,27 @@ def published(out: pa.Table) -> dict[tuple[str, str, str, str], dict[str, Any]]:
 
 
 ONE_GROUP: dict[str, tuple[str, ...]] = {}
+
+
+def suppress(src: pa.Table, *args: Any, **kwargs: Any) -> pa.Table:
+    """The internal version, whose reasons say why: what most tests here look at."""
+    return suppress_shared(src, *args, reasons="internal", **kwargs)
+
+
+def test_shared_outputs_give_one_reason_that_tells_nothing() -> None:
+    """Example 4 of issue 14: "denominator 1-5" said the numerator was not 1 to 5, "secondary"
+    that the cell was not 1 to 5. A shared output carries only the symbol and one reason."""
+    rows = counts("cpp", 103, F=3, M=60, U=40)
+    internal = published(suppress(table(rows), SPECS, group_sums=ONE_GROUP))
+    shared = published(suppress_shared(table(rows), SPECS, group_sums=ONE_GROUP))
+    assert {k for k, r in shared.items() if r["suppression_reason"]} == {
+        k for k, r in internal.items() if r["suppression_reason"]
+    }
+    hidden = [r for r in shared.values() if r["suppression_reason"]]
+    assert len(hidden) >= 2  # a primary and its secondary
+    assert {(r["value"], r["suppression_reason"]) for r in hidden} == {("c", "confidential")}
+    with pytest.raises(ValueError, match="shared"):
+        suppress_shared(table(rows), SPECS, reasons="detailed")  # type: ignore[arg-type]
 
 
 # --- primary ---------------------------------------------------------------------------------

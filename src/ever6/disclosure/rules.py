@@ -24,6 +24,16 @@ class DisclosureRules:
     and also when it is 0 if ``suppress_zero``. The symbols are the DfE's: ``c`` confidential
     (suppressed), ``z`` not applicable (a rate over nobody), ``x`` not available (no figure), ``low``
     a figure that rounds to zero but is not zero.
+
+    ``shared_reason`` is the one reason a shared output gives for every suppressed cell: the
+    detailed reason (primary or secondary, numerator or denominator) would tell an attacker whether
+    a count is 1 to 5, so it stays in the internal version (``suppress(..., reasons="internal")``).
+
+    ``protection_width``: every suppressed sum's feasible interval, given everything published
+    together and every relation that holds, must be at least this wide (3: no count of 1 to 5 is
+    pinned within plus or minus 1). 0, the default for now, turns the linked check off (exact
+    recovery within one publication is still prevented): it takes minutes per year even on the
+    ``tiny`` synthetic authority (``docs/disclosure.md``), too slow for every refresh.
     """
 
     min_count: int = 1
@@ -33,6 +43,8 @@ class DisclosureRules:
     not_applicable: str = "z"
     not_available: str = "x"
     low: str = "low"
+    shared_reason: str = "confidential"
+    protection_width: int = 0
 
     def __post_init__(self) -> None:
         if self.min_count < 1 or self.max_suppressed_count < self.min_count:
@@ -40,6 +52,10 @@ class DisclosureRules:
         symbols = (self.suppressed, self.not_applicable, self.not_available, self.low)
         if len(set(symbols)) != len(symbols) or not all(symbols):
             raise ValueError(f"the symbols must be distinct and non-empty: {symbols}")
+        if not self.shared_reason:
+            raise ValueError("the shared reason must be non-empty")
+        if self.protection_width < 0:
+            raise ValueError("protection_width must be >= 0")
 
     def is_small(self, people: float) -> bool:
         """Whether a count of people is suppressed on its own (primary suppression)."""
@@ -70,6 +86,10 @@ class MeasureSpec:
     (nothing would protect it), and is ignored otherwise.
 
     ``decimals``: the figure's rounding for display; 0 for a count and 1 otherwise when ``None``.
+
+    ``shared_denominator`` names a denominator that other measures publish too, each with its own
+    pattern (the roll under every exclusion rate, possible sessions under every absence rate):
+    not a family, but one unknown to the linked check, known wherever any of them shows it.
     """
 
     name: str
@@ -80,6 +100,7 @@ class MeasureSpec:
     denominator_quantity: str | None = None
     follows: tuple[str, ...] = ("pupils",)
     decimals: int | None = None
+    shared_denominator: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in ("count", "rate", "average", "per_1000"):
@@ -107,6 +128,13 @@ class MeasureSpec:
         if self.kind == "count":
             return (num,)
         return (num, (self.denominator_quantity or f"{self.name}#denominator", self.people_denominator))
+
+    def sums(self) -> tuple[str, ...]:
+        """The name of each sum the measure publishes, as the linked check knows it."""
+        names = [q for q, _ in self.quantities()]
+        if self.kind != "count" and self.denominator_quantity is None and self.shared_denominator is not None:
+            names[1] = self.shared_denominator
+        return tuple(names)
 
 
 def group_sums(cla_in_cwsw: bool = False) -> Mapping[str, tuple[str, ...]]:

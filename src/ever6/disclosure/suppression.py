@@ -132,6 +132,8 @@ def suppress(
     *,
     by: Sequence[str] | None = None,
     missing_is_zero: bool = False,
+    reasons: Literal["shared", "internal"] = "shared",
+    nesting: Mapping[tuple[str, str], Sequence[tuple[str, str]]] | None = None,
 ) -> pa.Table:
     """Apply primary and secondary suppression and format every figure for publication.
 
@@ -140,6 +142,11 @@ def suppress(
     (default: those of ``academic_year`` and ``period`` present); any other extra column is an error,
     since it cannot be known whether it is safe to publish. ``missing_is_zero``: a category absent
     for a group that has other categories in that breakdown is a known zero (otherwise an unknown).
+    ``nesting``: (breakdown, value) -> the categories of other breakdowns it lies in, e.g.
+    ``("school", urn)`` -> ``[("phase", "Primary"), ("in_la", "in LA")]``; used by the linked check.
+    ``reasons``: ``"shared"`` (the default, for anything that leaves the Virtual School) gives every
+    suppressed cell the one reason ``rules.shared_reason``; ``"internal"`` the detailed reason
+    (primary or secondary, and why), which would tell a reader whether a hidden count is 1 to 5.
 
     Deterministic: the result depends on the table's content, not its row order.
     """
@@ -171,7 +178,9 @@ def suppress(
                 raise ValueError(f"negative {label} for {measure}/{'/'.join(key)}")
         rows[key] = row
 
-    reasons: list[str | None] = [None] * table.num_rows
+    if reasons not in ("shared", "internal"):
+        raise ValueError(f"reasons is 'shared' or 'internal', not {reasons!r}")
+    detail: list[str | None] = [None] * table.num_rows
     for part, part_cells in cells.items():
         for m in part_cells:
             spec = specs[m]
@@ -191,9 +200,67 @@ def suppress(
                 sizes[m] = {k: s for k, s, p in zip(grid.keys, grid.size, grid.present, strict=True) if p}
         for m, member_reasons in done.items():
             for key, reason in member_reasons.items():
-                reasons[part_cells[m][key].index] = reason.render(m)
+                detail[part_cells[m][key].index] = reason.render(m)
 
-    return _publish(table, specs, rules, reasons)
+    _linked(table, columns, partition_by, specs, rules, group_sums, nesting or {}, detail)
+    if reasons == "shared":
+        detail = [None if d is None else rules.shared_reason for d in detail]
+    return _publish(table, specs, rules, detail)
+
+
+def _linked(
+    table: pa.Table,
+    columns: Mapping[str, list[object]],
+    partition_by: Sequence[str],
+    specs: Mapping[str, MeasureSpec],
+    rules: DisclosureRules,
+    group_sums: Mapping[str, Sequence[str]],
+    nesting: Mapping[tuple[str, str], Sequence[tuple[str, str]]],
+    detail: list[str | None],
+) -> None:
+    """Widen the suppression until no suppressed sum is narrower than ``rules.protection_width``
+    given everything published together (:mod:`ever6.disclosure.linked`)."""
+    if rules.protection_width <= 0 or table.num_rows == 0:
+        return
+    from ever6.disclosure.linked import Published, protect  # SciPy, loaded only when asked for
+
+    period_column = "period" if "period" in partition_by else None
+    set_columns = [c for c in partition_by if c != period_column]
+    rows: list[Published] = []
+    for i in range(table.num_rows):
+        spec = specs[str(columns["measure"][i])]
+        numerator, denominator = _number(columns["numerator"][i]), _number(columns["denominator"][i])
+        if spec.kind == "count" and numerator is None:
+            numerator = _number(columns["value"][i])
+        values = (numerator,) if spec.kind == "count" else (numerator, denominator)
+        rows.append(
+            Published(
+                row=i,
+                pub_set=tuple(columns[c][i] for c in set_columns),
+                period=_text(columns[period_column][i]) if period_column else "",
+                measure=spec.name,
+                key=(_text(columns["group"][i]), _text(columns["breakdown"][i]), _text(columns["breakdown_value"][i])),
+                sums=tuple(zip(spec.sums(), values, strict=True)),
+            )
+        )
+    subsets = [spec.sums() for spec in specs.values() if spec.people_numerator and spec.people_denominator]
+    followers: dict[str, list[str]] = defaultdict(list)
+    for spec in specs.values():
+        for leader in spec.follows:
+            if leader != spec.name:
+                followers[leader].append(spec.name)
+    hidden = {i for i, d in enumerate(detail) if d is not None}
+    added = protect(
+        rows,
+        hidden,
+        group_sums,
+        nesting,
+        [(a, b) for a, b in subsets],
+        followers,
+        rules.protection_width,
+    )
+    for i, reason in added.items():
+        detail[i] = reason
 
 
 def for_school(table: pa.Table, urn: str, *, school_breakdown: str = "school") -> pa.Table:

@@ -8,9 +8,19 @@ hiding a small numerator does not require hiding the denominator in every other 
 would blank the LA's suspension rate whenever it had a handful of permanent exclusions.
 Session-based attendance figures follow the ``pupils`` count: a rate for 1 to 5 pupils is
 suppressed with it.
+
+The shared sums that are not families are still declared (``MeasureSpec.shared_denominator``):
+the linked check treats the roll under the exclusion rates, and possible sessions under the
+absence rates, as one unknown, known wherever one of them shows it (issue 14, example 2: the roll
+was 132 - 14 - 117 = 1 from three measures).
+
+A school lies in one phase and is in or out of the authority: ``school_nesting`` says where, from
+the school register, so that the linked check protects a school's figures against its phase's.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 import pyarrow as pa
 
@@ -37,12 +47,38 @@ def disclosure_specs() -> dict[str, MeasureSpec]:
             numerator_quantity=_quantity(m, m.numerator),
             denominator_quantity=_quantity(m, m.denominator),
             follows=("pupils",) if m.theme == "attendance" and m.name != "pupils" else (),
+            shared_denominator=None if m.denominator is None else f"{m.theme}:{m.denominator}",
         )
         for m in MEASURES
     }
 
 
-def suppress_metrics(table: pa.Table, *, cla_in_cwsw: bool = False, rules: DisclosureRules | None = None) -> pa.Table:
-    """The published measures with primary and secondary suppression and DfE symbols applied."""
+def school_nesting(establishments: pa.Table, la_code: str) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(``school``, URN) -> its ``phase`` and ``in_la`` categories, as the measures engine labels them."""
+    out: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    urns = establishments.column("urn").to_pylist()
+    phases = establishments.column("phase").to_pylist()
+    las = establishments.column("la_code").to_pylist()
+    for urn, phase, la in zip(urns, phases, las, strict=True):
+        if urn is None:
+            continue
+        in_la = "unknown" if la is None else "in LA" if str(la) == str(la_code) else "out of LA"
+        out[("school", str(urn))] = [("phase", str(phase) if phase is not None else "unknown"), ("in_la", in_la)]
+    return out
+
+
+def suppress_metrics(
+    table: pa.Table,
+    *,
+    cla_in_cwsw: bool = False,
+    rules: DisclosureRules | None = None,
+    nesting: dict[tuple[str, str], list[tuple[str, str]]] | None = None,
+    reasons: Literal["shared", "internal"] = "shared",
+) -> pa.Table:
+    """The published measures with primary and secondary suppression and DfE symbols applied.
+
+    Suppress a year with its terms in one call: they are published together, and the linked check
+    protects each against the others. ``nesting``: :func:`school_nesting`.
+    """
     sums = {**group_sums(cla_in_cwsw), "cin": ("cinp", "cin_other")}
-    return suppress(table, disclosure_specs(), rules or DisclosureRules(), sums)
+    return suppress(table, disclosure_specs(), rules or DisclosureRules(), sums, nesting=nesting, reasons=reasons)

@@ -1,0 +1,141 @@
+"""The linked check (issue 14): no suppressed count narrower than the protection width.
+
+Each test works out the feasible interval of every hidden cell itself, by linear programming over
+the relations a reader knows (breakdowns sum to ``all``, group sums, terms sum to the year,
+counts are not negative), written here apart from ``ever6.disclosure``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from scipy.optimize import linprog
+
+from ever6.disclosure import DisclosureRules, MeasureSpec, suppress
+
+PUPILS = MeasureSpec("pupils", "count", True, False, numerator_quantity="pupils", follows=())
+SPECS = {"pupils": PUPILS}
+PROTECTED = DisclosureRules(protection_width=3)
+Cell = tuple[str, str, str, str]  # period, group, breakdown, value
+
+
+def table(cells: Mapping[Cell, int]) -> pa.Table:
+    return pa.Table.from_pylist(
+        [
+            {
+                "academic_year": "2024/25",
+                "period": p,
+                "measure": "pupils",
+                "group": g,
+                "breakdown": b,
+                "breakdown_value": v,
+                "numerator": float(x),
+                "denominator": None,
+                "value": float(x),
+            }
+            for (p, g, b, v), x in cells.items()
+        ],
+        schema=pa.schema(
+            [
+                ("academic_year", pa.string()),
+                ("period", pa.string()),
+                ("measure", pa.string()),
+                ("group", pa.string()),
+                ("breakdown", pa.string()),
+                ("breakdown_value", pa.string()),
+                ("numerator", pa.float64()),
+                ("denominator", pa.float64()),
+                ("value", pa.float64()),
+            ]
+        ),
+    )
+
+
+def intervals(out: pa.Table, relations: Sequence[tuple[Cell, Sequence[Cell]]]) -> dict[Cell, tuple[float, float]]:
+    """Each hidden cell's [min, max] given the shown cells, the relations and non-negativity."""
+    rows = out.to_pylist()
+    key = {(r["period"], r["group"], r["breakdown"], r["breakdown_value"]): r for r in rows}
+    hidden = sorted(k for k, r in key.items() if r["suppression_reason"] is not None)
+    col = {k: i for i, k in enumerate(hidden)}
+    a_eq, b_eq = [], []
+    for total, parts in relations:
+        coef = np.zeros(len(hidden))
+        rhs = 0.0
+        for c, sign in ((total, -1.0), *((p, 1.0) for p in parts)):
+            if c in col:
+                coef[col[c]] += sign
+            else:
+                rhs -= sign * float(key[c]["numerator"])
+        if coef.any():
+            a_eq.append(coef)
+            b_eq.append(rhs)
+    out_intervals = {}
+    for c, i in col.items():
+        ends = []
+        for sign in (1.0, -1.0):
+            objective = np.zeros(len(hidden))
+            objective[i] = sign
+            res = linprog(objective, A_eq=np.array(a_eq) if a_eq else None, b_eq=b_eq or None, bounds=(0, None))
+            ends.append(sign * res.fun if res.status == 0 else np.inf)
+        out_intervals[c] = (np.ceil(ends[0] - 1e-6), np.floor(ends[1] + 1e-6))
+    return out_intervals
+
+
+def sex_rows(period: str, group: str, total: int, **by_sex: int) -> dict[Cell, int]:
+    return {(period, group, "all", "all"): total, **{(period, group, "sex", k): v for k, v in by_sex.items()}}
+
+
+def sex_relations(periods: Sequence[str], groups: Sequence[str]) -> list[tuple[Cell, list[Cell]]]:
+    return [((p, g, "all", "all"), [(p, g, "sex", s) for s in ("F", "M", "U")]) for p in periods for g in groups]
+
+
+def test_two_small_counts_that_add_up_to_two_are_not_left_narrow() -> None:
+    """Hidden F = 1 and U = 1 beside a shown total and M: F + U = 2, so each is 0, 1 or 2."""
+    cells = sex_rows("year", "cpp", 20, F=1, M=18, U=1)
+    relations = sex_relations(["year"], ["cpp"])
+    before = suppress(table(cells), SPECS, DisclosureRules(protection_width=0), group_sums={})
+    assert max(hi - lo for lo, hi in intervals(before, relations).values()) < 3  # today's suppression
+    after = suppress(table(cells), SPECS, PROTECTED, group_sums={})
+    widths = {c: hi - lo for c, (lo, hi) in intervals(after, relations).items()}
+    assert widths
+    assert min(widths.values()) >= 3, widths
+
+
+def test_a_zero_row_does_not_give_away_its_neighbours() -> None:
+    """Issue 14, example 1: a shown total equal to one shown category pins the hidden ones at 0."""
+    cells = {
+        **sex_rows("year", "cpp", 9, F=2, M=7, U=0),
+        **sex_rows("year", "not_cwsw", 40, F=0, M=40, U=0),
+        **sex_rows("year", "all_pupils", 49, F=2, M=47, U=0),
+    }
+    sums = {"all_pupils": ("cpp", "not_cwsw")}
+    relations = sex_relations(["year"], ["cpp", "not_cwsw", "all_pupils"]) + [
+        (("year", "all_pupils", b, v), [("year", g, b, v) for g in ("cpp", "not_cwsw")])
+        for b, v in (("all", "all"), ("sex", "F"), ("sex", "M"), ("sex", "U"))
+    ]
+    out = suppress(table(cells), SPECS, PROTECTED, group_sums=sums)
+    widths = {c: hi - lo for c, (lo, hi) in intervals(out, relations).items()}
+    assert widths
+    assert min(widths.values()) >= 3, widths
+
+
+def test_a_year_and_its_terms_are_protected_together() -> None:
+    """Example 3: sessions and other additive sums of the terms add up to the year's."""
+    cells: dict[Cell, int] = {}
+    for period, (f, m) in {"autumn": (5, 30), "spring": (7, 30), "summer": (7, 31), "year": (19, 91)}.items():
+        u = 12 if period == "year" else 4
+        cells.update(sex_rows(period, "cpp", f + m + u, F=f, M=m, U=u))
+    periods = ("autumn", "spring", "summer", "year")
+    relations = sex_relations(periods, ["cpp"]) + [
+        (("year", "cpp", b, v), [(t, "cpp", b, v) for t in periods[:3]])
+        for b, v in (("all", "all"), ("sex", "F"), ("sex", "M"), ("sex", "U"))
+    ]
+    out = suppress(table(cells), SPECS, PROTECTED, group_sums={})
+    widths = {c: hi - lo for c, (lo, hi) in intervals(out, relations).items()}
+    assert widths
+    assert min(widths.values()) >= 3, widths
+    shown: Any = {r["period"]: r for r in out.to_pylist() if r["suppression_reason"] is None}
+    assert shown  # something is still published
