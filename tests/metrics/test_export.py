@@ -11,8 +11,8 @@ import pyarrow as pa
 import pytest
 from openpyxl import load_workbook
 
-from ever6.metrics.engine import metrics_table
 from ever6.metrics.export import EXPORT_COLUMNS, select, write_metrics_csv, write_metrics_xlsx
+from ever6.metrics.rules import metrics_table
 from ever6.warehouse import Warehouse
 from ever6.warehouse.published import Published
 
@@ -136,7 +136,7 @@ def test_suppressed_export_of_computed_measures_shows_no_small_counts(tmp_path: 
     """The real measures table through disclosure control: no count of 1 to 5 people is shown."""
     from ever6.metrics.measures import BY_NAME
     from ever6.metrics.publication import suppress_metrics
-    from tests.metrics.test_engine import build, metrics
+    from tests.metrics.test_rules import build, metrics
     from tests.support.engines import OnEngine
 
     figures = metrics(OnEngine("duckdb"), build(tmp_path))

@@ -1,7 +1,7 @@
 """The published measures: one row each, saying what is counted over what (DfE methodology).
 
 Every measure is a ratio of two sums of per-unit components computed by
-:mod:`ever6.metrics.engine` (a count has no denominator). Disclosure control needs to know which
+:mod:`ever6.metrics.rules` (a count has no denominator). Disclosure control needs to know which
 sums count people (1 to 5 people identify a child) and which count sessions or points.
 """
 

@@ -8,7 +8,7 @@ situation and does not take on individual cases, so free text is checked for UPN
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.db import models
 from django.utils import timezone
@@ -240,10 +240,6 @@ class Clinic(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_partner_display()}: {self.topic}"
-
-    @property
-    def ends_at(self) -> datetime:
-        return self.starts_at + timedelta(minutes=self.duration_minutes)
 
     def has_started(self, now: datetime | None = None) -> bool:
         return self.starts_at <= (now or timezone.now())

@@ -306,10 +306,6 @@ def session_counts(inputs: Inputs, start_year: int, *, as_at: date | None = None
 PERIOD = "period"  # "year" or a term's name
 
 
-def _periods(start_year: int) -> tuple[str, ...]:
-    return ("year", *term_bounds(start_year))
-
-
 def attendance_facts(
     inputs: Inputs,
     start_year: int,
