@@ -210,6 +210,15 @@ class LinkageSettings:
         return cls(**data)
 
 
+SNAPSHOT_NAME = "web.duckdb"
+
+
+def snapshot_beside(warehouse_path: Path) -> Path:
+    """Where a warehouse's web snapshot is: ``published/web.duckdb`` in the same workspace. The
+    refresh writes it there, the web service reads it there, and a backup copies it from there."""
+    return Path(warehouse_path).parent / "published" / SNAPSHOT_NAME
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path = field(default_factory=lambda: Path("var"))
@@ -224,6 +233,10 @@ class Settings:
     @property
     def warehouse_path(self) -> Path:
         return self.home / "warehouse.duckdb"
+
+    @property
+    def snapshot_path(self) -> Path:
+        return snapshot_beside(self.warehouse_path)
 
 
 class ConfigError(ValueError):

@@ -29,11 +29,11 @@ from pathlib import Path
 import duckdb
 
 from ever6 import __version__
-from ever6.config import Settings
+from ever6.config import Settings, snapshot_beside
 from ever6.errors import Refused, WarehouseBusy, WarehouseDamaged
 from ever6.private import private_dir, private_file, private_files, too_open
 from ever6.warehouse.opening import damaged_message, is_damage, open_warehouse
-from ever6.warehouse.published import Published, snapshot_beside, snapshot_run_id
+from ever6.warehouse.published import Published, snapshot_run_id
 from ever6.warehouse.store import holder_path
 
 MANIFEST = "manifest.json"

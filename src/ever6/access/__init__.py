@@ -6,8 +6,8 @@ management from :mod:`ever6.access.operations`, each checking the viewer's role 
 recording pupil-level access through the caller's audit recorder.
 """
 
-from ever6.access.figures import MetricQuery, NotPublished, RunInfo, Snapshot
 from ever6.access.roles import CAPABILITIES, ROLE_LABELS, Capability, Role, can
+from ever6.access.snapshot import MetricQuery, NotPublished, RunInfo, Snapshot
 from ever6.access.viewer import AccessDenied, AuditEntry, AuditRecorder, Viewer
 
 __all__ = [

@@ -1,7 +1,7 @@
 """Data management through the permission-checked interface: imports, rollback, data quality,
 the clerical review queue and refreshes, for the data manager's pages.
 
-The web layer may not reach the warehouse, the linkage or the pipeline itself (an import-linter
+The web layer may not reach the warehouse, the linkage or the publish stage itself (an import-linter
 contract); it calls :class:`Operations`, whose every method takes the :class:`Viewer` first,
 checks the viewer's capability, and records pupil-level views and linkage decisions with the
 :data:`AuditRecorder` it is given.
@@ -24,16 +24,20 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
-
 from ever6.access.roles import Capability
 from ever6.access.viewer import AuditEntry, AuditRecorder, Viewer
 from ever6.config import Settings, load_settings
-from ever6.warehouse.opening import who_holds
-from ever6.warehouse.store import Batch, RollbackError, Warehouse
+
+# One import batch's provenance, as the data manager sees it: the warehouse's own record.
+from ever6.provenance import Batch as ImportRecord
 
 if TYPE_CHECKING:
     from ever6.linkage.report import MatchReport
+    from ever6.warehouse.store import Warehouse
+
+# The warehouse, the linkage and the publish stage are imported where an operation needs them, not
+# here: every web request module imports this interface, and must not load DuckDB or Ibis to do so
+# (tests/access/test_import_time.py).
 
 BUSY_MESSAGE = "The warehouse is busy: an import or refresh is running; try again in a few minutes."
 
@@ -74,55 +78,6 @@ class OperationRefused(ValueError):
 
 
 # --- what the pages show ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ImportRecord:
-    """One import batch's provenance, as the data manager sees it."""
-
-    batch_id: int
-    format: str
-    files: tuple[str, ...]
-    sha256: str
-    year: int | None
-    reference_date: date | None
-    row_counts: dict[str, int]
-    warning_count: int
-    imported_at: datetime
-    imported_by: str
-    status: str
-    rolled_back_at: datetime | None
-    rolled_back_by: str | None
-
-    @property
-    def active(self) -> bool:
-        return self.status == "active"
-
-    @property
-    def sha256_short(self) -> str:
-        return self.sha256[:12]
-
-    @property
-    def rows(self) -> int:
-        return sum(self.row_counts.values())
-
-    @classmethod
-    def of(cls, batch: Batch) -> ImportRecord:
-        return cls(
-            batch_id=batch.batch_id,
-            format=batch.format,
-            files=tuple(Path(f).name for f in batch.source_files),  # names only: paths say nothing useful
-            sha256=batch.sha256,
-            year=batch.year,
-            reference_date=batch.reference_date,
-            row_counts=dict(batch.row_counts),
-            warning_count=batch.warning_count,
-            imported_at=batch.imported_at,
-            imported_by=batch.imported_by,
-            status=batch.status,
-            rolled_back_at=batch.rolled_back_at,
-            rolled_back_by=batch.rolled_back_by,
-        )
 
 
 @dataclass(frozen=True)
@@ -200,6 +155,11 @@ class Operations:
     def _open(self, *, write: bool = False, wait: float = 2.0) -> Iterator[Warehouse]:
         """The warehouse for one call. ``wait``: seconds to keep trying when this process's own
         brief readers hold it (another process's import is reported busy at once)."""
+        import duckdb
+
+        from ever6.warehouse.opening import who_holds
+        from ever6.warehouse.store import Warehouse
+
         if write and not _WRITER.acquire(blocking=False):
             raise WarehouseBusy
         try:
@@ -228,52 +188,41 @@ class Operations:
             if write:
                 _WRITER.release()
 
-    @staticmethod
-    def _has_table(wh: Warehouse, name: str) -> bool:
-        rows = wh.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()
-        return bool(rows[0][0])
-
     # --- overview ------------------------------------------------------------------------------
 
     def overview(self, viewer: Viewer) -> Overview:
         viewer.require(Capability.DATA_PAGES)
+        from ever6.warehouse import queries
+
         with self._open() as wh:
             batches = self._batches(wh)
             run = _latest_run(wh)
             included = set(run.batches) if run else set()
-            queue = issues = unmatched = None
-            if self._has_table(wh, "link_run"):
-                (queue,) = _one(wh, "SELECT count(*) FROM link_review")
-                (issues,) = _one(wh, "SELECT count(*) FROM link_issue")
-                (unmatched,) = _one(wh, "SELECT count(*) FROM link_status WHERE status <> 'linked'")
-            warnings = 0
-            if self._has_table(wh, "import_problem"):
-                (warnings,) = _one(
-                    wh,
-                    "SELECT count(*) FROM import_problem p JOIN import_batch b USING (batch_id) "
-                    "WHERE b.status = 'active' AND p.severity = 'warning'",
-                )
+            queue, issues, unmatched = queries.linkage_counts(wh) or (None, None, None)
+            warnings = queries.warning_count(wh)
             return Overview(
                 latest_run=run,
                 imports_active=sum(b.active for b in batches),
                 imports_rolled_back=sum(not b.active for b in batches),
                 imports_since_run=sum(b.active and b.batch_id not in included for b in batches),
                 review_queue=queue,
-                warnings=int(warnings),
+                warnings=warnings,
                 linkage_issues=issues,
                 unlinked_children=unmatched,
             )
 
     # --- imports ------------------------------------------------------------------------------
 
-    def _batches(self, wh: Warehouse) -> list[Batch]:
-        return wh.batches() if self._has_table(wh, "import_batch") else []
+    def _batches(self, wh: Warehouse) -> list[ImportRecord]:
+        from ever6.warehouse.queries import has_table
+
+        return wh.batches() if has_table(wh, "import_batch") else []
 
     def imports(self, viewer: Viewer, *, fmt: str | None = None) -> list[ImportRecord]:
         """Every import batch, newest first; ``fmt`` keeps one format's."""
         viewer.require(Capability.DATA_PAGES)
         with self._open() as wh:
-            records = [ImportRecord.of(b) for b in self._batches(wh)]
+            records = self._batches(wh)
         if fmt:
             records = [r for r in records if r.format == fmt]
         return sorted(records, key=lambda r: r.batch_id, reverse=True)
@@ -281,8 +230,11 @@ class Operations:
     def import_detail(self, viewer: Viewer, batch_id: int) -> tuple[ImportRecord, list[ImportProblem]]:
         """One batch's provenance and the problems its reader recovered from."""
         viewer.require(Capability.DATA_PAGES)
+        from ever6.warehouse.queries import has_table
+        from ever6.warehouse.store import RollbackError
+
         with self._open() as wh:
-            if not self._has_table(wh, "import_batch"):
+            if not has_table(wh, "import_batch"):
                 raise NotFound(f"there is no import batch {batch_id}")
             try:
                 batch = wh.batch(batch_id)
@@ -298,11 +250,13 @@ class Operations:
                 )
                 for p in wh.problems(batch_id)
             ]
-        return ImportRecord.of(batch), problems
+        return batch, problems
 
     def rollback(self, viewer: Viewer, batch_id: int) -> ImportRecord:
         """Take a batch's rows out of the warehouse; its provenance stays, with who rolled it back."""
         viewer.require(Capability.DATA_PAGES)
+        from ever6.warehouse.store import RollbackError
+
         with self._open(write=True) as wh:
             try:
                 batch = wh.batch(batch_id)
@@ -313,7 +267,7 @@ class Operations:
                     f"import {batch_id} was already rolled back on {batch.rolled_back_at:%d %B %Y at %H:%M} "
                     f"by {batch.rolled_back_by}"
                 )
-            return ImportRecord.of(wh.rollback(batch_id, who=viewer.username))
+            return wh.rollback(batch_id, who=viewer.username)
 
     # --- data quality -------------------------------------------------------------------------
 
@@ -326,44 +280,24 @@ class Operations:
             return self._quality(wh)
 
     def _quality(self, wh: Warehouse) -> QualityReport:
+        from ever6.warehouse import queries
+
         notes: list[str] = []
-        has_batches = self._has_table(wh, "import_batch")
+        has_batches = queries.has_table(wh, "import_batch")
         problems_by_format = problems_by_field = dfe = []
         if has_batches:
-            # The DfE rules' issues (source 'dfe'), by rule: counts of issues and of children, no ids.
-            dfe = _dicts(
-                wh,
-                "SELECT b.format, p.rule, any_value(p.message) AS message, count(DISTINCT p.batch_id) AS batches, "
-                "count(*) AS issues, count(DISTINCT p.child) AS children "
-                "FROM import_problem p JOIN import_batch b USING (batch_id) "
-                "WHERE b.status = 'active' AND p.source = 'dfe' AND p.rule IS NOT NULL "
-                "GROUP BY ALL ORDER BY issues DESC, b.format, p.rule",
-            )
-            problems_by_format = _dicts(
-                wh,
-                "SELECT b.format, p.severity, count(DISTINCT p.batch_id) AS batches, count(*) AS problems "
-                "FROM import_problem p JOIN import_batch b USING (batch_id) WHERE b.status = 'active' "
-                "GROUP BY ALL ORDER BY b.format, p.severity",
-            )
-            problems_by_field = _dicts(
-                wh,
-                "SELECT b.format, coalesce(p.field, '(whole record)') AS field, count(*) AS problems "
-                "FROM import_problem p JOIN import_batch b USING (batch_id) WHERE b.status = 'active' "
-                "GROUP BY ALL ORDER BY problems DESC, b.format, field",
-            )
+            dfe = queries.dfe_rule_issues(wh)
+            problems_by_format = queries.problems_by_format(wh)
+            problems_by_field = queries.problems_by_field(wh)
         run = _latest_run(wh)
         linkage_issues: list[dict[str, Any]] = []
         linked_by_method: list[dict[str, Any]] = []
         unmatched: list[dict[str, Any]] = []
         rate: dict[str, Any] = {}
         link_run = None
-        if self._has_table(wh, "link_run"):
-            linkage_issues = _dicts(
-                wh,
-                "SELECT kind, source_table, count(*) AS issues FROM link_issue GROUP BY ALL ORDER BY issues DESC, kind",
-            )
-            runs = _dicts(wh, "SELECT run_at, run_by, engine FROM link_run ORDER BY run_at DESC LIMIT 1")
-            link_run = runs[0] if runs else None
+        if queries.has_table(wh, "link_run"):
+            linkage_issues = queries.linkage_issue_counts(wh)
+            link_run = queries.latest_link_run(wh)
             if link_run is not None:
                 from ever6.warehouse.linkage_store import LinkageStore
 
@@ -386,12 +320,7 @@ class Operations:
         cohort_upn: list[dict[str, Any]] = []
         stale: list[dict[str, Any]] = []
         if run is not None:
-            cohort_upn = _dicts(
-                wh,
-                "SELECT status, count(*) AS children, count(*) FILTER (WHERE upn IS NULL OR trim(upn) = '') "
-                "AS without_upn FROM published_cohort WHERE run_id = ? GROUP BY status ORDER BY status",
-                [run.run_id],
-            )
+            cohort_upn = queries.cohort_upn_coverage(wh, run.run_id)
             if run.batches:
                 stale = [
                     {
@@ -407,12 +336,7 @@ class Operations:
             notes.append("Nothing has been published yet: start a refresh to build the cohort.")
         without_school = {"schools": 0, "enrolments": 0}
         if has_batches:
-            (schools, enrolments) = _one(
-                wh,
-                "SELECT count(DISTINCT e.urn), count(DISTINCT (e.urn, e.upn)) FROM pupil_enrolment e "
-                "WHERE NOT EXISTS (SELECT 1 FROM establishment s WHERE s.urn = e.urn)",
-            )
-            without_school = {"schools": int(schools), "enrolments": int(enrolments)}
+            without_school = queries.enrolments_without_school(wh)
         return QualityReport(
             latest_run=run,
             problems_by_format=problems_by_format,
@@ -435,11 +359,10 @@ class Operations:
         from ever6.linkage.deterministic import current  # Ibis and the linkage: loaded when needed
         from ever6.linkage.report import build_report
         from ever6.warehouse.linkage_store import LinkageStore
+        from ever6.warehouse.queries import cohort_members
 
         store = LinkageStore(wh)
-        members = wh.con.sql(
-            f"SELECT la_child_id, birth_date, status FROM published_cohort WHERE run_id = {int(run.run_id)}"  # noqa: S608
-        ).to_arrow_table()
+        members = cohort_members(wh, run.run_id)
         establishments = current(wh.raw_tables(), "establishment").select("urn", "la_code", "name").to_pyarrow()
         linkage = self.settings.linkage
         if linkage.la_code is None and self.settings.authority.la_code:
@@ -455,15 +378,10 @@ class Operations:
         child ids and values), recorded in the audit log before they are returned."""
         viewer.require(Capability.DATA_PAGES)
         viewer.require(Capability.PUPIL_ROWS)
+        from ever6.warehouse.queries import linkage_issues
+
         with self._open() as wh:
-            if not self._has_table(wh, "link_issue"):
-                return []
-            rows = _dicts(
-                wh,
-                "SELECT kind, source_table, la_child_id, urn, field, value, problem FROM link_issue "
-                "ORDER BY kind, source_table, la_child_id, urn LIMIT ?",
-                [limit],
-            )
+            rows = linkage_issues(wh, limit)
         audit(viewer, AuditEntry(action=purpose, what="linkage_issues", rows=len(rows)))
         return rows
 
@@ -484,12 +402,13 @@ class Operations:
         viewer.require(Capability.DATA_PAGES)
         viewer.require(Capability.PUPIL_ROWS)
         from ever6.linkage.review import review_queue
+        from ever6.warehouse.queries import has_table, school_names
 
         with self._open() as wh:
-            if not self._has_table(wh, "link_run"):
+            if not has_table(wh, "link_run"):
                 return [], 0
             table = review_queue(wh)
-            names = self._school_names(wh)
+            names = school_names(wh)
         total = table.num_rows
         page = table.slice(offset, limit) if limit is not None else table.slice(offset)
         rows = [_pair(r, names) for r in page.to_pylist()]
@@ -503,13 +422,6 @@ class Operations:
             ),
         )
         return rows, total
-
-    def _school_names(self, wh: Warehouse) -> dict[str, str]:
-        rows = wh.con.execute(
-            "SELECT urn, name FROM establishment "
-            "QUALIFY row_number() OVER (PARTITION BY urn ORDER BY batch_id DESC) = 1"
-        ).fetchall()
-        return {str(urn): str(name) for urn, name in rows if name}
 
     def decide(
         self,
@@ -527,23 +439,22 @@ class Operations:
         viewer.require(Capability.PUPIL_ROWS)
         from ever6.linkage.review import decide
         from ever6.warehouse.linkage_store import DECISIONS, DecisionError
+        from ever6.warehouse.queries import has_table, review_pair_school
 
         if decision not in DECISIONS:
             raise OperationRefused("Choose accept or reject")
         if not reason or not reason.strip():
             raise OperationRefused("Enter the reason for your decision")
         with self._open(write=True) as wh:
-            if not self._has_table(wh, "link_review"):
+            if not has_table(wh, "link_review"):
                 raise NotFound("linkage has not run yet")
-            rows = wh.con.execute(
-                "SELECT urn FROM link_review WHERE la_child_id = ? AND upn = ? LIMIT 1", [la_child_id, upn]
-            ).fetchall()
+            urn = review_pair_school(wh, la_child_id, upn)
             # Only pairs the model proposed can be decided here: a crafted form cannot link any child
             # to any pupil.
-            if not rows:
+            if urn is None:
                 raise NotFound(f"child {la_child_id} and pupil {upn} are not a pair awaiting review")
             try:
-                made = decide(wh, la_child_id, upn, decision, reason.strip(), urn=rows[0][0], who=viewer.username)
+                made = decide(wh, la_child_id, upn, decision, reason.strip(), urn=urn, who=viewer.username)
             except DecisionError as exc:
                 raise OperationRefused(str(exc)) from exc
         audit(
@@ -610,17 +521,6 @@ def process_alive(pid: int) -> bool:
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def _one(wh: Warehouse, sql: str, params: list[Any] | None = None) -> tuple[Any, ...]:
-    rows = wh.con.execute(sql, params or []).fetchall()
-    return tuple(rows[0])
-
-
-def _dicts(wh: Warehouse, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    cursor = wh.con.execute(sql, params or [])
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _summary(run: Any) -> RunSummary:

@@ -8,6 +8,7 @@ either side is suppressed, so is the gap.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -55,8 +56,10 @@ def national_figures(path: Path | None = None) -> tuple[NationalFigure, ...]:
         )
 
 
-def _latest_national(measure: str, group: str) -> NationalFigure | None:
-    matches = [f for f in national_figures() if f.measure == measure and f.group == group]
+def latest_national(measure: str, groups: Callable[[str], bool]) -> NationalFigure | None:
+    """The latest national figure for ``measure`` among the groups ``groups`` accepts (the DfE
+    publishes each comparison group for its own run of years)."""
+    matches = [f for f in national_figures() if f.measure == measure and groups(f.group)]
     return max(matches, key=lambda f: f.academic_year) if matches else None
 
 
@@ -86,7 +89,8 @@ def gaps(table: pa.Table, *, suppressed_symbol: str = "c") -> list[dict[str, Any
         value = _number(r["value"])
         peer = by_cell.get((r["measure"], "not_cwsw", r["breakdown"], r["breakdown_value"]))
         peer_value = _number(peer["value"]) if peer else None
-        national = _latest_national(r["measure"], r["group"]) if r["breakdown"] == "all" else None
+        same_group = {r["group"]}.__contains__
+        national = latest_national(r["measure"], same_group) if r["breakdown"] == "all" else None
         out.append(
             {
                 "measure": r["measure"],

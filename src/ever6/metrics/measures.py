@@ -13,6 +13,21 @@ from typing import Literal
 Kind = Literal["count", "rate", "per_1000", "average"]
 Theme = Literal["attendance", "exclusions", "provision", "attainment"]
 
+# The columns of the measures table, as computed, stored in a run and published in the snapshot.
+METRIC_COLUMNS = (
+    "academic_year",
+    "period",
+    "measure",
+    "group",
+    "breakdown",
+    "breakdown_value",
+    "numerator",
+    "denominator",
+    "value",
+)
+# Those naming one figure: one row each.
+METRIC_KEY = METRIC_COLUMNS[:6]
+
 
 @dataclass(frozen=True)
 class Measure:

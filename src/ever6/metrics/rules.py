@@ -41,24 +41,19 @@ from ever6.dates import (
     term_bounds,
 )
 from ever6.engines import cache
-from ever6.metrics.measures import ALTERNATIVE_PROVISION_TYPES, BREAKDOWNS, MEASURES, Measure, value_of
+from ever6.metrics.measures import (
+    ALTERNATIVE_PROVISION_TYPES,
+    BREAKDOWNS,
+    MEASURES,
+    METRIC_COLUMNS,
+    Measure,
+    value_of,
+)
 
 STATUS_GROUPS = ("cpp", "cinp", "cin_other", "ever6_previous", "cla_cwsw", "cla_only", "not_cwsw")
 _CWSW_STATUSES = ("cpp", "cinp", "cin_other", "ever6_previous")
 _STATUS_TO_GROUP = {"CPP": "cpp", "CINP": "cinp", "CIN_OTHER": "cin_other", "EVER6_PREVIOUS": "ever6_previous"}
 _STATUS_RANK = {"CLA": 0, "CPP": 1, "CINP": 2, "CIN_OTHER": 3, "EVER6_PREVIOUS": 4}
-
-METRIC_COLUMNS = (
-    "academic_year",
-    "period",
-    "measure",
-    "group",
-    "breakdown",
-    "breakdown_value",
-    "numerator",
-    "denominator",
-    "value",
-)
 
 ATTENDANCE_COMPONENTS = (
     "pupils",

@@ -1,5 +1,5 @@
 """The web snapshot's layout: what the writer (:mod:`ever6.publish.snapshot`) and the reader
-(:mod:`ever6.access.figures`) agree on. A leaf: it imports nothing of ever6, so the web service
+(:mod:`ever6.access.snapshot`) agree on. A leaf: it imports nothing of ever6, so the web service
 can read it without loading the analytics.
 """
 

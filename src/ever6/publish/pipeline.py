@@ -46,7 +46,7 @@ from ever6.metrics.export import EXPORT_COLUMNS, select, write_metrics_csv, writ
 from ever6.metrics.gaps import GAP_COLUMNS, gaps
 from ever6.metrics.publication import suppress_metrics
 from ever6.publish.reuse import plan as reuse_plan
-from ever6.publish.snapshot import snapshot_path, write_snapshot
+from ever6.publish.snapshot import write_snapshot
 from ever6.upn import la_codes
 from ever6.warehouse import ImportOutcome, Warehouse
 from ever6.warehouse.opening import open_warehouse
@@ -330,7 +330,7 @@ def refresh(
     raw = analytics_tables(warehouse, settings, engine, spark_session)
 
     published = Published(warehouse)
-    published.settle(snapshot_path(settings))  # what a refresh stopped part-way left
+    published.settle(settings.snapshot_path)  # what a refresh stopped part-way left
     record = _settings_record(settings)
     reuse = None if full or link_step is not None else reuse_plan(warehouse, published.latest(), as_at, record)
     if reuse is not None and reuse.run is not None:
@@ -359,18 +359,19 @@ def refresh(
     # swapped in, and only then marked published; stopped anywhere, the old run stays the one seen.
     fault_point("before-publish")
     step("publishing", 0.9)
+    outputs = {"cohort": cohort_table, "link": links, "metric": metrics}
     run = published.publish(
         as_at=as_at,
         strict=settings.cohort.strict,
         settings=record,
-        outputs={"cohort": cohort_table, "link": links, "metric": metrics},
+        outputs=outputs,
         started_at=started,
         run_by=who or current_user(),
         pending=True,
     )
     fault_point("before-snapshot")
     step("writing the snapshot the web service reads", 0.95)
-    write_snapshot(warehouse, run, settings)
+    write_snapshot(warehouse, run, settings, outputs=outputs)
     fault_point("before-mark")
     published.mark_published(run.run_id)
     step("done", 1.0)

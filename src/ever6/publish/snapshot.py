@@ -11,6 +11,7 @@ Ever6 CWSW pupils.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import pyarrow as pa
@@ -23,12 +24,8 @@ from ever6.faults import fault_point
 from ever6.metrics.publication import suppress_metrics
 from ever6.private import private_dir, private_file, private_files
 from ever6.publish.layout import STATUS_BANDS
-from ever6.warehouse.published import SNAPSHOT_NAME, Published, Run
+from ever6.warehouse.published import OUTPUTS, Published, Run
 from ever6.warehouse.store import Warehouse
-
-
-def snapshot_path(settings: Settings) -> Path:
-    return settings.home / "published" / SNAPSHOT_NAME  # = snapshot_beside(settings.warehouse_path)
 
 
 def _school_pupils(cohort: pa.Table, links: pa.Table, enrolled: pa.Table) -> pa.Table:
@@ -161,18 +158,29 @@ def _suppress_in_parallel(metrics: pa.Table, settings: Settings) -> pa.Table:
     return pa.concat_tables(results)
 
 
-def write_snapshot(warehouse: Warehouse, run: Run, settings: Settings, *, path: Path | None = None) -> Path:
-    """Write ``run``'s outputs as the web snapshot, replacing the previous one atomically."""
+def write_snapshot(
+    warehouse: Warehouse,
+    run: Run,
+    settings: Settings,
+    *,
+    path: Path | None = None,
+    outputs: Mapping[str, pa.Table] | None = None,
+) -> Path:
+    """Write ``run``'s outputs as the web snapshot, replacing the previous one atomically.
+
+    ``outputs``: the run's ``cohort``, ``link`` and ``metric`` tables as the refresh computed
+    them, so that they are not read back from the warehouse; by default, read from the stored run.
+    """
     import duckdb
 
-    published = Published(warehouse)
-    metrics = published.output("metric", run.run_id)
-    cohort = published.output("cohort", run.run_id)
-    links = published.output("link", run.run_id)
+    if outputs is None:
+        published = Published(warehouse)
+        outputs = {name: published.output(name, run.run_id) for name in OUTPUTS}
+    metrics, cohort, links = outputs["metric"], outputs["cohort"], outputs["link"]
     current = current_tables(warehouse.raw_tables())
     schools = current.establishment.to_pyarrow()
     enrolled = on_roll(current.pupil_enrolment, run.as_at, run.as_at).to_pyarrow()
-    target = path or snapshot_path(settings)
+    target = path or settings.snapshot_path
     digests = partition_digests(metrics, settings)
     suppressed = _suppressed(metrics, digests, settings, previous=target)
     tables = {

@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from ever6.config import snapshot_beside
 from ever6.dates import parse_academic_year
 from ever6.faults import fault_point
 from ever6.warehouse.store import Warehouse
@@ -45,14 +46,6 @@ ALTER TABLE refresh_run ADD COLUMN IF NOT EXISTS state VARCHAR DEFAULT 'publishe
 """
 
 OUTPUTS = ("cohort", "link", "metric")
-
-# The web snapshot's file name, in the folder ``published`` beside the warehouse.
-SNAPSHOT_NAME = "web.duckdb"
-
-
-def snapshot_beside(warehouse_path: Path) -> Path:
-    """Where a warehouse's web snapshot is: ``published/web.duckdb`` in the same workspace."""
-    return Path(warehouse_path).parent / "published" / SNAPSHOT_NAME
 
 
 def snapshot_run_id(path: Path) -> int | None:

@@ -30,6 +30,7 @@ from ever6.dates import academic_year_start
 from ever6.formats.problems import ImportRefused, Problem, ReadResult, Severity, StreamedResult, problems_table
 from ever6.model import FORMAT_TABLES, TABLES
 from ever6.private import private_dir, private_files
+from ever6.provenance import Batch
 
 SCHEMA_VERSION = 1
 
@@ -88,28 +89,6 @@ CREATE TABLE IF NOT EXISTS import_problem (
 ALTER TABLE import_problem ADD COLUMN IF NOT EXISTS rule VARCHAR;
 ALTER TABLE import_problem ADD COLUMN IF NOT EXISTS child VARCHAR;
 """
-
-
-@dataclass(frozen=True)
-class Batch:
-    batch_id: int
-    format: str
-    source_file: str
-    source_files: tuple[str, ...]
-    sha256: str
-    year: int | None
-    reference_date: date | None
-    row_counts: dict[str, int]
-    warning_count: int
-    imported_at: datetime
-    imported_by: str
-    status: str
-    rolled_back_at: datetime | None
-    rolled_back_by: str | None
-
-    @property
-    def active(self) -> bool:
-        return self.status == "active"
 
 
 @dataclass(frozen=True)

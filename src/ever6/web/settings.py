@@ -24,6 +24,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from ever6.config import snapshot_beside
 from ever6.private import fixed_message, restrict_umask, secure_workspace
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -216,8 +217,8 @@ LOGGING = {
 
 # --- ever6 -------------------------------------------------------------------------------------
 EVER6_SERVICE_OWNER = os.environ.get("EVER6_SERVICE_OWNER", "Virtual School")
-EVER6_SNAPSHOT = Path(os.environ.get("EVER6_SNAPSHOT") or HOME / "published" / "web.duckdb")
 EVER6_WAREHOUSE = HOME / "warehouse.duckdb"
+EVER6_SNAPSHOT = Path(os.environ.get("EVER6_SNAPSHOT") or snapshot_beside(EVER6_WAREHOUSE))
 # Tier thresholds for the schools page: the share of a school's pupils who are Ever6 CWSW, and the
 # count, at which the Virtual School's enhanced and targeted offers are suggested.
 EVER6_TIERS = {

@@ -329,7 +329,7 @@ def test_another_process_holding_the_warehouse_refuses_a_rollback(
 
 def _published_run_id(snapshot: Path) -> int:
     """The snapshot file's run, read by another process: DuckDB hands this process its open
-    instance of the old file (see the report on ever6.access.figures)."""
+    instance of the old file (see the report on ever6.access.snapshot)."""
     script = (
         "import duckdb, sys; "
         "print(duckdb.connect(sys.argv[1], read_only=True).execute('SELECT run_id FROM run').fetchall()[0][0])"

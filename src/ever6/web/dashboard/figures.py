@@ -12,7 +12,8 @@ from datetime import date, datetime
 from typing import Any
 
 from ever6.access import RunInfo
-from ever6.metrics.gaps import NationalFigure, national_figures
+from ever6.metrics import gaps
+from ever6.metrics.gaps import NationalFigure
 from ever6.web.charts import MAX_CATEGORIES, Point, bar_chart, line_chart, number
 from ever6.web.dashboard.labels import (
     BREAKDOWN_LABELS,
@@ -94,13 +95,9 @@ HEADLINE_GROUPS = ("cwsw", "not_cwsw", "all_pupils")
 def latest_national(measure: str, *, all_pupils: bool) -> NationalFigure | None:
     """The latest national figure for a measure: for all pupils, or for the CWSW-type group the
     DfE published (children in need, CiN excluding CPP and CLA ...)."""
-    figures = [
-        f
-        for f in national_figures()
-        if f.measure == measure
-        and ((f.group == "all_pupils") if all_pupils else f.group not in ("all_pupils", "not_cwsw"))
-    ]
-    return max(figures, key=lambda f: f.academic_year) if figures else None
+    if all_pupils:
+        return gaps.latest_national(measure, lambda g: g == "all_pupils")
+    return gaps.latest_national(measure, lambda g: g not in ("all_pupils", "not_cwsw"))
 
 
 def year_for(cells: Mapping[Cell, Mapping[str, Any]], measure: str, chosen: str, years: Sequence[str]) -> str | None:

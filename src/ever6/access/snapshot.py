@@ -20,29 +20,24 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import pyarrow as pa
 
 from ever6.access.roles import Capability
 from ever6.access.viewer import AccessDenied, AuditEntry, AuditRecorder, Viewer
-from ever6.disclosure import for_school
+from ever6.disclosure import REASON_COLUMN, for_school
 from ever6.metrics.export import display_row
+from ever6.metrics.measures import METRIC_COLUMNS, METRIC_KEY
+
+if TYPE_CHECKING:
+    # DuckDB reads the snapshot, and loads (about half a second) only when a page first reads it:
+    # importing this interface, as every web request module does, loads no analytics engine.
+    import duckdb
 from ever6.publish.layout import SCHOOL_PUPIL_COLUMNS
 
-METRIC_FIELDS = (
-    "academic_year",
-    "period",
-    "measure",
-    "group",
-    "breakdown",
-    "breakdown_value",
-    "numerator",
-    "denominator",
-    "value",
-    "suppression_reason",
-)
+# The figures a page reads: the measures' columns and, once suppressed, the reason.
+METRIC_FIELDS = (*METRIC_COLUMNS, REASON_COLUMN)
 
 
 class NotPublished(LookupError):
@@ -96,6 +91,8 @@ class Snapshot:
         if getattr(self._local, "pin", None) is not None:  # already pinned by an outer caller
             yield
             return
+        import duckdb
+
         try:
             self._local.pin = self._cursor()
         except (NotPublished, duckdb.Error):
@@ -122,6 +119,8 @@ class Snapshot:
         per path in a process, so opening the path again while an older connection lives would
         give the old file's contents after a refresh replaced it.
         """
+        import duckdb
+
         con = duckdb.connect(":memory:")
         con.execute("ATTACH ? AS snapshot (READ_ONLY)", [str(self.path)])
         return con
@@ -181,7 +180,7 @@ class Snapshot:
         seen: set[tuple[Any, ...]] = set()
         for urn in sorted(viewer.urns):
             for row in for_school(table, urn).to_pylist():
-                key = tuple(row[f] for f in METRIC_FIELDS[:6])
+                key = tuple(row[f] for f in METRIC_KEY)
                 if key not in seen:
                     seen.add(key)
                     allowed.append(row)
@@ -304,7 +303,7 @@ class Snapshot:
 
 _SUPPRESSED_SCHEMA = pa.schema(
     [
-        *(pa.field(f, pa.string()) for f in METRIC_FIELDS[:6]),
+        *(pa.field(f, pa.string()) for f in METRIC_KEY),
         pa.field("numerator", pa.float64()),
         pa.field("denominator", pa.float64()),
         pa.field("value", pa.string()),

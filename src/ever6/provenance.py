@@ -1,0 +1,48 @@
+"""An import batch's provenance: what was imported, from which files, when and by whom, and
+whether it has been rolled back.
+
+The warehouse records it (:mod:`ever6.warehouse.store`), and the data manager's pages show it as it
+is (:mod:`ever6.access.operations`). A leaf, so that the web service can name it without loading
+the warehouse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Batch:
+    batch_id: int
+    format: str
+    source_file: str
+    source_files: tuple[str, ...]
+    sha256: str
+    year: int | None
+    reference_date: date | None
+    row_counts: dict[str, int]
+    warning_count: int
+    imported_at: datetime
+    imported_by: str
+    status: str
+    rolled_back_at: datetime | None
+    rolled_back_by: str | None
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The files' names: where they were read from says nothing useful on a page."""
+        return tuple(Path(f).name for f in self.source_files)
+
+    @property
+    def sha256_short(self) -> str:
+        return self.sha256[:12]
+
+    @property
+    def rows(self) -> int:
+        return sum(self.row_counts.values())
