@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
+from ever6.formats import CASE_MANAGEMENT
 from ever6.formats.csv_source import (
     SEX_CODES,
     ColumnSet,
@@ -25,11 +26,11 @@ from ever6.formats.csv_source import (
     parse_date,
     read_csv,
 )
-from ever6.formats.problems import Problem, ReadResult, Severity, table_from_rows
+from ever6.formats.problems import Problem, ReadResult, Severity
 from ever6.model import CM_IDENTITY
 from ever6.upn import compact
 
-FORMAT = "case-management"
+FORMAT = CASE_MANAGEMENT.name
 
 CANONICAL_COLUMNS: tuple[str, ...] = (
     "la_child_id",
@@ -173,14 +174,7 @@ def read_case_management(path: Path, *, mapping: ColumnMapping | None = None, to
         columns = _bind(csv_file, mapping, problems)
         if "la_child_id" in columns:
             rows = _read_rows(csv_file, columns, mapping, today, problems)
-    if any(p.severity is Severity.ERROR for p in problems):
-        rows = []
-    return ReadResult(
-        format=FORMAT,
-        path=path,
-        tables={CM_IDENTITY.name: table_from_rows(CM_IDENTITY.schema, rows)},
-        problems=problems,
-    )
+    return ReadResult.of_rows(FORMAT, [path], {CM_IDENTITY.name: rows}, problems)
 
 
 def _read_rows(

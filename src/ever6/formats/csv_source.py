@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import ClassVar, TypeVar
 
-from ever6.formats.problems import ImportRefused, Problem, ReadResult, Severity, table_from_rows
+from ever6.formats.problems import ImportRefused, Problem, ReadResult, Severity
 from ever6.model import TableSpec
 
 # DD/MM/YYYY is what DfE returns and most LA exports use; ISO is what databases write.
@@ -440,9 +440,7 @@ def read_one_table(
         bound = bind(csv_file, problems)
         if bound is not None:
             rows = read_rows(bound)
-    if any(p.severity is Severity.ERROR for p in problems):
-        rows = []
-    return ReadResult(format=fmt, path=path, tables={spec.name: table_from_rows(spec.schema, rows)}, problems=problems)
+    return ReadResult.of_rows(fmt, [path], {spec.name: rows}, problems)
 
 
 def bind_fixed_columns(

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ever6.formats import EXCLUSIONS
 from ever6.formats.csv_source import BoundCsv, CsvFile, CsvRecord, bind_fixed_columns, parse_date, read_one_table
 from ever6.formats.problems import Problem, ReadResult
 from ever6.model import EXCLUSION
 from ever6.upn import compact
 
-FORMAT = "exclusions"
+FORMAT = EXCLUSIONS.name
 
 # SUSP suspension (FIXD, "fixed period", before 2020/21), PERM permanent, LNCH lunchtime.
 CATEGORIES: frozenset[str] = frozenset({"SUSP", "FIXD", "PERM", "LNCH"})

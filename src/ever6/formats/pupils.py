@@ -18,6 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import ClassVar
 
+from ever6.formats import PUPILS
 from ever6.formats.csv_source import (
     SEX_CODES,
     BoundCsv,
@@ -31,11 +32,11 @@ from ever6.formats.csv_source import (
     parse_date,
     read_csv,
 )
-from ever6.formats.problems import ReadResult, Severity, table_from_rows
+from ever6.formats.problems import ReadResult, Severity
 from ever6.model import PUPIL_ENROLMENT
 from ever6.upn import LA_CODES, check_upn, compact
 
-FORMAT = "pupils"
+FORMAT = PUPILS.name
 
 CANONICAL_COLUMNS: tuple[str, ...] = (
     "urn",
@@ -132,14 +133,7 @@ def read_pupils(
         columns = bind_columns(csv_file, mapping, COLUMNS, problems)
         if all(column in columns for column in REQUIRED_COLUMNS):
             rows = _read_rows(BoundCsv(csv_file, columns, problems), mapping.date_formats, today, frozenset(la_codes))
-    if any(p.severity is Severity.ERROR for p in problems):
-        rows = []
-    return ReadResult(
-        format=FORMAT,
-        path=path,
-        tables={PUPIL_ENROLMENT.name: table_from_rows(PUPIL_ENROLMENT.schema, rows)},
-        problems=problems,
-    )
+    return ReadResult.of_rows(FORMAT, [path], {PUPIL_ENROLMENT.name: rows}, problems)
 
 
 def _upn(bound: BoundCsv, record: CsvRecord, canonical: str, la_codes: frozenset[str]) -> str | None:
