@@ -22,12 +22,12 @@ from ever6.formats.csv_source import (
     bind_columns,
     blank_to_none,
     load_source_mapping,
-    normalise_postcode,
     parse_date,
     read_csv,
 )
 from ever6.formats.problems import Problem, ReadResult, Severity
 from ever6.model import CM_IDENTITY
+from ever6.postcode import normalise_postcode
 from ever6.upn import compact
 
 FORMAT = CASE_MANAGEMENT.name

@@ -37,9 +37,6 @@ _BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
 # C0 control characters other than tab, CR and LF do not occur in real text exports.
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-# A full UK postcode, once spaces are removed (GIR 0AA is the one historical exception).
-_POSTCODE = re.compile(r"^(?:[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA)$")
-
 
 @dataclass(frozen=True)
 class CsvRecord:
@@ -102,14 +99,6 @@ def parse_date(text: str | None, formats: Sequence[str] = DEFAULT_DATE_FORMATS) 
         except ValueError:
             continue
     return None
-
-
-def normalise_postcode(text: str) -> str | None:
-    """A UK postcode uppercased with one space before the inward code; None if it is not one."""
-    compact = "".join(text.split()).upper()
-    if not _POSTCODE.match(compact):
-        return None
-    return f"{compact[:-3]} {compact[-3:]}"
 
 
 def binary_signature(data: bytes) -> str | None:

@@ -12,9 +12,10 @@ import re
 from pathlib import Path
 
 from ever6.formats import SCHOOLS
-from ever6.formats.csv_source import BoundCsv, CsvFile, CsvRecord, blank_to_none, normalise_postcode, read_csv
+from ever6.formats.csv_source import BoundCsv, CsvFile, CsvRecord, blank_to_none, read_csv
 from ever6.formats.problems import Problem, ReadResult
 from ever6.model import ESTABLISHMENT
+from ever6.postcode import normalise_postcode
 
 FORMAT = SCHOOLS.name
 

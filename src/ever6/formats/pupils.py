@@ -28,12 +28,12 @@ from ever6.formats.csv_source import (
     bind_columns,
     blank_to_none,
     load_source_mapping,
-    normalise_postcode,
     parse_date,
     read_csv,
 )
 from ever6.formats.problems import ReadResult, Severity
 from ever6.model import PUPIL_ENROLMENT
+from ever6.postcode import normalise_postcode
 from ever6.upn import LA_CODES, check_upn, compact
 
 FORMAT = PUPILS.name

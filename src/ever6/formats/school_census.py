@@ -339,7 +339,7 @@ def _enrolment(
     return {
         "urn": urn,
         "upn": upn,
-        "former_upn": blank_to_none("".join(source.value(record, "formerupn").split()).upper()),
+        "former_upn": compact(source.value(record, "formerupn")) or None,
         "forename": blank_to_none(source.value(record, "forename")),
         "surname": blank_to_none(source.value(record, "surname")),
         "birth_date": birth_date,

@@ -20,12 +20,12 @@ from ever6.formats.csv_source import (
     CsvFile,
     CsvRecord,
     blank_to_none,
-    normalise_postcode,
     parse_date,
     read_csv,
 )
 from ever6.formats.problems import Problem, ReadResult, Severity, has_errors
 from ever6.model import LA_CHILD, LA_EPISODE
+from ever6.postcode import normalise_postcode
 from ever6.upn import recorded_upn
 
 FORMAT = SSDA903.name
