@@ -2,7 +2,7 @@
 
 ``measures HOME [ENGINE]``
     The measures step of the latest published run, recomputed from that run's cohort and links
-    exactly as :func:`ever6.pipeline.refresh` computes it, on ``duckdb`` (default) or ``spark``
+    exactly as :func:`ever6.publish.pipeline.refresh` computes it, on ``duckdb`` (default) or ``spark``
     (the time then includes writing the warehouse as Parquet for Spark). Prints one JSON line: the number of
     metric rows and the step's own seconds (``inner_seconds``, without start-up and imports).
 
@@ -23,7 +23,7 @@ from ever6.private import restrict_umask
 
 def measures(home: Path, engine: str = "duckdb") -> dict[str, object]:
     from ever6.config import load_settings
-    from ever6.pipeline import analytics_tables, compute_measures
+    from ever6.publish.pipeline import analytics_tables, compute_measures
     from ever6.warehouse import Warehouse
     from ever6.warehouse.published import Published
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import ever6.pipeline
+import ever6.publish.pipeline
 from ever6.cli import app
 from ever6.config import DEFAULT_MAX_BYTES, ConfigError, load_settings
 from ever6.warehouse import Warehouse
@@ -50,7 +50,7 @@ def test_a_file_just_over_the_limit_is_refused_unread(
     def must_not_read(*args: object, **kwargs: object) -> None:
         raise AssertionError("the reader was called")
 
-    monkeypatch.setattr(ever6.pipeline, READERS[fmt], must_not_read)
+    monkeypatch.setattr(ever6.publish.pipeline, READERS[fmt], must_not_read)
     code, output = _cli(
         home, "import", fmt, source, *(["--dfe-rules", "off"] if fmt in ("cin-census", "ssda903") else [])
     )

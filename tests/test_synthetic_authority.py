@@ -12,7 +12,7 @@ import pytest
 
 from ever6.config import CohortSettings, Settings
 from ever6.demo import DemoSummary, build_demo
-from ever6.pipeline import build_cohort
+from ever6.publish.pipeline import build_cohort
 from ever6.warehouse import Warehouse
 
 COMPARED = ("la_child_id", "upn", "status", "last_qualifying_date", "cwsw", "looked_after")

@@ -1,4 +1,4 @@
-"""The ``ever6`` command line. Thin: each command calls :mod:`ever6.pipeline` and reports.
+"""The ``ever6`` command line. Thin: each command calls :mod:`ever6.publish.pipeline` and reports.
 
 Exit codes: 0 done; 1 refused or failed (the problems are on stderr and nothing changed);
 2 usage errors (Typer's own).
@@ -36,8 +36,9 @@ from ever6.formats import FORMATS, Format
 from ever6.formats.dfe_rules import validators_available
 from ever6.formats.problems import ImportRefused, Severity
 from ever6.metrics import PERIODS
-from ever6.pipeline import Progress as ProgressCallback
-from ever6.pipeline import (
+from ever6.private import fixed_message, restrict_umask, secure_workspace
+from ever6.publish.pipeline import Progress as ProgressCallback
+from ever6.publish.pipeline import (
     RulesOutcome,
     export_cohort,
     export_gaps,
@@ -46,7 +47,6 @@ from ever6.pipeline import (
     refresh,
     validate_batches,
 )
-from ever6.private import fixed_message, restrict_umask, secure_workspace
 from ever6.warehouse import ImportOutcome, RollbackError, Warehouse
 from ever6.warehouse.linkage_store import DecisionError, LinkageStore
 from ever6.warehouse.opening import busy_message, damaged_message, is_busy, is_damage, open_warehouse

@@ -18,10 +18,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ever6.access.snapshot import _school_pupils
 from ever6.cohort import current_tables
 from ever6.cohort.roll import on_roll
 from ever6.formats.pupils import read_pupils
+from ever6.publish.snapshot import _school_pupils
 from ever6.warehouse import Warehouse
 from tests.support.files import upn as make_upn
 

@@ -14,7 +14,7 @@ from ever6.config import load_settings
 from ever6.formats.attendance_marks import STREAM_SCHEMA, stream_attendance_marks
 from ever6.formats.problems import ImportRefused, StreamedResult
 from ever6.model import ATTENDANCE_MARK
-from ever6.pipeline import import_sources, read_sources
+from ever6.publish.pipeline import import_sources, read_sources
 from ever6.warehouse import Warehouse, file_sha256
 
 HEADER = "urn,upn,date,session,code"

@@ -26,10 +26,10 @@ import duckdb
 import pyarrow as pa
 
 from ever6.access.roles import Capability
-from ever6.access.snapshot import SCHOOL_PUPIL_COLUMNS
 from ever6.access.viewer import AccessDenied, AuditEntry, AuditRecorder, Viewer
 from ever6.disclosure import for_school
 from ever6.metrics.export import display_row
+from ever6.publish.layout import SCHOOL_PUPIL_COLUMNS
 
 METRIC_FIELDS = (
     "academic_year",

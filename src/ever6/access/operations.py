@@ -579,7 +579,7 @@ class Operations:
         """Rebuild the cohort, links and measures at ``as_at`` and publish them (and the web
         snapshot) as one run, by this viewer. Minutes at a county's scale: call it off the request."""
         viewer.require(Capability.DATA_PAGES)
-        from ever6.pipeline import refresh
+        from ever6.publish.pipeline import refresh
         from ever6.warehouse.published import Published
 
         settings = self.settings

@@ -14,7 +14,7 @@ import pytest
 
 from ever6.config import Settings, load_settings
 from ever6.demo import build_demo
-from ever6.pipeline import analytics_tables, compute_measures, import_sources, refresh
+from ever6.publish.pipeline import analytics_tables, compute_measures, import_sources, refresh
 from ever6.warehouse import Warehouse
 from ever6.warehouse.linkage_store import LinkageStore
 from ever6.warehouse.published import Published

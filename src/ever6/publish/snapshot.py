@@ -22,30 +22,9 @@ from ever6.disclosure import DisclosureRules
 from ever6.faults import fault_point
 from ever6.metrics.publication import suppress_metrics
 from ever6.private import private_dir, private_file, private_files
+from ever6.publish.layout import STATUS_BANDS
 from ever6.warehouse.published import SNAPSHOT_NAME, Published, Run
 from ever6.warehouse.store import Warehouse
-
-# Bands a school sees instead of the social-care status: enough to know how to support the pupil,
-# no more. Keyed by cohort status; CLA pupils are the Virtual School's looked-after cohort and are
-# known to schools through their personal education plans, not through this list.
-STATUS_BANDS = {
-    "CPP": "Current: child protection plan",
-    "CINP": "Current: child in need plan",
-    "CIN_OTHER": "Current: child in need",
-    "EVER6_PREVIOUS": "Previously, in the last six years",
-}
-
-SCHOOL_PUPIL_COLUMNS = (
-    "urn",
-    "upn",
-    "forename",
-    "surname",
-    "birth_date",
-    "ncyear",
-    "status",
-    "band",
-    "la_child_id",
-)
 
 
 def snapshot_path(settings: Settings) -> Path:

@@ -19,7 +19,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ever6 import __version__
-from ever6.access.snapshot import snapshot_path, write_snapshot
 from ever6.attendance import code_table
 from ever6.cohort import COHORT_COLUMNS, cohort, current_tables
 from ever6.config import CohortSettings, Engine, Settings, format_bytes
@@ -46,7 +45,8 @@ from ever6.metrics import Inputs, compute_metrics, years_with_data
 from ever6.metrics.export import EXPORT_COLUMNS, select, write_metrics_csv, write_metrics_xlsx
 from ever6.metrics.gaps import GAP_COLUMNS, gaps
 from ever6.metrics.publication import suppress_metrics
-from ever6.reuse import plan as reuse_plan
+from ever6.publish.reuse import plan as reuse_plan
+from ever6.publish.snapshot import snapshot_path, write_snapshot
 from ever6.upn import la_codes
 from ever6.warehouse import ImportOutcome, Warehouse
 from ever6.warehouse.opening import open_warehouse
@@ -308,7 +308,7 @@ def refresh(
     runs the cohort, linkage and measures on DuckDB or on Spark (``spark_session``, else the one
     ``[engine]`` describes); the results are the same, and are published to the warehouse either way.
 
-    What new data cannot have changed is taken from the previous run (:mod:`ever6.reuse`: after a
+    What new data cannot have changed is taken from the previous run (:mod:`ever6.publish.reuse`: after a
     new day of marks, the cohort, the links and other years' measures); ``full`` computes it all.
     """
     started = datetime.now().replace(microsecond=0)

@@ -9,8 +9,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from ever6.access import snapshot as snapshot_module
 from ever6.config import load_settings
+from ever6.publish import snapshot as snapshot_module
 from ever6.warehouse import Warehouse
 from ever6.warehouse.published import Published
 from tests.conftest import Published as PublishedDemo

@@ -17,7 +17,7 @@ import pytest
 
 from ever6.config import Settings, load_settings
 from ever6.demo import build_demo
-from ever6.pipeline import refresh
+from ever6.publish.pipeline import refresh
 from ever6.warehouse import Warehouse
 from ever6.warehouse.published import Published
 

@@ -1,0 +1,28 @@
+"""The web snapshot's layout: what the writer (:mod:`ever6.publish.snapshot`) and the reader
+(:mod:`ever6.access.figures`) agree on. A leaf: it imports nothing of ever6, so the web service
+can read it without loading the analytics.
+"""
+
+from __future__ import annotations
+
+# Bands a school sees instead of the social-care status: enough to know how to support the pupil,
+# no more. Keyed by cohort status; CLA pupils are the Virtual School's looked-after cohort and are
+# known to schools through their personal education plans, not through this list.
+STATUS_BANDS = {
+    "CPP": "Current: child protection plan",
+    "CINP": "Current: child in need plan",
+    "CIN_OTHER": "Current: child in need",
+    "EVER6_PREVIOUS": "Previously, in the last six years",
+}
+
+SCHOOL_PUPIL_COLUMNS = (
+    "urn",
+    "upn",
+    "forename",
+    "surname",
+    "birth_date",
+    "ncyear",
+    "status",
+    "band",
+    "la_child_id",
+)
