@@ -12,7 +12,7 @@ import csv
 import io
 import re
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -394,6 +394,31 @@ class BoundCsv:
         self.report(record, canonical, message, Severity.WARNING)
 
 
+@dataclass
+class KeyedRows:
+    """A file's rows, one per key (what identifies a record): a repeated key is harmless only when
+    the rows agree. An exact repeat is dropped with a warning; a repeat with other values is an
+    error (which one is right cannot be known), reported by the reader."""
+
+    what: str  # the record, as the warning names it ("enrolment")
+    column: str  # the canonical column the warning is recorded against
+    rows: list[dict[str, object]] = field(default_factory=list)
+    first: dict[Hashable, tuple[int, dict[str, object]]] = field(default_factory=dict)  # key -> line, row
+
+    def add(self, bound: BoundCsv, record: CsvRecord, key: Hashable, row: dict[str, object]) -> int | None:
+        """Keep ``row`` unless its key was seen. The line of the first row with the key when the
+        two differ (the caller reports that error, in its own words); else None."""
+        if key not in self.first:
+            self.first[key] = (record.line, row)
+            self.rows.append(row)
+            return None
+        first_line, first_row = self.first[key]
+        if first_row != row:
+            return first_line
+        bound.warn(record, self.column, f"the {self.what} repeats line {first_line} exactly; row ignored")
+        return None
+
+
 # An academic year as people write it: 2024/25, 2024-25, 2024/2025 or 2024 (the starting year).
 _ACADEMIC_YEAR = re.compile(r"^(\d{4})(?:\s*[/-]\s*(\d{2}|\d{4}))?$")
 
@@ -410,11 +435,14 @@ def parse_academic_year(text: str) -> int | None:
     return start
 
 
+Binder = Callable[[CsvFile, list[Problem]], BoundCsv | None]  # finds a file's columns, or None
+
+
 def read_one_table(
     path: Path,
     fmt: str,
     spec: TableSpec,
-    bind: Callable[[CsvFile, list[Problem]], BoundCsv | None],
+    bind: Binder,
     read_rows: Callable[[BoundCsv], list[dict[str, object]]],
 ) -> ReadResult:
     """The shape every one-table CSV reader shares: read the file, bind its columns, read its rows.
@@ -430,6 +458,21 @@ def read_one_table(
         if bound is not None:
             rows = read_rows(bound)
     return ReadResult.of_rows(fmt, [path], {spec.name: rows}, problems)
+
+
+def mapped_columns(
+    mapping: SourceMapping, column_set: ColumnSet
+) -> Callable[[CsvFile, list[Problem]], BoundCsv | None]:
+    """:func:`read_one_table`'s ``bind`` for a source whose columns are found by name, alias or
+    mapping (:func:`bind_columns`); None, and no rows read, when a required column is missing."""
+
+    def bind(csv_file: CsvFile, problems: list[Problem]) -> BoundCsv | None:
+        columns = bind_columns(csv_file, mapping, column_set, problems)
+        if all(column in columns for column in column_set.required):
+            return BoundCsv(csv_file, columns, problems)
+        return None
+
+    return bind
 
 
 def bind_fixed_columns(
