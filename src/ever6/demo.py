@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ever6.config import Settings, with_la_code
 from ever6.errors import Refused
-from ever6.formats import FORMATS, Format
+from ever6.formats import FORMATS, Format, Kind
 from ever6.publish.pipeline import CohortSummary, Progress, build_cohort, import_sources, refresh, summarise
 from ever6.synth import generate
 from ever6.warehouse import Warehouse
@@ -79,7 +79,9 @@ def build_demo(
     settings = with_la_code(settings, str(manifest.la_code))
 
     with Warehouse(settings.warehouse_path, purpose="the demo build") as wh:
-        for fmt in FORMATS.values():  # social care first, as the registry lists them
+        # As an authority starts: social care, then the school and pupil registers, then the
+        # education data (Kind's order; the registry's order within each kind).
+        for fmt in sorted(FORMATS.values(), key=lambda f: list(Kind).index(f.kind)):
             # The synthetic authority writes a mapping beside a format's file where a real
             # extract would need one (its column names are not the canonical ones).
             mapping = data / f"{fmt.name.replace('-', '_')}_mapping.toml"
