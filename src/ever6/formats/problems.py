@@ -67,11 +67,10 @@ class ReadResult:
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity is Severity.ERROR]
 
-    # ``ok`` is what decides whether a source is imported: readers return empty tables when it
-    # is False (:meth:`of_rows`), and the warehouse refuses the batch.
-
     @property
     def ok(self) -> bool:
+        """Whether the source may be imported: when not, its tables are empty (:meth:`of_rows`)
+        and the warehouse refuses the batch."""
         return not has_errors(self.problems)
 
     def row_counts(self) -> dict[str, int]:
