@@ -464,7 +464,7 @@ class Warehouse:
         with self.transaction():
             for name in FORMATS[batch.format].tables:
                 self.con.execute(f'DELETE FROM "{name}" WHERE batch_id = ?', [batch_id])
-            if batch.format == "attendance":
+            if "attendance_mark" in FORMATS[batch.format].tables:  # and its day index
                 self.con.execute("DELETE FROM attendance_mark_day WHERE batch_id = ?", [batch_id])
             self.con.execute(
                 "UPDATE import_batch SET status = 'rolled_back', rolled_back_at = ?, rolled_back_by = ? "
