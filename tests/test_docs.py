@@ -23,6 +23,7 @@ from ever6.config import (
     MeasureSettings,
     load_settings,
 )
+from ever6.formats import FORMATS, Format
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -86,6 +87,21 @@ def test_importing_doc_gives_the_size_limits_in_force() -> None:
         for fmt in re.findall(r"`([a-z0-9-]+)`", formats):
             documented[fmt] = int(limit) * 1000**3
     assert documented == DEFAULT_MAX_BYTES
+
+
+def test_importing_doc_lists_exactly_the_registered_formats() -> None:
+    """The extension point: the documented formats, in order, are the registry's, with their
+    tables, kinds and batching."""
+    section = IMPORTING_DOC.split("## The formats, and adding one", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([a-z0-9-]+)` \| (.+?) \| (.+?) \| (.+?) \|$", section, re.M)
+    documented = [
+        (name, tuple(re.findall(r"`([a-z_0-9]+)`", tables)), kind, batches) for name, tables, kind, batches in rows
+    ]
+
+    def batches(f: Format) -> str:
+        return ("one per return" if f.one_batch else "one per file") + (", streamed" if f.streamed else "")
+
+    assert documented == [(f.name, f.tables, f.kind.value, batches(f)) for f in FORMATS.values()]
 
 
 def test_readme_names_every_setting_a_local_authority_changes() -> None:

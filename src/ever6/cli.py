@@ -6,6 +6,7 @@ Exit codes: 0 done; 1 refused or failed (the problems are on stderr and nothing 
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import subprocess
@@ -31,6 +32,7 @@ from ever6 import __version__
 from ever6.config import ENGINES, ConfigError, LinkageSettingsError, Settings, load_settings
 from ever6.dates import academic_year_label, parse_academic_year
 from ever6.errors import DataConditionError, Refused
+from ever6.formats import FORMATS, Format
 from ever6.formats.dfe_rules import validators_available
 from ever6.formats.problems import ImportRefused, Severity
 from ever6.metrics import PERIODS
@@ -275,24 +277,6 @@ def _dfe_rules(outcomes: list[ImportOutcome], mode: str) -> None:
     )
 
 
-@import_app.command("cin-census")
-def import_cin_census(files: FilesArgument, dfe_rules: RulesOption = "background") -> None:
-    """DfE CIN census XML files (any year 2017-2026); all are imported or none. The year's DfE
-    rules then run on each new batch, and their issues are recorded as its warnings."""
-    _dfe_rules(_run_import("cin-census", files), dfe_rules)
-
-
-@import_app.command("ssda903")
-def import_ssda903(
-    files: FilesArgument,
-    year: Annotated[int | None, typer.Option(help="Collection year (31 March); inferred if omitted.")] = None,
-    dfe_rules: RulesOption = "background",
-) -> None:
-    """SSDA903 header and episodes CSV tables of one return, as one batch; the year's DfE rules
-    then run on it, and their issues are recorded as its warnings."""
-    _dfe_rules(_run_import("ssda903", files, year=year), dfe_rules)
-
-
 @app.command("validate")
 def validate(
     batches: Annotated[
@@ -315,42 +299,32 @@ def validate(
     _print_rules(outcomes)
 
 
-@import_app.command("case-management")
-def import_case_management(
-    files: FilesArgument,
-    mapping: Annotated[
-        Path | None, typer.Option(exists=True, dir_okay=False, help="TOML mapping of column names.")
-    ] = None,
-) -> None:
-    """A case-management extract CSV (LA child id, names, DOB, sex, postcode, UPN)."""
-    _run_import("case-management", files, mapping=mapping)
+MappingOption = Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="TOML mapping of column names.")]
+YearOption = Annotated[int | None, typer.Option(help="Collection year (31 March); inferred if omitted.")]
 
 
-def _school_import(fmt: str, help_text: str) -> None:
-    def command(files: FilesArgument) -> None:
-        _run_import(fmt, files)
+def _import_command(fmt: Format) -> None:
+    """``ever6 import NAME``, with the options its registry entry says the format takes."""
 
-    command.__doc__ = help_text
-    import_app.command(fmt)(command)
+    def command(
+        files: FilesArgument,
+        mapping: MappingOption = None,
+        year: YearOption = None,
+        dfe_rules: RulesOption = "background",
+    ) -> None:
+        outcomes = _run_import(fmt.name, files, mapping=mapping, year=year)
+        if fmt.dfe_rules:
+            _dfe_rules(outcomes, dfe_rules)
+
+    takes = {"files": True, "mapping": fmt.mapping, "year": fmt.year, "dfe_rules": fmt.dfe_rules}
+    signature = inspect.signature(command, eval_str=True)  # Typer reads the options from it
+    params = [p for p in signature.parameters.values() if takes[p.name]]
+    setattr(command, "__signature__", signature.replace(parameters=params))  # noqa: B010
+    import_app.command(fmt.name, help=fmt.help)(command)
 
 
-_school_import("schools", "The GIAS establishments extract (edubasealldata CSV).")
-_school_import("attendance", "Attendance session marks: urn,upn,date,session,code.")
-_school_import("attendance-termly", "Termly attendance totals or per-code session counts.")
-_school_import("exclusions", "Suspensions and permanent exclusions: urn,upn,start_date,category,sessions,reason.")
-_school_import("attainment", "Attainment results: upn,urn,academic_year,measure,value.")
-_school_import("school-census", "One term's LIIA flattened school census CSVs, as one batch.")
-
-
-@import_app.command("pupils")
-def import_pupils(
-    files: FilesArgument,
-    mapping: Annotated[
-        Path | None, typer.Option(exists=True, dir_okay=False, help="TOML mapping of column names.")
-    ] = None,
-) -> None:
-    """Pupils on roll: urn,upn,former_upn,forename,surname,dob,sex,postcode,ncyear,entry_date,... ."""
-    _run_import("pupils", files, mapping=mapping)
+for _format in FORMATS.values():
+    _import_command(_format)
 
 
 @imports_app.command("list")

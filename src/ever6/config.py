@@ -43,6 +43,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from ever6.formats import FORMATS
+
 
 @dataclass(frozen=True)
 class CohortSettings:
@@ -91,22 +93,11 @@ class EngineSettings:
             raise ValueError(f"[engine] name must be one of {', '.join(ENGINES)}; got {self.name!r}")
 
 
-# The largest source file of each format that is read, in bytes. The readers hold a file's rows in
-# memory (a few times its size), except attendance marks, which stream in bounded memory: their
-# limit is only a guard against the wrong file. A national year of marks is about 130 GB of CSV.
+# The largest source file of each format that is read, in bytes: each format's ``max_bytes`` in
+# the registry (ever6.formats). The readers hold a file's rows in memory (a few times its size),
+# except attendance marks, which stream in bounded memory.
+DEFAULT_MAX_BYTES: dict[str, int] = {f.name: f.max_bytes for f in FORMATS.values()}
 _GB = 1000**3
-DEFAULT_MAX_BYTES: dict[str, int] = {
-    "cin-census": 1 * _GB,
-    "ssda903": 1 * _GB,
-    "case-management": 1 * _GB,
-    "schools": 1 * _GB,
-    "pupils": 2 * _GB,
-    "attendance": 500 * _GB,
-    "attendance-termly": 2 * _GB,
-    "exclusions": 1 * _GB,
-    "attainment": 2 * _GB,
-    "school-census": 2 * _GB,
-}
 _UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": _GB, "tb": 1000**4, "kib": 1024, "mib": 1024**2}
 _UNITS |= {"gib": 1024**3, "tib": 1024**4}
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ever6.config import Settings, with_la_code
 from ever6.errors import Refused
+from ever6.formats import FORMATS, Format, Kind
 from ever6.publish.pipeline import CohortSummary, Progress, build_cohort, import_sources, refresh, summarise
 from ever6.synth import generate
 from ever6.warehouse import Warehouse
@@ -46,24 +47,19 @@ def _fresh_workspace(home: Path) -> None:
     (home / _MARKER).write_text("This workspace was built by `ever6 demo` and is rebuilt by it.\n")
 
 
-def _ssda903_years(folder: Path) -> dict[int, list[Path]]:
+def _batches(fmt: Format, folder: Path) -> list[tuple[list[Path], int | None]]:
+    """The synthetic authority's files of ``fmt``, as the imports a data manager would make: all
+    at once for a format read one file per batch; else one import per year, with that year for a
+    format that takes one (the year is the first four digits in the file's name)."""
+    files = sorted(folder.glob(fmt.synthetic)) if fmt.synthetic else []
+    if not fmt.one_batch:
+        return [(files, None)] if files else []
     years: dict[int, list[Path]] = {}
-    for path in sorted(folder.glob("ssda903_*_*.csv")):
-        match = re.match(r"ssda903_(\d{4})_", path.name)
+    for path in files:
+        match = re.search(r"\d{4}", path.name)
         if match:
-            years.setdefault(int(match.group(1)), []).append(path)
-    return years
-
-
-# School data the synthetic authority writes, by import format, as a data manager would load it.
-_SCHOOL_FILES = (
-    ("schools", "schools.csv"),
-    ("pupils", "pupils*.csv"),
-    ("attendance", "attendance/attendance_*.csv"),
-    ("attendance-termly", "attendance/attendance_termly_*.csv"),
-    ("exclusions", "exclusions.csv"),
-    ("attainment", "attainment.csv"),
-)
+            years.setdefault(int(match.group()), []).append(path)
+    return [(paths, year if fmt.year else None) for year, paths in sorted(years.items())]
 
 
 def build_demo(
@@ -83,22 +79,23 @@ def build_demo(
     settings = with_la_code(settings, str(manifest.la_code))
 
     with Warehouse(settings.warehouse_path, purpose="the demo build") as wh:
-        census_files = sorted((data / "cin_census").glob("cin_census_*.xml"))
-        import_sources(wh, settings, "cin-census", census_files, who="demo", progress=progress)
-        for year, paths in sorted(_ssda903_years(data / "ssda903").items()):
-            import_sources(wh, settings, "ssda903", paths, year=year, who="demo")
-        import_sources(
-            wh,
-            settings,
-            "case-management",
-            [data / "case_management.csv"],
-            mapping=data / "case_management_mapping.toml",
-            who="demo",
-        )
-        for fmt, pattern in _SCHOOL_FILES:
-            files = [f for f in sorted(data.glob(pattern)) if fmt != "attendance" or "termly" not in f.name]
-            if files:
-                import_sources(wh, settings, fmt, files, who="demo", progress=progress)
+        # As an authority starts: social care, then the school and pupil registers, then the
+        # education data (Kind's order; the registry's order within each kind).
+        for fmt in sorted(FORMATS.values(), key=lambda f: list(Kind).index(f.kind)):
+            # The synthetic authority writes a mapping beside a format's file where a real
+            # extract would need one (its column names are not the canonical ones).
+            mapping = data / f"{fmt.name.replace('-', '_')}_mapping.toml"
+            for files, year in _batches(fmt, data):
+                import_sources(
+                    wh,
+                    settings,
+                    fmt.name,
+                    files,
+                    mapping=mapping if fmt.mapping and mapping.exists() else None,
+                    year=year,
+                    who="demo",
+                    progress=progress,
+                )
         as_at = max(date.fromisoformat(d) for d in manifest.reference_dates)
         rows = build_cohort(wh, as_at, settings.cohort)
         run = refresh(wh, settings, as_at, who="demo", progress=progress) if run_refresh else None

@@ -323,20 +323,6 @@ TABLES: dict[str, TableSpec] = {
     )
 }
 
-# Which canonical tables each import format writes.
-FORMAT_TABLES: dict[str, tuple[str, ...]] = {
-    "cin-census": ("cin_child", "cin_episode", "cin_assessment", "cin_plan", "cin_section47", "cp_plan"),
-    "ssda903": ("la_child", "la_episode"),
-    "case-management": ("cm_identity",),
-    "schools": ("establishment",),
-    "pupils": ("pupil_enrolment",),
-    "attendance": ("attendance_mark",),
-    "attendance-termly": ("attendance_termly",),
-    "exclusions": ("exclusion",),
-    "attainment": ("attainment",),
-    "school-census": ("pupil_enrolment", "attendance_termly", "exclusion"),
-}
-
 
 def empty_table(name: str) -> pa.Table:
     """An empty table with the canonical schema of ``name``."""

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from ever6.formats import FORMATS
 from ever6.formats.attainment import read_attainment
 from ever6.formats.problems import ReadResult
-from ever6.model import ATTAINMENT, FORMAT_TABLES
+from ever6.model import ATTAINMENT
 
 HEADER = "upn,urn,academic_year,measure,value"
 
@@ -31,7 +32,7 @@ def test_all_measures(tmp_path: Path) -> None:
     assert result.ok
     assert result.problems == []
     assert result.format == "attainment"
-    assert tuple(result.tables) == FORMAT_TABLES["attainment"]
+    assert tuple(result.tables) == FORMATS["attainment"].tables
     assert result.tables["attainment"].schema == ATTAINMENT.schema
     assert [tuple(r.values()) for r in result.tables["attainment"].to_pylist()] == [
         ("A1", "100001", 2018, "eyfs_gld", 1.0),

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from ever6.formats import FORMATS
 from ever6.formats.attendance_marks import MAX_LISTED, read_attendance_marks
 from ever6.formats.problems import ReadResult, Severity
-from ever6.model import ATTENDANCE_MARK, FORMAT_TABLES
+from ever6.model import ATTENDANCE_MARK
 
 HEADER = "urn,upn,date,session,code"
 
@@ -38,7 +39,7 @@ def test_good_file(tmp_path: Path) -> None:
     assert result.ok, result.problems
     assert result.problems == []
     assert result.format == "attendance"
-    assert tuple(result.tables) == FORMAT_TABLES["attendance"]
+    assert tuple(result.tables) == FORMATS["attendance"].tables
     table = result.tables["attendance_mark"]
     assert table.schema == ATTENDANCE_MARK.schema
     assert table.to_pylist() == [

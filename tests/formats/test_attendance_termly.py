@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from ever6.attendance import SUMMARY_AUTHORISED, SUMMARY_POSSIBLE, SUMMARY_UNAUTHORISED
+from ever6.formats import FORMATS
 from ever6.formats.attendance_termly import read_attendance_termly
 from ever6.formats.problems import ReadResult
-from ever6.model import ATTENDANCE_TERMLY, FORMAT_TABLES
+from ever6.model import ATTENDANCE_TERMLY
 
 TOTALS = "urn,upn,academic_year,term,sessions_possible,sessions_authorised,sessions_unauthorised"
 PER_CODE = "urn,upn,academic_year,term,code,sessions"
@@ -30,7 +31,7 @@ def test_totals_layout(tmp_path: Path) -> None:
     assert result.ok
     assert result.problems == []
     assert result.format == "attendance-termly"
-    assert tuple(result.tables) == FORMAT_TABLES["attendance-termly"]
+    assert tuple(result.tables) == FORMATS["attendance-termly"].tables
     assert result.tables["attendance_termly"].schema == ATTENDANCE_TERMLY.schema
     assert rows(result) == [
         ("100001", "A1", 2024, "autumn", SUMMARY_POSSIBLE, 140),

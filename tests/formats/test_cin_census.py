@@ -11,10 +11,11 @@ from typing import Any, cast
 import pytest
 from lxml import etree
 
+from ever6.formats import FORMATS
 from ever6.formats.cin_census import read_cin_census
 from ever6.formats.problems import Problem, ReadResult, Severity
 from ever6.formats.safe_xml import parse_bytes, safe_parser
-from ever6.model import FORMAT_TABLES, TABLES
+from ever6.model import TABLES
 
 SAMPLE_NAMES = {
     "csc-validator-be-cin_CIN2rows.xml",
@@ -151,7 +152,7 @@ def test_every_sample_imports_with_canonical_tables(samples: Path, name: str) ->
 
     assert result.format == "cin-census"
     assert result.ok, result.errors
-    assert set(result.tables) == set(FORMAT_TABLES["cin-census"])
+    assert set(result.tables) == set(FORMATS["cin-census"].tables)
     for table_name, table in result.tables.items():
         assert table.schema == TABLES[table_name].schema
     assert result.tables["cin_child"].num_rows >= 1
@@ -738,7 +739,7 @@ def test_stray_text_anywhere_is_reported_and_ignored(tmp_path: Path) -> None:
 def assert_refused(result: ReadResult) -> Problem:
     assert not result.ok
     assert all(t.num_rows == 0 for t in result.tables.values())
-    assert set(result.tables) == set(FORMAT_TABLES["cin-census"])
+    assert set(result.tables) == set(FORMATS["cin-census"].tables)
     return result.errors[0]
 
 

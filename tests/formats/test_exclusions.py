@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from ever6.formats import FORMATS
 from ever6.formats.exclusions import read_exclusions
 from ever6.formats.problems import ReadResult, Severity
-from ever6.model import EXCLUSION, FORMAT_TABLES
+from ever6.model import EXCLUSION
 
 HEADER = "urn,upn,start_date,category,sessions,reason"
 WIDE = "urn,upn,start_date,category,sessions,reason1,reason2,reason3"
@@ -33,7 +34,7 @@ def test_reason_list_and_categories(tmp_path: Path) -> None:
     assert result.ok
     assert result.problems == []
     assert result.format == "exclusions"
-    assert tuple(result.tables) == FORMAT_TABLES["exclusions"]
+    assert tuple(result.tables) == FORMATS["exclusions"].tables
     assert result.tables["exclusion"].schema == EXCLUSION.schema
     assert rows(result) == [
         {

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from ever6.formats import FORMATS
 from ever6.formats.gias import read_gias
 from ever6.formats.problems import ReadResult, Severity
-from ever6.model import ESTABLISHMENT, FORMAT_TABLES
+from ever6.model import ESTABLISHMENT
 
 SUBSET = (
     "URN,LA (code),LA (name),EstablishmentNumber,EstablishmentName,TypeOfEstablishment (code),"
@@ -35,7 +36,7 @@ def test_real_gias_header(reference_dir: Path) -> None:
     assert result.ok
     assert result.problems == []
     assert result.format == "schools"
-    assert tuple(result.tables) == FORMAT_TABLES["schools"]
+    assert tuple(result.tables) == FORMATS["schools"].tables
     assert result.tables["establishment"].schema == ESTABLISHMENT.schema
     first, second = rows(result)
     assert first == {

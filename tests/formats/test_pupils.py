@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from ever6.formats import FORMATS
 from ever6.formats.case_management import ColumnMapping
 from ever6.formats.problems import ImportRefused, ReadResult, Severity
 from ever6.formats.pupils import PupilMapping, load_mapping, read_pupils
-from ever6.model import FORMAT_TABLES, PUPIL_ENROLMENT
+from ever6.model import PUPIL_ENROLMENT
 
 TODAY = date(2025, 6, 1)
 HEADER = "urn,upn,former_upn,forename,surname,dob,sex,postcode,ncyear,entry_date,leaving_date,fsm_ever6,sen,ethnicity"
@@ -42,7 +43,7 @@ def test_synthetic_layout(tmp_path: Path) -> None:
     assert result.ok
     assert result.problems == []
     assert result.format == "pupils"
-    assert tuple(result.tables) == FORMAT_TABLES["pupils"]
+    assert tuple(result.tables) == FORMATS["pupils"].tables
     assert result.tables["pupil_enrolment"].schema == PUPIL_ENROLMENT.schema
     assert rows(result) == [
         {

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from ever6.formats import FORMATS
 from ever6.formats.problems import ReadResult, Severity
 from ever6.formats.school_census import attendance_period, census_day, read_school_census
-from ever6.model import ATTENDANCE_TERMLY, EXCLUSION, FORMAT_TABLES, PUPIL_ENROLMENT
+from ever6.model import ATTENDANCE_TERMLY, EXCLUSION, PUPIL_ENROLMENT
 
 TODAY = date(2025, 9, 1)
 TERMS = ("2024_autumn", "2025_spring", "2025_summer")
@@ -54,7 +55,7 @@ def test_every_sample_term_reads_with_canonical_tables(term_result: tuple[str, R
     term, result = term_result
     assert result.ok, result.errors[:3]
     assert result.format == "school-census"
-    assert tuple(result.tables) == FORMAT_TABLES["school-census"]
+    assert tuple(result.tables) == FORMATS["school-census"].tables
     assert result.tables["pupil_enrolment"].schema == PUPIL_ENROLMENT.schema
     assert result.tables["attendance_termly"].schema == ATTENDANCE_TERMLY.schema
     assert result.tables["exclusion"].schema == EXCLUSION.schema

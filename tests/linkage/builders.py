@@ -12,8 +12,9 @@ from typing import Any
 
 from stdnum.gb import upn as stdnum_upn
 
+from ever6.formats import FORMATS
 from ever6.formats.problems import ReadResult, table_from_rows
-from ever6.model import FORMAT_TABLES, TABLES
+from ever6.model import TABLES
 from ever6.warehouse import Warehouse
 
 _counter = itertools.count()
@@ -60,7 +61,7 @@ def _opt(text: str | None) -> date | None:
 def _result(tmp: Path, fmt: str, rows: dict[str, list[dict[str, Any]]], ref: date) -> ReadResult:
     path = tmp / f"{fmt}_{next(_counter)}.json"
     path.write_text(json.dumps(rows, default=str))
-    tables = {name: table_from_rows(TABLES[name].schema, rows.get(name, [])) for name in FORMAT_TABLES[fmt]}
+    tables = {name: table_from_rows(TABLES[name].schema, rows.get(name, [])) for name in FORMATS[fmt].tables}
     return ReadResult(fmt, path, tables, year=ref.year, reference_date=ref)
 
 

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ever6.linkage.normalise import name_or_null, normalise_name, normalise_postcode, postcode_expr
+from ever6.linkage.normalise import name_or_null, normalise_name, postcode_expr
+from ever6.postcode import normalise_postcode
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ever6.formats import FORMATS
 from ever6.formats.problems import ReadResult, table_from_rows
-from ever6.model import FORMAT_TABLES, TABLES
+from ever6.model import TABLES
 from ever6.warehouse import Warehouse
 
 
@@ -56,7 +57,7 @@ def _opt(text: str | None) -> date | None:
 
 
 def census_result(tmp: Path, reference_date: str, children: list[Child]) -> ReadResult:
-    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in FORMAT_TABLES["cin-census"]}
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in FORMATS["cin-census"].tables}
     for c in children:
         rows["cin_child"].append(
             {
@@ -130,7 +131,7 @@ def load(tmp: Path, *results: ReadResult) -> Warehouse:
 
 def rows_result(tmp: Path, fmt: str, rows: dict[str, list[dict[str, Any]]], year: int | None = None) -> ReadResult:
     """Any format's batch from row dicts (unspecified columns are null)."""
-    tables = {name: table_from_rows(TABLES[name].schema, rows.get(name, [])) for name in FORMAT_TABLES[fmt]}
+    tables = {name: table_from_rows(TABLES[name].schema, rows.get(name, [])) for name in FORMATS[fmt].tables}
     path = tmp / f"{fmt}_{abs(hash(json.dumps(rows, default=str, sort_keys=True)))}.json"
     path.write_text(json.dumps(rows, default=str))
     return ReadResult(fmt, path, tables, year=year)

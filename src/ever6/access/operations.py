@@ -545,7 +545,8 @@ def _latest_run(wh: Warehouse) -> RunSummary | None:
 def _same(field_name: str, a: Any, b: Any) -> bool | None:
     """Whether the child's and the pupil's value agree as the linkage compares them; ``None`` when
     either is missing (nothing to compare)."""
-    from ever6.linkage.normalise import normalise_name, normalise_postcode
+    from ever6.linkage.normalise import normalise_name
+    from ever6.postcode import normalise_postcode
 
     if a is None or b is None or a == "" or b == "":
         return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ever6 import formats
 from ever6.formats.csv_source import (
     BoundCsv,
     CsvFile,
@@ -22,7 +23,7 @@ from ever6.formats.problems import Problem, ReadResult
 from ever6.model import ATTAINMENT
 from ever6.upn import compact
 
-FORMAT = "attainment"
+FORMAT = formats.ATTAINMENT.name
 
 # Measure -> (lowest, highest, whole numbers only). Standards are met (1) or not (0); Attainment 8
 # is the sum of eight qualifications' points, double-weighted English and maths: 0 to 90.

@@ -32,11 +32,12 @@ import pyarrow.compute as pc
 import pyarrow.csv as pv
 
 from ever6.attendance import Code, load_codes
+from ever6.formats import ATTENDANCE
 from ever6.formats.csv_source import DEFAULT_DATE_FORMATS, binary_signature, header_key, parse_date
 from ever6.formats.problems import Problem, ReadResult, StreamedResult
 from ever6.model import ATTENDANCE_MARK
 
-FORMAT = "attendance"
+FORMAT = ATTENDANCE.name
 COLUMNS: tuple[str, ...] = ("urn", "upn", "date", "session", "code")
 SESSIONS: tuple[str, ...] = ("AM", "PM")  # sorted, so that a sorted file has rising keys
 MAX_LISTED = 50  # problems listed per rule; the rest are counted in one "and N more" problem

@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from ever6 import formats
 from ever6.attendance import SUMMARY_AUTHORISED, SUMMARY_CODES, SUMMARY_POSSIBLE, SUMMARY_UNAUTHORISED, load_codes
 from ever6.formats.csv_source import (
     BoundCsv,
@@ -29,7 +30,7 @@ from ever6.formats.problems import Problem, ReadResult
 from ever6.model import ATTENDANCE_TERMLY
 from ever6.upn import compact
 
-FORMAT = "attendance-termly"
+FORMAT = formats.ATTENDANCE_TERMLY.name
 
 KEY_COLUMNS: tuple[str, ...] = ("urn", "upn", "academic_year", "term")
 # Totals layout: column -> the summary code its count is stored under.

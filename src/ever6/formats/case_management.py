@@ -11,25 +11,26 @@ from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
+from ever6.formats import CASE_MANAGEMENT
 from ever6.formats.csv_source import (
     SEX_CODES,
+    BoundCsv,
     ColumnSet,
-    CsvFile,
     CsvRecord,
     SourceMapping,
     alias_key,
-    bind_columns,
     blank_to_none,
     load_source_mapping,
-    normalise_postcode,
+    mapped_columns,
     parse_date,
-    read_csv,
+    read_one_table,
 )
-from ever6.formats.problems import Problem, ReadResult, Severity, table_from_rows
+from ever6.formats.problems import ReadResult
 from ever6.model import CM_IDENTITY
+from ever6.postcode import normalise_postcode
 from ever6.upn import compact
 
-FORMAT = "case-management"
+FORMAT = CASE_MANAGEMENT.name
 
 CANONICAL_COLUMNS: tuple[str, ...] = (
     "la_child_id",
@@ -90,37 +91,23 @@ def load_mapping(path: Path) -> ColumnMapping:
     return load_source_mapping(path, ColumnMapping)
 
 
-def _bind(csv_file: CsvFile, mapping: ColumnMapping, problems: list[Problem]) -> dict[str, int]:
-    """Canonical column -> index in the file: the mapping first, then names and aliases."""
-    return bind_columns(csv_file, mapping, COLUMNS, problems)
-
-
 def _name(text: str) -> str | None:
     """Trimmed with internal runs of whitespace made one space; case and accents kept."""
     return " ".join(text.split()) or None
 
 
 class _Row:
-    """Reads one record's canonical values, recording warnings against the source column."""
+    """One record's canonical values, with warnings recorded against the source column."""
 
-    def __init__(
-        self,
-        csv_file: CsvFile,
-        record: CsvRecord,
-        columns: dict[str, int],
-        problems: list[Problem],
-    ) -> None:
-        self._csv = csv_file
+    def __init__(self, bound: BoundCsv, record: CsvRecord) -> None:
+        self._bound = bound
         self._record = record
-        self._columns = columns
-        self._problems = problems
 
     def text(self, canonical: str) -> str:
-        return self._record.get(self._columns.get(canonical))
+        return self._bound.text(self._record, canonical)
 
     def warn(self, canonical: str, message: str) -> None:
-        column = self._csv.header[self._columns[canonical]]
-        self._problems.append(Problem(str(self._csv.path), self._record.line, column, message, Severity.WARNING))
+        self._bound.warn(self._record, canonical, message)
 
 
 def _sex(row: _Row) -> str | None:
@@ -164,41 +151,21 @@ def read_case_management(path: Path, *, mapping: ColumnMapping | None = None, to
     ``today`` (default: the current date) is when a birth date counts as in the future. When any
     error is found the table is empty: the import is refused, and every problem is reported.
     """
-    path = Path(path)
     mapping = mapping or ColumnMapping()
     today = today or date.today()
-    csv_file, problems = read_csv(path)
-    rows: list[dict[str, object]] = []
-    if csv_file is not None:
-        columns = _bind(csv_file, mapping, problems)
-        if "la_child_id" in columns:
-            rows = _read_rows(csv_file, columns, mapping, today, problems)
-    if any(p.severity is Severity.ERROR for p in problems):
-        rows = []
-    return ReadResult(
-        format=FORMAT,
-        path=path,
-        tables={CM_IDENTITY.name: table_from_rows(CM_IDENTITY.schema, rows)},
-        problems=problems,
-    )
+    formats = mapping.date_formats
+    bind = mapped_columns(mapping, COLUMNS)
+    return read_one_table(path, FORMAT, CM_IDENTITY, bind, lambda bound: _read_rows(bound, formats, today))
 
 
-def _read_rows(
-    csv_file: CsvFile,
-    columns: dict[str, int],
-    mapping: ColumnMapping,
-    today: date,
-    problems: list[Problem],
-) -> list[dict[str, object]]:
-    file = str(csv_file.path)
-    id_column = csv_file.header[columns["la_child_id"]]
+def _read_rows(bound: BoundCsv, formats: tuple[str, ...], today: date) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     first_line: dict[str, int] = {}
-    for record in csv_file.records:
-        row = _Row(csv_file, record, columns, problems)
+    for record in bound.csv.records:
+        row = _Row(bound, record)
         child = blank_to_none(row.text("la_child_id"))
         if child is None:
-            problems.append(Problem(file, record.line, id_column, "the child id is blank: the row has no key"))
+            bound.error(record, "la_child_id", "the child id is blank: the row has no key")
             continue
         if child in first_line:
             row.warn("la_child_id", f"child id {child} is repeated (first on line {first_line[child]}); row ignored")
@@ -209,7 +176,7 @@ def _read_rows(
                 "la_child_id": child,
                 "forename": _name(row.text("forename")),
                 "surname": _name(row.text("surname")),
-                "birth_date": _birth_date(row, mapping.date_formats, today),
+                "birth_date": _birth_date(row, formats, today),
                 "sex": _sex(row),
                 "postcode": _postcode(row),
                 "upn": compact(row.text("upn")) or None,

@@ -20,13 +20,14 @@ from typing import Protocol, cast
 import pyarrow as pa
 from lxml import etree
 
+from ever6.formats import CIN_CENSUS
 from ever6.formats.codes import BOOLEANS, CODES, GENDER_CURRENT, SEX
 from ever6.formats.problems import Problem, ReadResult, Severity, table_from_rows
 from ever6.formats.safe_xml import XmlRefusedError, parse_bytes, parse_file
-from ever6.model import FORMAT_TABLES, TABLES
+from ever6.model import TABLES
 from ever6.upn import compact
 
-FORMAT = "cin-census"
+FORMAT = CIN_CENSUS.name
 
 _Element = etree._Element
 _Row = dict[str, object]
@@ -247,7 +248,7 @@ class _Reader:
 
     file: str
     problems: list[Problem] = field(default_factory=list)
-    rows: dict[str, list[_Row]] = field(default_factory=lambda: {t: [] for t in FORMAT_TABLES[FORMAT]})
+    rows: dict[str, list[_Row]] = field(default_factory=lambda: {t: [] for t in CIN_CENSUS.tables})
     child_lines: dict[str, int | None] = field(default_factory=dict)
     episode_lines: dict[tuple[str, date], int | None] = field(default_factory=dict)
 
@@ -526,7 +527,7 @@ def _validate(file: str, tree: etree._ElementTree, xsd: Path) -> list[Problem]:
 
 
 def _tables(rows: Mapping[str, list[_Row]]) -> dict[str, pa.Table]:
-    return {name: table_from_rows(TABLES[name].schema, rows.get(name, [])) for name in FORMAT_TABLES[FORMAT]}
+    return {name: table_from_rows(TABLES[name].schema, rows.get(name, [])) for name in CIN_CENSUS.tables}
 
 
 def read_cin_census(path: Path, *, xsd_dirs: Sequence[Path] = ()) -> ReadResult:

@@ -12,14 +12,14 @@ import csv
 import io
 import re
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import ClassVar, TypeVar
 
-from ever6.formats.problems import ImportRefused, Problem, ReadResult, Severity, table_from_rows
+from ever6.formats.problems import ImportRefused, Problem, ReadResult, Severity
 from ever6.model import TableSpec
 
 # DD/MM/YYYY is what DfE returns and most LA exports use; ISO is what databases write.
@@ -36,9 +36,6 @@ _BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
 
 # C0 control characters other than tab, CR and LF do not occur in real text exports.
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-# A full UK postcode, once spaces are removed (GIR 0AA is the one historical exception).
-_POSTCODE = re.compile(r"^(?:[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA)$")
 
 
 @dataclass(frozen=True)
@@ -102,14 +99,6 @@ def parse_date(text: str | None, formats: Sequence[str] = DEFAULT_DATE_FORMATS) 
         except ValueError:
             continue
     return None
-
-
-def normalise_postcode(text: str) -> str | None:
-    """A UK postcode uppercased with one space before the inward code; None if it is not one."""
-    compact = "".join(text.split()).upper()
-    if not _POSTCODE.match(compact):
-        return None
-    return f"{compact[:-3]} {compact[-3:]}"
 
 
 def binary_signature(data: bytes) -> str | None:
@@ -405,6 +394,31 @@ class BoundCsv:
         self.report(record, canonical, message, Severity.WARNING)
 
 
+@dataclass
+class KeyedRows:
+    """A file's rows, one per key (what identifies a record): a repeated key is harmless only when
+    the rows agree. An exact repeat is dropped with a warning; a repeat with other values is an
+    error (which one is right cannot be known), reported by the reader."""
+
+    what: str  # the record, as the warning names it ("enrolment")
+    column: str  # the canonical column the warning is recorded against
+    rows: list[dict[str, object]] = field(default_factory=list)
+    first: dict[Hashable, tuple[int, dict[str, object]]] = field(default_factory=dict)  # key -> line, row
+
+    def add(self, bound: BoundCsv, record: CsvRecord, key: Hashable, row: dict[str, object]) -> int | None:
+        """Keep ``row`` unless its key was seen. The line of the first row with the key when the
+        two differ (the caller reports that error, in its own words); else None."""
+        if key not in self.first:
+            self.first[key] = (record.line, row)
+            self.rows.append(row)
+            return None
+        first_line, first_row = self.first[key]
+        if first_row != row:
+            return first_line
+        bound.warn(record, self.column, f"the {self.what} repeats line {first_line} exactly; row ignored")
+        return None
+
+
 # An academic year as people write it: 2024/25, 2024-25, 2024/2025 or 2024 (the starting year).
 _ACADEMIC_YEAR = re.compile(r"^(\d{4})(?:\s*[/-]\s*(\d{2}|\d{4}))?$")
 
@@ -421,11 +435,14 @@ def parse_academic_year(text: str) -> int | None:
     return start
 
 
+Binder = Callable[[CsvFile, list[Problem]], BoundCsv | None]  # finds a file's columns, or None
+
+
 def read_one_table(
     path: Path,
     fmt: str,
     spec: TableSpec,
-    bind: Callable[[CsvFile, list[Problem]], BoundCsv | None],
+    bind: Binder,
     read_rows: Callable[[BoundCsv], list[dict[str, object]]],
 ) -> ReadResult:
     """The shape every one-table CSV reader shares: read the file, bind its columns, read its rows.
@@ -440,9 +457,22 @@ def read_one_table(
         bound = bind(csv_file, problems)
         if bound is not None:
             rows = read_rows(bound)
-    if any(p.severity is Severity.ERROR for p in problems):
-        rows = []
-    return ReadResult(format=fmt, path=path, tables={spec.name: table_from_rows(spec.schema, rows)}, problems=problems)
+    return ReadResult.of_rows(fmt, [path], {spec.name: rows}, problems)
+
+
+def mapped_columns(
+    mapping: SourceMapping, column_set: ColumnSet
+) -> Callable[[CsvFile, list[Problem]], BoundCsv | None]:
+    """:func:`read_one_table`'s ``bind`` for a source whose columns are found by name, alias or
+    mapping (:func:`bind_columns`); None, and no rows read, when a required column is missing."""
+
+    def bind(csv_file: CsvFile, problems: list[Problem]) -> BoundCsv | None:
+        columns = bind_columns(csv_file, mapping, column_set, problems)
+        if all(column in columns for column in column_set.required):
+            return BoundCsv(csv_file, columns, problems)
+        return None
+
+    return bind
 
 
 def bind_fixed_columns(

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ever6.formats import FORMATS as REGISTRY
 from ever6.formats.problems import Problem, Severity
 
 ENV_VAR = "EVER6_VALIDATORS_PYTHON"
@@ -230,7 +231,7 @@ def rule_problems(fmt: str, paths: Sequence[Path], year: int | None) -> list[Pro
     return _problems(report, paths[0])
 
 
-FORMATS = ("cin-census", "ssda903")  # the formats the DfE rules are run on
+FORMATS = tuple(f.name for f in REGISTRY.values() if f.dfe_rules)  # the formats the DfE rules are run on
 
 
 def _not_run(file: Path, why: str) -> Problem:

@@ -12,12 +12,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ever6.formats.csv_source import BoundCsv, CsvFile, CsvRecord, bind_fixed_columns, parse_date, read_one_table
+from ever6.formats import EXCLUSIONS
+from ever6.formats.csv_source import (
+    BoundCsv,
+    CsvFile,
+    CsvRecord,
+    KeyedRows,
+    bind_fixed_columns,
+    parse_date,
+    read_one_table,
+)
 from ever6.formats.problems import Problem, ReadResult
 from ever6.model import EXCLUSION
 from ever6.upn import compact
 
-FORMAT = "exclusions"
+FORMAT = EXCLUSIONS.name
 
 # SUSP suspension (FIXD, "fixed period", before 2020/21), PERM permanent, LNCH lunchtime.
 CATEGORIES: frozenset[str] = frozenset({"SUSP", "FIXD", "PERM", "LNCH"})
@@ -63,28 +72,20 @@ def _bind(csv_file: CsvFile, problems: list[Problem]) -> BoundCsv | None:
 
 
 def _read_rows(bound: BoundCsv) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    seen: dict[tuple[object, ...], tuple[int, dict[str, object]]] = {}
+    kept = KeyedRows("exclusion", "start_date")
     for record in bound.csv.records:
         row = _row(bound, record)
         if row is None:
             continue
-        key = (row["urn"], row["upn"], row["start_date"], row["category"])
-        if key in seen:
-            first_line, first = seen[key]
-            if first == row:
-                bound.warn(record, "start_date", f"the exclusion repeats line {first_line} exactly; row ignored")
-            else:
-                bound.error(
-                    record,
-                    "start_date",
-                    f"a second {row['category']} exclusion for this pupil and school starting "
-                    f"{row['start_date']} (first on line {first_line}), with different values",
-                )
-            continue
-        seen[key] = (record.line, row)
-        rows.append(row)
-    return rows
+        first_line = kept.add(bound, record, (row["urn"], row["upn"], row["start_date"], row["category"]), row)
+        if first_line is not None:
+            bound.error(
+                record,
+                "start_date",
+                f"a second {row['category']} exclusion for this pupil and school starting "
+                f"{row['start_date']} (first on line {first_line}), with different values",
+            )
+    return kept.rows
 
 
 def _row(bound: BoundCsv, record: CsvRecord) -> dict[str, object] | None:

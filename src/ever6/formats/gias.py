@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ever6.formats.csv_source import BoundCsv, CsvFile, CsvRecord, blank_to_none, normalise_postcode, read_csv
-from ever6.formats.problems import Problem, ReadResult, Severity, table_from_rows
+from ever6.formats import SCHOOLS
+from ever6.formats.csv_source import BoundCsv, CsvFile, CsvRecord, blank_to_none, read_csv
+from ever6.formats.problems import Problem, ReadResult
 from ever6.model import ESTABLISHMENT
+from ever6.postcode import normalise_postcode
 
-FORMAT = "schools"
+FORMAT = SCHOOLS.name
 
 # GIAS column -> canonical column (both the full extract and the synthetic subset use these).
 COLUMNS: dict[str, str] = {
@@ -54,14 +56,7 @@ def read_gias(path: Path) -> ReadResult:
         bound = _bind(csv_file, problems)
         if bound.has("urn"):
             rows = _read_rows(bound)
-    if any(p.severity is Severity.ERROR for p in problems):
-        rows = []
-    return ReadResult(
-        format=FORMAT,
-        path=path,
-        tables={ESTABLISHMENT.name: table_from_rows(ESTABLISHMENT.schema, rows)},
-        problems=problems,
-    )
+    return ReadResult.of_rows(FORMAT, [path], {ESTABLISHMENT.name: rows}, problems)
 
 
 def _bind(csv_file: CsvFile, problems: list[Problem]) -> BoundCsv:

@@ -7,13 +7,15 @@ recovered (the value was dropped or normalised, and the problem is recorded with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
 import pyarrow as pa
+
+from ever6.model import TABLES
 
 
 class Severity(StrEnum):
@@ -44,6 +46,11 @@ class Problem:
         return f"{where}: {self.severity.value}: {self.message}"
 
 
+def has_errors(problems: Iterable[Problem]) -> bool:
+    """Whether any problem refuses the source."""
+    return any(p.severity is Severity.ERROR for p in problems)
+
+
 @dataclass
 class ReadResult:
     """What a reader made of one source: canonical tables, problems and what the file is."""
@@ -62,10 +69,32 @@ class ReadResult:
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        """Whether the source may be imported: when not, its tables are empty (:meth:`of_rows`)
+        and the warehouse refuses the batch."""
+        return not has_errors(self.problems)
 
     def row_counts(self) -> dict[str, int]:
         return {name: table.num_rows for name, table in self.tables.items()}
+
+    @classmethod
+    def of_rows(
+        cls,
+        fmt: str,
+        paths: Sequence[Path],
+        rows: Mapping[str, Iterable[Mapping[str, object]]],
+        problems: list[Problem],
+        *,
+        year: int | None = None,
+        reference_date: date | None = None,
+    ) -> ReadResult:
+        """A reader's result from its rows by canonical table, for the files of one batch.
+
+        When any problem is an error every table is empty: the import is refused and nothing
+        changes, but every problem found is still reported (the rule every reader follows).
+        """
+        result = cls(fmt, Path(paths[0]), {}, problems, year, reference_date, tuple(Path(p) for p in paths[1:]))
+        result.tables = {name: table_from_rows(TABLES[name].schema, rows[name] if result.ok else ()) for name in rows}
+        return result
 
 
 @dataclass

@@ -18,24 +18,26 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import ClassVar
 
+from ever6.formats import PUPILS
 from ever6.formats.csv_source import (
     SEX_CODES,
     BoundCsv,
     ColumnSet,
     CsvRecord,
+    KeyedRows,
     SourceMapping,
-    bind_columns,
     blank_to_none,
     load_source_mapping,
-    normalise_postcode,
+    mapped_columns,
     parse_date,
-    read_csv,
+    read_one_table,
 )
-from ever6.formats.problems import ReadResult, Severity, table_from_rows
+from ever6.formats.problems import ReadResult, Severity
 from ever6.model import PUPIL_ENROLMENT
+from ever6.postcode import normalise_postcode
 from ever6.upn import LA_CODES, check_upn, compact
 
-FORMAT = "pupils"
+FORMAT = PUPILS.name
 
 CANONICAL_COLUMNS: tuple[str, ...] = (
     "urn",
@@ -123,23 +125,11 @@ def read_pupils(
     ``today`` (default: the current date) is when a birth date counts as in the future. When any
     error is found the table is empty: the import is refused, and every problem is reported.
     """
-    path = Path(path)
     mapping = mapping or PupilMapping()
     today = today or date.today()
-    csv_file, problems = read_csv(path)
-    rows: list[dict[str, object]] = []
-    if csv_file is not None:
-        columns = bind_columns(csv_file, mapping, COLUMNS, problems)
-        if all(column in columns for column in REQUIRED_COLUMNS):
-            rows = _read_rows(BoundCsv(csv_file, columns, problems), mapping.date_formats, today, frozenset(la_codes))
-    if any(p.severity is Severity.ERROR for p in problems):
-        rows = []
-    return ReadResult(
-        format=FORMAT,
-        path=path,
-        tables={PUPIL_ENROLMENT.name: table_from_rows(PUPIL_ENROLMENT.schema, rows)},
-        problems=problems,
-    )
+    formats, codes = mapping.date_formats, frozenset(la_codes)
+    bind = mapped_columns(mapping, COLUMNS)
+    return read_one_table(path, FORMAT, PUPIL_ENROLMENT, bind, lambda bound: _read_rows(bound, formats, today, codes))
 
 
 def _upn(bound: BoundCsv, record: CsvRecord, canonical: str, la_codes: frozenset[str]) -> str | None:
@@ -181,9 +171,7 @@ def _code(bound: BoundCsv, record: CsvRecord, canonical: str, codes: Mapping[str
 def _read_rows(
     bound: BoundCsv, formats: tuple[str, ...], today: date, la_codes: frozenset[str]
 ) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    # Enrolment key -> (line, row): a repeated key is harmless only when the rows agree.
-    seen: dict[tuple[str, str, date], tuple[int, dict[str, object]]] = {}
+    kept = KeyedRows("enrolment", "upn")  # one row per enrolment: (URN, UPN, entry date)
     for record in bound.csv.records:
         urn = bound.text(record, "urn")
         upn = _upn(bound, record, "upn", la_codes)
@@ -227,18 +215,8 @@ def _read_rows(
             "sen": _code(bound, record, "sen", SEN_CODES, "N, K or E"),
             "ethnicity": blank_to_none(bound.text(record, "ethnicity").upper()),
         }
-        key = (urn, upn, entry)
-        if key in seen:
-            first_line, first_row = seen[key]
-            if first_row == row:
-                bound.warn(record, "upn", f"the enrolment repeats line {first_line} exactly; row ignored")
-            else:
-                bound.error(
-                    record,
-                    "upn",
-                    f"URN {urn} UPN {upn} entry {entry} is on line {first_line} too, with different values",
-                )
-            continue
-        seen[key] = (record.line, row)
-        rows.append(row)
-    return rows
+        first_line = kept.add(bound, record, (urn, upn, entry), row)
+        if first_line is not None:
+            message = f"URN {urn} UPN {upn} entry {entry} is on line {first_line} too, with different values"
+            bound.error(record, "upn", message)
+    return kept.rows

@@ -27,15 +27,16 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from ever6.attendance import SUMMARY_POSSIBLE
+from ever6.formats import SCHOOL_CENSUS
 from ever6.formats.attendance_termly import codes_in_use, parse_sessions
 from ever6.formats.csv_source import SEX_CODES, CsvFile, CsvRecord, blank_to_none, parse_date, read_csv
 from ever6.formats.exclusions import CATEGORIES, REASONS, parse_exclusion_sessions, split_reasons
-from ever6.formats.problems import Problem, ReadResult, Severity, table_from_rows
+from ever6.formats.problems import Problem, ReadResult, Severity
 from ever6.formats.pupils import EARLY_YEARS, NC_YEARS, SEN_CODES, normalise_ncyear
 from ever6.model import ATTENDANCE_TERMLY, EXCLUSION, PUPIL_ENROLMENT
 from ever6.upn import LA_CODES, check_upn, compact
 
-FORMAT = "school-census"
+FORMAT = SCHOOL_CENSUS.name
 
 DATE_FORMATS: tuple[str, ...] = ("%Y-%b-%d %H:%M:%S", "%Y-%m-%d", "%d/%m/%Y")
 CENSUS_TERMS: tuple[str, ...] = ("autumn", "spring", "summer")
@@ -199,18 +200,11 @@ def read_school_census(
         {"urn": k[0], "upn": k[1], "academic_year": k[2], "term": k[3], "code": k[4], "sessions": v}
         for k, v in attendance.items()
     ]
-    if any(p.severity is Severity.ERROR for p in problems):
-        enrolments, attendance_rows, exclusions = [], [], []
-    return ReadResult(
-        format=FORMAT,
-        path=paths[0],
-        extra_paths=tuple(paths[1:]),
-        tables={
-            PUPIL_ENROLMENT.name: table_from_rows(PUPIL_ENROLMENT.schema, enrolments),
-            ATTENDANCE_TERMLY.name: table_from_rows(ATTENDANCE_TERMLY.schema, attendance_rows),
-            EXCLUSION.name: table_from_rows(EXCLUSION.schema, exclusions),
-        },
-        problems=problems,
+    return ReadResult.of_rows(
+        FORMAT,
+        paths,
+        {PUPIL_ENROLMENT.name: enrolments, ATTENDANCE_TERMLY.name: attendance_rows, EXCLUSION.name: exclusions},
+        problems,
         year=year,
         reference_date=census_day(year, term) if year and term else None,
     )
@@ -345,7 +339,7 @@ def _enrolment(
     return {
         "urn": urn,
         "upn": upn,
-        "former_upn": blank_to_none("".join(source.value(record, "formerupn").split()).upper()),
+        "former_upn": compact(source.value(record, "formerupn")) or None,
         "forename": blank_to_none(source.value(record, "forename")),
         "surname": blank_to_none(source.value(record, "surname")),
         "birth_date": birth_date,

@@ -14,20 +14,21 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
+from ever6.formats import SSDA903
 from ever6.formats.csv_source import (
     DEFAULT_DATE_FORMATS,
     CsvFile,
     CsvRecord,
     blank_to_none,
-    normalise_postcode,
     parse_date,
     read_csv,
 )
-from ever6.formats.problems import Problem, ReadResult, Severity, table_from_rows
+from ever6.formats.problems import Problem, ReadResult, Severity, has_errors
 from ever6.model import LA_CHILD, LA_EPISODE
+from ever6.postcode import normalise_postcode
 from ever6.upn import recorded_upn
 
-FORMAT = "ssda903"
+FORMAT = SSDA903.name
 
 # 903 column -> canonical column. Other columns (MOTHER, MC_DOB, TEST_COLUMN, ...) are ignored.
 HEADER_COLUMNS: dict[str, str] = {
@@ -384,7 +385,7 @@ def read_ssda903(paths: Sequence[Path], *, year: int | None = None) -> ReadResul
         else:
             tables[kind] = _bind(kind, csv_file, problems)
 
-    if "episodes" not in tables and not any(p.severity is Severity.ERROR for p in problems):
+    if "episodes" not in tables and not has_errors(problems):
         # Only a header: without episodes nobody is known to be looked after, so refuse.
         problems.append(
             Problem(
@@ -404,17 +405,11 @@ def read_ssda903(paths: Sequence[Path], *, year: int | None = None) -> ReadResul
         dates = [d for row in episode_rows for d in (row["start_date"], row["end_date"]) if isinstance(d, date)]
         year = collection_year(max(dates)) if dates else None
 
-    if any(p.severity is Severity.ERROR for p in problems):
-        header_rows, episode_rows = [], []
-    return ReadResult(
-        format=FORMAT,
-        path=paths[0],
-        extra_paths=tuple(paths[1:]),
-        tables={
-            LA_CHILD.name: table_from_rows(LA_CHILD.schema, header_rows),
-            LA_EPISODE.name: table_from_rows(LA_EPISODE.schema, episode_rows),
-        },
-        problems=problems,
+    return ReadResult.of_rows(
+        FORMAT,
+        paths,
+        {LA_CHILD.name: header_rows, LA_EPISODE.name: episode_rows},
+        problems,
         year=year,
         reference_date=date(year, 3, 31) if year is not None else None,
     )

@@ -19,6 +19,8 @@ import unicodedata
 import ibis
 import ibis.expr.types as ir
 
+from ever6.postcode import COMPACT_POSTCODE
+
 # Letters with no canonical decomposition, and ligatures: folded to one or more ASCII letters.
 _SPECIAL: dict[str, str] = {
     "ß": "SS",
@@ -75,7 +77,6 @@ _FROM = "".join(_FOLDS)
 _TO = "".join(_FOLDS.values())
 _TRANSLATION = str.maketrans(_FOLDS)
 _NOT_LETTER = re.compile(r"[^A-Za-z]")
-_POSTCODE = re.compile(r"^(?:[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA)$")
 
 
 def normalise_name(name: str | None) -> str | None:
@@ -112,18 +113,10 @@ def name_or_null(name: ir.StringValue, placeholders: tuple[str, ...] = ()) -> ir
     return ibis.ifelse(text.isin(["", *placeholders]), ibis.null("string"), text)
 
 
-def normalise_postcode(postcode: str | None) -> str | None:
-    """``CT10 9JE`` form (one space before the inward code); None when it is not a postcode."""
-    compact = "".join((postcode or "").split()).upper()
-    if not _POSTCODE.match(compact):
-        return None
-    return f"{compact[:-3]} {compact[-3:]}"
-
-
 def postcode_expr(postcode: ir.StringValue) -> ir.StringValue:
     """:func:`normalise_postcode` as an Ibis expression."""
     compact = postcode.re_replace(r"\s+", "").upper()
-    ok = compact.re_search(_POSTCODE.pattern)
+    ok = compact.re_search(COMPACT_POSTCODE.pattern)
     outward = compact.substr(0, compact.length() - 3)
     inward = compact.substr(compact.length() - 3, 3)
     return ibis.ifelse(ok.fill_null(False), outward + " " + inward, ibis.null("string"))

@@ -28,23 +28,13 @@ from ever6.engines import engine_for
 from ever6.errors import NothingToRefresh, TooLarge
 from ever6.exports import write_csv
 from ever6.faults import fault_point
-from ever6.formats import dfe_rules
-from ever6.formats.attainment import read_attainment
-from ever6.formats.attendance_marks import stream_attendance_marks
-from ever6.formats.attendance_termly import read_attendance_termly
-from ever6.formats.case_management import load_mapping, read_case_management
-from ever6.formats.cin_census import read_cin_census
-from ever6.formats.exclusions import read_exclusions
-from ever6.formats.gias import read_gias
+from ever6.formats import Kind, ReadOptions, dfe_rules, format_named, of_kind
 from ever6.formats.problems import ReadResult
-from ever6.formats.pupils import load_mapping as load_pupil_mapping
-from ever6.formats.pupils import read_pupils
-from ever6.formats.school_census import read_school_census
-from ever6.formats.ssda903 import read_ssda903
 from ever6.metrics import Inputs, compute_metrics, years_with_data
 from ever6.metrics.export import EXPORT_COLUMNS, select, write_metrics_csv, write_metrics_xlsx
 from ever6.metrics.gaps import GAP_COLUMNS, gaps
 from ever6.metrics.publication import suppress_metrics
+from ever6.model import TABLES
 from ever6.publish.reuse import plan as reuse_plan
 from ever6.publish.snapshot import write_snapshot
 from ever6.upn import la_codes
@@ -56,10 +46,6 @@ from ever6.warehouse.store import current_user
 Progress = Callable[[str, float], None]
 
 
-def _one_per_file(reader: Callable[[Path], ReadResult]) -> Callable[[Sequence[Path]], list[ReadResult]]:
-    return lambda paths: [reader(path) for path in paths]
-
-
 def read_sources(
     settings: Settings,
     fmt: str,
@@ -69,39 +55,29 @@ def read_sources(
     year: int | None = None,
     progress: Progress | None = None,
 ) -> list[ReadResult]:
-    """Read files of one format into batches: one per file, except that the tables of one
-    SSDA903 return, and one term's school census files, make one batch together.
+    """Read files of one format into batches: one per file, except for a format whose files make
+    one batch together (the tables of one SSDA903 return, one term's school census files).
 
     Attendance marks are too many to hold: their results are streamed
     (:class:`~ever6.formats.problems.StreamedResult`), read while the warehouse writes them, and
     their problems are complete only once :func:`import_sources` has read them."""
-    upn_la_codes = la_codes(settings.linkage.extra_la_codes)  # one UPN rule, the authority's LA numbers
-    readers: dict[str, Callable[[Sequence[Path]], list[ReadResult]]] = {
-        "cin-census": _one_per_file(lambda p: read_cin_census(p, xsd_dirs=settings.cin_census.xsd_dirs)),
-        "ssda903": lambda ps: [read_ssda903(ps, year=year)],
-        "case-management": _one_per_file(
-            lambda p: read_case_management(p, mapping=load_mapping(mapping) if mapping else None)
-        ),
-        "schools": _one_per_file(read_gias),
-        "pupils": _one_per_file(
-            lambda p: read_pupils(p, mapping=load_pupil_mapping(mapping) if mapping else None, la_codes=upn_la_codes)
-        ),
-        "attendance": _one_per_file(stream_attendance_marks),  # read as the warehouse writes it
-        "attendance-termly": _one_per_file(read_attendance_termly),
-        "exclusions": _one_per_file(read_exclusions),
-        "attainment": _one_per_file(read_attainment),
-        "school-census": lambda ps: [read_school_census(ps, la_codes=upn_la_codes)],
-    }
-    if fmt not in readers:
-        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(readers)}")
+    entry = format_named(fmt)
+    options = ReadOptions(
+        mapping=mapping,
+        year=year,
+        la_codes=la_codes(settings.linkage.extra_la_codes),  # one UPN rule, the authority's LA numbers
+        xsd_dirs=settings.cin_census.xsd_dirs,
+    )
     check_sizes(settings, fmt, paths)
+    if progress and paths:
+        progress(f"reading {paths[0].name}", 0.0)
+    if entry.one_batch:
+        return [entry.read(paths, options)]
     results = []
     for i, path in enumerate(paths):
-        if progress:
-            progress(f"reading {path.name}", i / max(len(paths), 1))
-        if fmt in ("ssda903", "school-census"):
-            return readers[fmt](paths)
-        results += readers[fmt]([path])
+        if progress and i:
+            progress(f"reading {path.name}", i / len(paths))
+        results.append(entry.read([path], options))
     return results
 
 
@@ -271,8 +247,11 @@ def _years_of(published: Published, run: Run, years: frozenset[int], schema: pa.
     return kept.filter(pc.is_in(kept.column("academic_year"), labels)).select(schema.names).cast(schema)
 
 
-# The tables a cohort is built from: without a child in one of them there is nothing to refresh.
-SOCIAL_CARE_TABLES = ("cin_child", "la_child", "cm_identity")
+# The tables a cohort is built from, each a social care format's table of children (one row per
+# child): without a child in one of them there is nothing to refresh.
+SOCIAL_CARE_TABLES = tuple(
+    name for f in of_kind(Kind.SOCIAL_CARE) for name in f.tables if TABLES[name].key == ("la_child_id",)
+)
 
 
 def missing_for_refresh(warehouse: Warehouse) -> str | None:

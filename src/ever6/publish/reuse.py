@@ -17,14 +17,15 @@ from datetime import date
 from typing import Any
 
 from ever6.dates import academic_year_label
+from ever6.formats import ATTENDANCE, Kind, of_kind
 from ever6.warehouse import Warehouse
 from ever6.warehouse.linkage_store import LinkageStore
 from ever6.warehouse.published import Published, Run
 
 # Formats whose batches change only the measures: never the cohort or the links.
-EDUCATION_FORMATS = frozenset({"attendance", "attendance-termly", "exclusions", "attainment"})
+EDUCATION_FORMATS = frozenset(f.name for f in of_kind(Kind.EDUCATION))
 # Of those, the one whose batches are known day by day (the import's day index).
-_MARKS = "attendance"
+_MARKS = ATTENDANCE.name
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ever6.dates import academic_year_start
+from ever6.formats import FORMATS
 from ever6.formats.problems import ImportRefused, Problem, ReadResult, Severity, StreamedResult, problems_table
-from ever6.model import FORMAT_TABLES, TABLES
+from ever6.model import TABLES
 from ever6.private import private_dir, private_files
 from ever6.provenance import Batch
 
@@ -118,7 +119,7 @@ def file_sha256(paths: Sequence[Path]) -> str:
 
 def _check_tables(result: ReadResult) -> None:
     """A reader must hand over exactly the canonical tables of its format (a programming error if not)."""
-    expected = set(FORMAT_TABLES[result.format])
+    expected = set(FORMATS[result.format].tables)
     if set(result.tables) != expected:
         raise ValueError(f"{result.format} reader returned tables {sorted(result.tables)}")
     for name, table in result.tables.items():
@@ -440,9 +441,9 @@ class Warehouse:
         if not batch.active:
             raise RollbackError(f"batch {batch_id} was already rolled back on {batch.rolled_back_at}")
         with self.transaction():
-            for name in FORMAT_TABLES[batch.format]:
+            for name in FORMATS[batch.format].tables:
                 self.con.execute(f'DELETE FROM "{name}" WHERE batch_id = ?', [batch_id])
-            if batch.format == "attendance":
+            if "attendance_mark" in FORMATS[batch.format].tables:  # and its day index
                 self.con.execute("DELETE FROM attendance_mark_day WHERE batch_id = ?", [batch_id])
             self.con.execute(
                 "UPDATE import_batch SET status = 'rolled_back', rolled_back_at = ?, rolled_back_by = ? "

@@ -154,6 +154,10 @@ def test_adding_a_setting_without_a_urn_gives_it_a_local_identifier(client_for: 
         == 302
     )
     assert School.objects.filter(urn="512345", kind="early_years").exists()
+    # A space in the wrong place is the same postcode (the inward code is the last three characters).
+    data = {"name": "Oak Nursery", "kind": "early_years", "postcode": "sw1 a1aa", "in_la": "yes"}
+    assert client.post("/schools/new/", data).status_code == 302
+    assert School.objects.get(name="Oak Nursery").postcode == "SW1A 1AA"
 
 
 @pytest.mark.parametrize(
@@ -170,6 +174,11 @@ def test_adding_a_setting_without_a_urn_gives_it_a_local_identifier(client_for: 
         ({"name": "X", "kind": "college", "in_la": "yes", "urn": "12ab"}, "urn", "URN must be 6 or 7 numbers"),
         (
             {"name": "X", "kind": "college", "in_la": "yes", "postcode": "NOT A CODE"},
+            "postcode",
+            "Enter a real postcode",
+        ),
+        (  # an Arabic-Indic digit is a Unicode digit, not a postcode's
+            {"name": "X", "kind": "college", "in_la": "yes", "postcode": "SW1A 1\u0663A"},
             "postcode",
             "Enter a real postcode",
         ),

@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from django.core.validators import validate_email
 
+from ever6.postcode import normalise_postcode
 from ever6.web.forms import DateField
 from ever6.web.schools.models import AgreementStatus, Contact, ContactRole, School, SettingKind, Tier
 
@@ -80,7 +81,6 @@ class AgreementForm(forms.Form):
 # and dots allowed between digits.
 _PHONE_SEPARATORS = re.compile(r"[\s().-]")
 _UK_PHONE = re.compile(r"0[1-9]\d{8,9}")
-_POSTCODE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})$")
 
 
 def normalise_phone(text: str) -> str:
@@ -98,13 +98,14 @@ def normalise_phone(text: str) -> str:
     return text
 
 
-def normalise_postcode(text: str) -> str:
-    text = re.sub(r"\s+", " ", text.strip().upper())
-    if text and not _POSTCODE.match(text):
+def _postcode(text: str) -> str:
+    """A typed postcode in its normal form (``ever6.postcode``); "" when blank."""
+    if not text.strip():
+        return ""
+    postcode = normalise_postcode(text)
+    if postcode is None:
         raise forms.ValidationError("Enter a real postcode, like SW1A 1AA")
-    if text and " " not in text:
-        text = f"{text[:-3]} {text[-3:]}"
-    return text
+    return postcode
 
 
 class ContactForm(forms.Form):
@@ -225,7 +226,7 @@ class SettingForm(forms.Form):
         return str(self.cleaned_data.get("type_name") or "").strip()
 
     def clean_postcode(self) -> str:
-        return normalise_postcode(str(self.cleaned_data.get("postcode") or ""))
+        return _postcode(str(self.cleaned_data.get("postcode") or ""))
 
 
 # --- tiers ---------------------------------------------------------------------------------------
