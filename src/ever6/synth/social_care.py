@@ -23,9 +23,10 @@ from datetime import date
 import numpy as np
 
 from ever6.dates import birthday
+from ever6.synth.names import postcode_units
 from ever6.synth.population import Population
 from ever6.synth.rand import Draws, WeightedTable
-from ever6.synth.scales import AWAY_AREAS, REFERENCE_DATE, SIM_START
+from ever6.synth.scales import NEIGHBOURS, ONS_CODES, REFERENCE_DATE, SIM_START
 
 END = REFERENCE_DATE.toordinal()
 RC9_FROM = date(2022, 4, 1).toordinal()  # RC9 (closed, referred to early help) from 2022-23
@@ -255,6 +256,8 @@ REASONS_CHANGE = WeightedTable(
     ]
 )
 _FOSTER = WeightedTable([("U4", 30.0), ("U5", 25.0), ("U6", 10.0), ("U1", 12.0), ("U2", 6.0), ("U3", 5.0)])
+# Placements DfE 1015 exempts from "own provision is in the authority".
+_FOSTER_OR_ADOPTION = frozenset({"A3", "A4", "A5", "A6", "U1", "U2", "U3", "U4", "U5", "U6"})
 _TEEN = WeightedTable(
     [
         ("U4", 22.0),
@@ -294,9 +297,8 @@ class _Sim:
         self.pop = pop
         self.d = Draws(rng)
         self.p = params
-        self.away_posts = [
-            f"{a}{i} {j}{k}" for a in AWAY_AREAS for i in (1, 4, 9) for j in (2, 6) for k in ("AB", "DX", "HN", "QT")
-        ]
+        # Placements out of the area: real units of the neighbouring authorities.
+        self.away_posts = [pc for la, _ in NEIGHBOURS for pc in postcode_units(ONS_CODES[la])]
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -498,7 +500,11 @@ class _Sim:
             urn = f"SC{d.int(0, 999999):06d}"
         else:
             urn = "XXXXXXX" if place[0] in ("A", "U") else ""
-        post = d.pick(self.away_posts) if d.chance(0.25) else str(self.pop.postcode[d.int(0, self.pop.n - 1)])
+        # The authority's own provision other than foster care and adoption (its children's homes)
+        # is in the authority (DfE 1015); other placements are out of the area one time in four.
+        own_in_area = provider == "PR1" and place not in _FOSTER_OR_ADOPTION
+        away = not own_in_area and d.chance(0.25)
+        post = d.pick(self.away_posts) if away else str(self.pop.postcode[d.int(0, self.pop.n - 1)])
         return place, provider, urn, post
 
     def row(
