@@ -23,6 +23,7 @@ REAL_QUERIES = {
     "2991Q": "a section 47 enquiry in a year whose assessment was authorised in an earlier year",
     "8873Q": "'no factors identified' on an assessment whose episode closes RC8/RC9 in the next year",
     "1560Q": "a FormerUPN that is a temporary UPN (ends in a letter), as the DfE's own format check reads it",
+    "8569Q": "an NFA referral on a 1 April at a weekend: the rule's working-day sum puts it before the year",
     "8670Q": "an assessment open at 31 March, started more than 45 working days before: overdue, as some are",
 }
 

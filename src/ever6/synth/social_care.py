@@ -433,7 +433,7 @@ class _Sim:
             p += int(d.exp(420.0)) + 14
         changes = sorted(c for c in changes if start < c[0] < end and (c[0] < adoption or c[1] in ("L:E1", "P:A")))
         home = str(self.pop.postcode[child.person])
-        placement = self.placement(age, ls)
+        placement = self.placement(age, ls, home)
         rows: list[CareRow] = []
         current_ls = ls
         row_start = start
@@ -449,9 +449,11 @@ class _Sim:
             if legal:
                 new_ls = legal[-1][2:]
             if "P:A" in kinds:
-                new_place = (d.pick(("A5", "A6")), "PR1", "XXXXXXX", placement[3])
+                # With the adopters where the child was placed, unless that was at home (P1).
+                post = placement[3] if placement[0] != "P1" else self.placement(age, new_ls, home)[3]
+                new_place = (d.pick(("A5", "A6")), "PR1", "XXXXXXX", post)
             elif "P" in kinds:
-                new_place = self.placement((day - child.dob) / YEAR, new_ls)
+                new_place = self.placement((day - child.dob) / YEAR, new_ls, home)
             placement_changed = new_place != placement
             if not placement_changed and new_ls == current_ls:
                 continue  # nothing changed: no new episode (DfE 434)
@@ -478,8 +480,9 @@ class _Sim:
         child.care.extend(rows)
         return end, rec
 
-    def placement(self, age: float, ls: str) -> tuple[str, str, str, str]:
-        """(PLACE, PLACE_PROVIDER, URN, PL_POST) for a new placement under legal status ``ls``."""
+    def placement(self, age: float, ls: str, home: str) -> tuple[str, str, str, str]:
+        """(PLACE, PLACE_PROVIDER, URN, PL_POST) for a new placement under legal status ``ls`` of a
+        child whose home postcode is ``home``."""
         d = self.d
         place = d.weighted(_TEEN) if age >= 12 else d.weighted(_FOSTER)
         if place == "P1" and ls == "V2":
@@ -505,6 +508,11 @@ class _Sim:
         own_in_area = provider == "PR1" and place not in _FOSTER_OR_ADOPTION
         away = not own_in_area and d.chance(0.25)
         post = d.pick(self.away_posts) if away else str(self.pop.postcode[d.int(0, self.pop.n - 1)])
+        if place == "P1":
+            post = home  # placed with parents: at home
+        while post == home and place != "P1":
+            # Only a placement with parents is at the child's home address (DfE 392d).
+            post = str(self.pop.postcode[d.int(0, self.pop.n - 1)])
         return place, provider, urn, post
 
     def row(
@@ -689,6 +697,10 @@ class _Sim:
             if ep.need == "N2" and not child.disabilities:
                 child.disabilities = (d.weighted(DISABILITIES),)
             child.episodes.append(ep)
+            if any(row.rec in ("E11", "E12") for row in child.care):
+                # An adopted child has a new identity: anything later is another child's record,
+                # never this one's (DfE 199, "previously adopted from care").
+                break
             closure = ep.closure if ep.closure is not None else t + 200
             t = max(closure, t) + 1
             # Re-referral within a year is common (about one in five).
@@ -805,7 +817,9 @@ def _no_activity_after_closure(child: ScChild) -> None:
             c.reviews = [r for r in c.reviews if r <= closure]
         ep.assessments = [a for a in ep.assessments if a.start <= ep.closure]
         for a in ep.assessments:
-            if a.auth is not None and a.auth > ep.closure:
+            # Unauthorised here too when the authorisation fell after the reference date and was
+            # forgotten (truncate) though the episode closed before it (DfE 8867).
+            if a.auth is None or a.auth > ep.closure:
                 a.auth = ep.closure
             if a.review is not None and a.auth is not None and a.review >= a.auth:
                 a.review = None
