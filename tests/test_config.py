@@ -45,3 +45,12 @@ def test_refresh_refuses_an_unknown_engine(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert "engine must be one of duckdb, spark" in result.output
+
+
+def test_the_authority_section_is_read(tmp_path: Path) -> None:
+    (tmp_path / "ever6.toml").write_text('[authority]\nla_code = 886\nons_code = "E10000016"\n')
+    settings = load_settings(tmp_path)
+    assert settings.authority.la_code == "886"
+    assert settings.authority.ons_code == "E10000016"
+    assert settings.linkage.la_code == "886"  # linkage takes the authority's LA number
+    assert load_settings(tmp_path / "none").authority.ons_code is None

@@ -13,6 +13,7 @@ Defaults are what ships (``docs/domain.md``); a local authority overrides them i
 
     [authority]
     la_code = "886"         # the home authority's DfE LA number: its schools are "in LA"
+    ons_code = "E10000016"  # its ONS code, for the DfE SSDA903 rules on placement location
 
     [linkage]
     accept = 0.99           # link pairs scored at or above this
@@ -61,6 +62,9 @@ class CinCensusSettings:
 @dataclass(frozen=True)
 class AuthoritySettings:
     la_code: str | None = None
+    # The ONS (upper-tier) code: the SSDA903 rules compare each placement's authority, derived
+    # from its postcode, with it (1015: own provision in the authority; 411).
+    ons_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -262,8 +266,7 @@ def load_settings(home: Path | None = None, config_file: Path | None = None) -> 
         cin = {**cin, "xsd_dirs": tuple(Path(p) for p in cin["xsd_dirs"])}
     cin_settings = _section(CinCensusSettings, cin, "cin_census")
     authority = data.get("authority", {})
-    if "la_code" in authority:
-        authority = {**authority, "la_code": str(authority["la_code"])}
+    authority = {k: str(v) if k in ("la_code", "ons_code") else v for k, v in authority.items()}
     authority_settings = _section(AuthoritySettings, authority, "authority")
     try:
         linkage = LinkageSettings.from_mapping(data.get("linkage", {}))
@@ -284,6 +287,7 @@ def load_settings(home: Path | None = None, config_file: Path | None = None) -> 
         raise ConfigError(f"{config_file}: {exc}") from exc
     settings = replace(
         settings,
+        authority=authority_settings,
         imports=imports,
         cohort=cohort,
         cin_census=cin_settings,

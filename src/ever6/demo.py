@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from ever6.errors import Refused
 from ever6.formats import FORMATS, Format, Kind
 from ever6.publish.pipeline import CohortSummary, Progress, build_cohort, import_sources, refresh, summarise
 from ever6.synth import generate
+from ever6.synth.scales import ONS_CODES
 from ever6.warehouse import Warehouse
 from ever6.warehouse.published import Run
 
@@ -75,8 +76,10 @@ def build_demo(
     data = home / "synthetic"
     manifest = generate(scale, seed, data, progress=progress)
     # The demo workspace knows which authority it is, as a real one's ever6.toml would.
-    (home / "ever6.toml").write_text(f'[authority]\nla_code = "{manifest.la_code}"\n')
+    ons_code = ONS_CODES[str(manifest.la_code)]
+    (home / "ever6.toml").write_text(f'[authority]\nla_code = "{manifest.la_code}"\nons_code = "{ons_code}"\n')
     settings = with_la_code(settings, str(manifest.la_code))
+    settings = replace(settings, authority=replace(settings.authority, ons_code=ons_code))
 
     with Warehouse(settings.warehouse_path, purpose="the demo build") as wh:
         # As an authority starts: social care, then the school and pupil registers, then the

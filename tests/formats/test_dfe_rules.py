@@ -164,3 +164,27 @@ def test_a_year_without_rules_uses_the_nearest(reference_dir: Path, validators_p
     assert "no CIN census ruleset for 2031; used 2027's" in report.warnings[0]
     assert {i.severity for i in report.issues} == {"error", "query"}
     assert all(i.rule.endswith("Q") == (i.severity == "query") for i in report.issues)
+
+
+@pytest.mark.slow
+def test_the_authoritys_ons_code_reaches_the_placement_location_rules(tmp_path: Path, validators_python: Path) -> None:
+    """A Kent children's home run by Kent (K2, own provision PR1) is in Kent: rule 1015 holds when
+    the workspace's ``[authority] ons_code`` is Kent's, and the rule, told no authority, fires."""
+    header = tmp_path / "header.csv"
+    episodes = tmp_path / "episodes.csv"
+    header.write_text("CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n1001,1,14/05/2010,WBRI,UN2,,\n")
+    episodes.write_text(
+        "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+        "1001,01/06/2024,S,C2,N1,K2,PR1,,,,CT1 2AB,CT1 2AD,SC123456\n"
+    )
+    without = dfe_rules.rule_problems("ssda903", [header, episodes], 2025)
+    assert "1015" in {p.rule for p in without}
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "ever6.toml").write_text('[authority]\nla_code = 886\nons_code = "E10000016"\n')
+    done = _ever6(home, "import", "ssda903", "--year", "2025", "--dfe-rules", "wait", header, episodes)
+    assert done.returncode == 0, done.stderr
+    recorded, notes = _recorded(home, 1)
+    assert not any(n.startswith("DfE rules not run") for n in notes), notes
+    assert "1015" not in recorded
+    assert "392c" not in recorded  # both postcodes are real units

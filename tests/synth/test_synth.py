@@ -470,15 +470,27 @@ def test_synth_imports_only_allowed_ever6_modules() -> None:
                     assert name.startswith(allowed), f"{path.name} imports {name}"
 
 
-def test_postcodes_are_distinct_and_well_formed_beyond_la_scale() -> None:
-    """A region needs more home postcodes than 20 districts an area hold (the draw never ended)."""
+def test_postcodes_are_real_units_distinct_while_the_authority_has_them() -> None:
+    """Homes are the home authority's units, distinct up to as many as it has; a region needs
+    more homes than Kent has units, so units are shared (and the draw ends)."""
     import re
+    from collections import Counter
 
     import numpy as np
 
-    from ever6.synth.names import make_postcodes
+    from ever6.synth.names import make_postcodes, postcode_units
+    from ever6.synth.scales import LA_ONS_CODE
 
-    n = 330_000  # more than 4 areas x 20 districts x 4,000 inward codes
+    kent = set(postcode_units(LA_ONS_CODE))
+    assert len(kent) > 50_000
+    few = make_postcodes(np.random.default_rng(1), 2_000)
+    assert len(set(few)) == 2_000
+    assert set(few) <= kent
+    assert list(few) == list(make_postcodes(np.random.default_rng(1), 2_000))  # seeded
+    n = 330_000  # the homes of the "region" scale, about five per unit
     codes = make_postcodes(np.random.default_rng(1), n)
-    assert len(codes) == n == len(set(codes))
-    assert all(re.fullmatch(r"(ME|CT|TN|DA)\d{1,2} \d[A-Z]{2}", c) for c in codes[:1000])
+    uses = Counter(codes)
+    assert len(codes) == n
+    assert set(uses) == kent
+    assert max(uses.values()) <= 1 + 4 * n / len(kent)
+    assert all(re.fullmatch(r"[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}", c) for c in codes[:1000])

@@ -153,7 +153,10 @@ def run_ssda903(paths: Sequence[Path], year: int, la: str | None) -> dict[str, A
     chosen, name, years = _choose("lac_validator.rules", year)
     registry = importlib.import_module(f"lac_validator.rules.{name}").registry
     files = process_uploaded_files({"This year": [str(p) for p in paths]})
-    metadata = {"collectionYear": str(chosen), "localAuthority": la or ""}
+    # The return's own year, not the ruleset's: the rules date their windows from it (collection
+    # start and end, "of school age at the start of the year"), and a 2021 return checked with the
+    # nearest (2023) rules must be judged against 2020/21, not 2022/23.
+    metadata = {"collectionYear": str(year), "localAuthority": la or ""}
     validator = lac_validator.LacValidator(metadata=metadata, files=files, registry=registry)
     report = Report(validator.ds_results, registry)
     has_errors = any(c.startswith("ERR_") for c in report.report.columns)

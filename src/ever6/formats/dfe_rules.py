@@ -206,9 +206,12 @@ def _problems(report: RuleReport, file: Path) -> list[Problem]:
     return problems
 
 
-def rule_problems(fmt: str, paths: Sequence[Path], year: int | None) -> list[Problem]:
+def rule_problems(
+    fmt: str, paths: Sequence[Path], year: int | None, *, local_authority: str | None = None
+) -> list[Problem]:
     """The year's DfE rules on one CIN census file or one SSDA903 return, as problems to record
-    with its batch.
+    with its batch. ``local_authority``: the authority's ONS code (``[authority] ons_code``), for
+    the SSDA903 rules on placement location.
 
     When the rules cannot run (no validators' environment, a file gone, or they fail on it), one
     warning says why: the rules warn, they never stop an import.
@@ -223,7 +226,7 @@ def rule_problems(fmt: str, paths: Sequence[Path], year: int | None) -> list[Pro
         elif fmt == "ssda903":
             if year is None:
                 return [_not_run(paths[0], "the collection year is unknown (import with --year)")]
-            report = validate_ssda903({p.stem: p for p in paths}, year)
+            report = validate_ssda903({p.stem: p for p in paths}, year, local_authority=local_authority)
         else:
             return []
     except DfeRulesError as exc:

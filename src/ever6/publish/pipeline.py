@@ -132,7 +132,8 @@ def validate_batches(settings: Settings, batch_ids: Sequence[int] | None = None)
     todo = [b for b in batches if b.format in dfe_rules.FORMATS and b.active]
     outcomes = []
     for b in todo:
-        problems = dfe_rules.rule_problems(b.format, [Path(p) for p in b.source_files], b.year)
+        paths = [Path(p) for p in b.source_files]
+        problems = dfe_rules.rule_problems(b.format, paths, b.year, local_authority=settings.authority.ons_code)
         with _open_for_writing(settings.warehouse_path) as wh:
             wh.record_rule_problems(b.batch_id, problems)
         by_rule = Counter(p.rule for p in problems if p.rule is not None)

@@ -2,19 +2,24 @@
 
 Faker is slow per call and its en_GB first names are those of adults (Derek, Brian), so the
 pools mix Faker's names with a list of names common among children born since 2005, weighted
-towards the latter. Postcodes are built from real Kent / neighbouring postcode areas rather
-than Faker's, which are often not even well-formed (``LU8H 6QU``).
+towards the latter. Postcodes are real units of the ONS Postcode Directory in Kent and its
+neighbours (``ever6/data/postcode_units.csv``), as the DfE's SSDA903 rules look each one up
+there; Faker's are often not even well-formed (``LU8H 6QU``).
 """
 
 from __future__ import annotations
 
+import csv
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
 
 import numpy as np
 from faker import Faker
 
-from ever6.synth.scales import AWAY_AREAS, HOME_AREAS
+from ever6.synth.scales import LA_CODE, ONS_CODES
 
 
 def _words(text: str) -> list[str]:
@@ -164,29 +169,34 @@ def make_name_pools(faker: Faker) -> NamePools:
     return NamePools(female, female_p, male, male_p, surnames, surname_p)
 
 
-_POST_LETTERS = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))  # inward-code letters (no C I K M O V)
+def _postcode_file() -> Path:
+    return Path(str(resources.files("ever6") / "data" / "postcode_units.csv"))
 
 
-def make_postcodes(rng: np.random.Generator, n: int, *, away: bool = False) -> np.ndarray:
-    """``n`` distinct well-formed postcodes (outward area+district, inward digit+2 letters)."""
-    areas = np.array(AWAY_AREAS if away else HOME_AREAS)
-    # Real areas have 20 or more districts. Twenty give every scale up to "la" room enough (and
-    # its files as they always were); a larger authority needs more, or the draw never ends.
-    per_district = 10 * len(_POST_LETTERS) ** 2
-    districts = 20 if n <= 20 * len(areas) * per_district * 3 // 4 else -(-2 * n // (len(areas) * per_district))
-    out: list[str] = []
-    seen: set[str] = set()
-    while len(out) < n:
-        k = (n - len(out)) * 2
-        a = rng.choice(areas, k)
-        d = rng.integers(1, districts + 1, k)
-        s = rng.integers(0, 10, k)
-        l1 = rng.choice(_POST_LETTERS, k)
-        l2 = rng.choice(_POST_LETTERS, k)
-        for code in (f"{a[i]}{d[i]} {s[i]}{l1[i]}{l2[i]}" for i in range(k)):
-            if code not in seen:
-                seen.add(code)
-                out.append(code)
-                if len(out) == n:
-                    break
-    return np.array(out, dtype=object)
+@cache
+def postcode_units(ons_code: str) -> tuple[str, ...]:
+    """The real postcode units the synthetic authority uses in the authority ``ons_code``, sorted.
+
+    From the ONS Postcode Directory (Open Government Licence v3.0; the file's header says how it
+    was made): every unit of the home authority, a fixed sample of each neighbour's.
+    """
+    units: list[str] = []
+    with _postcode_file().open(encoding="utf-8") as f:
+        rows = csv.DictReader(line for line in f if not line.startswith("#"))
+        for row in rows:
+            if row["authority"] == ons_code:
+                units += [f"{row['sector']}{end}" for end in row["units"].split()]
+    if not units:
+        raise KeyError(f"no postcode units for the authority {ons_code}")
+    return tuple(sorted(units))
+
+
+def make_postcodes(rng: np.random.Generator, n: int, *, la: str = LA_CODE) -> np.ndarray:
+    """``n`` real postcode units of the authority ``la`` (a DfE LA number), distinct while it has
+    that many; beyond that (homes at the largest scales) every unit, then units again, as
+    households share a real unit.
+    """
+    units = np.array(postcode_units(ONS_CODES[la]), dtype=object)
+    if n <= len(units):
+        return units[rng.choice(len(units), n, replace=False)]
+    return np.concatenate([rng.permutation(units), units[rng.integers(0, len(units), n - len(units))]])

@@ -51,9 +51,18 @@ NEIGHBOURS: tuple[tuple[str, str], ...] = (
     ("303", "Bexley"),
     ("305", "Bromley"),
 )
-# Postcode areas a Kent resident or placement plausibly has; neighbours' areas for out-of-LA.
-HOME_AREAS: tuple[str, ...] = ("ME", "CT", "TN", "DA")
-AWAY_AREAS: tuple[str, ...] = ("BN", "RH", "SE", "BR", "CR", "GU", "SS", "RM")
+# Each authority's ONS code (upper tier), which the SSDA903 rules derive from a placement's
+# postcode (PL_LA) and compare with the return's own authority: homes and placements are real
+# postcode units of these authorities (src/ever6/data/postcode_units.csv).
+ONS_CODES: dict[str, str] = {
+    LA_CODE: "E10000016",
+    "887": "E06000035",
+    "845": "E10000011",
+    "936": "E10000030",
+    "303": "E09000004",
+    "305": "E09000006",
+}
+LA_ONS_CODE = ONS_CODES[LA_CODE]
 
 REFERENCE_DATE = date(2026, 3, 31)
 PREVIOUS_REFERENCE_DATE = date(2025, 3, 31)

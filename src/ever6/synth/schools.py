@@ -196,7 +196,8 @@ def make_schools(rng: np.random.Generator, scale: Scale) -> list[School]:
     total = scale.in_la_schools + scale.out_of_la
     urns = rng.choice(np.arange(100000, 150000), total, replace=False)
     postcodes = make_postcodes(rng, scale.in_la_schools)
-    away_postcodes = make_postcodes(rng, scale.out_of_la, away=True)
+    # Each out-of-LA school in its own authority (the j-th is in NEIGHBOURS[j % 5]).
+    away_postcodes = {la: make_postcodes(rng, -(-scale.out_of_la // len(NEIGHBOURS)), la=la) for la, _ in NEIGHBOURS}
     schools: list[School] = []
     used: set[str] = set()
     estab_used: set[tuple[str, int]] = set()
@@ -256,7 +257,7 @@ def make_schools(rng: np.random.Generator, scale: Scale) -> list[School]:
     for j in range(scale.out_of_la):
         la, la_name = NEIGHBOURS[j % len(NEIGHBOURS)]
         kind = ("primary", "secondary", "special", "alternative")[j % 4] if j >= 2 else ("primary", "secondary")[j]
-        schools.append(build(kind, la, la_name, int(urns[i]), str(away_postcodes[j])))
+        schools.append(build(kind, la, la_name, int(urns[i]), str(away_postcodes[la][j // len(NEIGHBOURS)])))
         i += 1
     return schools
 

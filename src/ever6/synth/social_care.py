@@ -23,9 +23,10 @@ from datetime import date
 import numpy as np
 
 from ever6.dates import birthday
+from ever6.synth.names import postcode_units
 from ever6.synth.population import Population
 from ever6.synth.rand import Draws, WeightedTable
-from ever6.synth.scales import AWAY_AREAS, REFERENCE_DATE, SIM_START
+from ever6.synth.scales import NEIGHBOURS, ONS_CODES, REFERENCE_DATE, SIM_START
 
 END = REFERENCE_DATE.toordinal()
 RC9_FROM = date(2022, 4, 1).toordinal()  # RC9 (closed, referred to early help) from 2022-23
@@ -255,6 +256,8 @@ REASONS_CHANGE = WeightedTable(
     ]
 )
 _FOSTER = WeightedTable([("U4", 30.0), ("U5", 25.0), ("U6", 10.0), ("U1", 12.0), ("U2", 6.0), ("U3", 5.0)])
+# Placements DfE 1015 exempts from "own provision is in the authority".
+_FOSTER_OR_ADOPTION = frozenset({"A3", "A4", "A5", "A6", "U1", "U2", "U3", "U4", "U5", "U6"})
 _TEEN = WeightedTable(
     [
         ("U4", 22.0),
@@ -294,9 +297,8 @@ class _Sim:
         self.pop = pop
         self.d = Draws(rng)
         self.p = params
-        self.away_posts = [
-            f"{a}{i} {j}{k}" for a in AWAY_AREAS for i in (1, 4, 9) for j in (2, 6) for k in ("AB", "DX", "HN", "QT")
-        ]
+        # Placements out of the area: real units of the neighbouring authorities.
+        self.away_posts = [pc for la, _ in NEIGHBOURS for pc in postcode_units(ONS_CODES[la])]
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -431,7 +433,7 @@ class _Sim:
             p += int(d.exp(420.0)) + 14
         changes = sorted(c for c in changes if start < c[0] < end and (c[0] < adoption or c[1] in ("L:E1", "P:A")))
         home = str(self.pop.postcode[child.person])
-        placement = self.placement(age, ls)
+        placement = self.placement(age, ls, home)
         rows: list[CareRow] = []
         current_ls = ls
         row_start = start
@@ -447,9 +449,11 @@ class _Sim:
             if legal:
                 new_ls = legal[-1][2:]
             if "P:A" in kinds:
-                new_place = (d.pick(("A5", "A6")), "PR1", "XXXXXXX", placement[3])
+                # With the adopters where the child was placed, unless that was at home (P1).
+                post = placement[3] if placement[0] != "P1" else self.placement(age, new_ls, home)[3]
+                new_place = (d.pick(("A5", "A6")), "PR1", "XXXXXXX", post)
             elif "P" in kinds:
-                new_place = self.placement((day - child.dob) / YEAR, new_ls)
+                new_place = self.placement((day - child.dob) / YEAR, new_ls, home)
             placement_changed = new_place != placement
             if not placement_changed and new_ls == current_ls:
                 continue  # nothing changed: no new episode (DfE 434)
@@ -476,8 +480,9 @@ class _Sim:
         child.care.extend(rows)
         return end, rec
 
-    def placement(self, age: float, ls: str) -> tuple[str, str, str, str]:
-        """(PLACE, PLACE_PROVIDER, URN, PL_POST) for a new placement under legal status ``ls``."""
+    def placement(self, age: float, ls: str, home: str) -> tuple[str, str, str, str]:
+        """(PLACE, PLACE_PROVIDER, URN, PL_POST) for a new placement under legal status ``ls`` of a
+        child whose home postcode is ``home``."""
         d = self.d
         place = d.weighted(_TEEN) if age >= 12 else d.weighted(_FOSTER)
         if place == "P1" and ls == "V2":
@@ -498,7 +503,16 @@ class _Sim:
             urn = f"SC{d.int(0, 999999):06d}"
         else:
             urn = "XXXXXXX" if place[0] in ("A", "U") else ""
-        post = d.pick(self.away_posts) if d.chance(0.25) else str(self.pop.postcode[d.int(0, self.pop.n - 1)])
+        # The authority's own provision other than foster care and adoption (its children's homes)
+        # is in the authority (DfE 1015); other placements are out of the area one time in four.
+        own_in_area = provider == "PR1" and place not in _FOSTER_OR_ADOPTION
+        away = not own_in_area and d.chance(0.25)
+        post = d.pick(self.away_posts) if away else str(self.pop.postcode[d.int(0, self.pop.n - 1)])
+        if place == "P1":
+            post = home  # placed with parents: at home
+        while post == home and place != "P1":
+            # Only a placement with parents is at the child's home address (DfE 392d).
+            post = str(self.pop.postcode[d.int(0, self.pop.n - 1)])
         return place, provider, urn, post
 
     def row(
@@ -683,6 +697,10 @@ class _Sim:
             if ep.need == "N2" and not child.disabilities:
                 child.disabilities = (d.weighted(DISABILITIES),)
             child.episodes.append(ep)
+            if any(row.rec in ("E11", "E12") for row in child.care):
+                # An adopted child has a new identity: anything later is another child's record,
+                # never this one's (DfE 199, "previously adopted from care").
+                break
             closure = ep.closure if ep.closure is not None else t + 200
             t = max(closure, t) + 1
             # Re-referral within a year is common (about one in five).
@@ -799,7 +817,9 @@ def _no_activity_after_closure(child: ScChild) -> None:
             c.reviews = [r for r in c.reviews if r <= closure]
         ep.assessments = [a for a in ep.assessments if a.start <= ep.closure]
         for a in ep.assessments:
-            if a.auth is not None and a.auth > ep.closure:
+            # Unauthorised here too when the authorisation fell after the reference date and was
+            # forgotten (truncate) though the episode closed before it (DfE 8867).
+            if a.auth is None or a.auth > ep.closure:
                 a.auth = ep.closure
             if a.review is not None and a.auth is not None and a.review >= a.auth:
                 a.review = None
