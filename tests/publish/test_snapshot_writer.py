@@ -64,3 +64,16 @@ def test_unchanged_publications_reuse_their_suppression(
     after = _table(target, "metric_suppressed")
     assert len(after) == len(before)
     assert [r for r in after if (r[0], r[1]) != (year, period)] == [r for r in before if (r[0], r[1]) != (year, period)]
+
+
+def test_each_published_text_is_kept_with_the_number_it_shows() -> None:
+    import pyarrow as pa
+
+    texts = ["12.3", "c", "z", "x", "low", "0", "-1.5", "1739", None]
+    table = pa.table({"measure": ["m"] * len(texts), "value": pa.array(texts, pa.string())})
+    out = snapshot_module.with_figures(table)
+    assert out.column("value").to_pylist() == texts
+    assert out.column("figure").to_pylist() == [12.3, None, None, None, None, 0.0, -1.5, 1739.0, None]
+    again = snapshot_module.with_figures(out)  # a reused publication already has its numbers
+    assert again.column_names == ["measure", "value", "figure"]
+    assert snapshot_module.with_figures(table.slice(0, 0)).column("figure").type == pa.float64()

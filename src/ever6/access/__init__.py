@@ -7,7 +7,7 @@ recording pupil-level access through the caller's audit recorder.
 """
 
 from ever6.access.roles import CAPABILITIES, ROLE_LABELS, Capability, Role, can
-from ever6.access.snapshot import MetricQuery, NotPublished, RunInfo, Snapshot
+from ever6.access.snapshot import MetricQuery, NotPublished, RefreshNeeded, RunInfo, Snapshot
 from ever6.access.viewer import AccessDenied, AuditEntry, AuditRecorder, Viewer
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "Capability",
     "MetricQuery",
     "NotPublished",
+    "RefreshNeeded",
     "Role",
     "RunInfo",
     "Snapshot",

@@ -27,21 +27,27 @@ import pyarrow as pa
 from ever6.access.roles import Capability
 from ever6.access.viewer import AccessDenied, AuditEntry, AuditRecorder, Viewer
 from ever6.disclosure import REASON_COLUMN, for_school
-from ever6.metrics.export import display_row
+from ever6.metrics.export import display_row, published_figure
 from ever6.metrics.measures import METRIC_COLUMNS, METRIC_KEY
 
 if TYPE_CHECKING:
     # DuckDB reads the snapshot, and loads (about half a second) only when a page first reads it:
     # importing this interface, as every web request module does, loads no analytics engine.
     import duckdb
-from ever6.publish.layout import SCHOOL_PUPIL_COLUMNS
+from ever6.publish.layout import FIGURE_COLUMN, REQUIRED_COLUMNS, SCHOOL_PUPIL_COLUMNS
 
-# The figures a page reads: the measures' columns and, once suppressed, the reason.
-METRIC_FIELDS = (*METRIC_COLUMNS, REASON_COLUMN)
+# The figures a page reads: the measures' columns and, once suppressed, the reason; and beside the
+# published text (``value``) the number it shows (``figure``, ``None`` for a symbol).
+METRIC_FIELDS = (*METRIC_COLUMNS, REASON_COLUMN, FIGURE_COLUMN)
 
 
 class NotPublished(LookupError):
     """Nothing has been published yet: the data manager has to run a refresh."""
+
+
+class RefreshNeeded(NotPublished):
+    """The snapshot was written by an earlier version of ever6, in an older layout: the next
+    refresh rewrites it; until then pages say a refresh is needed, as before the first one."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,11 @@ class Snapshot:
 
         con = duckdb.connect(":memory:")
         con.execute("ATTACH ? AS snapshot (READ_ONLY)", [str(self.path)])
+        try:
+            _check_layout(con)
+        except RefreshNeeded:
+            con.close()
+            raise
         return con
 
     def _cursor(self) -> tuple[duckdb.DuckDBPyConnection, tuple[int, int]]:
@@ -161,7 +172,8 @@ class Snapshot:
     # --- figures ------------------------------------------------------------------------------
 
     def metrics(self, viewer: Viewer, query: MetricQuery, *, suppressed: bool = False) -> list[dict[str, Any]]:
-        """Figures for display and export: ``value`` is the published text (``c``, ``z``, ``12.3``).
+        """Figures for display and export: ``value`` is the published text (``c``, ``z``, ``12.3``),
+        ``figure`` the number it shows (``None`` for a symbol), for charts, gaps and sorting.
 
         Suppressed whenever the viewer may not see unsuppressed figures, whatever ``suppressed`` says.
         """
@@ -191,7 +203,7 @@ class Snapshot:
     def _fetch_metrics(self, query: MetricQuery, suppressed: bool) -> tuple[dict[str, Any], ...]:
         where, params = _where(query)
         name = "metric_suppressed" if suppressed else "metric"
-        reason = "suppression_reason" if suppressed else "NULL::VARCHAR AS suppression_reason"
+        reason = "suppression_reason, figure" if suppressed else "NULL::VARCHAR AS suppression_reason"
         sql = f"""
             SELECT academic_year, period, measure, "group", breakdown, breakdown_value,
                    numerator, denominator, value, {reason}
@@ -201,7 +213,10 @@ class Snapshot:
         table, _ = self._query(sql, params)
         if suppressed:
             return tuple(table.to_pylist())
-        return tuple({**display_row(r), "suppression_reason": None} for r in table.to_pylist())
+        return tuple(
+            {**display_row(r), "suppression_reason": None, FIGURE_COLUMN: published_figure(r)}
+            for r in table.to_pylist()
+        )
 
     # --- schools and pupils -------------------------------------------------------------------
 
@@ -308,8 +323,23 @@ _SUPPRESSED_SCHEMA = pa.schema(
         pa.field("denominator", pa.float64()),
         pa.field("value", pa.string()),
         pa.field("suppression_reason", pa.string()),
+        pa.field(FIGURE_COLUMN, pa.float64()),
     ]
 )
+
+
+def _check_layout(con: duckdb.DuckDBPyConnection) -> None:
+    """Raise :class:`RefreshNeeded` when the attached snapshot lacks a column this version reads."""
+    present = set(
+        con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = 'snapshot'").fetchall()
+    )
+    tables = {t for t, _ in present}
+    for table, columns in REQUIRED_COLUMNS.items():
+        if table in tables and any((table, c) not in present for c in columns):
+            raise RefreshNeeded(
+                "the published figures were written by an earlier version of ever6: "
+                "a data manager needs to run a refresh"
+            )
 
 
 def _in(column: str, values: Iterable[str]) -> tuple[str, list[str]]:

@@ -54,6 +54,17 @@ def display_row(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def published_figure(row: dict[str, Any]) -> float | None:
+    """The number an unsuppressed figure is shown as (by :func:`display_row`): counts whole, rates
+    to one decimal place; ``None`` where it shows a symbol. Gaps and charts use this number."""
+    value = row["value"]
+    if value is None:
+        return None
+    if BY_NAME[row["measure"]].kind == "count":
+        return float(int(value))
+    return round(float(value), 1)
+
+
 def write_metrics_csv(table: pa.Table, out: Path, columns: Sequence[str] = EXPORT_COLUMNS) -> int:
     """The long format: ``measure,group,breakdown,breakdown_value,numerator,denominator,value``."""
     return write_csv(out, columns, (display_row(r) for r in table.to_pylist()))

@@ -26,3 +26,12 @@ SCHOOL_PUPIL_COLUMNS = (
     "band",
     "la_child_id",
 )
+
+# Each published figure is kept twice in ``metric_suppressed``: ``value``, the text the DfE shows
+# ("12.3", or a symbol: c, z, x, low), and ``figure``, the number that text shows (NULL when it is
+# a symbol), so that no reader parses text back into numbers.
+FIGURE_COLUMN = "figure"
+
+# Columns a reader needs that snapshots written by earlier versions lack: such a snapshot is
+# replaced by the next refresh, and until then the web says a refresh is needed.
+REQUIRED_COLUMNS = {"metric_suppressed": (FIGURE_COLUMN,)}

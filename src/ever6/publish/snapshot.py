@@ -23,7 +23,7 @@ from ever6.disclosure import DisclosureRules
 from ever6.faults import fault_point
 from ever6.metrics.publication import suppress_metrics
 from ever6.private import private_dir, private_file, private_files
-from ever6.publish.layout import STATUS_BANDS
+from ever6.publish.layout import FIGURE_COLUMN, STATUS_BANDS
 from ever6.warehouse.published import OUTPUTS, Published, Run
 from ever6.warehouse.store import Warehouse
 
@@ -158,6 +158,18 @@ def _suppress_in_parallel(metrics: pa.Table, settings: Settings) -> pa.Table:
     return pa.concat_tables(results)
 
 
+def with_figures(suppressed: pa.Table) -> pa.Table:
+    """The suppressed figures with, beside each published text, the number it shows (``None`` for a
+    symbol), read once here from the text disclosure control wrote, so that the two cannot differ."""
+    import pyarrow.compute as pc
+
+    text = suppressed.column("value")
+    numeric = pc.fill_null(pc.match_substring_regex(text, r"^-?[0-9]+(\.[0-9]+)?$"), False)
+    figures = pc.if_else(numeric, text, pa.scalar(None, pa.string())).cast(pa.float64())
+    table = suppressed.drop_columns([FIGURE_COLUMN]) if FIGURE_COLUMN in suppressed.column_names else suppressed
+    return table.append_column(pa.field(FIGURE_COLUMN, pa.float64()), figures)
+
+
 def write_snapshot(
     warehouse: Warehouse,
     run: Run,
@@ -196,7 +208,7 @@ def write_snapshot(
             }
         ),
         "metric": metrics,
-        "metric_suppressed": suppressed,
+        "metric_suppressed": with_figures(suppressed),
         "school": schools,
         "school_pupil": _school_pupils(cohort, links, enrolled),
         "partition_digest": digests,

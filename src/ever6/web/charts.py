@@ -6,8 +6,9 @@ GOV.UK guidance on data visualisation: a title and a description (read out by sc
 labelled axes, and no meaning carried by colour alone: each bar is labelled with its group and
 value, and each line has its own dash pattern and point shape as well as its colour.
 
-Only numeric figures are charted; a suppressed or not-applicable figure (``c``, ``z``) is left out
-of the chart and shown in the table.
+Only numeric figures are charted, from the number the snapshot keeps beside each published text
+(:class:`ever6.web.tables.Figure`); a suppressed or not-applicable figure (``c``, ``z``) is left
+out of the chart and shown in the table.
 """
 
 from __future__ import annotations
@@ -36,21 +37,6 @@ class Point:
     series: str
     value: float
     panel: str = ""
-
-
-def number(value: Any) -> float | None:
-    """A published figure (``"12.3"``, ``"c"``, ``"z"``, ``None``) as a number, or ``None``."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    text = str(value)
-    if not text or text[0] not in "-0123456789.":  # a symbol: no exception to raise and catch
-        return None
-    try:
-        return float(text.replace(",", ""))
-    except ValueError:
-        return None
 
 
 def _base(title: str, description: str) -> dict[str, Any]:

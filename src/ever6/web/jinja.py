@@ -18,6 +18,7 @@ from ever6.web.accounts.middleware import current_request
 from ever6.web.forms import error_summary, field_error
 from ever6.web.forms import value as field_value
 from ever6.web.settings import WEB_DIR
+from ever6.web.tables import shown
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
@@ -31,12 +32,8 @@ def json_script(value: Any) -> Markup:
 
 
 def number(value: Any) -> str:
-    """Counts with thousands separators; anything else as published."""
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float) and value.is_integer():
-        return f"{int(value):,}"
-    return "" if value is None else str(value)
+    """Counts with thousands separators; anything else as published (:func:`ever6.web.tables.shown`)."""
+    return shown(value)
 
 
 def navigation_items(request: HttpRequest) -> list[dict[str, Any]]:

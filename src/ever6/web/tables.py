@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,43 @@ from django.http import HttpRequest, HttpResponse
 from ever6.exports import safe_cell
 
 FORMATS = ("csv", "xlsx")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A published figure: the text the DfE shows (``"12.3"``, or a symbol: ``c``, ``z``, ``x``,
+    ``low``) and the number it shows, ``None`` for a symbol. Charts, gaps and sorting use the
+    number; pages and downloads show it through :func:`shown`, the one place figures are formatted.
+    ``count``: shown as a whole number with thousands separators."""
+
+    text: str
+    number: float | None = None
+    count: bool = False
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any] | None, *, count: bool = False, missing: str = "x") -> Figure:
+        """The figure of a row from :meth:`ever6.access.Snapshot.metrics` (``missing`` when there is none)."""
+        if row is None:
+            return cls(missing)
+        return cls("" if row["value"] is None else str(row["value"]), row["figure"], count)
+
+    def __str__(self) -> str:
+        return shown(self)
+
+
+def shown(value: Any) -> str:
+    """How a cell is shown: counts with thousands separators, other figures as published."""
+    if isinstance(value, Figure):
+        if value.count and value.number is not None:
+            return f"{int(value.number):,}"
+        return value.text
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value):,}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
 
 
 @dataclass
@@ -36,21 +73,11 @@ class Table:
         """The GOV.UK table macro's ``rows`` argument."""
         return [
             [
-                {"text": _text(row.get(k)), **({"format": "numeric"} if k in self.numeric else {})}
+                {"text": shown(row.get(k)), **({"format": "numeric"} if k in self.numeric else {})}
                 for k, _ in self.columns
             ]
             for row in self.rows
         ]
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return f"{int(value):,}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
 
 
 def requested_format(request: HttpRequest) -> str | None:
@@ -69,7 +96,7 @@ def download(table: Table, fmt: str, name: str) -> HttpResponse:
         writer = csv.writer(buffer)
         writer.writerow([h for _, h in table.columns])
         for row in table.rows:
-            writer.writerow([safe_cell(row.get(k)) for k, _ in table.columns])
+            writer.writerow([safe_cell(_plain(row.get(k))) for k, _ in table.columns])
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     elif fmt == "xlsx":
         response = HttpResponse(
@@ -101,8 +128,20 @@ def _xlsx(table: Table) -> bytes:
     return out.getvalue()
 
 
+def _plain(value: Any) -> Any:
+    """A cell as a download holds it: a count as a whole number (no separators), a figure as published."""
+    if isinstance(value, Figure):
+        return int(value.number) if value.count and value.number is not None else value.text
+    return value
+
+
 def _excel(value: Any, *, numeric: bool) -> Any:
     """Numbers stay numbers; everything else is formula-safe text."""
+    if isinstance(value, Figure):
+        if value.number is None:
+            return safe_cell(value.text)
+        # Whole when published without decimals (a count), as the text reads.
+        return int(value.number) if value.count or "." not in value.text else value.number
     if numeric and isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     if numeric and isinstance(value, str):

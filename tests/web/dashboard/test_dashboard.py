@@ -230,6 +230,32 @@ def test_nothing_published_is_a_helpful_page(client_for: Callable[[str], Client]
         guard.snapshot.cache_clear()
 
 
+def test_a_snapshot_from_an_earlier_version_asks_for_a_refresh(
+    published: Published, client_for: Callable[[str], Client], tmp_path: Any, settings: Any
+) -> None:
+    """A snapshot without the figures' numbers (written before they were kept) is not misread."""
+    import shutil
+
+    from ever6.web import guard
+
+    client = client_for("vs_head")
+    old = tmp_path / "web.duckdb"
+    shutil.copy(published.snapshot, old)
+    con = duckdb.connect(str(old))
+    con.execute("DROP INDEX metric_suppressed_lookup")
+    con.execute("ALTER TABLE metric_suppressed DROP COLUMN figure")
+    con.close()
+    settings.EVER6_SNAPSHOT = old
+    guard.snapshot.cache_clear()
+    try:
+        for url in ("/dashboard/", "/dashboard/schools/"):
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert b"A refresh is needed" in response.content, url
+    finally:
+        guard.snapshot.cache_clear()
+
+
 # --- theme pages --------------------------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from ever6.access import RunInfo
 from ever6.metrics import gaps
 from ever6.metrics.gaps import NationalFigure
-from ever6.web.charts import MAX_CATEGORIES, Point, bar_chart, line_chart, number
+from ever6.web.charts import MAX_CATEGORIES, Point, bar_chart, line_chart
 from ever6.web.dashboard.labels import (
     BREAKDOWN_LABELS,
     GROUP_LABELS,
@@ -24,7 +24,7 @@ from ever6.web.dashboard.labels import (
     measure_description,
     measure_label,
 )
-from ever6.web.tables import Table
+from ever6.web.tables import Figure, Table
 
 Cell = tuple[str, str, str, str, str]  # academic_year, period, measure, group, breakdown_value
 
@@ -36,7 +36,7 @@ UNSUPPRESSED_NOTE = (
     "Unsuppressed: for use inside the Virtual School only. Do not share these figures outside it; "
     "use the suppressed version instead. z = not applicable (nothing to divide by); x = not published."
 )
-NOT_PUBLISHED = "x"  # DfE convention: not available
+NOT_PUBLISHED = Figure("x")  # DfE convention: not available
 
 
 def note(suppressed: bool) -> str:
@@ -60,22 +60,18 @@ def index_rows(rows: Iterable[Mapping[str, Any]]) -> dict[Cell, Mapping[str, Any
     return {(r["academic_year"], r["period"], r["measure"], r["group"], r["breakdown_value"]): r for r in rows}
 
 
-def count(value: Any) -> Any:
-    """A published count as a number, so pages show 1,739 and Excel keeps a number; symbols as they are."""
-    text = str(value)
-    return int(text) if text.isdigit() else text
+def count(row: Mapping[str, Any] | None) -> Figure:
+    """A published count, so pages show 1,739 and Excel keeps a number; symbols as they are."""
+    return Figure.of(row, count=True)
 
 
-def gap(a: str | None, b: str | None) -> str:
-    """``a - b`` in the measure's unit, from the published figures; a symbol when either is one
-    (a gap over a suppressed figure is suppressed too)."""
-    x, y = number(a), number(b)
-    if x is not None and y is not None:
-        return f"{x - y:.1f}"
-    for value in (a, b):
-        if value is not None and number(value) is None:
-            return str(value)
-    return NOT_PUBLISHED
+def gap(a: Figure, b: Figure) -> Figure:
+    """``a - b`` in the measure's unit, from the published (rounded) figures, as the DfE's tables
+    compute gaps; a symbol when either is one (a gap over a suppressed figure is suppressed too)."""
+    if a.number is not None and b.number is not None:
+        difference = a.number - b.number
+        return Figure(f"{difference:.1f}", round(difference, 1))
+    return Figure(a.text if a.number is None else b.text)
 
 
 # --- the headline dashboard -----------------------------------------------------------------------
@@ -120,9 +116,8 @@ def headline(
     """Tiles and the table with the same figures: each measure for Ever6 CWSW against pupils never
     CWSW, all pupils and the latest national figure."""
 
-    def value(year: str | None, measure: str, group: str) -> str:
-        row = cells.get((year or "", "year", measure, group, "all"))
-        return str(row["value"]) if row else NOT_PUBLISHED
+    def value(year: str | None, measure: str, group: str) -> Figure:
+        return Figure.of(cells.get((year or "", "year", measure, group, "all")))
 
     tiles: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
@@ -195,7 +190,7 @@ def cohort(
     rows = []
     for group in COHORT_GROUPS:
         row = cells.get((year, "year", "pupils", group, "all"))
-        rows.append({"status": COHORT_LABELS[group], "pupils": count(row["value"]) if row else NOT_PUBLISHED})
+        rows.append({"status": COHORT_LABELS[group], "pupils": count(row)})
     tiles = [
         {"id": f"pupils-{g}", "label": r["status"], "value": r["pupils"]}
         for g, r in zip(COHORT_GROUPS, rows, strict=True)
@@ -237,7 +232,7 @@ def breakdown_table(
     by_value: dict[str, dict[str, Any]] = {}
     for r in rows:
         out = by_value.setdefault(r["breakdown_value"], {"breakdown_value": r["breakdown_value"]})
-        out[f"{r['measure']}:{r['group']}"] = count(r["value"]) if r["measure"] == "pupils" else str(r["value"])
+        out[f"{r['measure']}:{r['group']}"] = Figure.of(r, count=r["measure"] == "pupils")
     if breakdown == "school":
         for urn, out in by_value.items():
             out["name"] = (schools.get(urn) or {}).get("name") or "Not in the school register"
@@ -267,7 +262,7 @@ def breakdown_table(
         for out in ordered
         for m in measures
         for g in groups
-        if (v := number(out[f"{m}:{g}"])) is not None
+        if (v := out[f"{m}:{g}"].number) is not None
     ]
     spec = bar_chart(
         points,
@@ -296,7 +291,7 @@ def trends_table(
                 "_p": r["period"],
             },
         )
-        out[f"{r['measure']}:{r['group']}"] = str(r["value"])
+        out[f"{r['measure']}:{r['group']}"] = Figure.of(r)
     order = {p: i for i, p in enumerate(PERIOD_ORDER)}
     ordered = [by_time[k] for k in sorted(by_time, key=lambda k: (k[0], order.get(k[1], 99)))]
     keys = [f"{m}:{g}" for m in measures for g in groups]
@@ -320,7 +315,7 @@ def trends_table(
         for out in charted
         for m in measures
         for g in groups
-        if (v := number(out[f"{m}:{g}"])) is not None
+        if (v := out[f"{m}:{g}"].number) is not None
     ]
     spec = line_chart(
         points,

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ever6.web.charts import number
-from ever6.web.dashboard.figures import NOT_PUBLISHED, count, gap, note
+from ever6.web.dashboard.figures import NOT_PUBLISHED, gap, note
 from ever6.web.dashboard.tiers import TIER_LABELS, Thresholds, suggest_tier
-from ever6.web.tables import Table
+from ever6.web.tables import Figure, Table
 
 MEASURES = ("pupils", "overall_absence_rate", "suspension_rate")
 GROUPS = ("cwsw", "not_cwsw", "all_pupils")
@@ -45,13 +44,14 @@ NUMERIC = frozenset(
 UNDETERMINED = "Not shown: figures suppressed"
 
 
-def share(count: str, total: str) -> str:
+def share(count: Figure, total: Figure) -> Figure:
     """Ever6 CWSW pupils as a percentage of the school's pupils; a symbol when either is one."""
-    c, t = number(count), number(total)
+    c, t = count.number, total.number
     if c is not None and t:
-        return f"{c / t * 100:.1f}"
+        percent = c / t * 100
+        return Figure(f"{percent:.1f}", round(percent, 1))
     if t == 0:
-        return "z"
+        return Figure("z")
     return gap(count, total)  # the symbol of whichever is not a number
 
 
@@ -63,27 +63,29 @@ def school_rows(
     thresholds: Thresholds,
 ) -> list[dict[str, Any]]:
     """One row per school with figures in the period."""
-    cells: dict[str, dict[tuple[str, str], str]] = {}
+    cells: dict[str, dict[tuple[str, str], Figure]] = {}
     for r in rows:
-        cells.setdefault(r["breakdown_value"], {})[(r["measure"], r["group"])] = str(r["value"])
+        cells.setdefault(r["breakdown_value"], {})[(r["measure"], r["group"])] = Figure.of(
+            r, count=r["measure"] == "pupils"
+        )
     out = []
     for urn, c in cells.items():
         school = schools.get(urn) or {}
 
-        def v(measure: str, group: str, c: Mapping[tuple[str, str], str] = c) -> str:
+        def v(measure: str, group: str, c: Mapping[tuple[str, str], Figure] = c) -> Figure:
             return c.get((measure, group), NOT_PUBLISHED)
 
         cwsw, total = v("pupils", "cwsw"), v("pupils", "all_pupils")
         pct = share(cwsw, total)
-        tier = suggest_tier(number(cwsw), number(pct), thresholds)
+        tier = suggest_tier(cwsw.number, pct.number, thresholds)
         out.append(
             {
                 "urn": urn,
                 "name": school.get("name") or "Not in the school register",
                 "phase": school.get("phase") or "",
                 "in_la": "" if not school or not la_code else ("In" if school.get("la_code") == la_code else "Out"),
-                "count": count(cwsw),
-                "all_pupils": count(total),
+                "count": cwsw,
+                "all_pupils": total,
                 "share": pct,
                 "absence_cwsw": v("overall_absence_rate", "cwsw"),
                 "absence_not_cwsw": v("overall_absence_rate", "not_cwsw"),
@@ -102,7 +104,8 @@ def sort_rows(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
     after those with one, then by name."""
 
     def key(row: Mapping[str, Any]) -> tuple[int, float, str, str]:
-        value = number(row[sort])
+        figure = row[sort]
+        value = figure.number if isinstance(figure, Figure) else None
         return (0 if value is not None else 1, -(value or 0.0), str(row["name"]).lower(), str(row["urn"]))
 
     return sorted(rows, key=key)

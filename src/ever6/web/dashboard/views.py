@@ -14,7 +14,7 @@ from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from ever6.access import Capability, MetricQuery, NotPublished, RunInfo, Snapshot
+from ever6.access import Capability, MetricQuery, NotPublished, RefreshNeeded, RunInfo, Snapshot
 from ever6.metrics.measures import GROUPS, MEASURES
 from ever6.web.dashboard import figures, ranking
 from ever6.web.dashboard.forms import (
@@ -71,7 +71,15 @@ def _published(snap: Snapshot) -> tuple[RunInfo, list[str]] | None:
 
 
 def _not_published(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard/not_published.html", {"title": "No figures published yet"})
+    try:
+        snapshot().run()
+        outdated = False
+    except RefreshNeeded:  # written by an earlier version of ever6: the next refresh rewrites it
+        outdated = True
+    except NotPublished:
+        outdated = False
+    title = "A refresh is needed" if outdated else "No figures published yet"
+    return render(request, "dashboard/not_published.html", {"title": title, "outdated": outdated})
 
 
 def _common(request: HttpRequest, run: RunInfo, suppressed: bool) -> dict[str, Any]:

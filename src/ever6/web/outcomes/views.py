@@ -15,7 +15,7 @@ from ever6.web.dashboard.labels import GROUP_LABELS
 from ever6.web.guard import require, snapshot, viewer
 from ever6.web.outcomes.activity import activity_by_school
 from ever6.web.schools.models import School
-from ever6.web.tables import Table, download, requested_format
+from ever6.web.tables import Figure, Table, download, requested_format
 
 MEASURES = ("pupils", "overall_absence_rate", "persistent_absence_rate", "suspension_rate")
 MEASURE_LABELS = {
@@ -46,7 +46,7 @@ def _year_bounds(label: str) -> tuple[date, date]:
     return date(start, 9, 1), date(start + 1, 8, 31)
 
 
-def _figures(request: HttpRequest, year: str, suppressed: bool) -> dict[tuple[str, str, str], Any]:
+def _figures(request: HttpRequest, year: str, suppressed: bool) -> dict[tuple[str, str, str], Figure]:
     rows = snapshot().metrics(
         viewer(request),
         MetricQuery(
@@ -54,7 +54,7 @@ def _figures(request: HttpRequest, year: str, suppressed: bool) -> dict[tuple[st
         ),
         suppressed=suppressed,
     )
-    return {(r["breakdown_value"], r["measure"], r["group"]): r["value"] for r in rows}
+    return {(r["breakdown_value"], r["measure"], r["group"]): Figure.of(r) for r in rows}
 
 
 @require(Capability.PARTNERSHIP)

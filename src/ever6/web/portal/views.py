@@ -22,7 +22,7 @@ from ever6.markers import Establishment, ctf_filename, marker_csv, marker_ctf, p
 from ever6.metrics.measures import BY_NAME, PERIODS
 from ever6.web.guard import agreement_in_force, audit_recorder, require, snapshot, viewer
 from ever6.web.schools.models import AgreementStatus, DataSharingAgreement, School
-from ever6.web.tables import Table, download, requested_format
+from ever6.web.tables import Figure, Table, download, requested_format
 
 # What a school is shown: attendance and suspensions, the measures the DfE guidance puts first.
 PORTAL_MEASURES = (
@@ -116,7 +116,7 @@ def _choice(request: HttpRequest, years: list[str]) -> tuple[str, str]:
 
 
 def _figures_table(rows: list[dict[str, Any]], urn: str, year: str, period: str) -> Table:
-    cells: dict[tuple[str, str], str] = {}
+    cells: dict[tuple[str, str], Figure] = {}
     for row in rows:
         for key, _, group, breakdown in COLUMNS:
             if (
@@ -124,9 +124,10 @@ def _figures_table(rows: list[dict[str, Any]], urn: str, year: str, period: str)
                 and row["breakdown"] == breakdown
                 and (breakdown == "all" or row["breakdown_value"] == urn)
             ):
-                cells[(row["measure"], key)] = "" if row["value"] is None else str(row["value"])
+                cells[(row["measure"], key)] = Figure.of(row)
     table_rows = [
-        {"measure": MEASURE_LABELS[m], **{key: cells.get((m, key), "") for key, *_ in COLUMNS}} for m in PORTAL_MEASURES
+        {"measure": MEASURE_LABELS[m], **{key: cells.get((m, key), Figure("")) for key, *_ in COLUMNS}}
+        for m in PORTAL_MEASURES
     ]
     caption = f"Attendance and suspensions, {year}, {PERIOD_LABELS[period].lower()}"
     return Table(
@@ -145,10 +146,8 @@ def _chart_spec(table: Table) -> dict[str, Any] | None:
         if row["measure"] == MEASURE_LABELS["pupils"]:
             continue  # a count on a rate scale would mislead
         for key, heading in table.columns[1:]:
-            try:
-                values.append({"measure": row["measure"], "pupils": heading, "value": float(row[key])})
-            except (TypeError, ValueError):
-                continue
+            if (value := row[key].number) is not None:
+                values.append({"measure": row["measure"], "pupils": heading, "value": value})
     if not values:
         return None
     return {

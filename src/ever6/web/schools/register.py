@@ -13,7 +13,6 @@ from typing import Any
 from django.conf import settings
 
 from ever6.access import MetricQuery, NotPublished, Viewer
-from ever6.web.charts import number
 from ever6.web.dashboard.ranking import share as share_text
 from ever6.web.dashboard.tiers import TIER_LABELS, suggest_tier
 from ever6.web.guard import snapshot
@@ -26,6 +25,7 @@ from ever6.web.schools.models import (
     SettingKind,
     TierDecision,
 )
+from ever6.web.tables import Figure
 
 STATUS_LABELS = dict(AgreementStatus.choices)
 ROLE_LABELS = dict(ContactRole.choices)
@@ -61,13 +61,13 @@ def tier_figures(who: Viewer, urns: Iterable[str] | None = None) -> dict[str, Ti
     year = years[-1]
     values = tuple(urns) if urns is not None else None
     rows = snap.metrics(who, MetricQuery(year, "year", ("pupils",), ("cwsw", "all_pupils"), "school", values))
-    cells: dict[str, dict[str, str]] = defaultdict(dict)
+    cells: dict[str, dict[str, Figure]] = defaultdict(dict)
     for row in rows:
-        cells[str(row["breakdown_value"])][str(row["group"])] = str(row["value"])
+        cells[str(row["breakdown_value"])][str(row["group"])] = Figure.of(row, count=True)
     out: dict[str, TierFigures] = {}
     for urn, c in cells.items():
-        cwsw, total = c.get("cwsw", "x"), c.get("all_pupils", "x")
-        count, pct = number(cwsw), number(share_text(cwsw, total))
+        cwsw, total = c.get("cwsw", Figure("x")), c.get("all_pupils", Figure("x"))
+        count, pct = cwsw.number, share_text(cwsw, total).number
         out[urn] = TierFigures(
             year,
             None if count is None else int(count),
