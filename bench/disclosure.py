@@ -32,6 +32,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--width", type=int, default=3)
     parser.add_argument("--attack", action="store_true", help="run the interval attacker on each year")
+    parser.add_argument("--year", help="only this academic year")
     args = parser.parse_args()
 
     import duckdb
@@ -51,6 +52,7 @@ def main() -> None:
         la = con.sql("SELECT la_code FROM run").fetchall()[0][0]
         register = con.sql("SELECT * FROM school").to_arrow_table()
         years = [y for (y,) in con.sql("SELECT DISTINCT academic_year FROM metric ORDER BY 1").fetchall()]
+        years = [y for y in years if args.year in (None, y)]
         tables = {y: con.sql(f"SELECT * FROM metric WHERE academic_year = '{y}'").to_arrow_table() for y in years}
     finally:
         con.close()
