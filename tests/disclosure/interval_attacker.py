@@ -237,9 +237,14 @@ def attack(
     # Sums in a relation that no output shows (a cell absent from the table, a blank numerator)
     # are unknowns too, though not suppressed ones.
     unknowns = hidden | {c for r in (*equations, *inequalities) for c in r if c not in known}
-    for r in (*equations, *inequalities):  # every relation used holds on the truth
-        value = sum(coef * (known[c] if c in known else truth.get(c, 0.0)) for c, coef in r.items())
-        assert value < 1e-6 and (r in inequalities or abs(value) < 1e-6), f"{r}: {value}"
+
+    def value(r: Mapping[Cell, float]) -> float:
+        return sum(coef * (known[c] if c in known else truth.get(c, 0.0)) for c, coef in r.items())
+
+    for r in equations:  # every relation used holds on the truth
+        assert abs(value(r)) < 1e-6, f"{r}: {value(r)}"
+    for r in inequalities:
+        assert value(r) < 1e-6, f"{r}: {value(r)}"
     lo, hi = _intervals(sorted(unknowns), known, equations, inequalities, low, high, not_small, width, seed)
     for c in hidden:
         a, b = lo[c], hi[c]
