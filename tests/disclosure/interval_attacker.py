@@ -30,7 +30,7 @@ from __future__ import annotations
 import random
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import highspy
@@ -87,8 +87,11 @@ def attack(
     *,
     width: int = 3,
     seed: int = 0,
+    only: Callable[[Cell, float], bool] | None = None,
 ) -> Attack:
-    """``schools``: URN -> (phase as in the ``phase`` breakdown, in the authority)."""
+    """``schools``: URN -> (phase as in the ``phase`` breakdown, in the authority). ``only``:
+    which suppressed sums to report on, given the sum and its true value (default every one);
+    the others are unknowns still, but no program is spent on their intervals."""
     quantities = _quantities()
     people = {m.name: (m.people_numerator, m.people_denominator) for m in MEASURES}
     truth: dict[Cell, float] = {}
@@ -229,7 +232,6 @@ def attack(
     for c in list(low):
         if c not in hidden:
             del low[c]
-    result.hidden = len(hidden)
     for c in hidden:  # what the reasons say is true (else the attacker misreads them)
         t = truth.get(c, 0.0)
         assert low.get(c, 0.0) <= t <= high.get(c, np.inf), f"{c}: {t} outside the reason's bounds"
@@ -245,8 +247,10 @@ def attack(
         assert abs(value(r)) < 1e-6, f"{r}: {value(r)}"
     for r in inequalities:
         assert value(r) < 1e-6, f"{r}: {value(r)}"
-    lo, hi = _intervals(sorted(unknowns), known, equations, inequalities, low, high, not_small, width, seed)
-    for c in hidden:
+    wanted = {c for c in hidden if only is None or only(c, truth.get(c, 0.0))}
+    lo, hi = _intervals(sorted(unknowns), wanted, known, equations, inequalities, low, high, not_small, width, seed)
+    result.hidden = len(wanted)
+    for c in wanted:
         a, b = lo[c], hi[c]
         t = truth.get(c, 0.0)
         if b - a < width:
@@ -271,6 +275,7 @@ def _holds(rows: Sequence[Mapping[Cell, float]], truth: Mapping[Cell, float], eq
 
 def _intervals(
     hidden: Sequence[Cell],
+    wanted: set[Cell],
     known: Mapping[Cell, float],
     equations: Sequence[Mapping[Cell, float]],
     inequalities: Sequence[Mapping[Cell, float]],
@@ -330,8 +335,11 @@ def _intervals(
         a_eq, b_eq = _matrix([eq[e] for e in eq_of[root]], local), np.array([eq_rhs[e] for e in eq_of[root]])
         a_ub, b_ub = _matrix([ineq[e] for e in ineq_of[root]], local), np.array([ineq_rhs[e] for e in ineq_of[root]])
         bounds_lo, bounds_hi = lb[members].copy(), ub[members].copy()
+        targets = np.array([hidden[g] in wanted or g in small_idx for g in members], dtype=bool)
+        if not targets.any():
+            continue
         for _ in range(4):  # the "not 1-5" rule can tighten bounds, which can tighten others
-            c_lo, c_hi, exact = _component(a_eq, b_eq, a_ub, b_ub, bounds_lo, bounds_hi, width, rnd)
+            c_lo, c_hi, exact = _component(a_eq, b_eq, a_ub, b_ub, bounds_lo, bounds_hi, width, rnd, targets)
             changed = False
             for k, g in enumerate(members):
                 if g in small_idx and exact[k]:
@@ -366,6 +374,7 @@ def _component(
     ub: np.ndarray,
     width: int,
     rnd: random.Random,
+    targets: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each cell's interval; where ``exact`` is False, only feasible points spanning ``width``.
 
@@ -424,7 +433,7 @@ def _component(
         seen_lo, seen_hi = np.minimum(seen_lo, point), np.maximum(seen_hi, point)
 
     def still_narrow() -> np.ndarray:
-        return (np.floor(seen_hi + 1e-6) - np.ceil(seen_lo - 1e-6)) < width
+        return targets & ((np.floor(seen_hi + 1e-6) - np.ceil(seen_lo - 1e-6)) < width)
 
     for _ in range(3):
         see(solve(np.array([rnd.choice((-1.0, 1.0)) for _ in range(n)])))

@@ -24,7 +24,7 @@ class Found:
     @property
     def narrow_primary(self) -> dict[Cell, tuple[int, int]]:
         """Suppressed counts of 1 to 5 people whose interval is narrower than the width."""
-        return {c: iv for c, iv in self.attack.narrow.items() if c[2] in PEOPLE and 1 <= self.attack.truth[c] <= 5}
+        return {c: iv for c, iv in self.attack.narrow.items() if is_primary(c, self.attack.truth[c])}
 
     def figures(self) -> dict[str, int]:
         return {
@@ -46,7 +46,19 @@ def schools_of(register: pa.Table, la_code: str) -> dict[str, tuple[str, bool]]:
     return out
 
 
+def is_primary(cell: Cell, value: float) -> bool:
+    """A count of 1 to 5 people: what primary suppression hides (``DisclosureRules`` defaults)."""
+    return cell[2] in PEOPLE and 1 <= value <= 5
+
+
 def attack_publication(
-    truth: pa.Table, published: pa.Table, schools: dict[str, tuple[str, bool]], *, width: int = 3
+    truth: pa.Table,
+    published: pa.Table,
+    schools: dict[str, tuple[str, bool]],
+    *,
+    width: int = 3,
+    only_primary: bool = False,
 ) -> Found:
-    return Found(attack(truth.to_pylist(), published.to_pylist(), schools, width=width))
+    """``only_primary``: report (and spend programs) on primary sums only, as the tests do."""
+    only = is_primary if only_primary else None
+    return Found(attack(truth.to_pylist(), published.to_pylist(), schools, width=width, only=only))
