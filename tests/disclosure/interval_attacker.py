@@ -251,7 +251,7 @@ def attack(
     lo, hi = _intervals(sorted(unknowns), wanted, known, equations, inequalities, low, high, not_small, width, seed)
     result.hidden = len(wanted)
     for c in wanted:
-        a, b = lo[c], hi[c]
+        a, b = np.ceil(lo[c] - 1e-6), np.floor(hi[c] + 1e-6)  # whole numbers: rounded inwards
         t = truth.get(c, 0.0)
         if b - a < width:
             assert a - 1e-6 <= t <= b + 1e-6, f"{c}: the truth {t} is outside [{a}, {b}]: a relation is wrong"
