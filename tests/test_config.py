@@ -45,3 +45,13 @@ def test_refresh_refuses_an_unknown_engine(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert "engine must be one of duckdb, spark" in result.output
+
+
+def test_the_protection_width_is_read_and_checked(tmp_path: Path) -> None:
+    assert load_settings(tmp_path).disclosure.protection_width == 0
+    (tmp_path / "ever6.toml").write_text("[disclosure]\nprotection_width = 3\n")
+    assert load_settings(tmp_path).disclosure.protection_width == 3
+    for bad in ("-1", "2.5", '"3"'):
+        (tmp_path / "ever6.toml").write_text(f"[disclosure]\nprotection_width = {bad}\n")
+        with pytest.raises(ConfigError, match="protection_width"):
+            load_settings(tmp_path)

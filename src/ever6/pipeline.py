@@ -397,7 +397,7 @@ def export_metrics(
     suppress: bool = False,
     school: str | None = None,
     cla_in_cwsw: bool = False,
-    protection_width: int = 3,
+    protection_width: int = 0,
 ) -> int:
     """Write the latest run's measures for a year (and period) as CSV or, for ``.xlsx``, Excel.
 
@@ -426,7 +426,7 @@ def export_gaps(
     period: str = "year",
     suppress: bool = False,
     cla_in_cwsw: bool = False,
-    protection_width: int = 3,
+    protection_width: int = 0,
 ) -> int:
     """Each group's figures beside pupils never CWSW and the national figures, with the gaps."""
     run, table = _published_metrics(warehouse, academic_year, period)

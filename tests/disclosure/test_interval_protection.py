@@ -19,7 +19,7 @@ import pyarrow as pa
 import pytest
 
 from ever6.disclosure import DisclosureRules
-from ever6.metrics.publication import school_nesting, suppress_metrics
+from ever6.metrics.publication import school_nesting, suppress_metrics, unchanged_years
 from tests.conftest import Published
 from tests.disclosure.publication_attack import attack_publication, schools_of
 
@@ -160,3 +160,15 @@ def test_without_interval_protection_the_attacker_narrows_primary_counts(
 
 def _some(found: Any) -> list[tuple[Any, tuple[int, int], float]]:
     return [(c, iv, found.attack.truth[c]) for c, iv in list(found.narrow_primary.items())[:3]]
+
+
+def test_one_changed_term_re_suppresses_its_whole_year() -> None:
+    partitions = pa.table(
+        {
+            "academic_year": ["2024/25"] * 4 + ["2025/26"] * 2,
+            "period": ["autumn", "spring", "summer", "year", "autumn", "year"],
+        }
+    )
+    same = {("2024/25", "autumn"), ("2024/25", "spring"), ("2024/25", "summer"), ("2024/25", "year")}
+    assert unchanged_years(same | {("2025/26", "autumn")}, partitions) == same
+    assert unchanged_years(same - {("2024/25", "spring")}, partitions) == set()
