@@ -10,8 +10,9 @@ its terms in one call (they are published together), with the schools' phases an
 seconds (wall clock and CPU); with ``--attack`` also what the interval attacker
 (``tests/disclosure/interval_attacker.py``, written apart from ``ever6.disclosure``) finds about
 the primary sums (counts of 1 to 5 people): how many it attacked, how many are narrower than the
-width, how many it pins exactly. ``--width`` sets ``DisclosureRules.protection_width`` (0: interval protection off, as before issue 14). Results
-are also written to ``bench/results/disclosure-<scale>-<seed>-w<width>.json``.
+width, how many it pins exactly. ``--width`` sets ``DisclosureRules.protection_width`` (0:
+interval protection off, as before issue 14). Results are also written to
+``bench/results/disclosure-<scale>-<seed>-w<width>.json``.
 """
 
 from __future__ import annotations
