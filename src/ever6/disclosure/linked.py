@@ -30,7 +30,8 @@ impossible), where moving a sum already suppressed costs nothing and a shown one
 more it is a total and the more rows show it; every shown sum ``y`` moves is then suppressed.
 Suppressing more only widens every interval, so each ``y`` stays valid in the final table: no
 re-check loop. A primary that an earlier ``y`` already moved by ``width`` needs no program of its
-own. The relations fall apart into connected components; one HiGHS model per component is built
+own, nor does one that a few programs over the suppressed sums alone (shown ones held) move by
+the width: most of them, after exact-recovery suppression. The relations fall apart into connected components; one HiGHS model per component is built
 once and re-solved from its last basis with only bounds and costs changed.
 
 Sums that are suppressed but not primary (secondary cells, 0 or 6 and more) are not protected by
@@ -92,6 +93,7 @@ class Protection:
     primary: int = 0  # primary sums protected
     programs: int = 0  # linear programs solved
     unprotectable: int = 0  # primary sums no perturbation can move by the width
+    free: int = 0  # primary sums already protected by what was suppressed before
 
 
 def protect(
@@ -188,7 +190,16 @@ def protect(
             model.truth[members],
             np.where(shown_rows[members] > 0, weight[members], 0.0),
         )
-        moved = np.zeros(members.size, dtype=bool)
+        moved = _moved_for_free(
+            eq_csc[rows_eq][:, members],
+            ub_csc[rows_ub][:, members],
+            slack[rows_ub],
+            model.truth[members],
+            shown_rows[members] == 0,
+            np.asarray(todo, dtype=int),
+            width,
+        )
+        result.free += int(moved[todo].sum())
         for k in todo:
             if moved[k]:
                 continue
@@ -219,6 +230,67 @@ def protect(
 
 
 _MOVED = 1e-6
+_FREE_ROUNDS = 4
+
+
+def _moved_for_free(
+    a_eq: csc_matrix,
+    a_ub: csc_matrix,
+    slack: np.ndarray,
+    truth: np.ndarray,
+    hidden: np.ndarray,
+    primaries: np.ndarray,
+    width: int,
+) -> np.ndarray:
+    """The primary sums that perturbations of the suppressed sums alone already move by the width.
+
+    A few programs over the suppressed sums only (every shown sum held at its value): push every
+    primary sum up to the width at once, then down, then random signs. Each solution is a
+    perturbation that needs no new suppression, so a primary it moves by the width is protected
+    already and needs no program of its own (most of them, after exact-recovery suppression).
+    """
+    moved = np.zeros(truth.size, dtype=bool)
+    columns = np.flatnonzero(hidden)
+    if columns.size == 0 or primaries.size == 0:
+        return moved
+    from scipy.sparse import vstack
+
+    relations = vstack([a_eq, a_ub]).tocsc()[:, columns]
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = columns.size
+    lp.num_row_ = relations.shape[0]
+    lp.col_cost_ = np.zeros(columns.size)
+    lp.col_lower_ = -truth[columns]
+    lp.col_upper_ = np.full(columns.size, float(4 * width))  # a cap: any point of it is a point
+    lp.row_lower_ = np.concatenate([np.zeros(a_eq.shape[0]), np.full(a_ub.shape[0], -inf)])
+    lp.row_upper_ = np.concatenate([np.zeros(a_eq.shape[0]), slack])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = relations.indptr
+    lp.a_matrix_.index_ = relations.indices
+    lp.a_matrix_.value_ = relations.data
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    highs.setOptionValue("output_flag", False)
+    highs.passModel(lp)
+    position = -np.ones(truth.size, dtype=int)
+    position[columns] = np.arange(columns.size)
+    targets = position[primaries]
+    targets = targets[targets >= 0]
+    rnd = np.random.default_rng(targets.size)  # deterministic: the same table, the same points
+    for attempt in range(_FREE_ROUNDS):
+        open_ = targets[~moved[columns[targets]]]
+        if open_.size == 0:
+            break
+        sign = (-1.0, 1.0)[attempt] if attempt < 2 else rnd.choice((-1.0, 1.0), open_.size)
+        cost = np.zeros(columns.size)
+        cost[open_] = sign
+        highs.changeColsCost(columns.size, np.arange(columns.size, dtype=np.int32), cost)
+        highs.run()
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            break
+        y = np.asarray(highs.getSolution().col_value)
+        moved[columns[np.abs(y) >= width - _MOVED]] = True
+    return moved
 
 
 class _Program:
