@@ -31,8 +31,9 @@ more it is a total and the more rows show it; every shown sum ``y`` moves is the
 Suppressing more only widens every interval, so each ``y`` stays valid in the final table: no
 re-check loop. A primary that an earlier ``y`` already moved by ``width`` needs no program of its
 own, nor does one that a few programs over the suppressed sums alone (shown ones held) move by
-the width: most of them, after exact-recovery suppression. The relations fall apart into connected components; one HiGHS model per component is built
-once and re-solved from its last basis with only bounds and costs changed.
+the width: most of them, after exact-recovery suppression. The relations fall apart into
+connected components; one HiGHS model per component is built once and re-solved from its last
+basis with only bounds and costs changed.
 
 Sums that are suppressed but not primary (secondary cells, 0 or 6 and more) are not protected by
 this: their value is not itself disclosive (``docs/disclosure.md``).
