@@ -45,10 +45,16 @@ The result: no suppressed cell of any family can be recovered exactly from the p
 of that family and the declared relations (and, through ``follows`` and families, from any other
 measure publishing the same quantity). Shown figures are never altered.
 
-Limits (see ``docs/disclosure.md``): only the declared relations are protected — not relations
-between breakdowns (a school lies in one phase; year groups make up phases), nor between periods
-(terms' sessions add up to the year), nor bounds from non-negativity (interval disclosure), nor
-knowledge from outside the table (a school knows its own pupils).
+6. **Interval protection** (``DisclosureRules.protection_width`` > 0, over the whole table: a
+   year with its terms): every primary sum keeps a feasible interval at least that wide given
+   every relation between measures, periods, schools and their phases, and non-negativity
+   (:mod:`ever6.disclosure.linked`, the classic cell-suppression model).
+
+Limits (see ``docs/disclosure.md``): without step 6 only the declared relations are protected —
+not relations between breakdowns (a school lies in one phase), nor between periods (terms'
+sessions add up to the year), nor bounds from non-negativity (interval disclosure); with it,
+secondary cells may still be narrowed. Knowledge from outside the table (a school knows its own
+pupils) is never considered.
 """
 
 from __future__ import annotations
