@@ -118,6 +118,8 @@ def protect(
     result = Protection(added={})
     if width <= 0 or not rows:
         return result
+    # In content order: the same table in any row order gives the same programs and cells.
+    rows = sorted(rows, key=lambda r: (str(r.pub_set), r.period, r.measure, r.key))
     hidden = set(hidden_rows)
     by_cell_key: dict[tuple[object, str, tuple[str, str, str]], list[Published]] = defaultdict(list)
     publishers: dict[Cell, list[int]] = defaultdict(list)
@@ -468,19 +470,19 @@ def _build(
             continue
         if len(terms) == len(TERMS):
             additive: list[tuple[Cell | None, dict[Cell, float]]] = []
-            for k in keys:
+            for k in sorted(keys):
                 total = (s, YEAR, q, *k)
                 additive.append((total, {**{(s, t, q, *k): 1.0 for t in terms}, total: -1.0}))
             if all(abs(sum(c * truth.get(x, 0.0) for x, c in eq.items())) < 1e-6 for _, eq in additive):
                 equations.extend(additive)
                 continue
-        within = [{(s, t, q, *k): 1.0, (s, YEAR, q, *k): -1.0} for k in keys for t in terms]
+        within = [{(s, t, q, *k): 1.0, (s, YEAR, q, *k): -1.0} for k in sorted(keys) for t in terms]
         bounds(within)
         if len(terms) == len(TERMS):
-            bounds([{(s, YEAR, q, *k): 1.0, **{(s, t, q, *k): -1.0 for t in terms}} for k in keys])
+            bounds([{(s, YEAR, q, *k): 1.0, **{(s, t, q, *k): -1.0 for t in terms}} for k in sorted(keys)])
 
     # A people numerator within its people denominator.
-    pairs = set(subsets)
+    pairs = sorted(set(subsets))  # sorted: the same table, the same programs
     found_ub = [
         {c: 1.0, (c[0], c[1], den, *c[3:]): -1.0}
         for c in publishers
