@@ -74,7 +74,7 @@ class DisclosureSettings:
     must stay for a reader of everything published together (``docs/disclosure.md``); 3 keeps
     every count of 1 to 5 from being pinned within plus or minus 1. 0, the default for now, turns
     interval protection off (exact recovery is still prevented): with it on, suppression takes
-    about fourteen times as long (20 CPU seconds a year at ``small``), too slow yet for every
+    about eleven times as long (15 CPU seconds a year at ``small``), too slow yet for every
     refresh and every test that builds a demo."""
 
     protection_width: int = 0
