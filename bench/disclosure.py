@@ -1,12 +1,18 @@
-"""Time disclosure control on a synthetic authority's published measures, and what it hides.
+"""Time disclosure control on a synthetic authority's published measures, what it hides, and what
+an attacker still learns.
 
-    python -m bench.disclosure --scale small --seed 5 [--width 3]
+    python -m bench.disclosure --scale small --seed 5 [--width 3] [--attack]
 
 The authority is built once (``ever6 demo``) and cached under ``bench/cache``; its web snapshot
 holds the unsuppressed measures and the school register. Each academic year is suppressed with
-its terms in one call (they are published together). Prints, per year and in all: rows, cells
-suppressed, the share hidden, seconds. ``--width`` sets ``DisclosureRules.protection_width``
-(0: the linked check off, as by default).
+its terms in one call (they are published together), with the schools' phases and authority
+(``school_nesting``). Prints, per year and in all: rows, cells suppressed, the share hidden,
+seconds (wall clock and CPU); with ``--attack`` also what the interval attacker
+(``tests/disclosure/interval_attacker.py``, written apart from ``ever6.disclosure``) finds about
+the primary sums (counts of 1 to 5 people): how many it attacked, how many are narrower than the
+width, how many it pins exactly. ``--width`` sets ``DisclosureRules.protection_width`` (0:
+interval protection off, as before issue 14). Results are also written to
+``bench/results/disclosure-<scale>-<seed>-w<width>.json``.
 """
 
 from __future__ import annotations
@@ -18,16 +24,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "bench" / "cache"
+RESULTS = ROOT / "bench" / "results"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="small")
     parser.add_argument("--seed", type=int, default=5)
-    parser.add_argument("--width", type=int, default=0)
+    parser.add_argument("--width", type=int, default=3)
+    parser.add_argument("--attack", action="store_true", help="run the interval attacker on each year")
+    parser.add_argument("--year", help="only this academic year")
     args = parser.parse_args()
 
     import duckdb
+    from tests.disclosure.publication_attack import attack_publication, schools_of
 
     from ever6.config import AuthoritySettings, Settings
     from ever6.demo import build_demo
@@ -41,40 +51,56 @@ def main() -> None:
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
         la = con.sql("SELECT la_code FROM run").fetchall()[0][0]
-        nesting = school_nesting(con.sql("SELECT * FROM school").to_arrow_table(), la)
+        register = con.sql("SELECT * FROM school").to_arrow_table()
         years = [y for (y,) in con.sql("SELECT DISTINCT academic_year FROM metric ORDER BY 1").fetchall()]
+        years = [y for y in years if args.year in (None, y)]
         tables = {y: con.sql(f"SELECT * FROM metric WHERE academic_year = '{y}'").to_arrow_table() for y in years}
     finally:
         con.close()
+    nesting = school_nesting(register, la)
     rules = DisclosureRules(protection_width=args.width)
     results = []
     for year, table in tables.items():
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         out = suppress_metrics(table, rules=rules, nesting=nesting)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         hidden = sum(r is not None for r in out.column("suppression_reason").to_pylist())
-        results.append(
-            {
-                "year": year,
-                "rows": table.num_rows,
-                "suppressed": hidden,
-                "share": round(hidden / table.num_rows, 3),
-                "seconds": round(seconds, 1),
-            }
-        )
-        print(json.dumps(results[-1]), flush=True)
-    rows = sum(r["rows"] for r in results)
-    hidden = sum(r["suppressed"] for r in results)
-    total = {
+        result: dict[str, object] = {
+            "year": year,
+            "rows": table.num_rows,
+            "suppressed": hidden,
+            "share": round(hidden / table.num_rows, 3),
+            "seconds": round(seconds, 1),
+            "cpu_seconds": round(cpu, 1),  # this process's CPU time: what the machine's load does not inflate
+        }
+        if args.attack:
+            started = time.perf_counter()
+            found = attack_publication(
+                table, out, schools_of(register, la), width=max(args.width, 3), only_primary=True
+            )
+            result.update(found.figures())
+            result["attack_seconds"] = round(time.perf_counter() - started, 1)
+        results.append(result)
+        print(json.dumps(result), flush=True)
+    rows = sum(int(str(r["rows"])) for r in results)
+    hidden = sum(int(str(r["suppressed"])) for r in results)
+    total: dict[str, object] = {
         "scale": args.scale,
         "seed": args.seed,
         "width": args.width,
         "rows": rows,
         "suppressed": hidden,
         "share": round(hidden / rows, 3),
-        "seconds": round(sum(r["seconds"] for r in results), 1),
+        "seconds": round(sum(float(str(r["seconds"])) for r in results), 1),
+        "cpu_seconds": round(sum(float(str(r["cpu_seconds"])) for r in results), 1),
     }
+    for key in ("attacked", "narrow_primary", "small_exact"):
+        if args.attack:
+            total[key] = sum(int(str(r[key])) for r in results)
     print(json.dumps(total))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out_file = RESULTS / f"disclosure-{args.scale}-{args.seed}-w{args.width}.json"
+    out_file.write_text(json.dumps({"years": results, "total": total}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

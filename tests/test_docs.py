@@ -17,6 +17,7 @@ from ever6.config import (
     AuthoritySettings,
     CinCensusSettings,
     CohortSettings,
+    DisclosureSettings,
     EngineSettings,
     ImportSettings,
     LinkageSettings,
@@ -48,12 +49,13 @@ SECTIONS = {
     "cin_census": CinCensusSettings,
     "authority": AuthoritySettings,
     "measures": MeasureSettings,
+    "disclosure": DisclosureSettings,
     "linkage": LinkageSettings,
     "engine": EngineSettings,
     "imports": ImportSettings,
 }
 # Sections whose every setting a local authority is expected to know about.
-FULLY_DOCUMENTED = ("cohort", "cin_census", "authority", "measures")
+FULLY_DOCUMENTED = ("cohort", "cin_census", "authority", "measures", "disclosure")
 
 
 def test_documented_settings_exist_and_are_loadable(tmp_path: Path) -> None:
@@ -68,6 +70,7 @@ def test_documented_settings_exist_and_are_loadable(tmp_path: Path) -> None:
             assert set(documented[section]) == names, section
     assert documented["cohort"] == {f.name: f.default for f in fields(CohortSettings)}
     assert documented["measures"] == {f.name: f.default for f in fields(MeasureSettings)}
+    assert documented["disclosure"] == {f.name: f.default for f in fields(DisclosureSettings)}
     # The documented file is a valid settings file.
     (tmp_path / "ever6.toml").write_text(settings_block)
     loaded = load_settings(tmp_path)

@@ -90,6 +90,29 @@ def test_suppressed_export_hides_small_counts(home: Path, tmp_path: Path) -> Non
             assert not 1 <= int(r["value"]) <= 5
 
 
+def test_the_protection_width_setting_widens_the_suppressed_export(home: Path, tmp_path: Path) -> None:
+    """``[disclosure] protection_width`` reaches the export: a term suppressed with its year."""
+    plain, protected = tmp_path / "plain.csv", tmp_path / "protected.csv"
+    export = ("metrics", "export", "--year", "2025/26", "--period", "autumn", "--suppress", "--out")
+    assert ever6(home, *export, plain).returncode == 0
+    settings = home / "ever6.toml"
+    before = settings.read_text() if settings.exists() else ""
+    assert "[disclosure]" not in before
+    settings.write_text(before + "\n[disclosure]\nprotection_width = 3\n")
+    try:
+        result = ever6(home, *export, protected)
+    finally:
+        settings.write_text(before)
+    assert result.returncode == 0, result.stderr
+    hidden = {
+        (r["measure"], r["group"], r["breakdown"], r["breakdown_value"]) for r in rows(plain) if r["value"] == "c"
+    }
+    more = {
+        (r["measure"], r["group"], r["breakdown"], r["breakdown_value"]) for r in rows(protected) if r["value"] == "c"
+    }
+    assert hidden < more  # everything hidden before, and more
+
+
 def test_school_export_shows_only_that_school(home: Path, tmp_path: Path) -> None:
     schools = rows(home / "synthetic" / "schools.csv")
     urn = schools[0]["URN"]

@@ -453,6 +453,7 @@ def metrics_export(
             suppress=suppress,
             school=school,
             cla_in_cwsw=settings.measures.cla_in_cwsw,
+            protection_width=settings.disclosure.protection_width,
         )
     out.print(f"Wrote {n:,} figures to {output}{' (suppressed)' if suppress or school else ''}.")
 
@@ -469,7 +470,13 @@ def metrics_gaps(
     settings = _settings()
     with _reading() as wh:
         n = export_gaps(
-            wh, output, academic_year=label, period=period, suppress=suppress, cla_in_cwsw=settings.measures.cla_in_cwsw
+            wh,
+            output,
+            academic_year=label,
+            period=period,
+            suppress=suppress,
+            cla_in_cwsw=settings.measures.cla_in_cwsw,
+            protection_width=settings.disclosure.protection_width,
         )
     out.print(f"Wrote {n:,} comparisons to {output}.")
 

@@ -74,6 +74,22 @@ class MeasureSettings:
     cla_in_cwsw: bool = False
 
 
+@dataclass(frozen=True)
+class DisclosureSettings:
+    """``[disclosure]``: ``protection_width``, how wide every suppressed count of 1 to 5 people
+    must stay for a reader of everything published together (``docs/disclosure.md``); 3 keeps
+    every count of 1 to 5 from being pinned within plus or minus 1. 0, the default for now, turns
+    interval protection off (exact recovery is still prevented): with it on, suppression takes
+    about eleven times as long (15 CPU seconds a year at ``small``), too slow yet for every
+    refresh and every test that builds a demo."""
+
+    protection_width: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.protection_width, int) or self.protection_width < 0:
+            raise ValueError("[disclosure] protection_width must be a whole number >= 0")
+
+
 Engine = Literal["duckdb", "spark"]
 ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
 
@@ -221,6 +237,7 @@ class Settings:
     cin_census: CinCensusSettings = field(default_factory=CinCensusSettings)
     authority: AuthoritySettings = field(default_factory=AuthoritySettings)
     measures: MeasureSettings = field(default_factory=MeasureSettings)
+    disclosure: DisclosureSettings = field(default_factory=DisclosureSettings)
     linkage: LinkageSettings = field(default_factory=LinkageSettings)
     engine: EngineSettings = field(default_factory=EngineSettings)
     imports: ImportSettings = field(default_factory=ImportSettings)
@@ -257,7 +274,16 @@ def load_settings(home: Path | None = None, config_file: Path | None = None) -> 
         data = tomllib.loads(config_file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{config_file}: {exc}") from exc
-    unknown = set(data) - {"cohort", "cin_census", "authority", "measures", "linkage", "engine", "imports"}
+    unknown = set(data) - {
+        "cohort",
+        "cin_census",
+        "authority",
+        "measures",
+        "disclosure",
+        "linkage",
+        "engine",
+        "imports",
+    }
     if unknown:
         raise ConfigError(f"{config_file}: unknown sections: {', '.join(sorted(unknown))}")
     cohort = _section(CohortSettings, data.get("cohort", {}), "cohort")
@@ -282,6 +308,10 @@ def load_settings(home: Path | None = None, config_file: Path | None = None) -> 
     except ValueError as exc:
         raise ConfigError(f"{config_file}: {exc}") from exc
     try:
+        disclosure = _section(DisclosureSettings, data.get("disclosure", {}), "disclosure")
+    except ValueError as exc:
+        raise ConfigError(f"{config_file}: {exc}") from exc
+    try:
         imports = ImportSettings.from_mapping(data.get("imports", {}))
     except ValueError as exc:
         raise ConfigError(f"{config_file}: {exc}") from exc
@@ -292,6 +322,7 @@ def load_settings(home: Path | None = None, config_file: Path | None = None) -> 
         cohort=cohort,
         cin_census=cin_settings,
         measures=_section(MeasureSettings, data.get("measures", {}), "measures"),
+        disclosure=disclosure,
         linkage=linkage,
         engine=engine_settings,
     )

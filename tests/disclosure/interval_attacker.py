@@ -1,5 +1,5 @@
 """An interval attacker on published measures, written apart from ``ever6.disclosure`` (it imports
-nothing from it): integer-aware linear programming with HiGHS, through ``scipy.optimize``.
+nothing from it): integer-aware linear programming with HiGHS (``highspy``).
 
 It is given what a reader receives together (every period of every year, as published, with the
 reasons if the output carries them) and public facts about schools (phase, authority), and the
@@ -30,11 +30,11 @@ from __future__ import annotations
 import random
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
-from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
 from ever6.metrics.measures import MEASURES
@@ -87,8 +87,11 @@ def attack(
     *,
     width: int = 3,
     seed: int = 0,
+    only: Callable[[Cell, float], bool] | None = None,
 ) -> Attack:
-    """``schools``: URN -> (phase as in the ``phase`` breakdown, in the authority)."""
+    """``schools``: URN -> (phase as in the ``phase`` breakdown, in the authority). ``only``:
+    which suppressed sums to report on, given the sum and its true value (default every one);
+    the others are unknowns still, but no program is spent on their intervals."""
     quantities = _quantities()
     people = {m.name: (m.people_numerator, m.people_denominator) for m in MEASURES}
     truth: dict[Cell, float] = {}
@@ -212,12 +215,8 @@ def attack(
         terms = [t for t in TERMS if (y, t, q) in cells_by_q]
         if len(terms) < 3:
             # A year in progress: its terms so far bound it from below only.
-            for t in terms:
-                inequalities.extend(
-                    {(y, t, q, *k): 1.0, (y, "year", q, *k): -1.0}
-                    for k in keys
-                    if any(c not in known for c in ((y, t, q, *k), (y, "year", q, *k)))
-                )
+            below = [{(y, t, q, *k): 1.0, (y, "year", q, *k): -1.0} for t in terms for k in keys]
+            kind(f"terms so far bound the year {q}", below, inequalities, False)
             continue
         additive = [{**{(y, t, q, *k): 1.0 for t in terms}, (y, "year", q, *k): -1.0} for k in keys]
         if _holds(additive, truth, True):
@@ -228,10 +227,11 @@ def attack(
             kind(f"terms bound the year {q}", bounds, inequalities, False)
     kind("numerator within denominator", [{n: 1.0, d: -1.0} for n, d in subset_pairs], inequalities, False)
 
+    for c, x in known.items():  # what is shown is the truth (else a relation would look wrong)
+        assert abs(x - truth.get(c, 0.0)) < 1e-6, f"{c}: shown {x}, truly {truth.get(c)}"
     for c in list(low):
         if c not in hidden:
             del low[c]
-    result.hidden = len(hidden)
     for c in hidden:  # what the reasons say is true (else the attacker misreads them)
         t = truth.get(c, 0.0)
         assert low.get(c, 0.0) <= t <= high.get(c, np.inf), f"{c}: {t} outside the reason's bounds"
@@ -239,9 +239,19 @@ def attack(
     # Sums in a relation that no output shows (a cell absent from the table, a blank numerator)
     # are unknowns too, though not suppressed ones.
     unknowns = hidden | {c for r in (*equations, *inequalities) for c in r if c not in known}
-    lo, hi = _intervals(sorted(unknowns), known, equations, inequalities, low, high, not_small, width, seed)
-    for c in hidden:
-        a, b = lo[c], hi[c]
+
+    def value(r: Mapping[Cell, float]) -> float:
+        return sum(coef * (known[c] if c in known else truth.get(c, 0.0)) for c, coef in r.items())
+
+    for r in equations:  # every relation used holds on the truth
+        assert abs(value(r)) < 1e-6, f"{r}: {value(r)}"
+    for r in inequalities:
+        assert value(r) < 1e-6, f"{r}: {value(r)}"
+    wanted = {c for c in hidden if only is None or only(c, truth.get(c, 0.0))}
+    lo, hi = _intervals(sorted(unknowns), wanted, known, equations, inequalities, low, high, not_small, width, seed)
+    result.hidden = len(wanted)
+    for c in wanted:
+        a, b = np.ceil(lo[c] - 1e-6), np.floor(hi[c] + 1e-6)  # whole numbers: rounded inwards
         t = truth.get(c, 0.0)
         if b - a < width:
             assert a - 1e-6 <= t <= b + 1e-6, f"{c}: the truth {t} is outside [{a}, {b}]: a relation is wrong"
@@ -265,6 +275,7 @@ def _holds(rows: Sequence[Mapping[Cell, float]], truth: Mapping[Cell, float], eq
 
 def _intervals(
     hidden: Sequence[Cell],
+    wanted: set[Cell],
     known: Mapping[Cell, float],
     equations: Sequence[Mapping[Cell, float]],
     inequalities: Sequence[Mapping[Cell, float]],
@@ -324,8 +335,11 @@ def _intervals(
         a_eq, b_eq = _matrix([eq[e] for e in eq_of[root]], local), np.array([eq_rhs[e] for e in eq_of[root]])
         a_ub, b_ub = _matrix([ineq[e] for e in ineq_of[root]], local), np.array([ineq_rhs[e] for e in ineq_of[root]])
         bounds_lo, bounds_hi = lb[members].copy(), ub[members].copy()
+        targets = np.array([hidden[g] in wanted or g in small_idx for g in members], dtype=bool)
+        if not targets.any():
+            continue
         for _ in range(4):  # the "not 1-5" rule can tighten bounds, which can tighten others
-            c_lo, c_hi, exact = _component(a_eq, b_eq, a_ub, b_ub, bounds_lo, bounds_hi, width, rnd)
+            c_lo, c_hi, exact = _component(a_eq, b_eq, a_ub, b_ub, bounds_lo, bounds_hi, width, rnd, targets)
             changed = False
             for k, g in enumerate(members):
                 if g in small_idx and exact[k]:
@@ -351,9 +365,6 @@ def _matrix(rows: Sequence[Sequence[tuple[int, float]]], local: Mapping[int, int
     return coo_matrix((v, (r, c)), shape=(len(rows), len(local))).tocsr()
 
 
-_CAP = 1e8  # above any count or session total of an authority
-
-
 def _component(
     a_eq: coo_matrix | None,
     b_eq: np.ndarray,
@@ -363,64 +374,98 @@ def _component(
     ub: np.ndarray,
     width: int,
     rnd: random.Random,
+    targets: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each cell's interval; where ``exact`` is False, only feasible points spanning ``width``."""
+    """Each cell's interval; where ``exact`` is False, only feasible points spanning ``width``.
+
+    One HiGHS model per component, re-solved from its last basis with only the objective changed.
+    While looking for points, upper bounds are capped (ten times the largest figure in sight: a
+    point of the capped problem is a point of the real one, and small caps keep HiGHS accurate);
+    the exact minima and maxima are taken without the cap.
+    """
+    from scipy.sparse import csr_matrix, vstack
+
     n = len(lb)
-    bounds = list(zip(lb, [None if not np.isfinite(u) else u for u in ub], strict=True))
+    parts = [m for m in (a_eq, a_ub) if m is not None]
+    matrix = vstack(parts).tocsc() if parts else csr_matrix((0, n)).tocsc()
+    rows_eq = 0 if a_eq is None else a_eq.shape[0]
+    rows_ub = 0 if a_ub is None else a_ub.shape[0]
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = n
+    lp.num_row_ = rows_eq + rows_ub
+    lp.col_cost_ = np.zeros(n)
+    lp.col_lower_ = np.asarray(lb, dtype=float)
+    scale = max([1000.0, *np.abs(b_eq), *np.abs(b_ub), *(u for u in ub if np.isfinite(u))])
+    upper = np.where(np.isfinite(ub), ub, inf).astype(float)
+    lp.col_upper_ = np.minimum(upper, 10 * scale)
+    lp.row_lower_ = np.concatenate([b_eq if rows_eq else np.zeros(0), np.full(rows_ub, -inf)])
+    lp.row_upper_ = np.concatenate([b_eq if rows_eq else np.zeros(0), b_ub if rows_ub else np.zeros(0)])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr
+    lp.a_matrix_.index_ = matrix.indices
+    lp.a_matrix_.value_ = matrix.data
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.passModel(lp)
+    objective = np.zeros(n)
 
-    # Points sought only to show that cells are not narrow may be capped: a point of the capped
-    # problem is a point of the real one.
-    capped = list(zip(lb, np.minimum(ub, _CAP), strict=True))
-
-    def solve(c: np.ndarray, cap: bool = False) -> np.ndarray | None:
-        res = linprog(
-            c,
-            A_ub=a_ub,
-            b_ub=b_ub if a_ub is not None else None,
-            A_eq=a_eq,
-            b_eq=b_eq if a_eq is not None else None,
-            bounds=capped if cap else bounds,
-            method="highs",
-        )
-        if res.status == 3:  # unbounded
+    def solve(c: np.ndarray) -> np.ndarray | None:
+        nonlocal objective
+        changed = np.flatnonzero(c != objective).astype(np.int32)
+        if changed.size:
+            highs.changeColsCost(changed.size, changed, c[changed])
+            objective = c.copy()
+        highs.run()
+        status = highs.getModelStatus()
+        if status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
             return None
-        assert res.status == 0, f"the attacker's problem is {res.message}: a relation is wrong"
-        return np.asarray(res.x)
+        assert status == highspy.HighsModelStatus.kOptimal, f"the attacker's problem is {status}: a relation is wrong"
+        return np.asarray(highs.getSolution().col_value)
 
     seen_lo = np.full(n, np.inf)
     seen_hi = np.full(n, -np.inf)
 
     def see(point: np.ndarray | None) -> None:
         nonlocal seen_lo, seen_hi
-        if point is not None:
-            seen_lo, seen_hi = np.minimum(seen_lo, point), np.maximum(seen_hi, point)
+        if point is None:
+            return
+        seen_lo, seen_hi = np.minimum(seen_lo, point), np.maximum(seen_hi, point)
+
+    def still_narrow() -> np.ndarray:
+        return targets & ((np.floor(seen_hi + 1e-6) - np.ceil(seen_lo - 1e-6)) < width)
 
     for _ in range(3):
-        see(solve(np.array([rnd.choice((-1.0, 1.0)) for _ in range(n)]), cap=True))
+        see(solve(np.array([rnd.choice((-1.0, 1.0)) for _ in range(n)])))
     # Batch rounds: push every cell not yet seen to span the width up (then down) at once; each
     # point is feasible, so what it reaches is within the cell's interval. Cells that conflict
     # are left for the next round, and whatever no round settles gets its own two programs.
     for _ in range(8):
-        open_ = (np.floor(seen_hi + 1e-6) - np.ceil(seen_lo - 1e-6)) < width
+        open_ = still_narrow()
         if not open_.any():
             break
         before = int(open_.sum())
         for sign in (-1.0, 1.0):
-            c = np.where(open_, sign, 0.0)
-            see(solve(c, cap=True))
-        after = int(((np.floor(seen_hi + 1e-6) - np.ceil(seen_lo - 1e-6)) < width).sum())
-        if after > 0.8 * before:
+            see(solve(np.where(open_, sign, 0.0)))
+        if int(still_narrow().sum()) > 0.8 * before:
             break
     lo, hi = seen_lo.copy(), seen_hi.copy()
     exact = np.zeros(n, dtype=bool)
-    for k in range(n):
+    if still_narrow().any():
+        highs.changeColsBounds(n, np.arange(n, dtype=np.int32), lp.col_lower_, upper)
+    for k in np.flatnonzero(still_narrow()):
         if np.floor(seen_hi[k] + 1e-6) - np.ceil(seen_lo[k] - 1e-6) >= width:
-            continue  # feasible points span the width: not narrow
+            continue  # points of earlier programs already span the width: not narrow
         exact[k] = True
         c = np.zeros(n)
         c[k] = 1.0
         low_point = solve(c)
-        lo[k] = np.ceil(low_point[k] - 1e-6) if low_point is not None else lb[k]
+        assert low_point is not None  # sums are at least 0: never unbounded below
+        see(low_point)
+        lo[k] = np.ceil(low_point[k] - 1e-6)
         high_point = solve(-c)
+        see(high_point)
         hi[k] = np.floor(high_point[k] + 1e-6) if high_point is not None else np.inf
+    # A cell the exact programs' points showed wide has the span of every point seen.
+    lo[~exact], hi[~exact] = seen_lo[~exact], seen_hi[~exact]
     return lo, hi, exact

@@ -1,5 +1,5 @@
-"""The linked check: no suppressed sum may be narrowed below a protection width, given everything
-published together.
+"""Protection against interval disclosure: every primary sum keeps a feasible interval at least
+``width`` wide, given everything published together.
 
 A reader gets a year with its terms, and every measure; so a suppressed sum is attacked with every
 relation that holds between them (an attacker with linear programming finds them all):
@@ -16,33 +16,40 @@ relation that holds between them (an attacker with linear programming finds them
 
 A kind of relation is used when it holds on the figures themselves (checked, not assumed): one
 that holds here would hold for an attacker too, and using more relations than the attacker does
-only makes the check stricter.
+only makes the protection stricter.
 
-The check works on perturbations of the truth (which is itself a feasible table): a suppressed
-sum is safe when two tables that satisfy every relation and agree with every shown figure differ
-in it by at least ``width`` (rounded inwards, as an integer attacker would). Most sums are shown
-safe by a few linear programs over everything at once (push every open sum up, then down);
-a sum no point moves far enough is taken as narrow (perhaps wrongly, which costs a cell more) and
-protected by
-suppressing one more shown sum of a relation it is in (not a total where avoidable, one that can
-move by the width, then the smallest), with every row that publishes it, and the check is run
-again. Suppressing more only widens intervals, so a sum once found safe stays safe.
+The method is the classic cell-suppression model (Fischetti and Salazar-Gonzalez; what
+tau-Argus does), solved one primary sum at a time. The truth is a table that satisfies every
+relation; so is the truth plus any perturbation ``y`` with ``A y = 0``, ``A_ub y <= slack`` and
+``truth + y >= 0``. If ``y`` moves a primary sum ``p`` by at least ``width`` and touches only
+suppressed sums, a reader cannot tell the two tables apart, so ``p``'s interval is at least
+``width`` wide (an attacker's linear relaxation contains both; rounding inwards keeps the width,
+since both ends are whole numbers). For each primary ``p`` (a count of people of 1 to 5), one
+linear program finds the cheapest such ``y`` (``y_p >= width``; downwards when upwards is
+impossible), where moving a sum already suppressed costs nothing and a shown one costs more the
+more it is a total and the more rows show it; every shown sum ``y`` moves is then suppressed.
+Suppressing more only widens every interval, so each ``y`` stays valid in the final table: no
+re-check loop. A primary that an earlier ``y`` already moved by ``width`` needs no program of its
+own, nor does one that a few programs over the suppressed sums alone (shown ones held) move by
+the width: most of them, after exact-recovery suppression. The relations fall apart into
+connected components; one HiGHS model per component is built once and re-solved from its last
+basis with only bounds and costs changed.
 
-Solved with HiGHS (``scipy.optimize.linprog``).
+Sums that are suppressed but not primary (secondary cells, 0 or 6 and more) are not protected by
+this: their value is not itself disclosive (``docs/disclosure.md``).
 """
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
-from scipy.optimize import linprog  # type: ignore[import-untyped]
-from scipy.sparse import coo_matrix, csc_matrix, csr_matrix  # type: ignore[import-untyped]
+from scipy.sparse import coo_matrix, csc_matrix  # type: ignore[import-untyped]
 from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
 
 _DEBUG = bool(os.environ.get("EVER6_LINKED_DEBUG"))
@@ -56,7 +63,7 @@ Cell = tuple[object, str, str, str, str, str]
 
 @dataclass(frozen=True)
 class Published:
-    """One table row, as the linked check sees it."""
+    """One table row, as the protection sees it."""
 
     row: int
     pub_set: object  # the rows published together (e.g. one academic year)
@@ -64,6 +71,7 @@ class Published:
     measure: str
     key: tuple[str, str, str]  # group, breakdown, breakdown value
     sums: tuple[tuple[str, float | None], ...]  # (quantity, value) for each integer sum it shows
+    people: tuple[bool, ...] = ()  # for each sum: whether it counts people
 
 
 @dataclass
@@ -71,11 +79,22 @@ class _Model:
     cells: list[Cell]
     truth: np.ndarray
     variable: np.ndarray  # hidden or absent (not published): unknown to a reader
-    target: np.ndarray  # hidden (suppressed): must be protected
+    target: np.ndarray  # hidden (suppressed)
     equations: list[tuple[int | None, list[tuple[int, float]]]]  # (total or None, terms) sum = 0
     inequalities: list[list[tuple[int, float]]]  # sum <= 0
     relations_of: list[list[int]]  # cell -> equations it is in
     total_degree: np.ndarray
+
+
+@dataclass
+class Protection:
+    """What :func:`protect` did: rows added (row -> internal reason) and its counts."""
+
+    added: dict[int, str]
+    primary: int = 0  # primary sums protected
+    programs: int = 0  # linear programs solved
+    unprotectable: int = 0  # primary sums no perturbation can move by the width
+    free: int = 0  # primary sums already protected by what was suppressed before
 
 
 def protect(
@@ -86,62 +105,293 @@ def protect(
     subsets: Sequence[tuple[str, str]],
     followers: Mapping[str, Sequence[str]],
     width: int,
-    *,
-    max_rounds: int = 60,
-) -> dict[int, str]:
-    """Rows to suppress besides ``hidden_rows`` so that no suppressed sum is narrower than ``width``.
+    is_small: Callable[[float], bool],
+) -> Protection:
+    """Rows to suppress besides ``hidden_rows`` so that no primary sum is narrower than ``width``.
 
-    ``nesting``: (breakdown, value) -> the categories of other breakdowns it lies in (a school ->
-    its phase, in / out of the authority). ``subsets``: (numerator quantity, denominator
-    quantity) pairs where the first counts some of the people the second counts. ``followers``:
-    measure -> the measures suppressed wherever it is. Returns row -> the (internal) reason.
+    A primary sum is a people sum, suppressed, with ``is_small(value)``. ``nesting``: (breakdown,
+    value) -> the categories of other breakdowns it lies in (a school -> its phase, in / out of
+    the authority). ``subsets``: (numerator quantity, denominator quantity) pairs where the first
+    counts some of the people the second counts. ``followers``: measure -> the measures suppressed
+    wherever it is.
     """
-    added: dict[int, str] = {}
+    result = Protection(added={})
     if width <= 0 or not rows:
-        return added
+        return result
+    # In content order: the same table in any row order gives the same programs and cells.
+    rows = sorted(rows, key=lambda r: (str(r.pub_set), r.period, r.measure, r.key))
     hidden = set(hidden_rows)
     by_cell_key: dict[tuple[object, str, tuple[str, str, str]], list[Published]] = defaultdict(list)
-    for r in rows:
-        by_cell_key[(r.pub_set, r.period, r.key)].append(r)
     publishers: dict[Cell, list[int]] = defaultdict(list)
     truth: dict[Cell, float] = {}
+    people: set[Cell] = set()
     for r in rows:
-        for q, value in r.sums:
+        by_cell_key[(r.pub_set, r.period, r.key)].append(r)
+        for position, (q, value) in enumerate(r.sums):
             cell = (r.pub_set, r.period, q, *r.key)
             publishers[cell].append(r.row)
             if value is not None:
                 truth[cell] = value
+            if position < len(r.people) and r.people[position]:
+                people.add(cell)
     by_row = {r.row: r for r in rows}
-    settled: set[Cell] = set()
-    for _ in range(max_rounds):
-        model = _build(rows, publishers, truth, hidden, group_sums, nesting, subsets)
-        narrow = _narrow(model, width, settled)
+    model = _build(rows, publishers, truth, hidden, group_sums, nesting, subsets)
+    n = len(model.cells)
+    index = {c: i for i, c in enumerate(model.cells)}
+    shown_rows = np.array([sum(i not in hidden for i in publishers.get(c, ())) for c in model.cells])
+    primary = np.array(
+        [c in people and shown_rows[i] == 0 and is_small(model.truth[i]) for i, c in enumerate(model.cells)]
+    )
+    # What moving a shown sum costs: more for a total (it is in more relations as the total, and
+    # its suppression is the most felt) and for a sum that more rows show.
+    weight = (1.0 + model.total_degree) * np.maximum(1, [len(publishers.get(c, ())) for c in model.cells])
+
+    def hide_row(row: int, reason: str, newly: list[int]) -> None:
+        if row in hidden:
+            return
+        hidden.add(row)
+        result.added[row] = reason
+        r = by_row[row]
+        for q, _ in r.sums:
+            i = index[(r.pub_set, r.period, q, *r.key)]
+            shown_rows[i] -= 1
+            if shown_rows[i] == 0:
+                newly.append(i)
+
+    def hide_cell(i: int, reason: str) -> list[int]:
+        newly: list[int] = []
+        cell = model.cells[i]
+        leaders = set()
+        for row in publishers.get(cell, ()):
+            leaders.add(by_row[row].measure)
+            hide_row(row, reason, newly)
+        # Measures that follow a measure suppressed here are suppressed here too.
+        for r in by_cell_key[(cell[0], cell[1], (cell[3], cell[4], cell[5]))]:
+            if any(r.measure in followers.get(m, ()) for m in leaders):
+                hide_row(r.row, reason, newly)
+        return newly
+
+    a_eq, a_ub, slack = _system(model)
+    labels = _components(a_eq, a_ub, n)
+    order = np.argsort(labels, kind="stable")
+    cuts = np.flatnonzero(np.diff(labels[order])) + 1
+    eq_csc = a_eq.tocsc()
+    ub_csc = a_ub.tocsc()
+    for members in np.split(order, cuts):
+        todo = [int(k) for k in np.flatnonzero(primary[members])]
+        if not todo:
+            continue
         if _DEBUG:
-            print(f"round: {int(model.target.sum())} targets, {len(narrow)} narrow", file=sys.stderr, flush=True)
-        if not narrow:
-            return added
-        chosen: set[int] = set()
-        for k in narrow:
-            choice = _choose(model, k, width, chosen)
-            if choice is None:
+            print(f"component of {members.size} sums, {len(todo)} primary", file=sys.stderr, flush=True)
+        local = {int(g): k for k, g in enumerate(members)}
+        rows_eq = _rows_touching(eq_csc, members)
+        rows_ub = _rows_touching(ub_csc, members)
+        lp = _Program(
+            eq_csc[rows_eq][:, members],
+            ub_csc[rows_ub][:, members],
+            slack[rows_ub],
+            model.truth[members],
+            np.where(shown_rows[members] > 0, weight[members], 0.0),
+        )
+        moved = _moved_for_free(
+            eq_csc[rows_eq][:, members],
+            ub_csc[rows_ub][:, members],
+            slack[rows_ub],
+            model.truth[members],
+            shown_rows[members] == 0,
+            np.asarray(todo, dtype=int),
+            width,
+        )
+        result.free += int(moved[todo].sum())
+        for k in todo:
+            if moved[k]:
                 continue
-            chosen.add(choice)
-        if not chosen:
-            return added  # nothing shown is left around them
-        for c in sorted(chosen):
-            cell = model.cells[c]
+            result.primary += 1
+            y = None
+            for direction in (1.0, -1.0):
+                if direction < 0 and model.truth[members[k]] < width:
+                    break
+                result.programs += 1
+                y = lp.perturb(k, direction * width)
+                if y is not None:
+                    break
+            if y is None:
+                result.unprotectable += 1
+                continue
+            cell = model.cells[int(members[k])]
             reason = f"secondary: protects an interval at {cell[2]}/{'/'.join(cell[3:])} ({cell[1]})"
-            for i in publishers[cell]:
-                if i not in hidden:
-                    hidden.add(i)
-                    added[i] = reason
-            # Measures that follow a measure suppressed here are suppressed here too.
-            leaders = {by_row[i].measure for i in publishers[cell]}
-            for r in by_cell_key[(cell[0], cell[1], (cell[3], cell[4], cell[5]))]:
-                if r.row not in hidden and any(r.measure in followers.get(m, ()) for m in leaders):
-                    hidden.add(r.row)
-                    added[r.row] = reason
-    raise RuntimeError(f"the linked check did not settle in {max_rounds} rounds")
+            for j in np.flatnonzero(np.abs(y) > _MOVED):
+                g = int(members[j])
+                if shown_rows[g] > 0:
+                    if _DEBUG:
+                        print("hide", model.cells[g], y[j], lp.cost[j], file=sys.stderr)
+                    for newly in hide_cell(g, reason):
+                        if newly in local:
+                            lp.free(local[newly])
+            moved |= np.abs(y) >= width - _MOVED
+    return result
+
+
+_MOVED = 1e-6
+_FREE_ROUNDS = 4
+
+
+def _moved_for_free(
+    a_eq: csc_matrix,
+    a_ub: csc_matrix,
+    slack: np.ndarray,
+    truth: np.ndarray,
+    hidden: np.ndarray,
+    primaries: np.ndarray,
+    width: int,
+) -> np.ndarray:
+    """The primary sums that perturbations of the suppressed sums alone already move by the width.
+
+    A few programs over the suppressed sums only (every shown sum held at its value): push every
+    primary sum up to the width at once, then down, then random signs. Each solution is a
+    perturbation that needs no new suppression, so a primary it moves by the width is protected
+    already and needs no program of its own (most of them, after exact-recovery suppression).
+    """
+    moved = np.zeros(truth.size, dtype=bool)
+    columns = np.flatnonzero(hidden)
+    if columns.size == 0 or primaries.size == 0:
+        return moved
+    from scipy.sparse import vstack
+
+    relations = vstack([a_eq, a_ub]).tocsc()[:, columns]
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = columns.size
+    lp.num_row_ = relations.shape[0]
+    lp.col_cost_ = np.zeros(columns.size)
+    lp.col_lower_ = -truth[columns]
+    lp.col_upper_ = np.full(columns.size, float(4 * width))  # a cap: any point of it is a point
+    lp.row_lower_ = np.concatenate([np.zeros(a_eq.shape[0]), np.full(a_ub.shape[0], -inf)])
+    lp.row_upper_ = np.concatenate([np.zeros(a_eq.shape[0]), slack])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = relations.indptr
+    lp.a_matrix_.index_ = relations.indices
+    lp.a_matrix_.value_ = relations.data
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    highs.setOptionValue("output_flag", False)
+    highs.passModel(lp)
+    position = -np.ones(truth.size, dtype=int)
+    position[columns] = np.arange(columns.size)
+    targets = position[primaries]
+    targets = targets[targets >= 0]
+    rnd = np.random.default_rng(targets.size)  # deterministic: the same table, the same points
+    for attempt in range(_FREE_ROUNDS):
+        open_ = targets[~moved[columns[targets]]]
+        if open_.size == 0:
+            break
+        sign = (-1.0, 1.0)[attempt] if attempt < 2 else rnd.choice((-1.0, 1.0), open_.size)
+        cost = np.zeros(columns.size)
+        cost[open_] = sign
+        highs.changeColsCost(columns.size, np.arange(columns.size, dtype=np.int32), cost)
+        highs.run()
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            break
+        y = np.asarray(highs.getSolution().col_value)
+        moved[columns[np.abs(y) >= width - _MOVED]] = True
+    return moved
+
+
+class _Program:
+    """One component's perturbation problem in HiGHS: ``y = up - down``, ``A_eq y = 0``,
+    ``A_ub y <= slack``, ``0 <= down <= truth``, minimising ``cost . (up + down)``; re-solved
+    from its last basis as bounds and costs change."""
+
+    def __init__(
+        self, a_eq: csc_matrix, a_ub: csc_matrix, slack: np.ndarray, truth: np.ndarray, cost: np.ndarray
+    ) -> None:
+        from scipy.sparse import hstack, vstack
+
+        n = truth.size
+        self.n = n
+        self.truth = truth
+        relations = vstack([a_eq, a_ub]).tocsr()
+        full = hstack([relations, -relations]).tocsc()
+        inf = highspy.kHighsInf
+        lp = highspy.HighsLp()
+        lp.num_col_ = 2 * n
+        lp.num_row_ = full.shape[0]
+        lp.col_cost_ = np.concatenate([cost, cost])
+        self.cost = cost.copy()
+        lp.col_lower_ = np.zeros(2 * n)
+        lp.col_upper_ = np.concatenate([np.full(n, inf), truth])
+        rows_eq, rows_ub = a_eq.shape[0], a_ub.shape[0]
+        lp.row_lower_ = np.concatenate([np.zeros(rows_eq), np.full(rows_ub, -inf)])
+        lp.row_upper_ = np.concatenate([np.zeros(rows_eq), slack])
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = full.indptr
+        lp.a_matrix_.index_ = full.indices
+        lp.a_matrix_.value_ = full.data
+        self.highs = highspy.Highs()  # type: ignore[no-untyped-call]
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.setOptionValue("presolve", "off")
+        self.highs.passModel(lp)
+
+    def free(self, k: int) -> None:
+        """Moving sum ``k`` costs nothing from now on (it is suppressed)."""
+        if self.cost[k]:
+            self.cost[k] = 0.0
+            self.highs.changeColsCost(2, np.array([k, self.n + k], dtype=np.int32), np.zeros(2))
+
+    def perturb(self, k: int, amount: float) -> np.ndarray | None:
+        """The cheapest perturbation moving sum ``k`` by ``amount`` (at least; up if positive)."""
+        up, down = (k, self.n + k) if amount > 0 else (self.n + k, k)
+        self.highs.changeColBounds(up, abs(amount), highspy.kHighsInf if amount > 0 else self.truth[k])
+        self.highs.changeColBounds(down, 0.0, 0.0)
+        self.highs.run()
+        y = None
+        if self.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            x = np.asarray(self.highs.getSolution().col_value)
+            y = x[: self.n] - x[self.n :]
+        # Back to the open problem.
+        self.highs.changeColBounds(k, 0.0, highspy.kHighsInf)
+        self.highs.changeColBounds(self.n + k, 0.0, self.truth[k])
+        return y
+
+
+def _system(model: _Model) -> tuple[csc_matrix, csc_matrix, np.ndarray]:
+    """The relations over the perturbations: A_eq y = 0 and A_ub y <= slack (from the truth)."""
+    n = len(model.cells)
+    r: list[int] = []
+    c: list[int] = []
+    v: list[float] = []
+    for e, (_, terms) in enumerate(model.equations):
+        for i, coef in terms:
+            r.append(e)
+            c.append(i)
+            v.append(coef)
+    a_eq = coo_matrix((v, (r, c)), shape=(len(model.equations), n)).tocsr()
+    r, c, v = [], [], []
+    slack: list[float] = []
+    for e, terms in enumerate(model.inequalities):
+        slack.append(-sum(coef * model.truth[i] for i, coef in terms))
+        for i, coef in terms:
+            r.append(e)
+            c.append(i)
+            v.append(coef)
+    a_ub = coo_matrix((v, (r, c)), shape=(len(model.inequalities), n)).tocsr()
+    return a_eq, a_ub, np.maximum(np.array(slack, dtype=float), 0.0)
+
+
+def _components(a_eq: csc_matrix, a_ub: csc_matrix, n: int) -> np.ndarray:
+    from scipy.sparse import vstack
+
+    stacked = vstack([abs(a_eq), abs(a_ub)]).tocsr()
+    if stacked.shape[0] == 0:
+        return np.arange(n)
+    _, labels = connected_components((stacked.T @ stacked).tocsr(), directed=False)
+    return np.asarray(labels)
+
+
+def _rows_touching(a_csc: csc_matrix, members: np.ndarray) -> np.ndarray:
+    if a_csc.shape[0] == 0 or members.size == 0:
+        return np.array([], dtype=int)
+    parts = [a_csc.indices[a_csc.indptr[j] : a_csc.indptr[j + 1]] for j in members]
+    return np.unique(np.concatenate(parts)) if parts else np.array([], dtype=int)
 
 
 # --- the model -----------------------------------------------------------------------------------
@@ -220,19 +470,19 @@ def _build(
             continue
         if len(terms) == len(TERMS):
             additive: list[tuple[Cell | None, dict[Cell, float]]] = []
-            for k in keys:
+            for k in sorted(keys):
                 total = (s, YEAR, q, *k)
                 additive.append((total, {**{(s, t, q, *k): 1.0 for t in terms}, total: -1.0}))
             if all(abs(sum(c * truth.get(x, 0.0) for x, c in eq.items())) < 1e-6 for _, eq in additive):
                 equations.extend(additive)
                 continue
-        within = [{(s, t, q, *k): 1.0, (s, YEAR, q, *k): -1.0} for k in keys for t in terms]
+        within = [{(s, t, q, *k): 1.0, (s, YEAR, q, *k): -1.0} for k in sorted(keys) for t in terms]
         bounds(within)
         if len(terms) == len(TERMS):
-            bounds([{(s, YEAR, q, *k): 1.0, **{(s, t, q, *k): -1.0 for t in terms}} for k in keys])
+            bounds([{(s, YEAR, q, *k): 1.0, **{(s, t, q, *k): -1.0 for t in terms}} for k in sorted(keys)])
 
     # A people numerator within its people denominator.
-    pairs = set(subsets)
+    pairs = sorted(set(subsets))  # sorted: the same table, the same programs
     found_ub = [
         {c: 1.0, (c[0], c[1], den, *c[3:]): -1.0}
         for c in publishers
@@ -241,7 +491,7 @@ def _build(
     ]
     bounds(found_ub)
 
-    # Index what matters: relations with an unknown in them.
+    # Every relation: a shown sum may be moved too (and is then suppressed).
     def unknown(c: Cell) -> bool:
         return c not in shown
 
@@ -256,10 +506,11 @@ def _build(
         return i
 
     eqs: list[tuple[int | None, list[tuple[int, float]]]] = []
+    for c in publishers:
+        at(c)
     for head, eq in equations:
-        if any(unknown(c) for c in eq):
-            eqs.append((at(head) if head is not None else None, [(at(c), coef) for c, coef in eq.items()]))
-    ineqs = [[(at(c), coef) for c, coef in eq.items()] for eq in inequalities if any(unknown(c) for c in eq)]
+        eqs.append((at(head) if head is not None else None, [(at(c), coef) for c, coef in eq.items()]))
+    ineqs = [[(at(c), coef) for c, coef in eq.items()] for eq in inequalities]
     n = len(cells)
     t = np.array([truth.get(c, 0.0) for c in cells])
     variable = np.array([unknown(c) for c in cells], dtype=bool)
@@ -272,176 +523,3 @@ def _build(
         for i, _ in eq_terms:
             relations_of[i].append(e)
     return _Model(cells, t, variable, target, eqs, ineqs, relations_of, total_degree)
-
-
-# --- the check -----------------------------------------------------------------------------------
-
-
-def _narrow(model: _Model, width: int, settled: set[Cell]) -> list[int]:
-    """The suppressed sums (cell indices) not shown to span ``width``."""
-    var = np.flatnonzero(model.variable)
-    if var.size == 0:
-        return []
-    col = -np.ones(len(model.cells), dtype=int)
-    col[var] = np.arange(var.size)
-    a_eq, a_ub, b_ub = _system(model, col, var.size)
-    # Components of the unknowns, linked by the relations.
-    linked = [a for a in (a_eq, a_ub) if a is not None and a.shape[0]]
-    if linked:
-        stacked = _stack(linked)
-        graph = (stacked.T @ stacked).tocsr()
-        _, labels = connected_components(graph, directed=False)
-    else:
-        labels = np.arange(var.size)
-    eq_csc = a_eq.tocsc() if a_eq is not None else None
-    ub_csc = a_ub.tocsc() if a_ub is not None else None
-    t = model.truth[var]
-    is_target = model.target[var] & np.array([model.cells[i] not in settled for i in var])
-    narrow: list[int] = []
-    order = np.argsort(labels, kind="stable")
-    cuts = np.flatnonzero(np.diff(labels[order])) + 1
-    for members in np.split(order, cuts):
-        if not is_target[members].any():
-            continue
-        rows_eq = _rows_touching(eq_csc, members)
-        rows_ub = _rows_touching(ub_csc, members)
-        sub_eq = a_eq[rows_eq][:, members] if a_eq is not None and rows_eq.size else None
-        sub_ub = a_ub[rows_ub][:, members] if a_ub is not None and rows_ub.size else None
-        sub_b = b_ub[rows_ub] if sub_ub is not None else None
-        lower = -t[members]
-        open_ = is_target[members].copy()
-
-        u = np.zeros(members.size)
-        d = np.zeros(members.size)
-        rnd = np.random.default_rng(members.size)  # deterministic: the same table, the same points
-        for attempt in range(_BATCH_ROUNDS):
-            if not open_.any():
-                break
-            # All open sums up, then all down, then random halves each way: every point is a
-            # table the reader cannot tell from the truth, so what it reaches is in the interval.
-            signs = (
-                (np.full(members.size, -1.0), np.full(members.size, 1.0))
-                if attempt == 0
-                else (rnd.choice((-1.0, 1.0), members.size),)
-            )
-            for sign in signs:
-                hi = np.where(open_, float(width), _CAP)
-                lo = np.where(open_, np.maximum(lower, -float(width)), lower)
-                point = _solve(np.where(open_, sign, 0.0), sub_eq, sub_ub, sub_b, lo, hi)
-                if point is not None:
-                    u, d = np.maximum(u, point), np.minimum(d, point)
-            open_ &= _span(u, d) < width
-        if _DEBUG:
-            print(
-                f"component of {members.size}: {int(is_target[members].sum())} targets, {int(open_.sum())} open",
-                file=sys.stderr,
-                flush=True,
-            )
-        # What no point moved far enough gets its own two programs on the component (a few
-        # dozen at most; past that it is taken as narrow, perhaps wrongly, which costs only a
-        # cell more).
-        for checked, k in enumerate(np.flatnonzero(open_)):
-            if checked < _OWN_PROGRAMS:
-                own_lo, own_hi = lower.copy(), np.full(members.size, _CAP)
-                own_hi[k] = float(width)
-                own_lo[k] = np.maximum(lower[k], -float(width))
-                ends: list[float] = []
-                for direction in (1.0, -1.0):
-                    c = np.zeros(members.size)
-                    c[k] = direction
-                    point = _solve(c, sub_eq, sub_ub, sub_b, own_lo, own_hi)
-                    ends.append(0.0 if point is None else float(point[k]))
-                if math.floor(ends[1] + 1e-6) - math.ceil(ends[0] - 1e-6) >= width:
-                    continue
-            narrow.append(int(var[members[k]]))
-    for k in np.flatnonzero(is_target):
-        if int(var[k]) not in narrow:
-            settled.add(model.cells[int(var[k])])
-    return narrow
-
-
-def _solve(
-    c: np.ndarray,
-    a_eq: csr_matrix | None,
-    a_ub: csr_matrix | None,
-    b_ub: np.ndarray | None,
-    lo: np.ndarray,
-    hi: np.ndarray,
-) -> np.ndarray | None:
-    res = linprog(
-        c,
-        A_eq=a_eq,
-        b_eq=np.zeros(a_eq.shape[0]) if a_eq is not None else None,
-        A_ub=a_ub,
-        b_ub=b_ub,
-        bounds=np.column_stack([lo, hi]),
-        method="highs",
-    )
-    return np.asarray(res.x) if res.status == 0 else None
-
-
-_BATCH_ROUNDS = 6
-_OWN_PROGRAMS = 40
-_CAP = 1e9  # above any sum of an authority: a capped problem's point is a point of the real one
-
-
-def _span(up: np.ndarray, down: np.ndarray) -> np.ndarray:
-    return np.floor(up + 1e-6) - np.ceil(down - 1e-6)
-
-
-def _stack(parts: list[csr_matrix]) -> csr_matrix:
-    from scipy.sparse import vstack
-
-    out: csr_matrix = vstack([abs(p) for p in parts]).tocsr()
-    return out
-
-
-def _rows_touching(a_csc: csc_matrix | None, members: np.ndarray) -> np.ndarray:
-    if a_csc is None or a_csc.shape[0] == 0 or members.size == 0:
-        return np.array([], dtype=int)
-    parts = [a_csc.indices[a_csc.indptr[j] : a_csc.indptr[j + 1]] for j in members]
-    return np.unique(np.concatenate(parts)) if parts else np.array([], dtype=int)
-
-
-def _system(model: _Model, col: np.ndarray, n: int) -> tuple[csr_matrix | None, csr_matrix | None, np.ndarray]:
-    """The relations over the unknowns' perturbations: A_eq d = 0 and A_ub d <= slack."""
-    r: list[int] = []
-    c: list[int] = []
-    v: list[float] = []
-    for e, (_, terms) in enumerate(model.equations):
-        for i, coef in terms:
-            if col[i] >= 0:
-                r.append(e)
-                c.append(int(col[i]))
-                v.append(coef)
-    a_eq = coo_matrix((v, (r, c)), shape=(len(model.equations), n)).tocsr() if model.equations else None
-    r, c, v = [], [], []
-    slack: list[float] = []
-    for e, terms in enumerate(model.inequalities):
-        slack.append(-sum(coef * model.truth[i] for i, coef in terms))
-        for i, coef in terms:
-            if col[i] >= 0:
-                r.append(e)
-                c.append(int(col[i]))
-                v.append(coef)
-    a_ub = coo_matrix((v, (r, c)), shape=(len(model.inequalities), n)).tocsr() if model.inequalities else None
-    return a_eq, a_ub, np.maximum(np.array(slack), 0.0)
-
-
-def _choose(model: _Model, k: int, width: int, chosen: set[int]) -> int | None:
-    """A shown sum to suppress for ``k``: of a relation it is in (else of a relation of those)."""
-    candidates = {i for e in model.relations_of[k] for i, _ in model.equations[e][1] if not model.variable[i]}
-    if not candidates:
-        near = {i for e in model.relations_of[k] for i, _ in model.equations[e][1]}
-        candidates = {
-            i for j in near for e in model.relations_of[j] for i, _ in model.equations[e][1] if not model.variable[i]
-        }
-    if not candidates:
-        return None
-    if candidates & chosen:
-        return min(candidates & chosen)
-
-    def preference(i: int) -> tuple[int, bool, float, str]:
-        return (int(model.total_degree[i]), bool(model.truth[i] < width), float(model.truth[i]), str(model.cells[i]))
-
-    return min(candidates, key=preference)

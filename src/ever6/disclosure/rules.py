@@ -29,11 +29,11 @@ class DisclosureRules:
     detailed reason (primary or secondary, numerator or denominator) would tell an attacker whether
     a count is 1 to 5, so it stays in the internal version (``suppress(..., reasons="internal")``).
 
-    ``protection_width``: every suppressed sum's feasible interval, given everything published
-    together and every relation that holds, must be at least this wide (3: no count of 1 to 5 is
-    pinned within plus or minus 1). 0, the default for now, turns the linked check off (exact
-    recovery within one publication is still prevented): it takes minutes per year even on the
-    ``tiny`` synthetic authority (``docs/disclosure.md``), too slow for every refresh.
+    ``protection_width``: every primary sum (a count of 1 to 5 people) keeps a feasible interval at
+    least this wide, given everything published together and every relation that holds (3: no
+    count of 1 to 5 is pinned within plus or minus 1; :mod:`ever6.disclosure.linked`). 0 turns
+    this off (exact recovery within one publication is still prevented); ever6's outputs take
+    ``[disclosure] protection_width``.
     """
 
     min_count: int = 1

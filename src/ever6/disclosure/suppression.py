@@ -45,10 +45,16 @@ The result: no suppressed cell of any family can be recovered exactly from the p
 of that family and the declared relations (and, through ``follows`` and families, from any other
 measure publishing the same quantity). Shown figures are never altered.
 
-Limits (see ``docs/disclosure.md``): only the declared relations are protected — not relations
-between breakdowns (a school lies in one phase; year groups make up phases), nor between periods
-(terms' sessions add up to the year), nor bounds from non-negativity (interval disclosure), nor
-knowledge from outside the table (a school knows its own pupils).
+6. **Interval protection** (``DisclosureRules.protection_width`` > 0, over the whole table: a
+   year with its terms): every primary sum keeps a feasible interval at least that wide given
+   every relation between measures, periods, schools and their phases, and non-negativity
+   (:mod:`ever6.disclosure.linked`, the classic cell-suppression model).
+
+Limits (see ``docs/disclosure.md``): without step 6 only the declared relations are protected —
+not relations between breakdowns (a school lies in one phase), nor between periods (terms'
+sessions add up to the year), nor bounds from non-negativity (interval disclosure); with it,
+secondary cells may still be narrowed. Knowledge from outside the table (a school knows its own
+pupils) is never considered.
 """
 
 from __future__ import annotations
@@ -218,11 +224,11 @@ def _linked(
     nesting: Mapping[tuple[str, str], Sequence[tuple[str, str]]],
     detail: list[str | None],
 ) -> None:
-    """Widen the suppression until no suppressed sum is narrower than ``rules.protection_width``
-    given everything published together (:mod:`ever6.disclosure.linked`)."""
+    """Suppress more until no primary sum is narrower than ``rules.protection_width`` given
+    everything published together (:mod:`ever6.disclosure.linked`)."""
     if rules.protection_width <= 0 or table.num_rows == 0:
         return
-    from ever6.disclosure.linked import Published, protect  # SciPy, loaded only when asked for
+    from ever6.disclosure.linked import Published, protect  # HiGHS, loaded only when asked for
 
     period_column = "period" if "period" in partition_by else None
     set_columns = [c for c in partition_by if c != period_column]
@@ -233,6 +239,7 @@ def _linked(
         if spec.kind == "count" and numerator is None:
             numerator = _number(columns["value"][i])
         values = (numerator,) if spec.kind == "count" else (numerator, denominator)
+        people = (spec.people_numerator,) if spec.kind == "count" else (spec.people_numerator, spec.people_denominator)
         rows.append(
             Published(
                 row=i,
@@ -241,6 +248,7 @@ def _linked(
                 measure=spec.name,
                 key=(_text(columns["group"][i]), _text(columns["breakdown"][i]), _text(columns["breakdown_value"][i])),
                 sums=tuple(zip(spec.sums(), values, strict=True)),
+                people=people,
             )
         )
     subsets = [spec.sums() for spec in specs.values() if spec.people_numerator and spec.people_denominator]
@@ -250,7 +258,7 @@ def _linked(
             if leader != spec.name:
                 followers[leader].append(spec.name)
     hidden = {i for i, d in enumerate(detail) if d is not None}
-    added = protect(
+    protection = protect(
         rows,
         hidden,
         group_sums,
@@ -258,8 +266,9 @@ def _linked(
         [(a, b) for a, b in subsets],
         followers,
         rules.protection_width,
+        rules.is_small,
     )
-    for i, reason in added.items():
+    for i, reason in protection.added.items():
         detail[i] = reason
 
 

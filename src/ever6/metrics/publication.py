@@ -53,7 +53,10 @@ def disclosure_specs() -> dict[str, MeasureSpec]:
     }
 
 
-def school_nesting(establishments: pa.Table, la_code: str) -> dict[tuple[str, str], list[tuple[str, str]]]:
+Nesting = dict[tuple[str, str], list[tuple[str, str]]]
+
+
+def school_nesting(establishments: pa.Table, la_code: str) -> Nesting:
     """(``school``, URN) -> its ``phase`` and ``in_la`` categories, as the measures engine labels them."""
     out: dict[tuple[str, str], list[tuple[str, str]]] = {}
     urns = establishments.column("urn").to_pylist()
@@ -72,7 +75,7 @@ def suppress_metrics(
     *,
     cla_in_cwsw: bool = False,
     rules: DisclosureRules | None = None,
-    nesting: dict[tuple[str, str], list[tuple[str, str]]] | None = None,
+    nesting: Nesting | None = None,
     reasons: Literal["shared", "internal"] = "shared",
 ) -> pa.Table:
     """The published measures with primary and secondary suppression and DfE symbols applied.
@@ -82,3 +85,29 @@ def suppress_metrics(
     """
     sums = {**group_sums(cla_in_cwsw), "cin": ("cinp", "cin_other")}
     return suppress(table, disclosure_specs(), rules or DisclosureRules(), sums, nesting=nesting, reasons=reasons)
+
+
+def unchanged_years(unchanged: set[tuple[str, str]], partitions: pa.Table) -> set[tuple[str, str]]:
+    """The (year, period) publications whose suppression can be reused: those unchanged in a year
+    none of whose periods changed. A year is suppressed with its terms as one publication set, so
+    one changed term re-suppresses its year and every term of it."""
+    years = partitions.column("academic_year").to_pylist()
+    periods = partitions.column("period").to_pylist()
+    changed = {str(y) for y, p in zip(years, periods, strict=True) if (str(y), str(p)) not in unchanged}
+    return {(y, p) for y, p in unchanged if y not in changed}
+
+
+def suppress_period(
+    year: pa.Table,
+    period: str,
+    *,
+    cla_in_cwsw: bool = False,
+    rules: DisclosureRules | None = None,
+    nesting: Nesting | None = None,
+) -> pa.Table:
+    """One period's suppressed figures, suppressed with the rest of its year (one publication set:
+    the year and its terms are published together, so each is protected against the others)."""
+    import pyarrow.compute as pc
+
+    out = suppress_metrics(year, cla_in_cwsw=cla_in_cwsw, rules=rules, nesting=nesting)
+    return out.filter(pc.equal(out.column("period"), period))

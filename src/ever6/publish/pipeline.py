@@ -23,7 +23,7 @@ from ever6.attendance import code_table
 from ever6.cohort import COHORT_COLUMNS, cohort, current_tables
 from ever6.config import CohortSettings, Engine, Settings, format_bytes
 from ever6.dates import academic_year_label
-from ever6.disclosure import for_school
+from ever6.disclosure import DisclosureRules, for_school
 from ever6.engines import engine_for
 from ever6.errors import NothingToRefresh, TooLarge
 from ever6.exports import write_csv
@@ -33,7 +33,7 @@ from ever6.formats.problems import ReadResult
 from ever6.metrics import Inputs, compute_metrics, years_with_data
 from ever6.metrics.export import EXPORT_COLUMNS, select, write_metrics_csv, write_metrics_xlsx
 from ever6.metrics.gaps import GAP_COLUMNS, gaps
-from ever6.metrics.publication import suppress_metrics
+from ever6.metrics.publication import school_nesting, suppress_period
 from ever6.model import TABLES
 from ever6.publish.reuse import plan as reuse_plan
 from ever6.publish.snapshot import write_snapshot
@@ -378,6 +378,7 @@ def export_metrics(
     suppress: bool = False,
     school: str | None = None,
     cla_in_cwsw: bool = False,
+    protection_width: int = 0,
 ) -> int:
     """Write the latest run's measures for a year (and period) as CSV or, for ``.xlsx``, Excel.
 
@@ -385,7 +386,7 @@ def export_metrics(
     """
     run, table = _published_metrics(warehouse, academic_year, period)
     if suppress or school:
-        table = suppress_metrics(table, cla_in_cwsw=cla_in_cwsw)
+        table = _suppressed_with_year(warehouse, run, academic_year, period, cla_in_cwsw, protection_width)
     if school:
         table = for_school(table, school)
     suppressed = bool(suppress or school)
@@ -406,9 +407,26 @@ def export_gaps(
     period: str = "year",
     suppress: bool = False,
     cla_in_cwsw: bool = False,
+    protection_width: int = 0,
 ) -> int:
     """Each group's figures beside pupils never CWSW and the national figures, with the gaps."""
-    _, table = _published_metrics(warehouse, academic_year, period)
+    run, table = _published_metrics(warehouse, academic_year, period)
     if suppress:
-        table = suppress_metrics(table, cla_in_cwsw=cla_in_cwsw)
+        table = _suppressed_with_year(warehouse, run, academic_year, period, cla_in_cwsw, protection_width)
     return write_csv(out, GAP_COLUMNS, gaps(table))
+
+
+def _suppressed_with_year(
+    warehouse: Warehouse, run: Run, academic_year: str, period: str, cla_in_cwsw: bool, protection_width: int
+) -> pa.Table:
+    """A period's figures suppressed with the rest of its year, one publication set (``suppress_period``)."""
+    metrics = Published(warehouse).output("metric", run.run_id)
+    year = metrics.filter(pc.equal(metrics["academic_year"], academic_year))
+    nesting = school_nesting(current_tables(warehouse.raw_tables()).establishment.to_pyarrow(), _la_code(run))
+    rules = DisclosureRules(protection_width=protection_width)
+    return suppress_period(year, period, cla_in_cwsw=cla_in_cwsw, rules=rules, nesting=nesting)
+
+
+def _la_code(run: Run) -> str:
+    authority = run.settings.get("authority") or {}
+    return str(authority.get("la_code") or "") if isinstance(authority, dict) else ""

@@ -21,7 +21,7 @@ from ever6.cohort.roll import on_roll
 from ever6.config import Settings
 from ever6.disclosure import DisclosureRules
 from ever6.faults import fault_point
-from ever6.metrics.publication import suppress_metrics
+from ever6.metrics.publication import Nesting, school_nesting, suppress_metrics, unchanged_years
 from ever6.private import private_dir, private_file, private_files
 from ever6.publish.layout import FIGURE_COLUMN, STATUS_BANDS
 from ever6.warehouse.published import OUTPUTS, Published, Run
@@ -66,7 +66,7 @@ def partition_digests(metrics: pa.Table, settings: Settings) -> pa.Table:
     """
     import duckdb
 
-    rules = f"{DisclosureRules()!r}|cla_in_cwsw={settings.measures.cla_in_cwsw}"
+    rules = f"{_rules(settings)!r}|cla_in_cwsw={settings.measures.cla_in_cwsw}"
     con = duckdb.connect()
     try:
         con.register("metric", metrics)
@@ -85,7 +85,9 @@ def partition_digests(metrics: pa.Table, settings: Settings) -> pa.Table:
         con.close()
 
 
-def _suppressed(metrics: pa.Table, digests: pa.Table, settings: Settings, *, previous: Path) -> pa.Table:
+def _suppressed(
+    metrics: pa.Table, digests: pa.Table, settings: Settings, nesting: Nesting, *, previous: Path
+) -> pa.Table:
     """The suppressed figures: reused from the previous snapshot where a publication is unchanged."""
     import duckdb
 
@@ -104,7 +106,7 @@ def _suppressed(metrics: pa.Table, digests: pa.Table, settings: Settings, *, pre
                     "SELECT academic_year, period FROM old.partition_digest o "
                     "JOIN new_digest n USING (academic_year, period) WHERE o.digest = n.digest"
                 ).fetchall()
-                unchanged = {(str(y), str(p)) for y, p in same}
+                unchanged = unchanged_years({(str(y), str(p)) for y, p in same}, digests)
                 if unchanged:
                     con.register(
                         "same",
@@ -117,10 +119,13 @@ def _suppressed(metrics: pa.Table, digests: pa.Table, settings: Settings, *, pre
             con.close()
     keys = list(zip(metrics.column("academic_year").to_pylist(), metrics.column("period").to_pylist(), strict=True))
     changed = metrics.filter(pa.array([k not in unchanged for k in keys], type=pa.bool_()))
-    fresh = _suppress_in_parallel(changed, settings) if changed.num_rows else None
+    fresh = _suppress_in_parallel(changed, settings, nesting) if changed.num_rows else None
     if fresh is None:
         # Nothing to suppress (no school data yet, say): the table still needs its columns.
-        return reused if reused.num_rows else _suppress_partition(metrics.slice(0, 0), settings.measures.cla_in_cwsw)
+        empty = metrics.slice(0, 0)
+        return (
+            reused if reused.num_rows else _suppress_partition(empty, settings.measures.cla_in_cwsw, _rules(settings))
+        )
     if reused.num_rows == 0:
         return fresh
     return pa.concat_tables([reused.select(fresh.column_names).cast(fresh.schema), fresh])
@@ -130,31 +135,35 @@ def _suppressed(metrics: pa.Table, digests: pa.Table, settings: Settings, *, pre
 _PARALLEL_FROM_ROWS = 100_000
 
 
-def _suppress_partition(table: pa.Table, cla_in_cwsw: bool) -> pa.Table:
-    return suppress_metrics(table, cla_in_cwsw=cla_in_cwsw)
+def _rules(settings: Settings) -> DisclosureRules:
+    return DisclosureRules(protection_width=settings.disclosure.protection_width)
 
 
-def _suppress_in_parallel(metrics: pa.Table, settings: Settings) -> pa.Table:
-    """Suppress each (year, period) publication, on every core: they are independent."""
+def _suppress_partition(
+    table: pa.Table, cla_in_cwsw: bool, rules: DisclosureRules, nesting: Nesting | None = None
+) -> pa.Table:
+    return suppress_metrics(table, cla_in_cwsw=cla_in_cwsw, rules=rules, nesting=nesting)
+
+
+def _suppress_in_parallel(metrics: pa.Table, settings: Settings, nesting: Nesting) -> pa.Table:
+    """Suppress each publication set (a year with its terms), on every core: they are independent."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     import pyarrow.compute as pc
 
-    cla = settings.measures.cla_in_cwsw
-    years, periods = metrics.column("academic_year").to_pylist(), metrics.column("period").to_pylist()
-    parts = sorted(set(zip(years, periods, strict=True)))
+    cla, rules = settings.measures.cla_in_cwsw, _rules(settings)
+    parts = sorted(set(metrics.column("academic_year").to_pylist()))
     workers = min(len(parts), os.cpu_count() or 1)
     if workers < 2 or metrics.num_rows < _PARALLEL_FROM_ROWS:
-        return suppress_metrics(metrics, cla_in_cwsw=cla)
-    tables = [
-        metrics.filter(pc.and_(pc.equal(metrics["academic_year"], y), pc.equal(metrics["period"], p))) for y, p in parts
-    ]
+        return suppress_metrics(metrics, cla_in_cwsw=cla, rules=rules, nesting=nesting)
+    tables = [metrics.filter(pc.equal(metrics["academic_year"], y)) for y in parts]
     tables.sort(key=lambda t: -t.num_rows)  # the largest first, so the cores finish together
     # "spawn": the refresh may run in a thread of the web service, where forking is unsafe.
     context = multiprocessing.get_context("spawn")
+    n = len(tables)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        results = list(pool.map(_suppress_partition, tables, [cla] * len(tables)))
+        results = list(pool.map(_suppress_partition, tables, [cla] * n, [rules] * n, [nesting] * n))
     return pa.concat_tables(results)
 
 
@@ -194,7 +203,8 @@ def write_snapshot(
     enrolled = on_roll(current.pupil_enrolment, run.as_at, run.as_at).to_pyarrow()
     target = path or settings.snapshot_path
     digests = partition_digests(metrics, settings)
-    suppressed = _suppressed(metrics, digests, settings, previous=target)
+    nesting = school_nesting(schools, settings.authority.la_code or "")
+    suppressed = _suppressed(metrics, digests, settings, nesting, previous=target)
     tables = {
         "run": pa.table(
             {

@@ -1,0 +1,64 @@
+"""The interval attacker (``interval_attacker.py``) on one publication set: a year with its terms,
+every measure, as a reader receives them. Imports nothing from ``ever6.disclosure``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from ever6.metrics.measures import MEASURES
+from tests.disclosure.interval_attacker import Attack, Cell, attack
+
+# The sums that count people, as the attacker names them (theme:component).
+PEOPLE = frozenset(
+    {f"{m.theme}:{m.numerator}" for m in MEASURES if m.people_numerator}
+    | {f"{m.theme}:{m.denominator}" for m in MEASURES if m.people_denominator}
+)
+
+
+@dataclass
+class Found:
+    attack: Attack
+
+    @property
+    def narrow_primary(self) -> dict[Cell, tuple[int, int]]:
+        """Suppressed counts of 1 to 5 people whose interval is narrower than the width."""
+        return {c: iv for c, iv in self.attack.narrow.items() if is_primary(c, self.attack.truth[c])}
+
+    def figures(self) -> dict[str, int]:
+        return {
+            "attacked": self.attack.hidden,
+            "narrow": len(self.attack.narrow),
+            "narrow_primary": len(self.narrow_primary),
+            "small_exact": len(self.attack.small_exact),
+        }
+
+
+def schools_of(register: pa.Table, la_code: str) -> dict[str, tuple[str, bool]]:
+    """URN -> (phase as the ``phase`` breakdown shows it, in the authority), from the register."""
+    out: dict[str, tuple[str, bool]] = {}
+    for r in register.to_pylist():
+        if r["urn"] is None:
+            continue
+        phase = str(r["phase"]) if r["phase"] is not None else "unknown"
+        out[str(r["urn"])] = (phase, r["la_code"] is not None and str(r["la_code"]) == str(la_code))
+    return out
+
+
+def is_primary(cell: Cell, value: float) -> bool:
+    """A count of 1 to 5 people: what primary suppression hides (``DisclosureRules`` defaults)."""
+    return cell[2] in PEOPLE and 1 <= value <= 5
+
+
+def attack_publication(
+    truth: pa.Table,
+    published: pa.Table,
+    schools: dict[str, tuple[str, bool]],
+    *,
+    width: int = 3,
+    only_primary: bool = False,
+) -> Found:
+    """``only_primary``: report (and spend programs) on primary sums only, as the tests do."""
+    only = is_primary if only_primary else None
+    return Found(attack(truth.to_pylist(), published.to_pylist(), schools, width=width, only=only))

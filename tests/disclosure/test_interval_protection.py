@@ -1,0 +1,174 @@
+"""Issue 14: no primary count (1 to 5 people) is narrower than the protection width, for an
+attacker who gets a year with its terms and every measure, and uses every relation that holds.
+
+The attacker (``interval_attacker.py``) imports nothing from ``ever6.disclosure``. Two
+publication sets: each year of the tiny synthetic authority (built once for the test session),
+and a county-shaped table aggregated here from made-up pupils (many schools, small groups), so
+that every relation holds by construction rather than by the code under test.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from ever6.disclosure import DisclosureRules
+from ever6.metrics.publication import school_nesting, suppress_metrics, unchanged_years
+from tests.conftest import Published
+from tests.disclosure.publication_attack import attack_publication, schools_of
+
+WIDTH = 3
+PROTECTED = DisclosureRules(protection_width=WIDTH)
+TERMS = ("autumn", "spring", "summer")
+STATUSES = {"cpp": 0.03, "cinp": 0.04, "cin_other": 0.05, "ever6_previous": 0.08, "cla": 0.02}
+GROUPS = {"cwsw": ("cpp", "cinp", "cin_other", "ever6_previous"), "cin": ("cinp", "cin_other")}
+LA = "886"
+
+
+def test_the_tiny_authority_keeps_every_primary_count_wide(published: Published) -> None:
+    con = duckdb.connect(str(published.snapshot), read_only=True)
+    try:
+        la = con.sql("SELECT la_code FROM run").fetchall()[0][0]
+        register = con.sql("SELECT * FROM school").to_arrow_table()
+        metrics = con.sql("SELECT * FROM metric").to_arrow_table()
+    finally:
+        con.close()
+    nesting = school_nesting(register, la)
+    years = sorted(set(metrics.column("academic_year").to_pylist()))
+    assert years
+    for year in years:  # a year is published with its terms: one publication set
+        truth = metrics.filter(pa.compute.equal(metrics.column("academic_year"), year))
+        out = suppress_metrics(truth, rules=PROTECTED, nesting=nesting)
+        found = attack_publication(truth, out, schools_of(register, la), width=WIDTH, only_primary=True)
+        assert found.attack.hidden > 0, f"{year}: no primary count to attack"
+        assert not found.narrow_primary, f"{year}: {len(found.narrow_primary)} narrow, e.g. {_some(found)}"
+
+
+@dataclass(frozen=True)
+class Pupil:
+    status: str
+    school: str
+    sex: str
+    terms: tuple[str, ...]
+    persistent: bool
+    suspensions: dict[str, int]
+    permanent: str | None  # the term of a permanent exclusion
+
+
+def county(seed: int, schools: int = 40, pupils: int = 6000) -> tuple[pa.Table, pa.Table]:
+    """Made-up pupils in many schools, aggregated to the measures engine's long table, and the
+    school register (phase, authority)."""
+    rnd = random.Random(seed)
+    register = [
+        {"urn": str(100000 + s), "phase": rnd.choice(("Primary", "Primary", "Secondary", "Special")), "la_code": LA}
+        for s in range(schools)
+    ]
+    for school in register[-8:]:
+        school["la_code"] = "999"  # schools out of the authority
+    roll: list[Pupil] = []
+    for _ in range(pupils):
+        draw = rnd.random()
+        status = "not_cwsw"
+        for name, share in STATUSES.items():
+            if draw < share:
+                status = name
+                break
+            draw -= share
+        terms = tuple(t for t in TERMS if rnd.random() < 0.93) or ("autumn",)
+        suspensions = {t: (rnd.choice((1, 1, 2, 3)) if rnd.random() < 0.04 else 0) for t in terms}
+        permanent = rnd.choice(terms) if rnd.random() < 0.004 else None
+        # Small schools and skewed sizes: many counts of 1 to 5.
+        school = register[min(int(rnd.expovariate(1 / 25)), schools - 1)]["urn"]
+        roll.append(Pupil(status, school, rnd.choice("FM"), terms, rnd.random() < 0.2, suspensions, permanent))
+    phase = {r["urn"]: r["phase"] for r in register}
+    in_la = {r["urn"]: "in LA" if r["la_code"] == LA else "out of LA" for r in register}
+
+    sums: dict[tuple[str, str, str, str, str], float] = defaultdict(float)
+    for p in roll:
+        groups = [p.status, "all_pupils", *(g for g, parts in GROUPS.items() if p.status in parts)]
+        columns = [("all", "all"), ("sex", p.sex), ("phase", phase[p.school]), ("in_la", in_la[p.school])]
+        columns.append(("school", p.school))
+        for period in (*p.terms, "year"):
+            values = {
+                "pupils": 1.0,
+                "persistent": float(p.persistent),
+                "suspensions": float(sum(p.suspensions.values()) if period == "year" else p.suspensions[period]),
+                "permanent": float(p.permanent is not None and period in ("year", p.permanent)),
+            }
+            for g in groups:
+                for b, v in columns:
+                    for name, x in values.items():
+                        sums[(period, g, b, v, name)] += x
+    keys = sorted({k[:4] for k in sums})
+    measures = {
+        "pupils": ("pupils", None),
+        "persistent_absence_rate": ("persistent", "pupils"),
+        "suspension_rate": ("suspensions", "pupils"),
+        "permanent_exclusion_rate": ("permanent", "pupils"),
+    }
+    rows: list[dict[str, Any]] = []
+    for period, g, b, v in keys:
+        for measure, (num, den) in measures.items():
+            n = sums[(period, g, b, v, num)]
+            d = None if den is None else sums[(period, g, b, v, den)]
+            rows.append(
+                {
+                    "academic_year": "2024/25",
+                    "period": period,
+                    "measure": measure,
+                    "group": g,
+                    "breakdown": b,
+                    "breakdown_value": v,
+                    "numerator": n,
+                    "denominator": d,
+                    "value": n if d is None else (100 * n / d if d else None),
+                }
+            )
+    return pa.Table.from_pylist(rows), pa.Table.from_pylist(register)
+
+
+@pytest.fixture(scope="module")
+def county_table() -> tuple[pa.Table, pa.Table]:
+    return county(seed=14)
+
+
+def test_a_county_shaped_table_keeps_every_primary_count_wide(county_table: tuple[pa.Table, pa.Table]) -> None:
+    truth, register = county_table
+    out = suppress_metrics(truth, rules=PROTECTED, nesting=school_nesting(register, LA))
+    found = attack_publication(truth, out, schools_of(register, LA), width=WIDTH, only_primary=True)
+    assert found.attack.hidden > 100  # many counts of 1 to 5 to protect
+    assert not found.narrow_primary, f"{len(found.narrow_primary)} narrow, e.g. {_some(found)}"
+    shown = sum(r is None for r in out.column("suppression_reason").to_pylist())
+    assert shown > out.num_rows / 3  # and most of the table is still published
+
+
+def test_without_interval_protection_the_attacker_narrows_primary_counts(
+    county_table: tuple[pa.Table, pa.Table],
+) -> None:
+    """What the tests above guard against: exact recovery alone is prevented, but bounds are not."""
+    truth, register = county_table
+    out = suppress_metrics(truth, rules=DisclosureRules(protection_width=0), nesting=school_nesting(register, LA))
+    found = attack_publication(truth, out, schools_of(register, LA), width=WIDTH, only_primary=True)
+    assert found.narrow_primary
+
+
+def _some(found: Any) -> list[tuple[Any, tuple[int, int], float]]:
+    return [(c, iv, found.attack.truth[c]) for c, iv in list(found.narrow_primary.items())[:3]]
+
+
+def test_one_changed_term_re_suppresses_its_whole_year() -> None:
+    partitions = pa.table(
+        {
+            "academic_year": ["2024/25"] * 4 + ["2025/26"] * 2,
+            "period": ["autumn", "spring", "summer", "year", "autumn", "year"],
+        }
+    )
+    same = {("2024/25", "autumn"), ("2024/25", "spring"), ("2024/25", "summer"), ("2024/25", "year")}
+    assert unchanged_years(same | {("2025/26", "autumn")}, partitions) == same
+    assert unchanged_years(same - {("2024/25", "spring")}, partitions) == set()
