@@ -30,7 +30,7 @@ from ever6.web.dashboard.labels import BREAKDOWN_LABELS, GROUP_LABELS, PERIOD_LA
 from ever6.web.dashboard.tiers import TIER_LABELS, TIERS, describe_rule
 from ever6.web.guard import require, snapshot, viewer
 from ever6.web.pagecache import cacheable, cached_page
-from ever6.web.tables import Table, download, requested_format
+from ever6.web.tables import Table, requested_download
 
 THEMES = tuple(THEME_LABELS)
 
@@ -98,14 +98,8 @@ def _paginate(request: HttpRequest, table: Table) -> tuple[Table, Page | None]:
 
 
 def _download(request: HttpRequest, tables: dict[str, Table], name: str, suppressed: bool) -> HttpResponse | None:
-    """The requested table as a file, or ``None`` when the page itself was asked for."""
-    fmt = requested_format(request)
-    if fmt is None:
-        return None
-    key = request.GET.get("table", "")
-    if key not in tables:
-        raise Http404("no such table on this page")
-    return download(tables[key], fmt, f"{name}-{key}-{figures.file_suffix(suppressed)}")
+    """The requested table as a file, its name saying whether small numbers are suppressed."""
+    return requested_download(request, tables, name, suffix=f"-{figures.file_suffix(suppressed)}")
 
 
 @require(Capability.COHORT_FIGURES)

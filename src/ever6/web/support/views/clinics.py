@@ -36,7 +36,7 @@ from ever6.web.support.views.common import (
     when,
     who,
 )
-from ever6.web.tables import Table, download, requested_format
+from ever6.web.tables import Table, download, requested_download, requested_format
 
 CLINIC_COLUMNS = (
     ("starts_at", "Date and time"),
@@ -165,10 +165,9 @@ def clinic(request: HttpRequest, clinic_id: int) -> HttpResponse:
     ]
     booking_table = Table(f"Bookings: {record.topic}", BOOKING_COLUMNS, bookings)
     action_table = Table(f"Agreed actions: {record.topic}", ACTION_COLUMNS, actions)
-    if export:
-        if request.GET.get("table") == "actions":
-            return download(action_table, export, f"ever6-clinic-{record.pk}-actions")
-        return download(booking_table, export, f"ever6-clinic-{record.pk}-bookings")
+    tables = {"bookings": booking_table, "actions": action_table}
+    if response := requested_download(request, tables, f"ever6-clinic-{record.pk}", default="bookings"):
+        return response
     return render(
         request,
         "support/clinic.html",

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ever6.access import Capability
 from ever6.web.guard import require, snapshot, viewer
-from ever6.web.tables import download, requested_format
+from ever6.web.tables import requested_download
 from ever6.web.training import coverage as cov
 from ever6.web.training.views.common import options
 
@@ -42,10 +42,10 @@ def coverage(request: HttpRequest) -> HttpResponse:
     tiers = cov.by_tier(rows)
     tier_table = cov.tier_table(tiers, period_text)
     school_table = cov.school_table(rows, period_text, only_uncovered=show == "uncovered")
-    if fmt := requested_format(request):
-        if request.GET.get("table") == "schools":
-            return download(school_table, fmt, f"ever6-training-coverage-schools-{since_key}")
-        return download(tier_table, fmt, f"ever6-training-coverage-by-tier-{since_key}")
+    tables = {"schools": school_table, "by-tier": tier_table}
+    name = "ever6-training-coverage"
+    if response := requested_download(request, tables, name, suffix=f"-{since_key}", default="by-tier"):
+        return response
     total = tiers[-1]
     context.update(
         tier_table=tier_table,
