@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 import ibis
 import pyarrow as pa
@@ -57,12 +58,18 @@ class OnEngine:
     name: str
     session: Any = None
 
-    def raw(self, wh: Warehouse) -> dict[str, Table]:
-        """The warehouse's raw tables bound to this engine (copied to Spark views on Spark)."""
+    def raw(self, wh: Warehouse, views: str = "") -> dict[str, Table]:
+        """The warehouse's raw tables bound to this engine (copied to Spark views on Spark, their
+        names prefixed with ``views`` so that several warehouses' tables can be bound at once)."""
+        if self.name == "spark" and views:
+            bound = spark_tables(self.session, {f"{views}_{n}": t.to_pyarrow() for n, t in wh.raw_tables().items()})
+            return {name[len(views) + 1 :]: table for name, table in bound.items()}
         return engine_for(self.name).adopt(wh.raw_tables(), self.session)
 
 
 Rows = dict[str, dict[str, Any]]  # the cohort's rows by child
+In = TypeVar("In")
+Out = TypeVar("Out")
 
 
 @dataclass(frozen=True)
@@ -89,13 +96,13 @@ def _rows(table: pa.Table) -> Rows:
 
 # Each scenario is built once in a run (building its warehouses takes longer than DuckDB's
 # queries): the Spark half reads the inputs the DuckDB half built.
-_BUILT: dict[Scenario, dict[str, Ask]] = {}
+_BUILT: dict[Callable[[Path], Any], Any] = {}
 
 
-def built(scenario: Scenario, folder: Callable[[str], Path]) -> dict[str, Ask]:
+def built(scenario: Callable[[Path], In], folder: Callable[[str], Path]) -> In:
     if scenario not in _BUILT:
         _BUILT[scenario] = scenario(folder(scenario.__name__))
-    return _BUILT[scenario]
+    return cast(In, _BUILT[scenario])
 
 
 def cohort_on_duckdb(asks: Mapping[str, Ask]) -> dict[str, Rows]:
@@ -172,3 +179,39 @@ class CohortRuns:
         if isinstance(self._batch, BaseException):
             raise self._batch
         return self._batch[name]
+
+
+class ScenarioRuns(Generic[In, Out]):
+    """A rule's results for a scenario on one engine, where the scenarios cannot share one input
+    (the measures sum over every pupil): on DuckDB a scenario runs when its test asks for it; on
+    Spark the module's scenarios are bound one after another, then computed side by side in
+    threads (Spark runs their jobs on its cores at once), the first time any is asked for.
+
+    ``prepare`` binds a scenario's input to the engine (its Spark views named for the scenario)
+    and returns the computation.
+    """
+
+    def __init__(
+        self,
+        on: OnEngine,
+        scenarios: Mapping[str, Callable[[Path], In]],
+        folder: Callable[[str], Path],
+        prepare: Callable[[OnEngine, In, str], Callable[[], Out]],
+    ) -> None:
+        self.on, self.scenarios, self.folder, self.prepare = on, scenarios, folder, prepare
+        self._all: dict[str, Out | BaseException] | None = None
+
+    def __call__(self, scenario: Callable[[Path], In]) -> Out:
+        name = scenario.__name__
+        assert self.scenarios.get(name) is scenario, f"scenario {name} is not registered"
+        if self.on.name == "duckdb":
+            return self.prepare(self.on, built(scenario, self.folder), name)()
+        if self._all is None:
+            computations = {n: self.prepare(self.on, built(s, self.folder), n) for n, s in self.scenarios.items()}
+            with ThreadPoolExecutor(max_workers=len(computations)) as pool:
+                futures = {n: pool.submit(c) for n, c in computations.items()}
+            self._all = {n: f.exception() or f.result() for n, f in futures.items()}
+        result = self._all[name]
+        if isinstance(result, BaseException):  # only this scenario's tests fail
+            raise result
+        return result
