@@ -4,7 +4,7 @@ GET/POST shape of a form page (:func:`posted`, :func:`saved_on_post`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date
 from typing import Any
 
@@ -13,6 +13,12 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
+
+
+def choice(request: HttpRequest, name: str, allowed: Collection[str], default: str = "") -> str:
+    """A list filter's value from the query string: one of ``allowed``, else ``default``."""
+    value = request.GET.get(name, default)
+    return value if value in allowed else default
 
 
 def posted(request: HttpRequest) -> QueryDict | None:

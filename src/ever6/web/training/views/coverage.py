@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from ever6.access import Capability
+from ever6.web.forms import choice
 from ever6.web.guard import require, snapshot, viewer
 from ever6.web.tables import requested_download
 from ever6.web.training import coverage as cov
@@ -20,12 +21,8 @@ SINCE_CHOICES = {"any": "At any time", "12": "In the last 12 months", "24": "In 
 
 @require(Capability.PARTNERSHIP)
 def coverage(request: HttpRequest) -> HttpResponse:
-    since_key = request.GET.get("since", "any")
-    if since_key not in SINCE_CHOICES:
-        since_key = "any"
-    show = request.GET.get("show", "all")
-    if show not in ("all", "uncovered"):
-        show = "all"
+    since_key = choice(request, "since", SINCE_CHOICES, "any")
+    show = choice(request, "show", ("all", "uncovered"), "all")
     today = timezone.localdate()
     since: date | None = None if since_key == "any" else today - timedelta(days=round(int(since_key) * 365.25 / 12))
     period_text = SINCE_CHOICES[since_key].lower()

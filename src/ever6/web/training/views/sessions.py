@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from ever6.access import Capability
-from ever6.web.forms import date_items, posted, saved_on_post
+from ever6.web.forms import choice, date_items, posted, saved_on_post
 from ever6.web.guard import require, viewer
 from ever6.web.tables import Table, download, requested_format
 from ever6.web.training.forms import AttendanceForm, SessionForm
@@ -42,9 +42,7 @@ WHEN_CHOICES = {"upcoming": "Upcoming sessions", "past": "Past sessions", "all":
 @require(Capability.PARTNERSHIP)
 def sessions(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    when = request.GET.get("when", "upcoming")
-    if when not in WHEN_CHOICES:
-        when = "upcoming"
+    when = choice(request, "when", WHEN_CHOICES, "upcoming")
     found = Session.objects.all()
     if when == "upcoming":
         found = found.filter(date__gte=today).order_by("date", "start_time", "id")
