@@ -10,7 +10,9 @@ assertions (a *scenario*: named asks of the rule, :class:`Ask`): on DuckDB each 
 scenario, as it would alone; on Spark every scenario of the module is put into one input, each
 child's id prefixed with its scenario and ask, and the rule runs once per reference date and
 setting (:func:`cohort_on_spark`); each test then asserts its own scenario's rows, so a rule that
-is wrong on Spark fails the tests that show it, and only those.
+is wrong on Spark fails the tests that show it, and only those. The measures sum over every
+pupil, so their scenarios cannot share an input: on Spark they run side by side in threads
+(:class:`ScenarioRuns`).
 
 The Spark half runs when ``EVER6_RULE_ENGINES`` names Spark (``EVER6_RULE_ENGINES=duckdb,spark``,
 as ``make test`` does); otherwise each Spark case is reported as skipped, with that reason.
