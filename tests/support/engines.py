@@ -148,10 +148,7 @@ def cohort_on_spark(session: Any, scenarios: Mapping[str, Mapping[str, Ask]]) ->
                 parts.setdefault(name, []).append(_namespaced(table, label + _SEP, offset))
         views = spark_tables(session, {f"g{g}_{name}": pa.concat_tables(ts) for name, ts in parts.items()})
         results.append(cohort({name: views[f"g{g}_{name}"] for name in parts}, as_at, settings))
-    out: dict[str, dict[str, Rows]] = {name: {} for name in scenarios}
-    for label, a in (item for asks in groups.values() for item in asks):
-        scenario_name, ask_name = label.split("/", 1)
-        out[scenario_name][ask_name] = {}
+    out: dict[str, dict[str, Rows]] = {s: {a: {} for a in asks} for s, asks in scenarios.items()}
     for row in ibis.union(*results).to_pyarrow().to_pylist() if results else []:
         label, child = row["la_child_id"].split(_SEP, 1)
         scenario_name, ask_name = label.split("/", 1)
