@@ -70,8 +70,9 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# The rule tests' Spark half too (tests/support/engines.py): every cohort scenario in one Spark query.
 unit: install chromium nginx
-	$(BIN)/pytest
+	EVER6_RULE_ENGINES=duckdb,spark $(BIN)/pytest
 
 # The web tests that write to the database in earnest, again on PostgreSQL (tests/postgresql.py):
 # accounts and the audit log with its append-only triggers, the authorisation matrix, the portal's

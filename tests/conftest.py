@@ -59,13 +59,17 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
     """One local Spark session for the whole run (starting the JVM takes seconds); a test that
-    needs it is skipped, and says why, only where Java is missing."""
+    needs it is skipped, and says why, only where Java is missing. The tests' tables are tiny:
+    one shuffle partition, not four, spares each query's stages three empty tasks."""
     if shutil.which("java") is None:
         pytest.skip("Java is not installed; Spark cannot run here")
     pytest.importorskip("pyspark")
-    from ever6.engines import local_spark_session
+    from ever6.config import EngineSettings
+    from ever6.engines import spark_session
 
-    session = local_spark_session("ever6-tests")
+    session = spark_session(
+        EngineSettings(name="spark", spark_conf=(("spark.sql.shuffle.partitions", "1"),)), "ever6-tests"
+    )
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()

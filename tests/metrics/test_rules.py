@@ -6,6 +6,8 @@ Academic year 2024/25; the headline attendance figures count enrolments of pupil
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from ever6.config import MeasureSettings
 from ever6.metrics import Inputs, compute_metrics
 from ever6.warehouse import Warehouse
 from tests.support.builders import d, load, rows_result
-from tests.support.engines import OnEngine
+from tests.support.engines import OnEngine, ScenarioRuns
 
 SCHOOLS = [
     {"urn": "100001", "la_code": "886", "phase": "Primary", "type_code": "01"},
@@ -132,24 +134,60 @@ def build(tmp: Path, extra: list[Any] = ()) -> Warehouse:  # type: ignore[assign
     )
 
 
-def metrics(
-    on: OnEngine, wh: Warehouse, settings: MeasureSettings = MeasureSettings()
-) -> dict[tuple[str, ...], dict[str, Any]]:
+Figures = dict[tuple[str, ...], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """A scenario's input to the measures: a warehouse, the cohort beside it and the settings."""
+
+    wh: Warehouse
+    cohort: pa.Table = field(default_factory=lambda: COHORT)
+    settings: MeasureSettings = field(default_factory=MeasureSettings)
+
+
+def metrics(on: OnEngine, fixture: Fixture, name: str) -> Callable[[], Figures]:
+    """The measures of a fixture on an engine, as a function: its tables are bound to the engine
+    now (one at a time), and the measures computed when it is called (on Spark, beside others)."""
     inputs = Inputs(
-        tables=current_tables(on.raw(wh)),
-        cohort=ibis.memtable(COHORT),
+        tables=current_tables(on.raw(fixture.wh, views=name)),
+        cohort=ibis.memtable(fixture.cohort),
         links=ibis.memtable(LINKS),
         codes=ibis.memtable(code_table()),
         la_code="886",
-        settings=settings,
+        settings=fixture.settings,
     )
-    table = compute_metrics(inputs, years=[2024])
-    return {(r["period"], r["measure"], r["group"], r["breakdown"], r["breakdown_value"]): r for r in table.to_pylist()}
+
+    def compute() -> Figures:
+        table = compute_metrics(inputs, years=[2024])
+        return {
+            (r["period"], r["measure"], r["group"], r["breakdown"], r["breakdown_value"]): r for r in table.to_pylist()
+        }
+
+    return compute
+
+
+SCENARIOS: dict[str, Callable[[Path], Fixture]] = {}
+
+
+def scenario(make: Callable[[Path], Fixture]) -> Callable[[Path], Fixture]:
+    SCENARIOS[make.__name__] = make
+    return make
 
 
 @pytest.fixture(scope="module")
-def figures(rule_engine: OnEngine, tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, ...], dict[str, Any]]:
-    return metrics(rule_engine, build(tmp_path_factory.mktemp("metrics")))
+def metrics_of(rule_engine: OnEngine, tmp_path_factory: pytest.TempPathFactory) -> ScenarioRuns[Fixture, Figures]:
+    return ScenarioRuns(rule_engine, SCENARIOS, tmp_path_factory.mktemp, metrics)
+
+
+@scenario
+def base(tmp_path: Path) -> Fixture:
+    return Fixture(build(tmp_path))
+
+
+@pytest.fixture(scope="module")
+def figures(metrics_of: ScenarioRuns[Fixture, Figures]) -> Figures:
+    return metrics_of(base)
 
 
 def fig(
@@ -200,15 +238,14 @@ def test_groups(figures: dict[tuple[str, ...], dict[str, Any]]) -> None:
     assert fig(figures, "overall_absence_rate", "not_cwsw") == (5, 20, 25.0)  # U2 and U8
 
 
-def test_looked_after_children_can_be_counted_inside_cwsw(rule_engine: OnEngine, tmp_path: Path) -> None:
-    global COHORT
-    original = COHORT
-    COHORT = original.set_column(2, "cwsw", pa.array([True, True, True, True]))
-    try:
-        inside = metrics(rule_engine, build(tmp_path), MeasureSettings(cla_in_cwsw=True))
-    finally:
-        COHORT = original
-    assert fig(inside, "pupils", "cwsw") == (6, None, 6)
+@scenario
+def cla_inside_cwsw(tmp_path: Path) -> Fixture:
+    cohort = COHORT.set_column(2, "cwsw", pa.array([True, True, True, True]))
+    return Fixture(build(tmp_path), cohort, MeasureSettings(cla_in_cwsw=True))
+
+
+def test_looked_after_children_can_be_counted_inside_cwsw(metrics_of: ScenarioRuns[Fixture, Figures]) -> None:
+    assert fig(metrics_of(cla_inside_cwsw), "pupils", "cwsw") == (6, None, 6)
 
 
 def test_breakdowns(figures: dict[tuple[str, ...], dict[str, Any]]) -> None:
@@ -253,7 +290,8 @@ def test_attainment(figures: dict[tuple[str, ...], dict[str, Any]]) -> None:
     assert fig(figures, "eyfs_gld_rate")[2] is None  # no results: not computable
 
 
-def test_termly_returns_fill_terms_without_marks(rule_engine: OnEngine, tmp_path: Path) -> None:
+@scenario
+def termly_fills_terms(tmp_path: Path) -> Fixture:
     termly = rows_result(
         tmp_path,
         "attendance-termly",
@@ -294,7 +332,11 @@ def test_termly_returns_fill_terms_without_marks(rule_engine: OnEngine, tmp_path
             ]
         },
     )
-    f = metrics(rule_engine, build(tmp_path, [termly]))
+    return Fixture(build(tmp_path, [termly]))
+
+
+def test_termly_returns_fill_terms_without_marks(metrics_of: ScenarioRuns[Fixture, Figures]) -> None:
+    f = metrics_of(termly_fills_terms)
     # Spring: U2 12 of 100; U9 10 of 60.
     assert fig(f, "overall_absence_rate", period="spring") == (22, 160, 13.8)
     # C2 per 1,000 sessions whose codes are known: U9's 60, not U2's totals.
@@ -304,7 +346,8 @@ def test_termly_returns_fill_terms_without_marks(rule_engine: OnEngine, tmp_path
     assert fig(f, "overall_absence_rate") == (31, 216, 14.4)
 
 
-def test_a_census_total_beside_per_code_counts_is_not_counted_twice(rule_engine: OnEngine, tmp_path: Path) -> None:
+@scenario
+def census_total(tmp_path: Path) -> Fixture:
     # The school census gives a pupil's possible sessions and their absence by code.
     termly = rows_result(
         tmp_path,
@@ -324,13 +367,18 @@ def test_a_census_total_beside_per_code_counts_is_not_counted_twice(rule_engine:
             ]
         },
     )
-    f = metrics(rule_engine, build(tmp_path, [termly]))
+    return Fixture(build(tmp_path, [termly]))
+
+
+def test_a_census_total_beside_per_code_counts_is_not_counted_twice(metrics_of: ScenarioRuns[Fixture, Figures]) -> None:
+    f = metrics_of(census_total)
     assert fig(f, "overall_absence_rate", period="summer") == (9, 120, 7.5)
     assert fig(f, "authorised_absence_rate", period="summer") == (6, 120, 5.0)
     assert fig(f, "c2_per_1000_sessions", period="summer") == (0, 120, 0.0)  # codes known: truly none
 
 
-def test_part_time_timetables_are_not_available_from_totals_alone(rule_engine: OnEngine, tmp_path: Path) -> None:
+@scenario
+def totals_only(tmp_path: Path) -> Fixture:
     termly = rows_result(
         tmp_path,
         "attendance-termly",
@@ -355,11 +403,16 @@ def test_part_time_timetables_are_not_available_from_totals_alone(rule_engine: O
             ]
         },
     )
-    f = metrics(rule_engine, build(tmp_path, [termly]))
+    return Fixture(build(tmp_path, [termly]))
+
+
+def test_part_time_timetables_are_not_available_from_totals_alone(metrics_of: ScenarioRuns[Fixture, Figures]) -> None:
+    f = metrics_of(totals_only)
     assert fig(f, "c2_per_1000_sessions", period="spring") == (0, 0, None)  # not 0.0: unknown
 
 
-def test_a_year_whose_roll_was_not_loaded_still_counts_its_pupils(rule_engine: OnEngine, tmp_path: Path) -> None:
+@scenario
+def roll_not_loaded(tmp_path: Path) -> Fixture:
     # U20 is on this year's roll only (joined in September 2025), but a termly return for
     # 2024/25 puts them at a school whose roll for that year was never loaded.
     joiner = rows_result(
@@ -395,7 +448,11 @@ def test_a_year_whose_roll_was_not_loaded_still_counts_its_pupils(rule_engine: O
             ]
         },
     )
-    f = metrics(rule_engine, build(tmp_path, [joiner, termly]))
+    return Fixture(build(tmp_path, [joiner, termly]))
+
+
+def test_a_year_whose_roll_was_not_loaded_still_counts_its_pupils(metrics_of: ScenarioRuns[Fixture, Figures]) -> None:
+    f = metrics_of(roll_not_loaded)
     # Aged 9 on 31 August 2024: counted, in Year 5 then (chronologically), at an unknown school.
     assert fig(f, "pupils", breakdown="ncyear", value="5", period="autumn") == (1, None, 1)
     assert fig(f, "persistent_absence_rate", breakdown="school", value="300001", period="autumn") == (1, 1, 100.0)

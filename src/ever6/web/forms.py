@@ -1,13 +1,43 @@
 """Django forms shown with GOV.UK components: the error summary, each field's error message, and
-the GOV.UK date input (day, month and year boxes) as a form field, shared by every app."""
+the GOV.UK date input (day, month and year boxes) as a form field, shared by every app; and the
+GET/POST shape of a form page (:func:`posted`, :func:`saved_on_post`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from datetime import date
 from typing import Any
 
 from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
+
+
+def choice(request: HttpRequest, name: str, allowed: Collection[str], default: str = "") -> str:
+    """A list filter's value from the query string: one of ``allowed``, else ``default``."""
+    value = request.GET.get(name, default)
+    return value if value in allowed else default
+
+
+def posted(request: HttpRequest) -> QueryDict | None:
+    """A form's data: the POST's, or ``None`` on a GET (the form then shows its initial values)."""
+    return request.POST if request.method == "POST" else None
+
+
+def saved_on_post(
+    request: HttpRequest, form: forms.BaseForm, save: Callable[[], tuple[str, HttpResponse]]
+) -> HttpResponse | None:
+    """A form page's POST: when the form is valid, ``save`` (in one transaction) returns what to
+    tell the user and where to go next. ``None`` on a GET or a refused form, for the caller to
+    show the form (with its error summary)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    with transaction.atomic():
+        message, response = save()
+    messages.success(request, message)
+    return response
 
 
 def error_summary(form: forms.BaseForm) -> list[dict[str, str]]:

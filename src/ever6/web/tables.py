@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
 from ever6.exports import safe_cell
 
@@ -83,6 +83,23 @@ class Table:
 def requested_format(request: HttpRequest) -> str | None:
     fmt = request.GET.get("format")
     return fmt if fmt in FORMATS else None
+
+
+def requested_download(
+    request: HttpRequest, tables: Mapping[str, Table], name: str, *, suffix: str = "", default: str | None = None
+) -> HttpResponse | None:
+    """The ``?format=csv|xlsx&table=key`` download of one of a page's tables, as the file
+    ``<name>-<key><suffix>``; ``None`` when the page itself was asked for. An unknown key is the
+    ``default`` table, or, with no default, not found (404)."""
+    fmt = requested_format(request)
+    if fmt is None:
+        return None
+    key = request.GET.get("table", "")
+    if key not in tables:
+        if default is None:
+            raise Http404("no such table on this page")
+        key = default
+    return download(tables[key], fmt, f"{name}-{key}{suffix}")
 
 
 def _filename(name: str, fmt: str) -> str:

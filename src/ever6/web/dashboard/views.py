@@ -7,6 +7,8 @@ Virtual School; every table on every page downloads as CSV or Excel with the pag
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -30,7 +32,7 @@ from ever6.web.dashboard.labels import BREAKDOWN_LABELS, GROUP_LABELS, PERIOD_LA
 from ever6.web.dashboard.tiers import TIER_LABELS, TIERS, describe_rule
 from ever6.web.guard import require, snapshot, viewer
 from ever6.web.pagecache import cacheable, cached_page
-from ever6.web.tables import Table, download, requested_format
+from ever6.web.tables import Table, requested_download
 
 THEMES = tuple(THEME_LABELS)
 
@@ -82,6 +84,24 @@ def _not_published(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/not_published.html", {"title": title, "outdated": outdated})
 
 
+def _of_published_figures(
+    view: Callable[[HttpRequest, Snapshot, RunInfo, list[str]], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """A page of the published figures: the view is given the snapshot, its run and academic
+    years; until something is published the page says so instead."""
+
+    @functools.wraps(view)
+    def page(request: HttpRequest) -> HttpResponse:
+        snap = snapshot()
+        published = _published(snap)
+        if published is None:
+            return _not_published(request)
+        run, years = published
+        return view(request, snap, run, years)
+
+    return page
+
+
 def _common(request: HttpRequest, run: RunInfo, suppressed: bool) -> dict[str, Any]:
     return {
         "run_summary": figures.run_summary(run),
@@ -106,25 +126,15 @@ def _paginate(request: HttpRequest, table: Table) -> tuple[Table, Page | None]:
 
 
 def _download(request: HttpRequest, tables: dict[str, Table], name: str, suppressed: bool) -> HttpResponse | None:
-    """The requested table as a file, or ``None`` when the page itself was asked for."""
-    fmt = requested_format(request)
-    if fmt is None:
-        return None
-    key = request.GET.get("table", "")
-    if key not in tables:
-        raise Http404("no such table on this page")
-    return download(tables[key], fmt, f"{name}-{key}-{figures.file_suffix(suppressed)}")
+    """The requested table as a file, its name saying whether small numbers are suppressed."""
+    return requested_download(request, tables, name, suffix=f"-{figures.file_suffix(suppressed)}")
 
 
 @require(Capability.COHORT_FIGURES)
 @cached_page
-def index(request: HttpRequest) -> HttpResponse:
+@_of_published_figures
+def index(request: HttpRequest, snap: Snapshot, run: RunInfo, years: list[str]) -> HttpResponse:
     """Headline tiles and table for one academic year (the latest by default)."""
-    snap = snapshot()
-    published = _published(snap)
-    if published is None:
-        return _not_published(request)
-    run, years = published
     form = FiguresForm(request.GET, years=years)
     context: dict[str, Any] = {"title": "Cohort dashboard", "form": form, "year_items": []}
     if not form.is_valid():
@@ -244,13 +254,9 @@ def theme(request: HttpRequest, theme: str) -> HttpResponse:
 
 @require(Capability.COHORT_FIGURES)
 @cached_page
-def schools(request: HttpRequest) -> HttpResponse:
+@_of_published_figures
+def schools(request: HttpRequest, snap: Snapshot, run: RunInfo, years: list[str]) -> HttpResponse:
     """Schools ranked by their Ever6 CWSW pupils, share and gaps, with a suggested tier of offer."""
-    snap = snapshot()
-    published = _published(snap)
-    if published is None:
-        return _not_published(request)
-    run, years = published
     form = SchoolsForm(request.GET, years=years)
     valid = form.is_valid()
     thresholds = settings.EVER6_TIERS

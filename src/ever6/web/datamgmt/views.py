@@ -38,7 +38,7 @@ from ever6.web.datamgmt import jobs
 from ever6.web.datamgmt.forms import DecisionForm, RefreshForm
 from ever6.web.datamgmt.models import RefreshJob
 from ever6.web.guard import audit_recorder, require, viewer
-from ever6.web.tables import Table, download, requested_format
+from ever6.web.tables import Table, download, requested_download, requested_format
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
@@ -77,17 +77,6 @@ def _when(value: datetime | date | None) -> str:
     if isinstance(value, datetime):
         return value.strftime("%d %b %Y %H:%M")
     return value.strftime("%d %b %Y")
-
-
-def _download_or_404(request: HttpRequest, tables: dict[str, Table], name: str) -> HttpResponse | None:
-    """The ``?format=csv|xlsx&table=key`` download of one of the page's tables, if asked for."""
-    fmt = requested_format(request)
-    if fmt is None:
-        return None
-    key = request.GET.get("table", "")
-    if key not in tables:
-        raise Http404("no such table on this page")
-    return download(tables[key], fmt, f"{name}-{key}")
 
 
 # --- overview ------------------------------------------------------------------------------------
@@ -148,7 +137,7 @@ def imports(request: HttpRequest) -> HttpResponse:
     caption = f"Imports: {chosen}" if chosen in formats else "Imports"
     numeric = frozenset({"batch_id", "rows", "warning_count"})
     full = Table(caption, IMPORT_COLUMNS, [_import_row(r, full=True) for r in records], numeric)
-    if response := _download_or_404(request, {"imports": full}, "ever6-imports"):
+    if response := requested_download(request, {"imports": full}, "ever6-imports"):
         return response
     return render(
         request,
@@ -197,7 +186,7 @@ def import_detail(request: HttpRequest, batch_id: str) -> HttpResponse:
         frozenset({"rows"}),
     )
     downloads = {"problems": problem_table, "tables": tables_table}
-    if response := _download_or_404(request, downloads, f"ever6-import-{record.batch_id}"):
+    if response := requested_download(request, downloads, f"ever6-import-{record.batch_id}"):
         return response
     return render(
         request,
@@ -357,7 +346,7 @@ def _quality_tables(report: QualityReport) -> dict[str, Table]:
 def quality(request: HttpRequest) -> HttpResponse:
     report = operations().quality(viewer(request))
     tables = _quality_tables(report)
-    if response := _download_or_404(request, tables, "ever6-data-quality"):
+    if response := requested_download(request, tables, "ever6-data-quality"):
         return response
     return render(
         request,

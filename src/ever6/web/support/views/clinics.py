@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from ever6.access import Capability
-from ever6.web.forms import date_items
+from ever6.web.forms import date_items, posted, saved_on_post
 from ever6.web.guard import require
 from ever6.web.support import forms as f
 from ever6.web.support.models import AgreedAction, Attendance, Clinic, Partner
@@ -36,7 +36,7 @@ from ever6.web.support.views.common import (
     when,
     who,
 )
-from ever6.web.tables import Table, download, requested_format
+from ever6.web.tables import Table, download, requested_download, requested_format
 
 CLINIC_COLUMNS = (
     ("starts_at", "Date and time"),
@@ -165,10 +165,9 @@ def clinic(request: HttpRequest, clinic_id: int) -> HttpResponse:
     ]
     booking_table = Table(f"Bookings: {record.topic}", BOOKING_COLUMNS, bookings)
     action_table = Table(f"Agreed actions: {record.topic}", ACTION_COLUMNS, actions)
-    if export:
-        if request.GET.get("table") == "actions":
-            return download(action_table, export, f"ever6-clinic-{record.pk}-actions")
-        return download(booking_table, export, f"ever6-clinic-{record.pk}-bookings")
+    tables = {"bookings": booking_table, "actions": action_table}
+    if response := requested_download(request, tables, f"ever6-clinic-{record.pk}", default="bookings"):
+        return response
     return render(
         request,
         "support/clinic.html",
@@ -186,28 +185,31 @@ def clinic(request: HttpRequest, clinic_id: int) -> HttpResponse:
     )
 
 
+def _clinic_initial(record: Clinic | None) -> dict[str, Any]:
+    if record is None:
+        return {"duration_minutes": 90, "capacity": 6}
+    local = timezone.localtime(record.starts_at)
+    return {
+        "partner": record.partner,
+        "topic": record.topic,
+        "day": local.date(),
+        "start_time": f"{local:%H:%M}",
+        "duration_minutes": record.duration_minutes,
+        "mode": record.mode,
+        "location": record.location,
+        "capacity": record.capacity,
+    }
+
+
 def _clinic_form(request: HttpRequest, record: Clinic | None) -> HttpResponse:
-    if request.method == "POST":
-        form = f.ClinicForm(request.POST, instance=record)
-        if form.is_valid():
-            saved = form.save(who(request))
-            messages.success(request, f"Saved the session: {saved.topic}.")
-            return redirect("support:clinic", clinic_id=saved.pk)
-    else:
-        initial: dict[str, Any] = {"duration_minutes": 90, "capacity": 6}
-        if record is not None:
-            local = timezone.localtime(record.starts_at)
-            initial = {
-                "partner": record.partner,
-                "topic": record.topic,
-                "day": local.date(),
-                "start_time": f"{local:%H:%M}",
-                "duration_minutes": record.duration_minutes,
-                "mode": record.mode,
-                "location": record.location,
-                "capacity": record.capacity,
-            }
-        form = f.ClinicForm(initial=initial, instance=record)
+    form = f.ClinicForm(posted(request), initial=_clinic_initial(record), instance=record)
+
+    def save() -> tuple[str, HttpResponse]:
+        saved = form.save(who(request))
+        return f"Saved the session: {saved.topic}.", redirect("support:clinic", clinic_id=saved.pk)
+
+    if done := saved_on_post(request, form, save):
+        return done
     return form_page(
         request,
         "support/clinic_form.html",
@@ -264,15 +266,14 @@ def booking_new(request: HttpRequest, clinic_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def attendance(request: HttpRequest, clinic_id: int) -> HttpResponse:
     record = get_object_or_404(Clinic, pk=clinic_id)
-    if request.method == "POST":
-        form = f.AttendanceForm(request.POST, clinic=record)
-        if form.is_valid():
-            with transaction.atomic():
-                changed = form.save()
-            messages.success(request, f"Recorded attendance ({changed} changed).")
-            return redirect("support:clinic", clinic_id=record.pk)
-    else:
-        form = f.AttendanceForm(clinic=record)
+    form = f.AttendanceForm(posted(request), clinic=record)
+
+    def save() -> tuple[str, HttpResponse]:
+        changed = form.save()
+        return f"Recorded attendance ({changed} changed).", redirect("support:clinic", clinic_id=record.pk)
+
+    if done := saved_on_post(request, form, save):
+        return done
     return form_page(
         request,
         "support/attendance_form.html",
@@ -294,23 +295,20 @@ def attendance(request: HttpRequest, clinic_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def clinic_summary(request: HttpRequest, clinic_id: int) -> HttpResponse:
     record = get_object_or_404(Clinic, pk=clinic_id)
-    if request.method == "POST":
-        form = f.SummaryForm(request.POST, clinic=record)
-        if form.is_valid():
-            with transaction.atomic():
-                record.summary = form.cleaned_data["summary"]
-                record.save()
-                record.interventions.set([int(pk) for pk in form.cleaned_data["interventions"]])
-            messages.success(request, "Recorded the summary of the session.")
-            return redirect("support:clinic", clinic_id=record.pk)
-    else:
-        form = f.SummaryForm(
-            clinic=record,
-            initial={
-                "summary": record.summary,
-                "interventions": [str(pk) for pk in record.interventions.values_list("pk", flat=True)],
-            },
-        )
+    initial = {
+        "summary": record.summary,
+        "interventions": [str(pk) for pk in record.interventions.values_list("pk", flat=True)],
+    }
+    form = f.SummaryForm(posted(request), clinic=record, initial=initial)
+
+    def save() -> tuple[str, HttpResponse]:
+        record.summary = form.cleaned_data["summary"]
+        record.save()
+        record.interventions.set([int(pk) for pk in form.cleaned_data["interventions"]])
+        return "Recorded the summary of the session.", redirect("support:clinic", clinic_id=record.pk)
+
+    if done := saved_on_post(request, form, save):
+        return done
     return form_page(
         request,
         "support/summary_form.html",
@@ -320,26 +318,26 @@ def clinic_summary(request: HttpRequest, clinic_id: int) -> HttpResponse:
 
 
 def _action_form(request: HttpRequest, record: Clinic, action: AgreedAction | None) -> HttpResponse:
-    if request.method == "POST":
-        form = f.ActionForm(request.POST, clinic=record)
-        if form.is_valid():
-            data = form.cleaned_data
-            saved = action or AgreedAction(clinic=record, recorded_by=who(request))
-            saved.text, saved.owner, saved.due_on = data["text"], data["owner"], data["due_on"]
-            saved.done = data.get("done") == "yes"
-            saved.save()
-            messages.success(request, f"Saved the action for {saved.owner}.")
-            return redirect("support:clinic", clinic_id=record.pk)
-    else:
-        initial: dict[str, Any] = {"done": "no"}
-        if action is not None:
-            initial = {
-                "text": action.text,
-                "owner": action.owner,
-                "due_on": action.due_on,
-                "done": "yes" if action.done else "no",
-            }
-        form = f.ActionForm(clinic=record, initial=initial)
+    initial: dict[str, Any] = {"done": "no"}
+    if action is not None:
+        initial = {
+            "text": action.text,
+            "owner": action.owner,
+            "due_on": action.due_on,
+            "done": "yes" if action.done else "no",
+        }
+    form = f.ActionForm(posted(request), clinic=record, initial=initial)
+
+    def save() -> tuple[str, HttpResponse]:
+        data = form.cleaned_data
+        saved = action or AgreedAction(clinic=record, recorded_by=who(request))
+        saved.text, saved.owner, saved.due_on = data["text"], data["owner"], data["due_on"]
+        saved.done = data.get("done") == "yes"
+        saved.save()
+        return f"Saved the action for {saved.owner}.", redirect("support:clinic", clinic_id=record.pk)
+
+    if done := saved_on_post(request, form, save):
+        return done
     return form_page(
         request,
         "support/action_form.html",

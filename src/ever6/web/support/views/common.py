@@ -11,7 +11,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, linebreaks
 
+from ever6.web.forms import choice
 from ever6.web.guard import viewer
+
+__all__ = [
+    "PAGE_SIZE",
+    "choice",
+    "filter_items",
+    "form_page",
+    "link",
+    "long_date",
+    "render",
+    "short_date",
+    "when",
+    "who",
+]
 
 PAGE_SIZE = 50
 ANONYMITY = (
@@ -55,11 +69,6 @@ def form_page(request: HttpRequest, template: str, context: dict[str, Any], form
     """A form page: status 400 with the error summary when the form was refused."""
     context = {**context, "form": form, "page_error": bool(form.errors), "anonymity": ANONYMITY}
     return render(request, template, context, status=400 if form.errors else 200)
-
-
-def choice(request: HttpRequest, name: str, allowed: dict[str, str]) -> str:
-    value = request.GET.get(name, "")
-    return value if value in allowed else ""
 
 
 def filter_items(choices: dict[str, str], chosen: str, everything: str) -> list[dict[str, Any]]:

@@ -10,14 +10,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_http_methods
 
 from ever6.access import Capability
-from ever6.web.forms import date_items
+from ever6.web.forms import date_items, posted, saved_on_post
 from ever6.web.guard import require
 from ever6.web.schools.models import School
 from ever6.web.support import forms as f
@@ -226,29 +225,25 @@ def enquiry(request: HttpRequest, enquiry_id: int) -> HttpResponse:
 def enquiry_respond(request: HttpRequest, enquiry_id: int) -> HttpResponse:
     record = get_object_or_404(Enquiry, pk=enquiry_id)
     linked = tuple(record.interventions.values_list("pk", flat=True))
-    if request.method == "POST":
-        form = f.ResponseForm(request.POST, received_on=record.received_on, linked=linked)
-        if form.is_valid():
-            data = form.cleaned_data
-            with transaction.atomic():
-                record.response, record.responded_on = data["response"], data["responded_on"]
-                record.outcome, record.closed = data["outcome"], data["closed"] == "yes"
-                record.save()
-                record.interventions.set([int(pk) for pk in data["interventions"]])
-            messages.success(request, f"Recorded the response to {record.reference}.")
-            return redirect("support:enquiry", enquiry_id=record.pk)
-    else:
-        form = f.ResponseForm(
-            received_on=record.received_on,
-            linked=linked,
-            initial={
-                "response": record.response,
-                "responded_on": record.responded_on,
-                "outcome": record.outcome,
-                "closed": "yes" if record.closed else "no",
-                "interventions": [str(pk) for pk in linked],
-            },
-        )
+    initial = {
+        "response": record.response,
+        "responded_on": record.responded_on,
+        "outcome": record.outcome,
+        "closed": "yes" if record.closed else "no",
+        "interventions": [str(pk) for pk in linked],
+    }
+    form = f.ResponseForm(posted(request), received_on=record.received_on, linked=linked, initial=initial)
+
+    def save() -> tuple[str, HttpResponse]:
+        data = form.cleaned_data
+        record.response, record.responded_on = data["response"], data["responded_on"]
+        record.outcome, record.closed = data["outcome"], data["closed"] == "yes"
+        record.save()
+        record.interventions.set([int(pk) for pk in data["interventions"]])
+        return f"Recorded the response to {record.reference}.", redirect("support:enquiry", enquiry_id=record.pk)
+
+    if done := saved_on_post(request, form, save):
+        return done
     return form_page(
         request,
         "support/respond_form.html",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -16,7 +15,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from ever6.access import Capability
-from ever6.web.forms import date_items
+from ever6.web.forms import date_items, posted, saved_on_post
 from ever6.web.guard import require
 from ever6.web.support import forms as f
 from ever6.web.support.models import Intervention, Phase, Recommendation, Source
@@ -160,26 +159,26 @@ def intervention(request: HttpRequest, intervention_id: int) -> HttpResponse:
 
 
 def _intervention_form(request: HttpRequest, record: Intervention | None) -> HttpResponse:
-    if request.method == "POST":
-        form = f.InterventionForm(request.POST, instance=record)
-        if form.is_valid():
-            saved = form.save(who(request))
-            messages.success(request, f"Saved {saved.name}.")
-            return redirect("support:intervention", intervention_id=saved.pk)
-    else:
-        initial: dict[str, Any] = {"active": "yes"}
-        if record is not None:
-            initial = {
-                "name": record.name,
-                "description": record.description,
-                "source": record.source,
-                "evidence": record.evidence,
-                "cost_band": record.cost_band,
-                "phase": record.phase,
-                "link": record.link,
-                "active": "yes" if record.active else "no",
-            }
-        form = f.InterventionForm(initial=initial, instance=record)
+    initial: dict[str, Any] = {"active": "yes"}
+    if record is not None:
+        initial = {
+            "name": record.name,
+            "description": record.description,
+            "source": record.source,
+            "evidence": record.evidence,
+            "cost_band": record.cost_band,
+            "phase": record.phase,
+            "link": record.link,
+            "active": "yes" if record.active else "no",
+        }
+    form = f.InterventionForm(posted(request), initial=initial, instance=record)
+
+    def save() -> tuple[str, HttpResponse]:
+        saved = form.save(who(request))
+        return f"Saved {saved.name}.", redirect("support:intervention", intervention_id=saved.pk)
+
+    if done := saved_on_post(request, form, save):
+        return done
     return form_page(
         request,
         "support/intervention_form.html",
@@ -204,21 +203,22 @@ def intervention_edit(request: HttpRequest, intervention_id: int) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 def recommendation_new(request: HttpRequest, intervention_id: int) -> HttpResponse:
     record = get_object_or_404(Intervention, pk=intervention_id)
-    if request.method == "POST":
-        form = f.RecommendationForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            Recommendation.objects.create(
-                intervention=record,
-                school=data["school"],
-                recommended_on=data["recommended_on"],
-                note=data["note"],
-                recorded_by=who(request),
-            )
-            messages.success(request, f"Recorded the recommendation to {data['school'].name}.")
-            return redirect("support:intervention", intervention_id=record.pk)
-    else:
-        form = f.RecommendationForm(initial={"school": request.GET.get("school", "")})
+    form = f.RecommendationForm(posted(request), initial={"school": request.GET.get("school", "")})
+
+    def save() -> tuple[str, HttpResponse]:
+        data = form.cleaned_data
+        Recommendation.objects.create(
+            intervention=record,
+            school=data["school"],
+            recommended_on=data["recommended_on"],
+            note=data["note"],
+            recorded_by=who(request),
+        )
+        message = f"Recorded the recommendation to {data['school'].name}."
+        return message, redirect("support:intervention", intervention_id=record.pk)
+
+    if done := saved_on_post(request, form, save):
+        return done
     return form_page(
         request,
         "support/recommendation_form.html",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -11,7 +14,7 @@ from ever6.web.guard import require, snapshot, viewer
 from ever6.web.support.models import Enquiry
 from ever6.web.support.report import Report, choose_period, periods
 from ever6.web.support.views.common import render
-from ever6.web.tables import download, requested_format
+from ever6.web.tables import Table, requested_download
 
 
 def _cohort(request: HttpRequest) -> dict[str, int] | None:
@@ -19,6 +22,20 @@ def _cohort(request: HttpRequest) -> dict[str, int] | None:
         return snapshot().cohort_counts_by_school(viewer(request))
     except NotPublished:
         return None
+
+
+def _enquiries_chart(
+    chart: Callable[..., dict[str, Any] | None], table: Table, key: str, title: str
+) -> dict[str, Any] | None:
+    """Enquiries by ``key`` (a column of ``table``), drawn by ``chart`` (a bar or a line)."""
+    return chart(
+        [charts.Point(r[key], "Enquiries", r["enquiries"]) for r in table.rows],
+        title=title,
+        category_title=key.capitalize(),
+        value_title="Enquiries",
+        categories=[r[key] for r in table.rows],
+        series=["Enquiries"],
+    )
 
 
 @require(Capability.PARTNERSHIP)
@@ -39,31 +56,14 @@ def report(request: HttpRequest) -> HttpResponse:
         "school": result.by_school(),
         "enquirer": result.by_enquirer(),
     }
-    if fmt := requested_format(request):
-        name = request.GET.get("table", "category")
-        table = tables.get(name, tables["category"])
-        return download(table, fmt, f"ever6-advice-line-{name if name in tables else 'category'}-{period.key}")
-    category_rows = tables["category"].rows
-    month_rows = tables["month"].rows
+    name = "ever6-advice-line"
+    if response := requested_download(request, tables, name, suffix=f"-{period.key}", default="category"):
+        return response
     specs = {
-        "category": charts.bar_chart(
-            [charts.Point(r["category"], "Enquiries", r["enquiries"]) for r in category_rows],
-            title="Enquiries by category",
-            category_title="Category",
-            value_title="Enquiries",
-            categories=[r["category"] for r in category_rows],
-            series=["Enquiries"],
-        )
+        "category": _enquiries_chart(charts.bar_chart, tables["category"], "category", "Enquiries by category")
         if result.enquiries
         else None,
-        "month": charts.line_chart(
-            [charts.Point(r["month"], "Enquiries", r["enquiries"]) for r in month_rows],
-            title="Enquiries by month received",
-            category_title="Month",
-            value_title="Enquiries",
-            categories=[r["month"] for r in month_rows],
-            series=["Enquiries"],
-        )
+        "month": _enquiries_chart(charts.line_chart, tables["month"], "month", "Enquiries by month received")
         if result.enquiries
         else None,
     }

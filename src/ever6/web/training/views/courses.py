@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from ever6.access import Capability
+from ever6.web.forms import choice
 from ever6.web.guard import require, viewer
 from ever6.web.tables import Table, download, requested_format
 from ever6.web.training.forms import CourseForm
@@ -48,12 +49,8 @@ COURSE_COLUMNS = (
 def index(request: HttpRequest) -> HttpResponse:
     """The course list, with how many sessions each has run and who came."""
     today = timezone.localdate()
-    audience = request.GET.get("audience", "")
-    if audience not in AUDIENCE_LABELS:
-        audience = ""
-    status = request.GET.get("status", "active")
-    if status not in ("active", "inactive", "all"):
-        status = "active"
+    audience: Any = choice(request, "audience", AUDIENCE_LABELS)  # compared with Django's (untyped) choices
+    status = choice(request, "status", ("active", "inactive", "all"), "active")
     courses = Course.objects.annotate(
         n_sessions=Count("sessions", distinct=True),
         n_upcoming=Count("sessions", filter=Q(sessions__date__gte=today), distinct=True),

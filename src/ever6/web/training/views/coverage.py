@@ -10,8 +10,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from ever6.access import Capability
+from ever6.web.forms import choice
 from ever6.web.guard import require, snapshot, viewer
-from ever6.web.tables import download, requested_format
+from ever6.web.tables import requested_download
 from ever6.web.training import coverage as cov
 from ever6.web.training.views.common import options
 
@@ -20,12 +21,8 @@ SINCE_CHOICES = {"any": "At any time", "12": "In the last 12 months", "24": "In 
 
 @require(Capability.PARTNERSHIP)
 def coverage(request: HttpRequest) -> HttpResponse:
-    since_key = request.GET.get("since", "any")
-    if since_key not in SINCE_CHOICES:
-        since_key = "any"
-    show = request.GET.get("show", "all")
-    if show not in ("all", "uncovered"):
-        show = "all"
+    since_key = choice(request, "since", SINCE_CHOICES, "any")
+    show = choice(request, "show", ("all", "uncovered"), "all")
     today = timezone.localdate()
     since: date | None = None if since_key == "any" else today - timedelta(days=round(int(since_key) * 365.25 / 12))
     period_text = SINCE_CHOICES[since_key].lower()
@@ -42,10 +39,10 @@ def coverage(request: HttpRequest) -> HttpResponse:
     tiers = cov.by_tier(rows)
     tier_table = cov.tier_table(tiers, period_text)
     school_table = cov.school_table(rows, period_text, only_uncovered=show == "uncovered")
-    if fmt := requested_format(request):
-        if request.GET.get("table") == "schools":
-            return download(school_table, fmt, f"ever6-training-coverage-schools-{since_key}")
-        return download(tier_table, fmt, f"ever6-training-coverage-by-tier-{since_key}")
+    tables = {"schools": school_table, "by-tier": tier_table}
+    name = "ever6-training-coverage"
+    if response := requested_download(request, tables, name, suffix=f"-{since_key}", default="by-tier"):
+        return response
     total = tiers[-1]
     context.update(
         tier_table=tier_table,

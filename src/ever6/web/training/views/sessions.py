@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from ever6.access import Capability
-from ever6.web.forms import date_items
+from ever6.web.forms import choice, date_items, posted, saved_on_post
 from ever6.web.guard import require, viewer
 from ever6.web.tables import Table, download, requested_format
 from ever6.web.training.forms import AttendanceForm, SessionForm
@@ -42,9 +42,7 @@ WHEN_CHOICES = {"upcoming": "Upcoming sessions", "past": "Past sessions", "all":
 @require(Capability.PARTNERSHIP)
 def sessions(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    when = request.GET.get("when", "upcoming")
-    if when not in WHEN_CHOICES:
-        when = "upcoming"
+    when = choice(request, "when", WHEN_CHOICES, "upcoming")
     found = Session.objects.all()
     if when == "upcoming":
         found = found.filter(date__gte=today).order_by("date", "start_time", "id")
@@ -102,14 +100,14 @@ def _session_fields(form: SessionForm) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def session_new(request: HttpRequest, course_id: int) -> HttpResponse:
     record = get_object_or_404(Course, pk=course_id)
-    if request.method == "POST":
-        form = SessionForm(request.POST)
-        if form.is_valid():
-            made = Session.objects.create(course=record, **_session_fields(form), created_by=viewer(request).username)
-            messages.success(request, f"Added a session of {record.title} on {made.when}.")
-            return redirect("training:session", session_id=made.pk)
-    else:
-        form = SessionForm(initial={"delivery": "in_person", "trainer": ""})
+    form = SessionForm(posted(request), initial={"delivery": "in_person", "trainer": ""})
+
+    def save() -> tuple[str, HttpResponse]:
+        made = Session.objects.create(course=record, **_session_fields(form), created_by=viewer(request).username)
+        return f"Added a session of {record.title} on {made.when}.", redirect("training:session", session_id=made.pk)
+
+    if done := saved_on_post(request, form, save):
+        return done
     return _session_form_page(request, form, record, None)
 
 
@@ -117,27 +115,25 @@ def session_new(request: HttpRequest, course_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
     record = get_object_or_404(Session.objects.select_related("course"), pk=session_id)
-    if request.method == "POST":
-        form = SessionForm(request.POST, session=record)
-        if form.is_valid():
-            with transaction.atomic():
-                for key, value in _session_fields(form).items():
-                    setattr(record, key, value)
-                record.save()
-            messages.success(request, f"Saved the session of {record.course.title} on {record.when}.")
-            return redirect("training:session", session_id=record.pk)
-    else:
-        form = SessionForm(
-            session=record,
-            initial={
-                "date": record.date,
-                "start_time": f"{record.start_time:%H:%M}" if record.start_time else "",
-                "delivery": record.delivery if record.delivery in ("in_person", "online") else "",
-                "location": record.location,
-                "capacity": record.capacity if record.capacity is not None else "",
-                "trainer": record.trainer,
-            },
-        )
+    initial = {
+        "date": record.date,
+        "start_time": f"{record.start_time:%H:%M}" if record.start_time else "",
+        "delivery": record.delivery if record.delivery in ("in_person", "online") else "",
+        "location": record.location,
+        "capacity": record.capacity if record.capacity is not None else "",
+        "trainer": record.trainer,
+    }
+    form = SessionForm(posted(request), session=record, initial=initial)
+
+    def save() -> tuple[str, HttpResponse]:
+        for key, value in _session_fields(form).items():
+            setattr(record, key, value)
+        record.save()
+        message = f"Saved the session of {record.course.title} on {record.when}."
+        return message, redirect("training:session", session_id=record.pk)
+
+    if done := saved_on_post(request, form, save):
+        return done
     return _session_form_page(request, form, record.course, record)
 
 
