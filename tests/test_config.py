@@ -57,9 +57,9 @@ def test_the_authority_section_is_read(tmp_path: Path) -> None:
 
 
 def test_the_protection_width_is_read_and_checked(tmp_path: Path) -> None:
+    assert load_settings(tmp_path).disclosure.protection_width == 3  # protected unless switched off
+    (tmp_path / "ever6.toml").write_text("[disclosure]\nprotection_width = 0\n")
     assert load_settings(tmp_path).disclosure.protection_width == 0
-    (tmp_path / "ever6.toml").write_text("[disclosure]\nprotection_width = 3\n")
-    assert load_settings(tmp_path).disclosure.protection_width == 3
     for bad in ("-1", "2.5", '"3"'):
         (tmp_path / "ever6.toml").write_text(f"[disclosure]\nprotection_width = {bad}\n")
         with pytest.raises(ConfigError, match="protection_width"):

@@ -91,16 +91,17 @@ def test_suppressed_export_hides_small_counts(home: Path, tmp_path: Path) -> Non
 
 
 def test_the_protection_width_setting_widens_the_suppressed_export(home: Path, tmp_path: Path) -> None:
-    """``[disclosure] protection_width`` reaches the export: a term suppressed with its year."""
+    """``[disclosure] protection_width`` reaches the export (3 by default): a term suppressed with
+    its year hides more than with the protection switched off."""
     plain, protected = tmp_path / "plain.csv", tmp_path / "protected.csv"
     export = ("metrics", "export", "--year", "2025/26", "--period", "autumn", "--suppress", "--out")
-    assert ever6(home, *export, plain).returncode == 0
+    assert ever6(home, *export, protected).returncode == 0
     settings = home / "ever6.toml"
     before = settings.read_text() if settings.exists() else ""
     assert "[disclosure]" not in before
-    settings.write_text(before + "\n[disclosure]\nprotection_width = 3\n")
+    settings.write_text(before + "\n[disclosure]\nprotection_width = 0\n")
     try:
-        result = ever6(home, *export, protected)
+        result = ever6(home, *export, plain)
     finally:
         settings.write_text(before)
     assert result.returncode == 0, result.stderr

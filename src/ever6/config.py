@@ -78,12 +78,12 @@ class MeasureSettings:
 class DisclosureSettings:
     """``[disclosure]``: ``protection_width``, how wide every suppressed count of 1 to 5 people
     must stay for a reader of everything published together (``docs/disclosure.md``); 3 keeps
-    every count of 1 to 5 from being pinned within plus or minus 1. 0, the default for now, turns
-    interval protection off (exact recovery is still prevented): with it on, suppression takes
-    about eleven times as long (15 CPU seconds a year at ``small``), too slow yet for every
-    refresh and every test that builds a demo."""
+    every count of 1 to 5 from being pinned within plus or minus 1, and is the default. 0 turns
+    interval protection off (exact recovery is still prevented) for an authority that cannot
+    afford its cost: suppression takes about eleven times as long (15 CPU seconds a year at
+    ``small``)."""
 
-    protection_width: int = 0
+    protection_width: int = 3
 
     def __post_init__(self) -> None:
         if not isinstance(self.protection_width, int) or self.protection_width < 0:
