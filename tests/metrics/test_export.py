@@ -136,10 +136,10 @@ def test_suppressed_export_of_computed_measures_shows_no_small_counts(tmp_path: 
     """The real measures table through disclosure control: no count of 1 to 5 people is shown."""
     from ever6.metrics.measures import BY_NAME
     from ever6.metrics.publication import suppress_metrics
-    from tests.metrics.test_rules import build, metrics
+    from tests.metrics.test_rules import Fixture, build, metrics
     from tests.support.engines import OnEngine
 
-    figures = metrics(OnEngine("duckdb"), build(tmp_path))
+    figures = metrics(OnEngine("duckdb"), Fixture(build(tmp_path)), "export")()
     table = metrics_table([{k: v for k, v in r.items()} | {"academic_year": "2024/25"} for r in figures.values()])
     published = suppress_metrics(select(table, "2024/25"))
     assert published.num_rows == select(table, "2024/25").num_rows
