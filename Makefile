@@ -8,9 +8,9 @@ SCALE ?= small
 FRONTEND := src/ever6/web/frontend
 FRONTEND_INSTALLED := $(FRONTEND)/node_modules/.installed
 
-.PHONY: install validators java chromium nginx postgresql frontend demo test lint typecheck unit unit-postgresql bench bench-region clean
+.PHONY: install validators java documents chromium nginx postgresql frontend demo test lint typecheck unit unit-postgresql bench bench-region clean
 
-install: $(INSTALLED) validators java frontend
+install: $(INSTALLED) validators java documents frontend
 
 # The DfE validators (Data to Insight's CIN census and SSDA903 rules) need pandas < 2 and numpy
 # < 1.25, which ever6's stack cannot share: their own pinned environment, run as a subprocess.
@@ -46,6 +46,14 @@ postgresql:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 	  echo "Installing PostgreSQL for the web tests"; \
 	  apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
+
+# Documents (packs, reports): WeasyPrint needs Pango, and Arial's metric twin Liberation Sans
+# where Arial itself is not installed; the tests read PDFs back with poppler's pdftotext/pdftoppm.
+documents:
+	@{ ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q LiberationSans \
+	   && command -v pdftotext >/dev/null 2>&1; } || { \
+	  echo "Installing Pango, fonts and poppler-utils for documents"; \
+	  apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation poppler-utils >/dev/null; }
 
 # Spark (the engine for national scale, and the engine-parity tests) needs a Java runtime.
 java:
