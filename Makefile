@@ -81,14 +81,15 @@ typecheck: install
 # The rule tests' Spark half too (tests/support/engines.py): every cohort scenario in one Spark query.
 # Two pytest runs side by side, one a core (most tests use one), of about the same length: the web
 # service's, the measures' and disclosure control's tests, and the rest. Each has its own temporary
-# folder; the first run's report is printed after the other's.
+# folder; the first run's report is printed after the other's. Each writes a JUnit report with every
+# test's time (var/pytest/*.xml), from which the two runs are balanced.
 PYTEST_RUNS := var/pytest
 PYTEST_FIRST := tests/web tests/metrics tests/disclosure
 unit: install chromium nginx
 	rm -rf $(PYTEST_RUNS) && mkdir -p $(PYTEST_RUNS)
 	EVER6_RULE_ENGINES=duckdb,spark $(BIN)/pytest -p no:cacheprovider --basetemp=$(PYTEST_RUNS)/first \
-		--durations=10 $(PYTEST_FIRST) > $(PYTEST_RUNS)/first.log 2>&1 & first=$$!; \
-	EVER6_RULE_ENGINES=duckdb,spark $(BIN)/pytest --basetemp=$(PYTEST_RUNS)/rest --durations=10 \
+		--durations=10 --junitxml=$(PYTEST_RUNS)/first.xml $(PYTEST_FIRST) > $(PYTEST_RUNS)/first.log 2>&1 & first=$$!; \
+	EVER6_RULE_ENGINES=duckdb,spark $(BIN)/pytest --basetemp=$(PYTEST_RUNS)/rest --durations=10 --junitxml=$(PYTEST_RUNS)/rest.xml \
 		$(addprefix --ignore=,$(PYTEST_FIRST)); rest=$$?; \
 	wait $$first; first_status=$$?; echo "--- $(PYTEST_FIRST)"; cat $(PYTEST_RUNS)/first.log; \
 	test $$rest -eq 0 && test $$first_status -eq 0
