@@ -59,6 +59,7 @@ class RunInfo:
     run_by: str
     la_code: str
     cla_in_cwsw: bool
+    event_retention_days: int = 730  # [notifications] retention_days (a snapshot before it: the default)
 
 
 @dataclass(frozen=True)
@@ -321,6 +322,10 @@ class Snapshot:
         table, _ = self._query("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = ?", [name])
         return bool(table.column("n")[0].as_py())
 
+    def event_retention_days(self) -> int:
+        """How long events are kept (``[notifications] retention_days`` at the last refresh)."""
+        return self.run().event_retention_days
+
     def data_events(self, viewer: Viewer, *, audit: AuditRecorder) -> list[dict[str, Any]]:
         """Every event the last refresh found in the data, with the child's allocation: for the
         notification process only (pupil rows across the authority), recorded in the audit log."""
@@ -376,7 +381,7 @@ class Snapshot:
         if not self._has_table(ALLOCATION_TABLE):
             return {}
         table, _ = self._query(
-            f"SELECT p.upn, a.plan_open, a.open_plans, a.worker_name, a.team, a.team_email "  # noqa: S608
+            f"SELECT p.upn, p.la_child_id, a.plan_open, a.open_plans, a.worker_name, a.team, a.team_email "  # noqa: S608
             f"FROM school_pupil p JOIN {ALLOCATION_TABLE} a USING (la_child_id) WHERE p.urn = ?",
             [urn],
         )

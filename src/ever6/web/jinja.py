@@ -60,6 +60,7 @@ NAVIGATION = (
     (Capability.DATA_PAGES, "datamgmt:index", "Data"),
     (Capability.SCHOOL_PORTAL, "portal:index", "Your schools"),
     (Capability.AUDIT_LOG, "audit:index", "Audit log"),
+    (Capability.ALLOCATED_CHILDREN, "events:index", "Your children's events"),
     (Capability.MANAGE_USERS, "accounts:users", "Users"),
 )
 

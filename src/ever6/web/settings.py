@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "ever6.web.training",
     "ever6.web.outcomes",
     "ever6.web.outbox",
+    "ever6.web.events",
 ]
 
 MIDDLEWARE = [
@@ -271,3 +272,9 @@ EVER6_EMAIL_MAX_ATTEMPTS = int(os.environ.get("EVER6_EMAIL_MAX_ATTEMPTS", "8"))
 EVER6_EMAIL_BACKOFF_SECONDS = int(os.environ.get("EVER6_EMAIL_BACKOFF_SECONDS", "60"))
 # How often the delivery loop looks for due messages; 0 turns off the thread in ``ever6 web serve``.
 EVER6_EMAIL_INTERVAL = int(os.environ.get("EVER6_EMAIL_INTERVAL", "30"))
+# What queues email before each delivery pass (each a function of no arguments).
+EVER6_OUTBOX_PRODUCERS = ["ever6.web.events.service.raise_notifications"]
+# Links in email: the address people reach the service at.
+EVER6_BASE_URL = os.environ.get("EVER6_BASE_URL", "http://localhost:8000")
+# Events older than this many days when first found (say, at the first refresh) are not emailed.
+EVER6_EVENT_NOTIFY_DAYS = int(os.environ.get("EVER6_EVENT_NOTIFY_DAYS", "14"))

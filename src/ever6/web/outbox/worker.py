@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 
+from django.conf import settings
 from django.db import close_old_connections
+from django.utils.module_loading import import_string
 
 from ever6.web.outbox.service import Delivery, deliver_due
 
@@ -13,9 +15,15 @@ log = logging.getLogger("ever6.outbox")
 
 
 def deliver_once() -> Delivery:
-    """One pass, with fresh database connections (a long-running loop must not hold a stale one)."""
+    """One pass, with fresh database connections (a long-running loop must not hold a stale one):
+    first the producers (``EVER6_OUTBOX_PRODUCERS``, which queue what is due to be told), then delivery."""
     close_old_connections()
     try:
+        for producer in settings.EVER6_OUTBOX_PRODUCERS:
+            try:
+                import_string(producer)()
+            except Exception:  # one failing producer must not stop the others' email
+                log.exception("email producer %s failed", producer)
         return deliver_due()
     finally:
         close_old_connections()
