@@ -178,3 +178,13 @@ def test_a_school_record_merges_with_the_same_event_from_the_data(
     event = Event.objects.get()
     assert (event.from_data, event.from_school, event.detail) == (True, True, "first C2 session: AM")
     assert event.proposed_end_date == today + timedelta(days=42)
+
+
+def test_the_pupil_list_shows_whose_plan_is_open_and_the_team(
+    client_for: Callable[[str], Client], published: Published
+) -> None:
+    page = client_for("school_dsl").get(reverse("portal:pupils", args=[published.urn])).content.decode()
+    assert "Plans open now and allocated teams" in page
+    for pupil in open_pupils(published):
+        assert pupil.team_email in page
+    assert AuditEvent.objects.filter(username="school_dsl", what="pupil_allocations", object_id=published.urn).exists()

@@ -213,3 +213,24 @@ def cohort_record(request: HttpRequest) -> HttpResponse:
             "shared": is_shared,
         },
     )
+
+
+def who_to_tell(request: HttpRequest, urn: str, pupils: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """For the portal's pupil list: whether each pupil's plan is open now (so the duties to tell the
+    social worker apply) and how to reach the allocated team. Audited by the access layer."""
+    allocation = snapshot().portal_allocations(
+        viewer(request), urn, audit=audit_recorder(request), agreement_in_force=agreement_in_force
+    )
+    rows = []
+    for p in pupils:
+        a = allocation.get(str(p["upn"]), {})
+        rows.append(
+            {
+                "name": f"{p['surname']}, {p['forename']}",
+                "plan_open": "Yes" if a.get("plan_open") else "No",
+                "worker": str(a.get("worker_name") or ""),
+                "team": str(a.get("team") or ""),
+                "team_email": str(a.get("team_email") or ""),
+            }
+        )
+    return rows
