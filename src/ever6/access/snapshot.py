@@ -381,8 +381,8 @@ class Snapshot:
         if not self._has_table(ALLOCATION_TABLE):
             return {}
         table, _ = self._query(
-            f"SELECT p.upn, p.la_child_id, a.plan_open, a.open_plans, a.worker_name, a.team, a.team_email "  # noqa: S608
-            f"FROM school_pupil p JOIN {ALLOCATION_TABLE} a USING (la_child_id) WHERE p.urn = ?",
+            "SELECT p.upn, p.la_child_id, a.plan_open, a.open_plans, a.worker_name, a.worker_email, "  # noqa: S608
+            f"a.team, a.team_email FROM school_pupil p JOIN {ALLOCATION_TABLE} a USING (la_child_id) WHERE p.urn = ?",
             [urn],
         )
         rows = {str(r["upn"]): r for r in table.to_pylist()}

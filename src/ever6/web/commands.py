@@ -109,7 +109,29 @@ def seed_demo(home: Path) -> list[DemoLogin]:
     rng = random.Random(2026)  # noqa: S311 (repeatable demo records, not secrets)
     for module_name in DEMO_SEEDERS:
         importlib.import_module(module_name).seed_demo(rng, today)
+    _seed_social_worker(dsl_schools[0] if dsl_schools else None)
     return logins
+
+
+def _seed_social_worker(urn: str | None) -> None:
+    """The demo social worker is the allocated worker of a pupil with an open plan at the demo DSL's
+    (signed) school, and the events the demo authority's data shows are taken in."""
+    from ever6.access import Viewer
+    from ever6.web.accounts.models import User
+    from ever6.web.audit.models import record
+    from ever6.web.events.service import sync_data_events
+    from ever6.web.guard import snapshot
+
+    sync_data_events()
+    if urn is None:
+        return
+    school = Viewer("system:demo", Role.SCHOOL_DSL, urns=frozenset({urn}))
+    allocated = snapshot().portal_allocations(
+        school, urn, audit=lambda who, entry: record(None, who, entry), agreement_in_force=lambda _: True
+    )
+    emails = sorted(str(a["worker_email"]) for a in allocated.values() if a.get("plan_open") and a.get("worker_email"))
+    if emails:
+        User.objects.filter(username=f"demo_{Role.SOCIAL_WORKER.value}").update(email=emails[0])
 
 
 # The partnership apps' realistic demo records (contacts, tiers, enquiries, clinics, training), one
