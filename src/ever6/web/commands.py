@@ -116,7 +116,7 @@ def seed_demo(home: Path) -> list[DemoLogin]:
 def _seed_social_worker(urn: str | None) -> None:
     """The demo social worker is the allocated worker of a pupil with an open plan at the demo DSL's
     (signed) school, and the events the demo authority's data shows are taken in."""
-    from ever6.access import Viewer
+    from ever6.access import AuditEntry, Viewer
     from ever6.web.accounts.models import User
     from ever6.web.audit.models import record
     from ever6.web.events.service import sync_data_events
@@ -126,9 +126,11 @@ def _seed_social_worker(urn: str | None) -> None:
     if urn is None:
         return
     school = Viewer("system:demo", Role.SCHOOL_DSL, urns=frozenset({urn}))
-    allocated = snapshot().portal_allocations(
-        school, urn, audit=lambda who, entry: record(None, who, entry), agreement_in_force=lambda _: True
-    )
+
+    def audit(who: Viewer, entry: AuditEntry) -> None:
+        record(None, who, entry)
+
+    allocated = snapshot().portal_allocations(school, urn, audit=audit, agreement_in_force=lambda _: True)
     emails = sorted(str(a["worker_email"]) for a in allocated.values() if a.get("plan_open") and a.get("worker_email"))
     if emails:
         User.objects.filter(username=f"demo_{Role.SOCIAL_WORKER.value}").update(email=emails[0])
