@@ -104,3 +104,20 @@ def test_terms_and_school_days() -> None:
     assert not within_one_school_day(date(2025, 11, 7), date(2025, 11, 11))
     assert within_one_school_day(date(2025, 11, 8), date(2025, 11, 10))  # Saturday -> Monday
     assert within_one_school_day(date(2025, 11, 3), date(2025, 11, 3))
+
+
+def test_the_schools_page_shows_its_own_record(events: None, client_for: Any, published: Any) -> None:
+    from ever6.web.schools.models import School
+
+    School.objects.get_or_create(urn=S1, defaults={"name": "Test School"})
+    page = client_for("vs_officer").get(f"/schools/{S1}/").content.decode()
+    assert "Telling social workers" in page
+    assert "2025/26, spring term" in page  # the newest term with events at this school
+    assert "Removed from roll" in page
+
+
+def test_oidc_groups_can_give_the_social_worker_role() -> None:
+    from ever6.access import Role
+    from ever6.web.accounts.oidc import role_from_claims
+
+    assert role_from_claims({"groups": ["sw-group"]}, {"sw-group": "social_worker"}) is Role.SOCIAL_WORKER

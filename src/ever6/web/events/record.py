@@ -178,3 +178,19 @@ def terms_present(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """The (year, term) pairs with events, newest first."""
     found = {(r["academic_year"], r["period"]) for r in rows}
     return sorted(found, key=lambda yt: (yt[0], TERMS.index(yt[1])), reverse=True)
+
+
+def school_summary(urn: str) -> dict[str, Any] | None:
+    """One school's record for the newest term with events, exact (for the Virtual School's own
+    school page): ``{"term": "2025/26 autumn", "figures": [(label, text), ...]}``, or ``None``."""
+    rows = [r for r in record_rows(Event.objects.filter(urn=urn)) if r["breakdown"] == "school"]
+    terms = terms_present(rows)
+    if not terms:
+        return None
+    year, term = terms[0]
+    figures = []
+    for r in rows:
+        if (r["academic_year"], r["period"]) == (year, term) and r["value"] is not None:
+            value = float(r["value"])
+            figures.append((LABELS[r["measure"]], f"{value:.0f}" if value.is_integer() else f"{value:.1f}"))
+    return {"term": f"{year}, {term} term", "figures": figures}
