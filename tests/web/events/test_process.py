@@ -62,3 +62,18 @@ def test_events_past_the_retention_period_are_purged(accounts: dict[str, Any], p
     assert Event.objects.count() == kept
     live = {f"event:{pk}" for pk in Event.objects.values_list("pk", flat=True)}
     assert set(Message.objects.values_list("reference", flat=True)) <= live
+
+
+def test_a_pass_takes_in_each_refresh_once(
+    accounts: dict[str, Any], published: Published, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "_last", {})
+    (expected,) = _snapshot(published, "SELECT count(*) FROM safeguarding_event")[0]
+    assert service.raise_notifications().created == expected
+    again = service.raise_notifications()
+    assert (again.created, again.purged) == (0, 0)
+    # The first pass purged what is older than the retention period, counted from today.
+    (kept,) = _snapshot(
+        published, "SELECT count(*) FROM safeguarding_event WHERE event_date >= ?", [date.today() - timedelta(days=730)]
+    )[0]
+    assert Event.objects.count() == kept

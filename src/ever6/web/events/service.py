@@ -169,11 +169,29 @@ def purge(today: date | None = None) -> int:
     return deleted
 
 
+# The snapshot whose events this process has taken in, and the day it last purged: both change
+# rarely, while a pass runs every half minute.
+_last: dict[str, object] = {}
+
+
 def raise_notifications() -> Raised:
-    """One pass of the notification process (before each outbox delivery pass)."""
-    created, merged = sync_data_events()
-    purged = purge()
-    return Raised(created=created, merged=merged, queued=queue_untold(), purged=purged)
+    """One pass of the notification process (before each outbox delivery pass): take in a new
+    refresh's events, purge once a day, queue what is untold."""
+    from ever6.web.guard import snapshot
+
+    created = merged = purged = 0
+    try:
+        version: object = snapshot().version()
+    except NotPublished:
+        version = None
+    if version is not None and _last.get("snapshot") != version:
+        created, merged = sync_data_events()
+        _last["snapshot"] = version
+    today = timezone.localdate()
+    if _last.get("purged") != today:
+        purged = purge(today)
+        _last["purged"] = today
+    return Raised(created=created, merged=merged, queued=queue_untold(today), purged=purged)
 
 
 def acknowledge(event: Event, who: Viewer, when: datetime | None = None) -> None:
