@@ -96,11 +96,12 @@ unit: install chromium nginx
 
 # The web tests that write to the database in earnest, again on PostgreSQL (tests/postgresql.py):
 # accounts and the audit log with its append-only triggers, the authorisation matrix, the portal's
-# audited views, agreements, contacts, bulk imports, support and training records. The rest read
+# audited views, agreements, contacts, bulk imports, support and training records, the email outbox's
+# claims and the events told to social workers. The rest read
 # the published snapshot and would test nothing new on another database.
 POSTGRESQL_TESTS := tests/web/accounts tests/web/test_authorization.py tests/web/test_security.py tests/web/portal \
 	tests/web/schools/test_agreements.py tests/web/schools/test_contacts.py tests/web/schools/test_bulk_import.py \
-	tests/web/support tests/web/training
+	tests/web/support tests/web/training tests/web/outbox tests/web/events
 unit-postgresql: install postgresql
 	EVER6_TEST_POSTGRESQL=1 $(BIN)/pytest -m "not e2e" $(POSTGRESQL_TESTS)
 

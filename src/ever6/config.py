@@ -75,6 +75,25 @@ class MeasureSettings:
 
 
 @dataclass(frozen=True)
+class NotificationSettings:
+    """``[notifications]`` (docs/notifications.md): who is told of an event, which events, how long
+    they are kept. ``default_team_email`` receives events for a child with no allocated team."""
+
+    default_team_email: str = ""
+    absence_run: int = 3  # consecutive unexplained-absence sessions (N or O) that raise an event
+    looked_after: bool = False  # raise events for looked-after children too
+    retention_days: int = 730
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.absence_run, int) or self.absence_run < 1:
+            raise ValueError("[notifications] absence_run must be a whole number >= 1")
+        if not isinstance(self.retention_days, int) or self.retention_days < 1:
+            raise ValueError("[notifications] retention_days must be a whole number >= 1")
+        if self.default_team_email and "@" not in self.default_team_email:
+            raise ValueError("[notifications] default_team_email must be an email address")
+
+
+@dataclass(frozen=True)
 class DisclosureSettings:
     """``[disclosure]``: ``protection_width``, how wide every suppressed count of 1 to 5 people
     must stay for a reader of everything published together (``docs/disclosure.md``); 3 keeps
@@ -241,6 +260,7 @@ class Settings:
     linkage: LinkageSettings = field(default_factory=LinkageSettings)
     engine: EngineSettings = field(default_factory=EngineSettings)
     imports: ImportSettings = field(default_factory=ImportSettings)
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
 
     @property
     def warehouse_path(self) -> Path:
@@ -283,6 +303,7 @@ def load_settings(home: Path | None = None, config_file: Path | None = None) -> 
         "linkage",
         "engine",
         "imports",
+        "notifications",
     }
     if unknown:
         raise ConfigError(f"{config_file}: unknown sections: {', '.join(sorted(unknown))}")
@@ -315,8 +336,13 @@ def load_settings(home: Path | None = None, config_file: Path | None = None) -> 
         imports = ImportSettings.from_mapping(data.get("imports", {}))
     except ValueError as exc:
         raise ConfigError(f"{config_file}: {exc}") from exc
+    try:
+        notifications = _section(NotificationSettings, data.get("notifications", {}), "notifications")
+    except ValueError as exc:
+        raise ConfigError(f"{config_file}: {exc}") from exc
     settings = replace(
         settings,
+        notifications=notifications,
         authority=authority_settings,
         imports=imports,
         cohort=cohort,

@@ -195,8 +195,14 @@ CM_IDENTITY = _spec(
         pa.field("postcode", _STR),
         pa.field("upn", _STR),
         pa.field("former_upn", _STR),
+        # Who is allocated (optional columns, docs/notifications.md): where events are sent.
+        pa.field("worker_name", _STR),
+        pa.field("worker_email", _STR),
+        pa.field("team", _STR),
+        pa.field("team_email", _STR),
     ],
-    description="A child's identity from the case-management system: what makes linkage possible.",
+    description="A child's identity from the case-management system: what makes linkage possible, "
+    "and who the allocated social worker and team are.",
 )
 
 # --- School data -------------------------------------------------------------------------------

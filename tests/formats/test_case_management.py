@@ -84,8 +84,28 @@ def test_canonical_names_and_schema(tmp_path: Path) -> None:
             "postcode": "AB1 2CD",
             "upn": "A123456789012",
             "former_upn": "B123456789012",
+            "worker_name": None,
+            "worker_email": None,
+            "team": None,
+            "team_email": None,
         }
     ]
+
+
+def test_the_allocated_worker_and_team(tmp_path: Path) -> None:
+    row = one(
+        tmp_path,
+        "Person ID,Allocated Worker,Social Worker Email,Team Name,Team Mailbox",
+        "C1,  Sam   Ortiz , Sam.Ortiz@LA.gov.uk ,North Team,not an address",
+    )
+    assert (row["worker_name"], row["worker_email"], row["team"], row["team_email"]) == (
+        "Sam Ortiz",
+        "sam.ortiz@la.gov.uk",
+        "North Team",
+        None,
+    )
+    result = read(write(tmp_path, "Person ID,Team Mailbox\nC1,not an address\n"))
+    assert issues(result) == {(2, "Team Mailbox", Severity.WARNING)}  # named as in the file
 
 
 @pytest.mark.parametrize(
@@ -124,7 +144,7 @@ def test_every_alias_in_the_table_is_recognised(tmp_path: Path) -> None:
 
 
 def test_unrelated_columns_are_ignored(tmp_path: Path) -> None:
-    assert one(tmp_path, "Person ID,Allocated Worker,Team", "7,Jo,North") == {
+    assert one(tmp_path, "Person ID,Locality,Legal Status", "7,North,C2") == {
         "la_child_id": "7",
         "forename": None,
         "surname": None,
@@ -133,6 +153,10 @@ def test_unrelated_columns_are_ignored(tmp_path: Path) -> None:
         "postcode": None,
         "upn": None,
         "former_upn": None,
+        "worker_name": None,
+        "worker_email": None,
+        "team": None,
+        "team_email": None,
     }
 
 
@@ -178,6 +202,10 @@ def test_mapping_toml_round_trip(tmp_path: Path) -> None:
         "postcode": "SW1A 1AA",
         "upn": "A123456789012",
         "former_upn": None,
+        "worker_name": None,
+        "worker_email": None,
+        "team": None,
+        "team_email": None,
     }
     # The mapping's date format is the only one accepted: ISO is now a bad value.
     assert issues(result) == {(3, "Date of Birth", Severity.WARNING)}

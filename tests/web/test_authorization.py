@@ -17,12 +17,13 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.web.conftest import Published
+from tests.web.events.helpers import allocated_event
 
 pytestmark = pytest.mark.django_db
 
 VS = frozenset({"vs_head", "vs_officer", "data_manager"})
 PARTNERSHIP = frozenset({"vs_head", "vs_officer"})
-EVERYONE = frozenset({"vs_head", "vs_officer", "data_manager", "school_dsl", "auditor"})
+EVERYONE = frozenset({"vs_head", "vs_officer", "data_manager", "school_dsl", "auditor", "social_worker"})
 USERS = sorted(EVERYONE)
 
 
@@ -124,6 +125,11 @@ MATRIX: dict[str, Rule] = {
     "datamgmt:quality_issues": Rule(frozenset({"data_manager"}), exports=("issues",)),
     "datamgmt:linkage": Rule(frozenset({"data_manager"}), exports=("queue",)),
     "datamgmt:refresh": Rule(frozenset({"data_manager"})),
+    # Telling the social worker: a school records, the allocated worker sees, the VS counts.
+    "portal:record_event": Rule(frozenset({"school_dsl"}), _urn),
+    "events:index": Rule(frozenset({"social_worker"})),
+    "events:event": Rule(frozenset({"social_worker"}), lambda p, ids: {"pk": ids["event_id"]}),
+    "events:record": Rule(VS, exports=("record",)),
 }
 # Pages that answer a GET with a redirect for some allowed users (e.g. one school: straight to it).
 REDIRECTS_OK = {
@@ -202,7 +208,9 @@ def ids(accounts: dict[str, Any], published: Published) -> dict[str, Any]:
         school_id=published.urn,
         attendance="attended",
     )
+    event = allocated_event(published, accounts["social_worker"])
     return {
+        "event_id": event.pk,
         "user_id": accounts["auditor"].pk,  # type: ignore[attr-defined]
         "agreement_id": agreement.pk,
         "contact_id": contact.pk,
@@ -321,6 +329,8 @@ def test_changes_are_refused_to_roles_without_the_right(
         "training:course_new": {"title": "Intruder", "audience": "schools", "duration_minutes": "60", "provider": "x"},
         "training:register": {"attendee_name": "X", "email": "x@example.org", "role": "other"},
         "training:withdraw": {},
+        "events:event": {},  # acknowledging an event
+        "portal:record_event": {"kind": "suspension_risk"},
     }
     for name, data in posts.items():
         rule = MATRIX[name]
@@ -336,6 +346,9 @@ def test_changes_are_refused_to_roles_without_the_right(
 
     assert not Intervention.objects.filter(name="Intruder").exists()
     assert not Course.objects.filter(title="Intruder").exists()
+    from ever6.web.events.models import Event
+
+    assert not Event.objects.filter(acknowledged_at__isnull=False).exists()
 
 
 # --- Account management, in proportion ----------------------------------------------------------

@@ -93,6 +93,7 @@ WALKS: dict[str, list[tuple[str, str | None]]] = {
         ("/training/feedback/", None),
         ("/training/coverage/", None),
         ("/outcomes/", "Activity against outcomes"),
+        ("/social-work/record/", "Telling social workers"),
     ],
     "data_manager": [
         ("/data/", None),
@@ -104,8 +105,9 @@ WALKS: dict[str, list[tuple[str, str | None]]] = {
         ("/data/refresh/", None),
         ("/dashboard/", None),
     ],
-    "school_dsl": [("/portal/{urn}/", None), ("/portal/{urn}/pupils/", None)],
+    "school_dsl": [("/portal/{urn}/", None), ("/portal/{urn}/pupils/", None), ("/portal/{urn}/events/new/", None)],
     "auditor": [("/audit/", "Audit log")],
+    "social_worker": [("/social-work/", "Events for children allocated to you")],
 }
 
 

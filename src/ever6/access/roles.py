@@ -2,7 +2,8 @@
 
 Permissions are data, not scattered ``if`` statements: a view names the capability it needs, and
 this table says which roles have it. The Virtual School sees cohort-level figures; pupil-level rows
-are seen only by a school for its own pupils and by the data manager (docs/domain.md, section 1).
+are seen only by a school for its own pupils, by a social worker for the children allocated to them,
+and by the data manager (docs/domain.md, section 1).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ class Role(StrEnum):
     DATA_MANAGER = "data_manager"
     SCHOOL_DSL = "school_dsl"
     AUDITOR = "auditor"
+    SOCIAL_WORKER = "social_worker"
 
 
 ROLE_LABELS = {
@@ -24,6 +26,7 @@ ROLE_LABELS = {
     Role.DATA_MANAGER: "Data manager",
     Role.SCHOOL_DSL: "School designated safeguarding lead",
     Role.AUDITOR: "Auditor",
+    Role.SOCIAL_WORKER: "Social worker",
 }
 
 
@@ -37,6 +40,8 @@ class Capability(StrEnum):
     PUPIL_ROWS = "pupil_rows"  # pupil-level rows across the LA: linkage review, data quality
     SCHOOL_PORTAL = "school_portal"  # one's own school(s) only
     AUDIT_LOG = "audit_log"
+    # The events of the children allocated to oneself only (docs/notifications.md); no figures.
+    ALLOCATED_CHILDREN = "allocated_children"
 
 
 CAPABILITIES: dict[Capability, frozenset[Role]] = {
@@ -49,6 +54,7 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.PUPIL_ROWS: frozenset({Role.DATA_MANAGER}),
     Capability.SCHOOL_PORTAL: frozenset({Role.SCHOOL_DSL}),
     Capability.AUDIT_LOG: frozenset({Role.AUDITOR}),
+    Capability.ALLOCATED_CHILDREN: frozenset({Role.SOCIAL_WORKER}),
 }
 
 

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     # DuckDB reads the snapshot, and loads (about half a second) only when a page first reads it:
     # importing this interface, as every web request module does, loads no analytics engine.
     import duckdb
-from ever6.publish.layout import FIGURE_COLUMN, REQUIRED_COLUMNS, SCHOOL_PUPIL_COLUMNS
+from ever6.publish.layout import ALLOCATION_TABLE, EVENT_TABLE, FIGURE_COLUMN, REQUIRED_COLUMNS, SCHOOL_PUPIL_COLUMNS
 
 # The figures a page reads: the measures' columns and, once suppressed, the reason; and beside the
 # published text (``value``) the number it shows (``figure``, ``None`` for a symbol).
@@ -59,6 +59,7 @@ class RunInfo:
     run_by: str
     la_code: str
     cla_in_cwsw: bool
+    event_retention_days: int = 730  # [notifications] retention_days (a snapshot before it: the default)
 
 
 @dataclass(frozen=True)
@@ -314,6 +315,79 @@ class Snapshot:
             audit(who, replace(entry, action=action, what=what, detail={**entry.detail, **(detail or {})}))
 
         return self.school_pupils(viewer, urn, audit=recorder, agreement_in_force=agreement_in_force, purpose=action)
+
+    # --- allocation and events (docs/notifications.md) ------------------------------------------
+
+    def _has_table(self, name: str) -> bool:
+        table, _ = self._query("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = ?", [name])
+        return bool(table.column("n")[0].as_py())
+
+    def event_retention_days(self) -> int:
+        """How long events are kept (``[notifications] retention_days`` at the last refresh)."""
+        return self.run().event_retention_days
+
+    def data_events(self, viewer: Viewer, *, audit: AuditRecorder) -> list[dict[str, Any]]:
+        """Every event the last refresh found in the data, with the child's allocation: for the
+        notification process only (pupil rows across the authority), recorded in the audit log."""
+        viewer.require(Capability.PUPIL_ROWS)
+        if not self._has_table(EVENT_TABLE):
+            return []
+        table, _ = self._query(
+            f"SELECT e.*, a.worker_email, a.team_email FROM {EVENT_TABLE} e "  # noqa: S608 (our own table names)
+            f"LEFT JOIN {ALLOCATION_TABLE} a USING (la_child_id) ORDER BY e.event_date, e.la_child_id, e.kind"
+        )
+        rows: list[dict[str, Any]] = table.to_pylist()
+        audit(viewer, AuditEntry(action="process", what="data_events", rows=len(rows)))
+        return rows
+
+    def allocation(self, viewer: Viewer, la_child_id: str) -> dict[str, Any] | None:
+        """One child's allocation (worker, team, plan open), for the notification process."""
+        viewer.require(Capability.PUPIL_ROWS)
+        if not self._has_table(ALLOCATION_TABLE):
+            return None
+        table, _ = self._query(f"SELECT * FROM {ALLOCATION_TABLE} WHERE la_child_id = ?", [la_child_id])  # noqa: S608
+        rows: list[dict[str, Any]] = table.to_pylist()
+        return rows[0] if rows else None
+
+    def allocated_children(self, viewer: Viewer, *, audit: AuditRecorder) -> list[dict[str, Any]]:
+        """The children allocated to a social worker (by their email), with their schools on roll.
+        Recorded in the audit log first."""
+        email = viewer.require_allocated()
+        if not self._has_table(ALLOCATION_TABLE):
+            return []
+        table, _ = self._query(
+            f"SELECT a.la_child_id, a.forename, a.surname, a.birth_date, a.plan_open, a.open_plans, "  # noqa: S608
+            f"a.team, p.urn, p.upn FROM {ALLOCATION_TABLE} a LEFT JOIN school_pupil p USING (la_child_id) "
+            "WHERE lower(a.worker_email) = ? ORDER BY a.surname, a.forename, a.la_child_id",
+            [email],
+        )
+        rows: list[dict[str, Any]] = table.to_pylist()
+        audit(viewer, AuditEntry(action="view", what="allocated_children", object_id=email, rows=len(rows)))
+        return rows
+
+    def portal_allocations(
+        self,
+        viewer: Viewer,
+        urn: str,
+        *,
+        audit: AuditRecorder,
+        agreement_in_force: Callable[[str], bool],
+    ) -> dict[str, dict[str, Any]]:
+        """For each of a school's Ever6 CWSW pupils (by UPN): whether a plan is open now and how to
+        reach the allocated team, for that school's own users under a signed agreement; audited."""
+        viewer.require_school(urn)
+        if not agreement_in_force(urn):
+            raise AccessDenied(f"school {urn} has no signed, unexpired data sharing agreement")
+        if not self._has_table(ALLOCATION_TABLE):
+            return {}
+        table, _ = self._query(
+            "SELECT p.upn, p.la_child_id, a.plan_open, a.open_plans, a.worker_name, a.worker_email, "  # noqa: S608
+            f"a.team, a.team_email FROM school_pupil p JOIN {ALLOCATION_TABLE} a USING (la_child_id) WHERE p.urn = ?",
+            [urn],
+        )
+        rows = {str(r["upn"]): r for r in table.to_pylist()}
+        audit(viewer, AuditEntry(action="view", what="pupil_allocations", object_id=urn, rows=len(rows)))
+        return rows
 
 
 _SUPPRESSED_SCHEMA = pa.schema(

@@ -18,6 +18,7 @@ class Viewer:
     username: str
     role: Role | None
     urns: frozenset[str] = frozenset()  # the schools a school user acts for
+    email: str = ""  # a social worker's: the children allocated to this address are theirs
 
     def can(self, capability: Capability) -> bool:
         return can(self.role, capability)
@@ -31,6 +32,13 @@ class Viewer:
         self.require(Capability.SCHOOL_PORTAL)
         if urn not in self.urns:
             raise AccessDenied(f"{self.username} does not act for school {urn}")
+
+    def require_allocated(self) -> str:
+        """A social worker, with an email address to find their allocated children by."""
+        self.require(Capability.ALLOCATED_CHILDREN)
+        if not self.email:
+            raise AccessDenied(f"{self.username} has no email address: no children can be allocated to them")
+        return self.email.lower()
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,12 @@ def latest_version(raw: Mapping[str, Table], name: str) -> Table:
     return _latest(raw[name], raw["import_batch"], TABLES[name].key).drop("batch_id")
 
 
+def latest_with_batch(raw: Mapping[str, Table], name: str) -> Table:
+    """:func:`latest_version` of a table with one row per key, keeping each row's ``batch_id``:
+    where it came from (the case-management allocation is shown with its provenance)."""
+    return _latest(raw[name], raw["import_batch"], TABLES[name].key)
+
+
 def current_tables(raw: Mapping[str, Table]) -> CurrentTables:
     """Current versions of the canonical tables, from the raw tables and ``import_batch``."""
     batches = raw["import_batch"]

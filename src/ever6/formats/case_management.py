@@ -1,4 +1,5 @@
-"""Case-management extract reader: who a child is (names, birth date, sex, postcode, UPN).
+"""Case-management extract reader: who a child is (names, birth date, sex, postcode, UPN), and who
+is allocated (social worker's name and email, team, team mailbox: optional).
 
 Each system (Liquidlogic, Mosaic, Eclipse, ...) exports its own column names. Canonical names
 and common aliases are recognised without configuration; anything else is named in a TOML
@@ -41,6 +42,10 @@ CANONICAL_COLUMNS: tuple[str, ...] = (
     "postcode",
     "upn",
     "former_upn",
+    "worker_name",
+    "worker_email",
+    "team",
+    "team_email",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("la_child_id",)
 
@@ -55,6 +60,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "postcode": ("post_code", "postal_code", "home_postcode"),
     "upn": ("unique_pupil_number",),
     "former_upn": ("FormerUPN", "previous_upn", "old_upn"),
+    "worker_name": ("allocated_worker", "social_worker", "allocated_social_worker", "worker"),
+    "worker_email": ("allocated_worker_email", "social_worker_email", "worker_mail"),
+    "team": ("team_name", "allocated_team"),
+    "team_email": ("team_mailbox", "team_mail"),
 }
 
 COLUMNS = ColumnSet(CANONICAL_COLUMNS, ALIASES, REQUIRED_COLUMNS)
@@ -132,6 +141,17 @@ def _postcode(row: _Row) -> str | None:
     return postcode
 
 
+def _email(row: _Row, canonical: str) -> str | None:
+    text = "".join(row.text(canonical).split())
+    if not text:
+        return None
+    local, at, domain = text.rpartition("@")
+    if not at or not local or "." not in domain:
+        row.warn(canonical, f"{text!r} is not an email address; value dropped")
+        return None
+    return text.lower()
+
+
 def _birth_date(row: _Row, formats: tuple[str, ...], today: date) -> date | None:
     text = row.text("birth_date")
     if not text:
@@ -181,6 +201,10 @@ def _read_rows(bound: BoundCsv, formats: tuple[str, ...], today: date) -> list[d
                 "postcode": _postcode(row),
                 "upn": compact(row.text("upn")) or None,
                 "former_upn": compact(row.text("former_upn")) or None,
+                "worker_name": _name(row.text("worker_name")),
+                "worker_email": _email(row, "worker_email"),
+                "team": _name(row.text("team")),
+                "team_email": _email(row, "team_email"),
             }
         )
     return rows

@@ -27,6 +27,12 @@ SCHOOL_PUPIL_COLUMNS = (
     "la_child_id",
 )
 
+# The allocated worker and team of each child in the case-management extract, whether a plan is
+# open at the run's date, and the batch it came from; and the events found in the data
+# (ever6.cohort.safeguarding). Pupil-level: read only through the access layer's checks.
+ALLOCATION_TABLE = "allocation"
+EVENT_TABLE = "safeguarding_event"
+
 # Each published figure is kept twice in ``metric_suppressed``: ``value``, the text the DfE shows
 # ("12.3", or a symbol: c, z, x, low), and ``figure``, the number that text shows (NULL when it is
 # a symbol), so that no reader parses text back into numbers.

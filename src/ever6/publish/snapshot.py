@@ -13,17 +13,19 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
 from ever6.cohort import current_tables
 from ever6.cohort.roll import on_roll
+from ever6.cohort.safeguarding import allocations, data_events
 from ever6.config import Settings
 from ever6.disclosure import DisclosureRules
 from ever6.faults import fault_point
 from ever6.metrics.publication import Nesting, school_nesting, suppress_metrics, unchanged_years
 from ever6.private import private_dir, private_file, private_files
-from ever6.publish.layout import FIGURE_COLUMN, STATUS_BANDS
+from ever6.publish.layout import ALLOCATION_TABLE, EVENT_TABLE, FIGURE_COLUMN, STATUS_BANDS
 from ever6.warehouse.published import OUTPUTS, Published, Run
 from ever6.warehouse.store import Warehouse
 
@@ -52,6 +54,14 @@ def _school_pupils(cohort: pa.Table, links: pa.Table, enrolled: pa.Table) -> pa.
         ).to_arrow_table()
     finally:
         con.close()
+
+
+def _events(raw: Mapping[str, Any], links: pa.Table, run: Run, settings: Settings) -> pa.Table:
+    """The events the data shows for linked children with an open plan (ever6.cohort.safeguarding)."""
+    import ibis
+
+    linked = ibis.memtable(links.select(["la_child_id", "urn", "upn"]))
+    return data_events(raw, linked, run.as_at, settings.notifications).to_pyarrow()
 
 
 PARTITION = ("academic_year", "period")
@@ -198,7 +208,8 @@ def write_snapshot(
         published = Published(warehouse)
         outputs = {name: published.output(name, run.run_id) for name in OUTPUTS}
     metrics, cohort, links = outputs["metric"], outputs["cohort"], outputs["link"]
-    current = current_tables(warehouse.raw_tables())
+    raw = warehouse.raw_tables()
+    current = current_tables(raw)
     schools = current.establishment.to_pyarrow()
     enrolled = on_roll(current.pupil_enrolment, run.as_at, run.as_at).to_pyarrow()
     target = path or settings.snapshot_path
@@ -215,6 +226,7 @@ def write_snapshot(
                 "run_by": [run.run_by],
                 "la_code": [settings.authority.la_code],
                 "cla_in_cwsw": [settings.measures.cla_in_cwsw],
+                "event_retention_days": [settings.notifications.retention_days],
             }
         ),
         "metric": metrics,
@@ -222,6 +234,8 @@ def write_snapshot(
         "school": schools,
         "school_pupil": _school_pupils(cohort, links, enrolled),
         "partition_digest": digests,
+        ALLOCATION_TABLE: allocations(raw, run.as_at, settings.notifications).to_pyarrow(),
+        EVENT_TABLE: _events(raw, links, run, settings),
     }
 
     private_dir(target.parent)

@@ -11,6 +11,7 @@ manifest.
 from __future__ import annotations
 
 import csv
+import zlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,7 +25,20 @@ from ever6.synth.rand import Draws
 from ever6.synth.scales import REFERENCE_DATE
 from ever6.synth.social_care import ScChild
 
-CM_COLUMNS = ("Person ID", "First Name", "Last Name", "Date of Birth", "Gender", "Post Code", "UPN", "Former UPN")
+CM_COLUMNS = (
+    "Person ID",
+    "First Name",
+    "Last Name",
+    "Date of Birth",
+    "Gender",
+    "Post Code",
+    "UPN",
+    "Former UPN",
+    "Allocated Worker",
+    "Worker Email",
+    "Team",
+    "Team Mailbox",
+)
 CM_MAPPING = """\
 # Column mapping for the synthetic case-management extract (cm_identity).
 [columns]
@@ -36,6 +50,10 @@ sex = "Gender"
 postcode = "Post Code"
 upn = "UPN"
 former_upn = "Former UPN"
+worker_name = "Allocated Worker"
+worker_email = "Worker Email"
+team = "Team"
+team_email = "Team Mailbox"
 
 [options]
 date_format = "%d/%m/%Y"
@@ -177,6 +195,25 @@ def make_case_management(
     return records
 
 
+# The authority's social work teams and their workers (made-up professionals, never pupils): each
+# child's allocation follows from its id alone, so the rest of the authority's draws are unchanged.
+SOCIAL_WORK_TEAMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Assessment North", ("Amira Osei", "Tom Hale", "Priya Nair")),
+    ("Family Support East", ("Grace Mensah", "Owen Price", "Leah Novak")),
+    ("Child Protection West", ("Daniel Boateng", "Ruth Adeyemi", "Sean Carr")),
+    ("Children in Care", ("Hannah Ward", "Kofi Asante", "Mia Lund")),
+)
+
+
+def allocation(la_child_id: str) -> tuple[str, str, str, str]:
+    """The allocated worker's name and email, the team and its mailbox, for one child."""
+    n = zlib.crc32(la_child_id.encode())
+    team, workers = SOCIAL_WORK_TEAMS[n % len(SOCIAL_WORK_TEAMS)]
+    worker = workers[(n // len(SOCIAL_WORK_TEAMS)) % len(workers)]
+    slug = team.lower().replace(" ", ".")
+    return worker, worker.lower().replace(" ", ".") + "@example.org", team, f"{slug}@example.org"
+
+
 def write_case_management(out: Path, records: list[CmRecord]) -> int:
     with (out / "case_management.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
@@ -192,6 +229,7 @@ def write_case_management(out: Path, records: list[CmRecord]) -> int:
                     r.postcode,
                     r.upn,
                     r.former_upn,
+                    *allocation(r.la_child_id),
                 ]
             )
     (out / "case_management_mapping.toml").write_text(CM_MAPPING, encoding="utf-8")

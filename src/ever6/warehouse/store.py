@@ -242,6 +242,13 @@ class Warehouse:
             self.con.execute(_BOOKKEEPING)
             for spec in TABLES.values():
                 self.con.execute(_create_statement(spec.name, spec.schema))
+            # A warehouse made by an earlier version lacks the optional columns added since (the
+            # allocated worker's in cm_identity); appended, so each table keeps the model's order.
+            present = set(self.con.execute("SELECT table_name, column_name FROM duckdb_columns()").fetchall())
+            for spec in TABLES.values():
+                for f in spec.schema:
+                    if f.nullable and (spec.name, f.name) not in present:
+                        self.con.execute(f'ALTER TABLE "{spec.name}" ADD COLUMN "{f.name}" {_duckdb_type(f.type)}')
             self.con.execute(
                 "INSERT INTO ever6_meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
                 [str(SCHEMA_VERSION)],

@@ -109,7 +109,31 @@ def seed_demo(home: Path) -> list[DemoLogin]:
     rng = random.Random(2026)  # noqa: S311 (repeatable demo records, not secrets)
     for module_name in DEMO_SEEDERS:
         importlib.import_module(module_name).seed_demo(rng, today)
+    _seed_social_worker(dsl_schools[0] if dsl_schools else None)
     return logins
+
+
+def _seed_social_worker(urn: str | None) -> None:
+    """The demo social worker is the allocated worker of a pupil with an open plan at the demo DSL's
+    (signed) school, and the events the demo authority's data shows are taken in."""
+    from ever6.access import AuditEntry, Viewer
+    from ever6.web.accounts.models import User
+    from ever6.web.audit.models import record
+    from ever6.web.events.service import sync_data_events
+    from ever6.web.guard import snapshot
+
+    sync_data_events()
+    if urn is None:
+        return
+    school = Viewer("system:demo", Role.SCHOOL_DSL, urns=frozenset({urn}))
+
+    def audit(who: Viewer, entry: AuditEntry) -> None:
+        record(None, who, entry)
+
+    allocated = snapshot().portal_allocations(school, urn, audit=audit, agreement_in_force=lambda _: True)
+    emails = sorted(str(a["worker_email"]) for a in allocated.values() if a.get("plan_open") and a.get("worker_email"))
+    if emails:
+        User.objects.filter(username=f"demo_{Role.SOCIAL_WORKER.value}").update(email=emails[0])
 
 
 # The partnership apps' realistic demo records (contacts, tiers, enquiries, clinics, training), one
@@ -143,8 +167,11 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 8000, threads: int = 
     from django.conf import settings
     from waitress import serve as waitress_serve
 
+    from ever6.web.outbox.worker import start_thread
     from ever6.web.wsgi import application
 
+    if settings.EVER6_EMAIL_INTERVAL > 0:  # the outbox's delivery loop, beside the pages (docs/notifications.md)
+        start_thread(settings.EVER6_EMAIL_INTERVAL)
     if settings.SECURE_PROXY_SSL_HEADER and not settings.EVER6_TRUSTED_PROXY:
         # waitress has no TLS: production always sits behind a proxy, which must be named.
         typer.echo(
@@ -216,6 +243,25 @@ def sync_schools_command() -> None:
 
     added, updated = sync_schools()
     typer.echo(f"Schools register: {added} added, {updated} updated.")
+
+
+@web_app.command("notify")
+def notify_command(
+    loop: Annotated[bool, typer.Option("--loop", help="Keep delivering until stopped.")] = False,
+    interval: Annotated[int, typer.Option(help="Seconds between passes with --loop.")] = 30,
+) -> None:
+    """Send the emails that are due from the outbox (with --loop, keep going; Ctrl+C to stop)."""
+    setup_django(_home())
+    from ever6.web.outbox.worker import deliver_once, run
+
+    if loop:
+        import threading
+
+        typer.echo(f"Delivering email every {interval} seconds (Ctrl+C to stop).")
+        run(interval, threading.Event())
+        return
+    done = deliver_once()
+    typer.echo(f"Email: {done.sent} sent, {done.retrying} to retry, {done.failed} failed, {done.invalid} refused.")
 
 
 @web_app.command("serve")

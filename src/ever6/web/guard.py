@@ -29,7 +29,8 @@ def viewer(request: HttpRequest) -> Viewer:
     else:
         role = Role(user.role) if user.role in Role._value2member_map_ else None
         urns = frozenset(user.schools.values_list("urn", flat=True)) if role is Role.SCHOOL_DSL else frozenset()
-        result = Viewer(username=user.get_username(), role=role, urns=urns)
+        email = (user.email or "") if role is Role.SOCIAL_WORKER else ""
+        result = Viewer(username=user.get_username(), role=role, urns=urns, email=email)
     request._ever6_viewer = result
     return result
 

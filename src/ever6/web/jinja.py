@@ -60,6 +60,7 @@ NAVIGATION = (
     (Capability.DATA_PAGES, "datamgmt:index", "Data"),
     (Capability.SCHOOL_PORTAL, "portal:index", "Your schools"),
     (Capability.AUDIT_LOG, "audit:index", "Audit log"),
+    (Capability.ALLOCATED_CHILDREN, "events:index", "Your children's events"),
     (Capability.MANAGE_USERS, "accounts:users", "Users"),
 )
 
@@ -78,6 +79,13 @@ def page_href(request: HttpRequest, page: int) -> str:
     params = request.GET.copy()
     params["page"] = str(page)
     return f"{request.path}?{params.urlencode()}"
+
+
+def school_event_record(urn: str) -> dict[str, Any] | None:
+    """The school's record of events told to social workers (the Virtual School's school page)."""
+    from ever6.web.events.record import school_summary
+
+    return school_summary(urn)
 
 
 def environment(**options: Any) -> Environment:
@@ -100,6 +108,7 @@ def environment(**options: Any) -> Environment:
         field_error=field_error,
         field_value=field_value,
         service_owner=settings.EVER6_SERVICE_OWNER,
+        school_event_record=school_event_record,
     )
     env.filters.update(json_script=json_script, number=number)
     return env

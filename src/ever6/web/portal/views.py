@@ -235,6 +235,8 @@ def pupils(request: HttpRequest, urn: str) -> HttpResponse:
     if fmt:
         return download(table, fmt, f"ever6-cwsw-pupils-{urn}")
     run = snapshot().run()
+    from ever6.web.events.views import who_to_tell
+
     return render(
         request,
         "portal/pupils.html",
@@ -246,6 +248,7 @@ def pupils(request: HttpRequest, urn: str) -> HttpResponse:
             "rows": [{**r, "birth_date": f"{r['birth_date']:%d/%m/%Y}" if r.get("birth_date") else ""} for r in rows],
             "as_at": run.as_at,
             "single_school": len(who.urns) == 1,
+            "who_to_tell": who_to_tell(request, urn, rows),
         },
     )
 
