@@ -54,10 +54,12 @@ MATRIX: dict[str, Rule] = {
     "portal:pupils": Rule(frozenset({"school_dsl"}), _urn, exports=("pupils",)),
     "portal:marker_csv": Rule(frozenset({"school_dsl"}), _urn),
     "portal:marker_xml": Rule(frozenset({"school_dsl"}), _urn),
+    "portal:governors_pack": Rule(frozenset({"school_dsl"}), _urn),
     "schools:index": Rule(PARTNERSHIP, exports=("register",)),
     "schools:agreements": Rule(PARTNERSHIP, exports=("agreements", "coverage")),
     "schools:school": Rule(PARTNERSHIP, _urn),
     "schools:agreement": Rule(PARTNERSHIP, _urn),
+    "schools:governors_pack": Rule(PARTNERSHIP, _urn),
     "schools:signed_copy": Rule(PARTNERSHIP, lambda p, ids: {"urn": p.urn, "agreement_id": ids["agreement_id"]}),
     # The schools and settings register, contacts, tiers and bulk import.
     "schools:setting_new": Rule(PARTNERSHIP),
