@@ -143,8 +143,11 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 8000, threads: int = 
     from django.conf import settings
     from waitress import serve as waitress_serve
 
+    from ever6.web.outbox.worker import start_thread
     from ever6.web.wsgi import application
 
+    if settings.EVER6_EMAIL_INTERVAL > 0:  # the outbox's delivery loop, beside the pages (docs/notifications.md)
+        start_thread(settings.EVER6_EMAIL_INTERVAL)
     if settings.SECURE_PROXY_SSL_HEADER and not settings.EVER6_TRUSTED_PROXY:
         # waitress has no TLS: production always sits behind a proxy, which must be named.
         typer.echo(
@@ -216,6 +219,25 @@ def sync_schools_command() -> None:
 
     added, updated = sync_schools()
     typer.echo(f"Schools register: {added} added, {updated} updated.")
+
+
+@web_app.command("notify")
+def notify_command(
+    loop: Annotated[bool, typer.Option("--loop", help="Keep delivering until stopped.")] = False,
+    interval: Annotated[int, typer.Option(help="Seconds between passes with --loop.")] = 30,
+) -> None:
+    """Send the emails that are due from the outbox (with --loop, keep going; Ctrl+C to stop)."""
+    setup_django(_home())
+    from ever6.web.outbox.worker import deliver_once, run
+
+    if loop:
+        import threading
+
+        typer.echo(f"Delivering email every {interval} seconds (Ctrl+C to stop).")
+        run(interval, threading.Event())
+        return
+    done = deliver_once()
+    typer.echo(f"Email: {done.sent} sent, {done.retrying} to retry, {done.failed} failed, {done.invalid} refused.")
 
 
 @web_app.command("serve")

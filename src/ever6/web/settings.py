@@ -10,6 +10,7 @@
 | ``EVER6_SNAPSHOT`` | the published snapshot the pages read | ``$EVER6_HOME/published/web.duckdb`` |
 | ``EVER6_TRUSTED_PROXY`` | the reverse proxy's address, whose ``X-Forwarded-For/-Proto`` are believed | none |
 | ``EVER6_OIDC_*`` | single sign-on (Microsoft Entra ID or any OpenID Connect provider) | off |
+| ``EVER6_EMAIL_*`` | the SMTP server the outbox sends through (docs/notifications.md) | ``localhost:25`` |
 
 Production hardening (HTTPS-only cookies, HSTS) is in :mod:`ever6.web.settings_production`; the
 Content-Security-Policy is :mod:`ever6.web.csp`, request body limits :mod:`ever6.web.bodylimit`.
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "ever6.web.support",
     "ever6.web.training",
     "ever6.web.outcomes",
+    "ever6.web.outbox",
 ]
 
 MIDDLEWARE = [
@@ -253,3 +255,19 @@ if OIDC_ENABLED:
 # kept apart from the database (and out of its backups) so an edit made in it can be detected.
 EVER6_AUDIT_KEY_FILE = Path(os.environ.get("EVER6_AUDIT_KEY_FILE", HOME / "audit_key"))
 EVER6_AUDIT_HEAD_FILE = Path(os.environ.get("EVER6_AUDIT_HEAD_FILE", HOME / "audit_head"))
+
+# Email (docs/notifications.md): every email is queued in the outbox (ever6.web.outbox) and sent over
+# SMTP by ``ever6 web notify`` or the thread in ``ever6 web serve``, with exponential backoff.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("EVER6_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EVER6_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EVER6_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EVER6_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EVER6_EMAIL_USE_TLS", "") == "1"
+EMAIL_USE_SSL = os.environ.get("EVER6_EMAIL_USE_SSL", "") == "1"
+EMAIL_TIMEOUT = int(os.environ.get("EVER6_EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("EVER6_EMAIL_FROM", "ever6@localhost")
+EVER6_EMAIL_MAX_ATTEMPTS = int(os.environ.get("EVER6_EMAIL_MAX_ATTEMPTS", "8"))
+EVER6_EMAIL_BACKOFF_SECONDS = int(os.environ.get("EVER6_EMAIL_BACKOFF_SECONDS", "60"))
+# How often the delivery loop looks for due messages; 0 turns off the thread in ``ever6 web serve``.
+EVER6_EMAIL_INTERVAL = int(os.environ.get("EVER6_EMAIL_INTERVAL", "30"))
