@@ -116,6 +116,11 @@ MATRIX: dict[str, Rule] = {
     "training:import": Rule(PARTNERSHIP),
     # Partnership activity beside the cohort's outcomes.
     "outcomes:index": Rule(PARTNERSHIP, exports=("schools",)),
+    # The half-termly round-up.
+    "roundup:index": Rule(PARTNERSHIP),
+    "roundup:new": Rule(PARTNERSHIP),
+    "roundup:optouts": Rule(PARTNERSHIP),
+    "roundup:detail": Rule(PARTNERSHIP, lambda p, ids: {"roundup_id": ids["roundup_id"]}),
     "datamgmt:index": Rule(frozenset({"data_manager"})),
     "datamgmt:imports": Rule(frozenset({"data_manager"}), exports=("imports",)),
     "datamgmt:import_detail": Rule(
@@ -204,7 +209,11 @@ def ids(accounts: dict[str, Any], published: Published) -> dict[str, Any]:
         school_id=published.urn,
         attendance="attended",
     )
+    from ever6.web.roundup.models import RoundUp
+
+    roundup = RoundUp.objects.create(subject="Spring round-up", news="**News**", created_by="vs_officer")
     return {
+        "roundup_id": roundup.pk,
         "user_id": accounts["auditor"].pk,  # type: ignore[attr-defined]
         "agreement_id": agreement.pk,
         "contact_id": contact.pk,

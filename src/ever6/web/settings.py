@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "ever6.web.training",
     "ever6.web.outcomes",
     "ever6.web.outbox",
+    "ever6.web.roundup",
 ]
 
 MIDDLEWARE = [
