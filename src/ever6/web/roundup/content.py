@@ -1,7 +1,8 @@
 """What a round-up says, to whom.
 
-- **News**: written in Markdown by the Virtual School, rendered by markdown-it (raw HTML off) and
-  then sanitised by nh3 to a short list of tags, so nothing the writer types can run or restyle.
+- **News**: written in Markdown by the Virtual School; any HTML typed into it is removed (nh3), then
+  it is rendered by markdown-it (raw HTML off) and sanitised again by nh3 to a short list of tags,
+  so nothing the writer types can run or restyle the email.
 - **Recipients**: every school's current named CWSW lead (the DSL / CWSW lead contact), who always
   gets it; and the school's other current contacts unless they opted out.
 - **Figures**: each recipient gets their own school's figures, suppressed as in the governors'
@@ -10,6 +11,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -28,8 +30,14 @@ COLUMNS = governors.COLUMNS[:3]  # the school's Ever6 CWSW and other pupils, the
 KIND = "roundup"
 
 
+def plain_news(markdown: str) -> str:
+    """The Markdown as written, without any HTML typed into it (a script's content goes too): the
+    plain-text email shows this, and the HTML is rendered from it."""
+    return html_lib.unescape(nh3.clean(markdown, tags=set()))
+
+
 def news_html(markdown: str) -> str:
-    html = MarkdownIt("commonmark", {"html": False}).render(markdown)
+    html = MarkdownIt("commonmark", {"html": False}).render(plain_news(markdown))
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -100,7 +108,7 @@ def text_body(
     clinics: Iterable[str],
 ) -> str:
     """The plain-text email (the Markdown as written is already readable as text)."""
-    lines = [f"Dear {recipient.name},", "", news.strip(), ""]
+    lines = [f"Dear {recipient.name},", "", plain_news(news).strip(), ""]
     sessions, clinics = list(sessions), list(clinics)
     if sessions:
         lines += ["Coming up: training", *(f"- {s}" for s in sessions), ""]
