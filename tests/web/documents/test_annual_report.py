@@ -72,6 +72,29 @@ def test_the_report_shows_exactly_the_published_suppressed_figures(
     got = [(m.group(1), *m.group(2).split()) for m in ROW.finditer(text)]
     expected = [(y, *(cells.get((y, m, g)) or "x" for g in GROUPS)) for m in MEASURES for y in years]
     assert got == expected
+    # No decimal figure anywhere (the phase and in/out tables, notes) that the suppressed publication
+    # or the DfE's national figures lack; a line of numbers alone is a chart's axis ticks.
+    con = duckdb.connect(str(published.snapshot), read_only=True)
+    try:
+        shown = {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT value FROM metric_suppressed WHERE breakdown IN ('all', 'phase', 'in_la')"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    from ever6.metrics.gaps import national_figures
+
+    national = {f"{f.value:g}" for f in national_figures()}
+    decimals = {
+        d
+        for line in text.splitlines()
+        if not re.fullmatch(r"[\d.,\s]+", line)
+        for d in re.findall(r"(?<![\w/.])\d+\.\d+(?![\w/])", line)
+    }
+    assert decimals
+    assert decimals <= shown | national, decimals - shown - national
     assert "Shared: figures with disclosure control applied" in text
     assert re.search(r"Page 1 of \d+", text)
 
