@@ -55,10 +55,12 @@ MATRIX: dict[str, Rule] = {
     "portal:pupils": Rule(frozenset({"school_dsl"}), _urn, exports=("pupils",)),
     "portal:marker_csv": Rule(frozenset({"school_dsl"}), _urn),
     "portal:marker_xml": Rule(frozenset({"school_dsl"}), _urn),
+    "portal:governors_pack": Rule(frozenset({"school_dsl"}), _urn),
     "schools:index": Rule(PARTNERSHIP, exports=("register",)),
     "schools:agreements": Rule(PARTNERSHIP, exports=("agreements", "coverage")),
     "schools:school": Rule(PARTNERSHIP, _urn),
     "schools:agreement": Rule(PARTNERSHIP, _urn),
+    "schools:governors_pack": Rule(PARTNERSHIP, _urn),
     "schools:signed_copy": Rule(PARTNERSHIP, lambda p, ids: {"urn": p.urn, "agreement_id": ids["agreement_id"]}),
     # The schools and settings register, contacts, tiers and bulk import.
     "schools:setting_new": Rule(PARTNERSHIP),
@@ -115,6 +117,11 @@ MATRIX: dict[str, Rule] = {
     "training:import": Rule(PARTNERSHIP),
     # Partnership activity beside the cohort's outcomes.
     "outcomes:index": Rule(PARTNERSHIP, exports=("schools",)),
+    # The half-termly round-up.
+    "roundup:index": Rule(PARTNERSHIP),
+    "roundup:new": Rule(PARTNERSHIP),
+    "roundup:optouts": Rule(PARTNERSHIP),
+    "roundup:detail": Rule(PARTNERSHIP, lambda p, ids: {"roundup_id": ids["roundup_id"]}),
     "datamgmt:index": Rule(frozenset({"data_manager"})),
     "datamgmt:imports": Rule(frozenset({"data_manager"}), exports=("imports",)),
     "datamgmt:import_detail": Rule(
@@ -209,8 +216,12 @@ def ids(accounts: dict[str, Any], published: Published) -> dict[str, Any]:
         attendance="attended",
     )
     event = allocated_event(published, accounts["social_worker"])
+    from ever6.web.roundup.models import RoundUp
+
+    roundup = RoundUp.objects.create(subject="Spring round-up", news="**News**", created_by="vs_officer")
     return {
         "event_id": event.pk,
+        "roundup_id": roundup.pk,
         "user_id": accounts["auditor"].pk,  # type: ignore[attr-defined]
         "agreement_id": agreement.pk,
         "contact_id": contact.pk,

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "ever6.web.outcomes",
     "ever6.web.outbox",
     "ever6.web.events",
+    "ever6.web.roundup",
 ]
 
 MIDDLEWARE = [

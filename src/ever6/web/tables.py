@@ -127,19 +127,26 @@ def download(table: Table, fmt: str, name: str) -> HttpResponse:
 
 
 def _xlsx(table: Table) -> bytes:
+    return workbook([("Table", table)])
+
+
+def workbook(sheets: Sequence[tuple[str, Table]]) -> bytes:
+    """Tables as an Excel workbook, one sheet each (named by the first item, at most 31
+    characters), with the same formula-safe cells as a single table's download."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     wb = Workbook()
-    ws = wb.active
-    ws.title = "Table"
-    ws.append([table.caption])
-    ws["A1"].font = Font(bold=True)
-    if table.note:
-        ws.append([table.note])
-    ws.append([h for _, h in table.columns])
-    for row in table.rows:
-        ws.append([_excel(row.get(k), numeric=k in table.numeric) for k, _ in table.columns])
+    wb.remove(wb.active)
+    for title, table in sheets:
+        ws = wb.create_sheet(re.sub(r"[\\/*?:\[\]]", " ", title)[:31])
+        ws.append([table.caption])
+        ws["A1"].font = Font(bold=True)
+        if table.note:
+            ws.append([table.note])
+        ws.append([h for _, h in table.columns])
+        for row in table.rows:
+            ws.append([_excel(row.get(k), numeric=k in table.numeric) for k, _ in table.columns])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -20,6 +20,7 @@ urlpatterns = [
     path("training/", include("ever6.web.training.urls")),
     path("outcomes/", include("ever6.web.outcomes.urls")),
     path("social-work/", include("ever6.web.events.urls")),
+    path("roundups/", include("ever6.web.roundup.urls")),
     path("admin/", admin.site.urls),
 ]
 

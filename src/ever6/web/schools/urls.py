@@ -1,5 +1,6 @@
 from django.urls import path
 
+from ever6.web.documents.views import school_pack
 from ever6.web.schools import imports, views
 
 app_name = "schools"
@@ -11,6 +12,7 @@ urlpatterns: list[object] = [
     path("import/preview/", imports.preview, name="import_preview"),
     path("import/template/<slug:kind>.csv", imports.template, name="import_template"),
     path("<str:urn>/", views.school, name="school"),
+    path("<str:urn>/governors-pack.pdf", school_pack, name="governors_pack"),
     path("<str:urn>/agreement/", views.agreement, name="agreement"),
     path("<str:urn>/agreement/<int:agreement_id>/signed-copy.pdf", views.signed_copy, name="signed_copy"),
     path("<str:urn>/contacts/new/", views.contact_new, name="contact_new"),

@@ -1,0 +1,87 @@
+"""The document pipeline: a Jinja2 template and its context to a PDF.
+
+- Charts: the pages' Vega-Lite specifications drawn as SVG by ``vl-convert`` (no browser), put in
+  the HTML as an image; every chart is followed by its table in the template
+  (``documents/_document.html``'s ``figure`` macro), so nothing is only in the chart.
+- Print stylesheet: ``static/ever6/print.css``, the same file the web pages link for printing,
+  inlined so that WeasyPrint needs no web server; it sets the page numbers and repeats the
+  classification line, date and title on every page.
+- WeasyPrint and vl-convert load on first use: importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from ever6.web.settings import WEB_DIR
+
+PRINT_CSS = WEB_DIR / "static" / "ever6" / "print.css"
+# Liberation Sans has Arial's metrics, so text measured for the chart fits where it is drawn.
+FONT_DIRS = (Path("/usr/share/fonts/truetype/liberation"), Path("/usr/share/fonts/truetype/liberation2"))
+
+INTERNAL = "Internal: for the Virtual School only"
+SHARED = "Shared: figures with disclosure control applied"
+
+
+@dataclass(frozen=True)
+class Masthead:
+    """What every document says about itself: on its first page and, in the margins, on every page."""
+
+    title: str
+    classification: str
+    made_on: date
+    sources: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+@cache
+def print_css() -> str:
+    return PRINT_CSS.read_text(encoding="utf-8")
+
+
+@cache
+def _vl_convert() -> Any:
+    import vl_convert
+
+    for directory in FONT_DIRS:
+        if directory.is_dir():
+            vl_convert.register_font_directory(str(directory))
+    return vl_convert
+
+
+def chart_svg(spec: dict[str, Any] | None) -> Markup:
+    """The chart as an ``<img>`` of its SVG (empty when there is no chart to draw). An image, not
+    inline SVG, because WeasyPrint lays it out in about half the time."""
+    if spec is None:
+        return Markup("")
+    svg: str = _vl_convert().vegalite_to_svg(spec)
+    encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    description = str(spec.get("description", ""))
+    return Markup('<img class="ever6-doc-chart" src="data:image/svg+xml;base64,{}" alt="{}">').format(
+        encoded, description
+    )
+
+
+def render_html(template: str, context: dict[str, Any]) -> str:
+    """The document's HTML, from the service's Jinja2 templates."""
+    from django.template.loader import render_to_string
+
+    return render_to_string(template, {**context, "print_css": Markup(print_css())})  # noqa: S704 (our own file)
+
+
+def html_to_pdf(html: str) -> bytes:
+    import weasyprint
+
+    pdf: bytes = weasyprint.HTML(string=html, base_url=str(WEB_DIR)).write_pdf()
+    return pdf
+
+
+def render_pdf(template: str, context: dict[str, Any]) -> bytes:
+    return html_to_pdf(render_html(template, context))

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RoundupConfig(AppConfig):
+    name = "ever6.web.roundup"
+    label = "roundup"
