@@ -16,6 +16,7 @@ class Role(StrEnum):
     DATA_MANAGER = "data_manager"
     SCHOOL_DSL = "school_dsl"
     AUDITOR = "auditor"
+    FINANCE = "finance"
 
 
 ROLE_LABELS = {
@@ -24,6 +25,7 @@ ROLE_LABELS = {
     Role.DATA_MANAGER: "Data manager",
     Role.SCHOOL_DSL: "School designated safeguarding lead",
     Role.AUDITOR: "Auditor",
+    Role.FINANCE: "Finance officer",
 }
 
 
@@ -37,6 +39,9 @@ class Capability(StrEnum):
     PUPIL_ROWS = "pupil_rows"  # pupil-level rows across the LA: linkage review, data quality
     SCHOOL_PORTAL = "school_portal"  # one's own school(s) only
     AUDIT_LOG = "audit_log"
+    GRANT_LEDGER = "grant_ledger"  # read the grant ledger and its progress reports (docs/grant.md)
+    GRANT_EDIT = "grant_edit"  # change the ledger, generate and submit progress reports
+    DFE_RETURN = "dfe_return"  # the data and information return to the DfE (suppressed figures only)
 
 
 CAPABILITIES: dict[Capability, frozenset[Role]] = {
@@ -49,6 +54,9 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.PUPIL_ROWS: frozenset({Role.DATA_MANAGER}),
     Capability.SCHOOL_PORTAL: frozenset({Role.SCHOOL_DSL}),
     Capability.AUDIT_LOG: frozenset({Role.AUDITOR}),
+    Capability.GRANT_LEDGER: frozenset({Role.VS_HEAD, Role.FINANCE, Role.AUDITOR}),
+    Capability.GRANT_EDIT: frozenset({Role.VS_HEAD, Role.FINANCE}),
+    Capability.DFE_RETURN: frozenset({Role.VS_HEAD}),
 }
 
 

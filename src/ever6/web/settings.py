@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "ever6.web.support",
     "ever6.web.training",
     "ever6.web.outcomes",
+    "ever6.web.grant",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,7 @@ urlpatterns = [
     path("support/", include("ever6.web.support.urls")),
     path("training/", include("ever6.web.training.urls")),
     path("outcomes/", include("ever6.web.outcomes.urls")),
+    path("grant/", include("ever6.web.grant.urls")),
     path("admin/", admin.site.urls),
 ]
 

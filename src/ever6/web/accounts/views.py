@@ -27,6 +27,7 @@ HOME_BY_ROLE = {
     Role.DATA_MANAGER: "datamgmt:index",
     Role.SCHOOL_DSL: "portal:index",
     Role.AUDITOR: "audit:index",
+    Role.FINANCE: "grant:index",
 }
 
 
