@@ -133,6 +133,7 @@ MATRIX: dict[str, Rule] = {
     "grant:report_xlsx": Rule(GRANT, lambda p, ids: {"report_id": ids["report_id"]}),
     "grant:report_pdf": Rule(GRANT, lambda p, ids: {"report_id": ids["report_id"]}),
     "grant:report_submit": Rule(GRANT_EDIT, lambda p, ids: {"report_id": ids["report_id"]}),
+    "grant:dfe_return": Rule(frozenset({"vs_head"})),
     "datamgmt:index": Rule(frozenset({"data_manager"})),
     "datamgmt:imports": Rule(frozenset({"data_manager"}), exports=("imports",)),
     "datamgmt:import_detail": Rule(

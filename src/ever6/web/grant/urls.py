@@ -16,4 +16,5 @@ urlpatterns: list[object] = [
     path("reports/<int:report_id>/report.xlsx", views.report_xlsx, name="report_xlsx"),
     path("reports/<int:report_id>/report.pdf", views.report_pdf, name="report_pdf"),
     path("reports/<int:report_id>/submit/", views.report_submit, name="report_submit"),
+    path("return/", views.dfe_return, name="dfe_return"),
 ]

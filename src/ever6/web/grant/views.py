@@ -515,3 +515,47 @@ def report_submit(request: HttpRequest, report_id: int) -> HttpResponse:
         )
     messages.success(request, "Submitted the report. It is kept as it is now and cannot be changed.")
     return redirect("grant:report", report_id=record.pk)
+
+
+# --- the data and information return --------------------------------------------------------------
+
+
+@require(Capability.DFE_RETURN)
+def dfe_return(request: HttpRequest) -> HttpResponse:
+    """The return for an academic year: each file as CSV with its metadata, or the workbook."""
+    from ever6.access import NotPublished
+    from ever6.web.grant import dfe_return as ret
+    from ever6.web.guard import snapshot
+
+    try:
+        years = snapshot().academic_years()
+    except NotPublished:
+        return _render(
+            request, "grant/dfe_return.html", {"title": "Data and information return", "years": [], "files": []}
+        )
+    chosen = request.GET.get("year", "")
+    year = chosen if chosen in years else (years[-1] if years else "")
+    files = ret.build(snapshot(), viewer(request), year, ret.authority(snapshot())) if year else []
+    kind, name = request.GET.get("kind", ""), request.GET.get("file", "")
+    stem = f"ever6-dfe-return-{ret.time_period(year)}" if year else "ever6-dfe-return"
+    if kind == "xlsx":
+        return _attachment(ret.workbook(files), documents.XLSX_TYPE, f"{stem}.xlsx")
+    if kind in ("csv", "meta"):
+        found = next((f for f in files if f.name == name), None)
+        if found is None:
+            from django.http import Http404
+
+            raise Http404("no such file in the return")
+        text = found.csv_text() if kind == "csv" else found.meta_text()
+        suffix = ".csv" if kind == "csv" else ".meta.csv"
+        return _attachment(text.encode("utf-8"), "text/csv; charset=utf-8", f"{found.name}{suffix}")
+    return _render(
+        request,
+        "grant/dfe_return.html",
+        {
+            "title": "Data and information return",
+            "year": year,
+            "year_items": [{"value": y, "text": y, "selected": y == year} for y in years],
+            "files": [{"name": f.name, "title": f.title, "rows": len(f.rows)} for f in files],
+        },
+    )
