@@ -112,9 +112,15 @@ def seed_demo(home: Path) -> list[DemoLogin]:
     return logins
 
 
-# The partnership apps' realistic demo records (contacts, tiers, enquiries, clinics, training), one
-# module per app, kept out of the apps themselves: professionals' names only, never pupils'.
-DEMO_SEEDERS = ("ever6.web.demo_seed.schools", "ever6.web.demo_seed.support", "ever6.web.demo_seed.training")
+# The partnership apps' realistic demo records (contacts, tiers, enquiries, clinics, training, the
+# grant ledger), one module per app, kept out of the apps themselves: professionals' names only,
+# never pupils'.
+DEMO_SEEDERS = (
+    "ever6.web.demo_seed.schools",
+    "ever6.web.demo_seed.support",
+    "ever6.web.demo_seed.training",
+    "ever6.web.demo_seed.grant",
+)
 
 
 # The forwarded headers waitress believes from the trusted proxy: the client's address (for the
