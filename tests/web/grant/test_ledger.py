@@ -175,18 +175,15 @@ def test_the_year_page_warns_of_an_overspend_and_an_overdue_payment(client_for: 
     today = timezone.localdate()
     start = today.year if today.month >= 4 else today.year - 1
     year = make_year(start=start, baseline="1000", top_up="0")
-    # Payment 1 due yesterday, not received; payment 3 due in the future is not overdue.
-    year.payments.filter(instalment=1).update(
-        due_on=max(today.replace(day=1), date(start, 4, 1)) if today.day > 1 else date(start, 4, 1)
-    )
-    first_month = date(start, 4, 1)
-    make_line(year, "resources", "needs", "Data analyst licence", {first_month: ("1500.00", None)})
+    # Payment 1 was due on the year's first day and has not arrived; payment 3 (31 March) is not due yet.
+    year.payments.filter(instalment=1).update(due_on=date(start, 4, 1))
+    year.payments.filter(instalment=2).update(received_on=date(start, 4, 2), received=Decimal("333.33"))
+    make_line(year, "resources", "needs", "Data analyst licence", {date(start, 4, 1): ("1500.00", None)})
     page = client_for("auditor").get(f"/grant/{start}/").content.decode()
     assert "is above the allocation, £1,000.00" in page
-    overdue = [p.instalment for p in year.payments.all() if p.overdue(today)]
-    for n in overdue:
-        assert f"Payment {n} is overdue" in page
-    assert ("Payment 3 is overdue" in page) == (3 in overdue)
+    assert ("Payment 1 is overdue" in page) == (today > date(start, 4, 1))
+    assert "Payment 2 is overdue" not in page
+    assert "Payment 3 is overdue" not in page
     assert "Add a spend line" not in page  # the auditor reads, does not edit
 
 
@@ -204,3 +201,7 @@ def test_only_the_grant_roles_see_the_ledger(client_for: Callable[[str], Client]
     assert GrantYear.objects.get().baseline == Decimal("100000.00")
     for role in ("vs_head", "finance"):
         assert client_for(role).get(f"/grant/{START}/spend/new/").status_code == 200
+    # The return to the DfE, and each of its downloads, is the Virtual School Head's alone.
+    for role in ("finance", "auditor", "vs_officer", "data_manager", "school_dsl"):
+        for query in ("", "?kind=xlsx", "?kind=csv&file=cohort_by_status", "?kind=meta&file=cohort_by_status"):
+            assert client_for(role).get(f"/grant/return/{query}").status_code == 403, (role, query)
