@@ -132,7 +132,15 @@ def _commands() -> set[tuple[str, ...]]:
 
 @pytest.mark.parametrize(
     "doc",
-    ["README.md", "docs/importing.md", "docs/measures.md", "docs/linkage.md", "docs/web.md", "docs/operations.md"],
+    [
+        "README.md",
+        "docs/importing.md",
+        "docs/measures.md",
+        "docs/linkage.md",
+        "docs/web.md",
+        "docs/operations.md",
+        "docs/grant.md",
+    ],
 )
 def test_every_documented_command_exists(doc: str) -> None:
     text = (ROOT / doc).read_text()

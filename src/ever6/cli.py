@@ -53,6 +53,7 @@ from ever6.warehouse.opening import busy_message, damaged_message, is_busy, is_d
 from ever6.web.audit.commands import audit_app
 from ever6.web.commands import web_app
 from ever6.web.documents.commands import packs_app
+from ever6.web.grant.commands import returns_app
 
 out = Console()
 err = Console(stderr=True)
@@ -127,6 +128,7 @@ app.add_typer(link_app, name="link")
 app.add_typer(web_app, name="web")
 app.add_typer(audit_app, name="audit")
 app.add_typer(packs_app, name="packs")
+app.add_typer(returns_app, name="returns")
 
 HomeOption = Annotated[
     Path | None,

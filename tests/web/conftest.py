@@ -20,7 +20,7 @@ from django.test import Client
 from tests.conftest import Published
 
 PASSWORD = "a long test password 1"
-ROLES = ("vs_head", "vs_officer", "data_manager", "school_dsl", "auditor", "social_worker")
+ROLES = ("vs_head", "vs_officer", "data_manager", "school_dsl", "auditor", "social_worker", "finance")
 
 
 @pytest.fixture(autouse=True)

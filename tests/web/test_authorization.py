@@ -23,7 +23,9 @@ pytestmark = pytest.mark.django_db
 
 VS = frozenset({"vs_head", "vs_officer", "data_manager"})
 PARTNERSHIP = frozenset({"vs_head", "vs_officer"})
-EVERYONE = frozenset({"vs_head", "vs_officer", "data_manager", "school_dsl", "auditor", "social_worker"})
+EVERYONE = frozenset({"vs_head", "vs_officer", "data_manager", "school_dsl", "auditor", "social_worker", "finance"})
+GRANT = frozenset({"vs_head", "finance", "auditor"})  # the grant ledger: read
+GRANT_EDIT = frozenset({"vs_head", "finance"})  # the grant ledger: change
 USERS = sorted(EVERYONE)
 
 
@@ -36,6 +38,10 @@ class Rule:
 
 def _urn(p: Published, ids: dict[str, Any]) -> dict[str, Any]:
     return {"urn": p.urn}
+
+
+def _year(p: Published, ids: dict[str, Any]) -> dict[str, Any]:
+    return {"start_year": ids["start_year"]}
 
 
 # Every named URL outside Django's admin. ``ids`` holds objects made by the fixture below.
@@ -122,6 +128,20 @@ MATRIX: dict[str, Rule] = {
     "roundup:new": Rule(PARTNERSHIP),
     "roundup:optouts": Rule(PARTNERSHIP),
     "roundup:detail": Rule(PARTNERSHIP, lambda p, ids: {"roundup_id": ids["roundup_id"]}),
+    # The grant ledger and its financial progress reports.
+    "grant:index": Rule(GRANT),
+    "grant:year_new": Rule(GRANT_EDIT),
+    "grant:year": Rule(GRANT, _year, exports=("payments", "lines", "categories", "strands")),
+    "grant:year_edit": Rule(GRANT_EDIT, _year),
+    "grant:payment_edit": Rule(GRANT_EDIT, lambda p, ids: {**_year(p, ids), "instalment": 1}),
+    "grant:line_new": Rule(GRANT_EDIT, _year),
+    "grant:line_edit": Rule(GRANT_EDIT, lambda p, ids: {**_year(p, ids), "line_id": ids["line_id"]}),
+    "grant:report_new": Rule(GRANT_EDIT, _year),
+    "grant:report": Rule(GRANT, lambda p, ids: {"report_id": ids["report_id"]}),
+    "grant:report_xlsx": Rule(GRANT, lambda p, ids: {"report_id": ids["report_id"]}),
+    "grant:report_pdf": Rule(GRANT, lambda p, ids: {"report_id": ids["report_id"]}),
+    "grant:report_submit": Rule(GRANT_EDIT, lambda p, ids: {"report_id": ids["report_id"]}),
+    "grant:dfe_return": Rule(frozenset({"vs_head"})),
     "datamgmt:index": Rule(frozenset({"data_manager"})),
     "datamgmt:imports": Rule(frozenset({"data_manager"}), exports=("imports",)),
     "datamgmt:import_detail": Rule(
@@ -147,6 +167,8 @@ REDIRECTS_OK = {
     "training:attendance",
     "training:import",
 }
+# Pages that only take a POST: allowed users get 405 from a GET (the POST is checked below).
+POST_ONLY = {"grant:report_submit"}
 
 
 def _named_urls() -> Iterator[str]:
@@ -219,9 +241,18 @@ def ids(accounts: dict[str, Any], published: Published) -> dict[str, Any]:
     from ever6.web.roundup.models import RoundUp
 
     roundup = RoundUp.objects.create(subject="Spring round-up", news="**News**", created_by="vs_officer")
+    from ever6.web.grant.models import ProgressReport
+    from tests.web.grant.helpers import make_line, make_year
+
+    grant_year = make_year()
+    line = make_line(grant_year, "staffing", "partnerships", "Adviser", {date(2025, 4, 1): ("1000.00", None)})
+    report = ProgressReport.objects.create(year=grant_year, as_at=date(2025, 12, 31), created_by="finance")
     return {
         "event_id": event.pk,
         "roundup_id": roundup.pk,
+        "start_year": grant_year.start_year,
+        "line_id": line.pk,
+        "report_id": report.pk,
         "user_id": accounts["auditor"].pk,  # type: ignore[attr-defined]
         "agreement_id": agreement.pk,
         "contact_id": contact.pk,
@@ -264,7 +295,7 @@ def test_each_role_gets_exactly_the_pages_its_role_allows(
     for name, url, rule in _get_urls(published, ids):
         status = client.get(url).status_code
         if role in rule.allowed:
-            ok = {200, 302} if name in REDIRECTS_OK else {200}
+            ok = {405} if name in POST_ONLY else {200, 302} if name in REDIRECTS_OK else {200}
             assert status in ok, f"{role} should get {url} ({name}); got {status}"
         else:
             assert status == 403, f"{role} must not get {url} ({name}); got {status}"
@@ -342,6 +373,9 @@ def test_changes_are_refused_to_roles_without_the_right(
         "training:withdraw": {},
         "events:event": {},  # acknowledging an event
         "portal:record_event": {"kind": "suspension_risk"},
+        "grant:year_new": {"start_year": "2031", "baseline": "1", "determination_ref": "intruder"},
+        "grant:line_new": {"category": "other", "strand": "advice", "description": "Intruder"},
+        "grant:report_submit": {},
     }
     for name, data in posts.items():
         rule = MATRIX[name]
@@ -360,6 +394,12 @@ def test_changes_are_refused_to_roles_without_the_right(
     from ever6.web.events.models import Event
 
     assert not Event.objects.filter(acknowledged_at__isnull=False).exists()
+    from ever6.web.grant.models import GrantYear, ProgressReport, SpendLine
+
+    assert not GrantYear.objects.filter(start_year=2031).exists()
+    assert not SpendLine.objects.filter(description="Intruder").exists()
+    if role not in GRANT_EDIT:
+        assert not ProgressReport.objects.filter(submitted_at__isnull=False).exists()
 
 
 # --- Account management, in proportion ----------------------------------------------------------

@@ -68,7 +68,13 @@ VS_PAGES: list[tuple[str, str | None]] = [
     ("/dashboard/schools/?sort=share&suppressed=1", None),
 ]
 WALKS: dict[str, list[tuple[str, str | None]]] = {
-    "vs_head": [*VS_PAGES, ("/accounts/users/", "Users"), ("/accounts/users/new/", "New user")],
+    "vs_head": [
+        *VS_PAGES,
+        ("/accounts/users/", "Users"),
+        ("/accounts/users/new/", "New user"),
+        ("/grant/", "Virtual School Head grant"),
+        ("/grant/return/", "Data and information return"),
+    ],
     "vs_officer": [
         *VS_PAGES,
         ("/schools/", None),

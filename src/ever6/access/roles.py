@@ -18,6 +18,7 @@ class Role(StrEnum):
     SCHOOL_DSL = "school_dsl"
     AUDITOR = "auditor"
     SOCIAL_WORKER = "social_worker"
+    FINANCE = "finance"
 
 
 ROLE_LABELS = {
@@ -27,6 +28,7 @@ ROLE_LABELS = {
     Role.SCHOOL_DSL: "School designated safeguarding lead",
     Role.AUDITOR: "Auditor",
     Role.SOCIAL_WORKER: "Social worker",
+    Role.FINANCE: "Finance officer",
 }
 
 
@@ -42,6 +44,9 @@ class Capability(StrEnum):
     AUDIT_LOG = "audit_log"
     # The events of the children allocated to oneself only (docs/notifications.md); no figures.
     ALLOCATED_CHILDREN = "allocated_children"
+    GRANT_LEDGER = "grant_ledger"  # read the grant ledger and its progress reports (docs/grant.md)
+    GRANT_EDIT = "grant_edit"  # change the ledger, generate and submit progress reports
+    DFE_RETURN = "dfe_return"  # the data and information return to the DfE (suppressed figures only)
 
 
 CAPABILITIES: dict[Capability, frozenset[Role]] = {
@@ -55,6 +60,9 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.SCHOOL_PORTAL: frozenset({Role.SCHOOL_DSL}),
     Capability.AUDIT_LOG: frozenset({Role.AUDITOR}),
     Capability.ALLOCATED_CHILDREN: frozenset({Role.SOCIAL_WORKER}),
+    Capability.GRANT_LEDGER: frozenset({Role.VS_HEAD, Role.FINANCE, Role.AUDITOR}),
+    Capability.GRANT_EDIT: frozenset({Role.VS_HEAD, Role.FINANCE}),
+    Capability.DFE_RETURN: frozenset({Role.VS_HEAD}),
 }
 
 

@@ -136,9 +136,15 @@ def _seed_social_worker(urn: str | None) -> None:
         User.objects.filter(username=f"demo_{Role.SOCIAL_WORKER.value}").update(email=emails[0])
 
 
-# The partnership apps' realistic demo records (contacts, tiers, enquiries, clinics, training), one
-# module per app, kept out of the apps themselves: professionals' names only, never pupils'.
-DEMO_SEEDERS = ("ever6.web.demo_seed.schools", "ever6.web.demo_seed.support", "ever6.web.demo_seed.training")
+# The partnership apps' realistic demo records (contacts, tiers, enquiries, clinics, training, the
+# grant ledger), one module per app, kept out of the apps themselves: professionals' names only,
+# never pupils'.
+DEMO_SEEDERS = (
+    "ever6.web.demo_seed.schools",
+    "ever6.web.demo_seed.support",
+    "ever6.web.demo_seed.training",
+    "ever6.web.demo_seed.grant",
+)
 
 
 # The forwarded headers waitress believes from the trusted proxy: the client's address (for the

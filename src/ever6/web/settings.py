@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "ever6.web.outbox",
     "ever6.web.events",
     "ever6.web.roundup",
+    "ever6.web.grant",
 ]
 
 MIDDLEWARE = [

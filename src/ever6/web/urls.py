@@ -21,6 +21,7 @@ urlpatterns = [
     path("outcomes/", include("ever6.web.outcomes.urls")),
     path("social-work/", include("ever6.web.events.urls")),
     path("roundups/", include("ever6.web.roundup.urls")),
+    path("grant/", include("ever6.web.grant.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -80,3 +80,24 @@ def test_activity_against_outcomes_counts_every_kind_of_activity(
     suppressed = client_for("vs_head").get("/outcomes/", {"format": "csv", "suppressed": "1"}).content.decode()
     assert len(suppressed.splitlines()) == unsuppressed_rows
     assert ",c," in suppressed or ",c\r" in suppressed or ",c\n" in suppressed  # small figures hidden
+
+
+def test_the_demo_has_a_year_of_the_grant(
+    client_for: Callable[[str], Client], accounts: dict[str, object], published: Published
+) -> None:
+    from ever6.web.grant.models import GrantYear, MonthSpend, SpendLine
+
+    _seed()
+    year = GrantYear.objects.get()
+    today = date.today()
+    assert year.start_year == (today.year if today.month >= 4 else today.year - 1)
+    assert year.payments.count() == 3
+    assert {line.strand for line in SpendLine.objects.all()} == {"partnerships", "needs", "advice"}
+    begun = MonthSpend.objects.filter(month__lte=today)
+    assert begun.exists()
+    assert all(m.actual is not None for m in begun)
+    counts = (SpendLine.objects.count(), MonthSpend.objects.count())
+    _seed()
+    assert (SpendLine.objects.count(), MonthSpend.objects.count()) == counts
+    page = client_for("finance").get(f"/grant/{year.start_year}/").content.decode()
+    assert page.count('<tr class="govuk-table__row">') >= 10

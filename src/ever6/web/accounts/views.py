@@ -28,6 +28,7 @@ HOME_BY_ROLE = {
     Role.SCHOOL_DSL: "portal:index",
     Role.AUDITOR: "audit:index",
     Role.SOCIAL_WORKER: "events:index",
+    Role.FINANCE: "grant:index",
 }
 
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GrantConfig(AppConfig):
+    name = "ever6.web.grant"
+    label = "grant"
