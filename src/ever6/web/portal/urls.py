@@ -1,7 +1,7 @@
 from django.urls import path
 
-from ever6.web.events import views as events_views
 from ever6.web.documents.views import portal_pack
+from ever6.web.events import views as events_views
 from ever6.web.portal import views
 
 app_name = "portal"
