@@ -404,6 +404,23 @@ def cohort_export(
     out.print(f"Wrote {output}.")
 
 
+@cohort_app.command("counts")
+def cohort_counts() -> None:
+    """The latest refresh's cohort, linked, not linked and on roll: the figures the web pages show."""
+    from ever6.access.counts import workspace_counts
+    from ever6.warehouse.store import current_user
+
+    settings = _settings()
+    counts = workspace_counts(settings.snapshot_path, current_user())
+    if counts is None:
+        out.print("No counts yet: they are published by the next refresh (`ever6 refresh --as-at YYYY-MM-DD`).")
+        return
+    table = Table("count", "children", "definition", title=f"Cohort counts at {counts.as_at} (run {counts.run_id})")
+    for name, value in counts.items():
+        table.add_row(name.label, f"{value:,}", name.definition)
+    out.print(table)
+
+
 @app.command("refresh")
 def refresh_command(
     as_at: Annotated[str, typer.Option("--as-at", help="Reference date R, YYYY-MM-DD.")],

@@ -87,6 +87,7 @@ class ImportProblem:
     field: str | None
     severity: str
     message: str
+    rule: str | None = None  # the DfE validation rule, for their issues
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,6 @@ class Overview:
     review_queue: int | None  # None: linkage has not run
     warnings: int  # recovered problems in active batches
     linkage_issues: int | None
-    unlinked_children: int | None  # cohort children of the latest linkage without a school record
 
 
 @dataclass(frozen=True)
@@ -198,7 +198,7 @@ class Operations:
             batches = self._batches(wh)
             run = _latest_run(wh)
             included = set(run.batches) if run else set()
-            queue, issues, unmatched = queries.linkage_counts(wh) or (None, None, None)
+            queue, issues = queries.linkage_counts(wh) or (None, None)
             warnings = queries.warning_count(wh)
             return Overview(
                 latest_run=run,
@@ -208,7 +208,6 @@ class Operations:
                 review_queue=queue,
                 warnings=warnings,
                 linkage_issues=issues,
-                unlinked_children=unmatched,
             )
 
     # --- imports ------------------------------------------------------------------------------
@@ -247,6 +246,7 @@ class Operations:
                     p.field,
                     p.severity.value,
                     p.message if p.rule is None else f"DfE rule {p.rule}, child {p.child or '-'}: {p.message}",
+                    p.rule,
                 )
                 for p in wh.problems(batch_id)
             ]
