@@ -445,3 +445,16 @@ def test_an_import_with_many_problems_is_summarised_and_paged(
     assert "problem 250<" in last
     problems = client.get(f"/data/imports/{batch}/?format=csv&table=problems").content.decode().strip().splitlines()
     assert len(problems) == 251
+
+
+def test_the_refresh_hint_names_the_census_date_as_a_date(client_for: Callable[[str], Client]) -> None:
+    from ever6.web.datamgmt.views import census_date
+
+    html = client_for("data_manager").get("/data/refresh/").content.decode()
+    today = date.today()
+    year = today.year if (today.month, today.day) >= (3, 31) else today.year - 1
+    assert f"the latest census date, 31 March {year}." in html
+    assert " 31 3 " not in html
+    assert census_date(date(2026, 3, 30)) == "31 March 2025"
+    assert census_date(date(2026, 3, 31)) == "31 March 2026"
+    assert census_date(date(2027, 1, 5)) == "31 March 2026"

@@ -594,12 +594,19 @@ def refresh(request: HttpRequest) -> HttpResponse:
             "latest": latest,
             "auto_reload": current is not None and request.GET.get("reload") != "off",
             "recent": Table("Recent refreshes", JOB_COLUMNS, recent, frozenset({"run_id"})),
+            "census_date": census_date(date.today()),
             "errors": errors,
             "page_error": bool(errors),
             "when": _when,
         },
         status=status,
     )
+
+
+def census_date(today: date) -> str:
+    """The latest CIN census reference date (31 March) on or before ``today``, as a hint shows it."""
+    year = today.year if (today.month, today.day) >= (3, 31) else today.year - 1
+    return f"31 March {year}"
 
 
 def error_list(form: RefreshForm) -> list[dict[str, str]]:
