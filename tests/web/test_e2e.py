@@ -143,6 +143,21 @@ def test_signing_out_ends_the_session(browser: Any, live_server: Any, accounts: 
     page.context.close()
 
 
+def test_a_page_prints_its_figures_without_the_services_controls(
+    browser: Any, live_server: Any, accounts: dict[str, object]
+) -> None:
+    page = sign_in(browser, live_server.url, "vs_officer")
+    page.goto(f"{live_server.url}/dashboard/attendance/")
+    chrome = (".govuk-service-navigation", ".ever6-status", ".govuk-footer", "form[method='get']", ".govuk-button")
+    assert page.locator(".govuk-service-navigation").is_visible()  # on screen
+    page.emulate_media(media="print")
+    for selector in chrome:
+        assert all(not e.is_visible() for e in page.locator(selector).all()), selector
+    assert page.locator("main h1").is_visible()
+    assert page.locator("main table").first.is_visible()
+    page.context.close()
+
+
 def test_charts_are_drawn_with_javascript_and_tables_carry_the_figures_without(
     browser: Any, live_server: Any, accounts: dict[str, object]
 ) -> None:
