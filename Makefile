@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 HOME_DEMO ?= var/demo
 SCALE ?= small
+PORT ?= 8000
 FRONTEND := src/ever6/web/frontend
 FRONTEND_INSTALLED := $(FRONTEND)/node_modules/.installed
 
@@ -68,7 +69,7 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 demo: install
-	EVER6_HOME=$(HOME_DEMO) $(BIN)/ever6 demo --scale $(SCALE)
+	EVER6_HOME=$(HOME_DEMO) $(BIN)/ever6 demo --scale $(SCALE) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check src tests

@@ -25,7 +25,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from typer._click.core import Context as ClickContext
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup, TyperOption
 from typer.exceptions import TyperException
 
 from ever6 import __version__
@@ -85,6 +85,42 @@ def _message(exc: BaseException) -> list[str] | None:
     if isinstance(exc, OSError) and exc.strerror:
         return [f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror]
     return None
+
+
+# Typer's help shows a type beside every parameter, "<bool>" on each flag too, and a required
+# argument as "{files}..." in the usage line. A flag takes no value, so it shows none; an argument
+# reads as Click writes it, "FILES...". (Typer offers no setting for either.)
+_option_type = TyperOption.display_type_rich
+
+
+def _flag_without_type(self: TyperOption, ctx: ClickContext) -> str | None:
+    return None if self.is_flag else _option_type(self, ctx)
+
+
+_argument_type = TyperArgument.display_type_rich
+
+
+def _argument_name(self: TyperArgument) -> str:
+    return self.metavar or (self.name or "").upper()
+
+
+def _argument_usage(self: TyperArgument, ctx: ClickContext) -> list[str]:
+    name = _argument_name(self) + ("..." if self.nargs != 1 else "")
+    return [name if self.required else f"[{name}]"]
+
+
+def _argument_type_of_each(self: TyperArgument, ctx: ClickContext) -> str | None:
+    """An argument taking many values shows the type of each ("FILES... <path>")."""
+    shown = _argument_type(self, ctx)
+    if shown and shown.startswith("<list[") and shown.endswith("]>"):
+        return f"<{shown[6:-2].lower()}>"
+    return shown
+
+
+setattr(TyperOption, "display_type_rich", _flag_without_type)  # noqa: B010
+setattr(TyperArgument, "display_name_raw", property(_argument_name))  # noqa: B010
+setattr(TyperArgument, "get_usage_pieces", _argument_usage)  # noqa: B010
+setattr(TyperArgument, "display_type_rich", _argument_type_of_each)  # noqa: B010
 
 
 class _Ever6Group(TyperGroup):
@@ -291,7 +327,8 @@ def validate(
     and record their issues as warnings of each batch, replacing an earlier run's."""
     settings = _settings()
     if not settings.warehouse_path.exists():
-        out.print("No imports yet.")
+        out.print(f"No imports yet in the workspace {settings.home}.", markup=False, highlight=False)
+        out.print(_workspace_hint(settings.home), markup=False, highlight=False, soft_wrap=True)
         return
     try:
         outcomes = validate_batches(settings, batches or None)
@@ -331,12 +368,24 @@ for _format in FORMATS.values():
     _import_command(_format)
 
 
+DEMO_HOME = Path("var/demo")  # where `make demo` builds its workspace
+
+
+def _workspace_hint(home: Path) -> str:
+    """How to name the workspace meant, when the one in use is empty."""
+    hint = "Name another workspace with --home or EVER6_HOME"
+    if home != DEMO_HOME and (DEMO_HOME / "warehouse.duckdb").exists():
+        hint += f"; the demo's is {DEMO_HOME}: ever6 --home {DEMO_HOME} imports list"
+    return hint + "."
+
+
 @imports_app.command("list")
 def imports_list() -> None:
     """Every import batch, with its provenance."""
     settings = _settings()
     if not settings.warehouse_path.exists():
-        out.print("No imports yet.")
+        out.print(f"No imports yet in the workspace {settings.home}.", markup=False, highlight=False)
+        out.print(_workspace_hint(settings.home), markup=False, highlight=False, soft_wrap=True)
         return
     with _open("a listing", read_only=True) as wh:
         batches = wh.batches()
@@ -406,6 +455,23 @@ def cohort_export(
         summary = export_cohort(wh, reference, cohort_settings, output)
     _print_summary(summary.by_status, summary.rows, summary.cwsw, reference, cohort_settings.strict)
     out.print(f"Wrote {output}.")
+
+
+@cohort_app.command("counts")
+def cohort_counts() -> None:
+    """The latest refresh's cohort, linked, not linked and on roll: the figures the web pages show."""
+    from ever6.access.counts import workspace_counts
+    from ever6.warehouse.store import current_user
+
+    settings = _settings()
+    counts = workspace_counts(settings.snapshot_path, current_user())
+    if counts is None:
+        out.print("No counts yet: they are published by the next refresh (`ever6 refresh --as-at YYYY-MM-DD`).")
+        return
+    table = Table("count", "children", "definition", title=f"Cohort counts at {counts.as_at} (run {counts.run_id})")
+    for name, value in counts.items():
+        table.add_row(name.label, f"{value:,}", name.definition)
+    out.print(table)
 
 
 @app.command("refresh")
@@ -733,6 +799,13 @@ def demo(
     for login in logins:
         table.add_row(login.role.value, login.username, login.password, ", ".join(login.schools))
     out.print(table)
+    # Other commands read ./var unless told: say how to point them at this workspace.
+    out.print(
+        f"Commands on this workspace: ever6 --home {summary.home} imports list (or export EVER6_HOME={summary.home}).",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
     if serve:
         out.print(f"Open http://{host}:{port}/ and sign in with one of the accounts above (Ctrl+C to stop).")
         serve_web(summary.home, host, port)

@@ -140,3 +140,23 @@ def check_upn(value: str | None, la_codes: Iterable[str] = LA_CODES) -> UpnCheck
     if stdnum_upn.calc_check_digit(upn[1:]) != upn[0]:
         return UpnCheck(upn, kind, UpnProblem.CHECK_LETTER)
     return UpnCheck(upn, kind, None)
+
+
+# --- a UPN written in free text ---------------------------------------------------------------
+# Records that must not identify a child (the Virtual School's enquiries, clinics, actions and a
+# school contact's notes) refuse text holding a UPN. People write them with spaces or hyphens
+# ("A123 4567 8901 2") and in lower case, so both are allowed; the check letter is not tested,
+# because a mistyped UPN identifies a child as well as a valid one. The token must stand on its own
+# (no letter or digit straight before or after it), so telephone numbers ("01632 960 123", "Tel
+# 07700 900123 ext 4"), dates and words ending in a letter before a number ("Call 07700900123 5")
+# are not refused.
+_SEP = r"[ \t\u00a0-]{0,2}"  # up to two spaces or hyphens between characters
+UPN_IN_TEXT = re.compile(rf"(?<![A-Za-z0-9])[A-Za-z](?:{_SEP}[0-9]){{11}}{_SEP}[A-Za-z0-9](?![A-Za-z0-9])")
+
+
+def find_upn_in_text(text: str | None) -> str | None:
+    """The first UPN-shaped token in ``text``, as written there, or ``None``."""
+    if not text:
+        return None
+    match = UPN_IN_TEXT.search(text)
+    return match.group(0) if match else None

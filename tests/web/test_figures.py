@@ -59,3 +59,46 @@ def test_downloads_keep_numbers_as_numbers_and_symbols_as_text() -> None:
     cells = [c.value for c in next(r for r in sheet.iter_rows(min_row=1) if r[0].value == 1739)]
     assert cells == [1739, 12.0, "c"]
     assert isinstance(cells[0], int)
+
+
+def test_a_trend_chart_draws_an_axis_only_under_its_panels() -> None:
+    """Three panels in two columns leave an empty cell: no axis is drawn there as if it held a
+    chart. Rendered by Vega-Lite itself (vl-convert), each panel's axis title counted."""
+    import vl_convert
+
+    from ever6.web.charts import Point, line_chart
+
+    points = [
+        Point(year, group, value, panel)
+        for panel in ("Overall absence (%)", "Persistent absence (%)", "Severe absence (%)")
+        for year, value in (("2023/24", 10.0), ("2024/25", 12.0))
+        for group in ("Ever6 CWSW", "Never CWSW")
+    ]
+    spec = line_chart(
+        points,
+        title="Trends",
+        category_title="Academic year of the figure",
+        value_title="Figure",
+        categories=["2023/24", "2024/25"],
+        series=["Ever6 CWSW", "Never CWSW"],
+    )
+    assert spec is not None
+    svg = vl_convert.vegalite_to_svg(spec)
+    assert svg.count(">Academic year of the figure<") == 3
+
+
+def test_chart_specs_name_the_vega_lite_version_the_pages_load() -> None:
+    """The runtime is the installed vega-lite package: every spec the web service writes names its
+    major version (a v5 spec on the v6 runtime warns in the console)."""
+    import json
+    import re
+    from pathlib import Path
+
+    from ever6.web import charts
+
+    web = Path(charts.__file__).parent
+    package = web / "frontend" / "node_modules" / "vega-lite" / "package.json"
+    major = json.loads(package.read_text())["version"].split(".")[0]
+    assert charts.SCHEMA.endswith(f"/v{major}.json")
+    named = {m for path in web.rglob("*.py") for m in re.findall(r"schema/vega-lite/v\d+", path.read_text())}
+    assert named == {f"schema/vega-lite/v{major}"}

@@ -87,6 +87,30 @@ class ImportProblem:
     field: str | None
     severity: str
     message: str
+    rule: str | None = None  # the DfE validation rule, for their issues
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """What importing files would bring in, read and not kept: rows per table and the problems."""
+
+    format: str
+    files: tuple[str, ...]
+    rows: dict[str, int]
+    problems: list[ImportProblem]
+
+    @property
+    def refused(self) -> bool:
+        """Whether the import would be refused (an error in any file): nothing would be imported."""
+        return any(p.severity == "error" for p in self.problems)
+
+
+class ImportFilesRefused(OperationRefused):
+    """The files were refused: nothing was imported; ``problems`` says why, line by line."""
+
+    def __init__(self, problems: list[ImportProblem]) -> None:
+        super().__init__(f"Refused: {len(problems)} problem(s); nothing was imported.")
+        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -111,7 +135,6 @@ class Overview:
     review_queue: int | None  # None: linkage has not run
     warnings: int  # recovered problems in active batches
     linkage_issues: int | None
-    unlinked_children: int | None  # cohort children of the latest linkage without a school record
 
 
 @dataclass(frozen=True)
@@ -152,9 +175,10 @@ class Operations:
     # --- opening the warehouse ----------------------------------------------------------------
 
     @contextmanager
-    def _open(self, *, write: bool = False, wait: float = 2.0) -> Iterator[Warehouse]:
+    def _open(self, *, write: bool = False, wait: float = 2.0, create: bool = False) -> Iterator[Warehouse]:
         """The warehouse for one call. ``wait``: seconds to keep trying when this process's own
-        brief readers hold it (another process's import is reported busy at once)."""
+        brief readers hold it (another process's import is reported busy at once). ``create``: a
+        first import makes it."""
         import duckdb
 
         from ever6.warehouse.opening import who_holds
@@ -163,7 +187,7 @@ class Operations:
         if write and not _WRITER.acquire(blocking=False):
             raise WarehouseBusy
         try:
-            if not self.path.exists():
+            if not self.path.exists() and not (write and create):
                 raise NoWarehouse("nothing has been imported yet: import data with `ever6 import` first")
             deadline = time.monotonic() + wait
             while True:
@@ -198,7 +222,7 @@ class Operations:
             batches = self._batches(wh)
             run = _latest_run(wh)
             included = set(run.batches) if run else set()
-            queue, issues, unmatched = queries.linkage_counts(wh) or (None, None, None)
+            queue, issues = queries.linkage_counts(wh) or (None, None)
             warnings = queries.warning_count(wh)
             return Overview(
                 latest_run=run,
@@ -208,7 +232,6 @@ class Operations:
                 review_queue=queue,
                 warnings=warnings,
                 linkage_issues=issues,
-                unlinked_children=unmatched,
             )
 
     # --- imports ------------------------------------------------------------------------------
@@ -240,17 +263,61 @@ class Operations:
                 batch = wh.batch(batch_id)
             except RollbackError as exc:
                 raise NotFound(str(exc)) from exc
-            problems = [
-                ImportProblem(
-                    Path(p.file).name,
-                    p.line,
-                    p.field,
-                    p.severity.value,
-                    p.message if p.rule is None else f"DfE rule {p.rule}, child {p.child or '-'}: {p.message}",
-                )
-                for p in wh.problems(batch_id)
-            ]
+            problems = [_problem(p) for p in wh.problems(batch_id)]
         return batch, problems
+
+    def preview_import(
+        self, viewer: Viewer, fmt: str, paths: list[Path], *, mapping: Path | None = None, year: int | None = None
+    ) -> ImportPreview:
+        """Read files of one format as the import would, keeping nothing: the warehouse is not opened."""
+        viewer.require(Capability.DATA_PAGES)
+        from ever6.publish.pipeline import preview_sources
+
+        results = preview_sources(self.settings, fmt, paths, mapping=mapping, year=year)
+        rows: dict[str, int] = {}
+        for result in results:
+            for table, n in result.row_counts().items():
+                rows[table] = rows.get(table, 0) + n
+        problems = [_problem(p) for r in results for p in r.problems]
+        return ImportPreview(fmt, tuple(p.name for p in paths), rows, problems)
+
+    def import_files(
+        self,
+        viewer: Viewer,
+        fmt: str,
+        paths: list[Path],
+        *,
+        audit: AuditRecorder,
+        mapping: Path | None = None,
+        year: int | None = None,
+        progress: Callable[[str, float], None] | None = None,
+    ) -> list[ImportRecord]:
+        """Import files of one format as ``ever6 import`` does: one atomic batch per file (or per
+        return), all or none, by this viewer, recorded in the audit log. A refusal changes nothing
+        and raises :class:`ImportFilesRefused`; the first import creates the warehouse."""
+        viewer.require(Capability.DATA_PAGES)
+        from ever6.publish.pipeline import ImportRefused, import_sources
+
+        try:
+            with self._open(write=True, wait=30.0, create=True) as wh:
+                outcomes = import_sources(
+                    wh, self.settings, fmt, paths, mapping=mapping, year=year, who=viewer.username, progress=progress
+                )
+        except ImportRefused as exc:
+            audit(viewer, AuditEntry(action="import_refused", what="import_batch", detail={"format": fmt}))
+            raise ImportFilesRefused([_problem(p) for p in exc.problems]) from exc
+        records = [o.batch for o in outcomes]
+        audit(
+            viewer,
+            AuditEntry(
+                action="import",
+                what="import_batch",
+                object_id=",".join(str(r.batch_id) for r in records),
+                rows=sum(r.rows for r in records),
+                detail={"format": fmt, "files": [p.name for p in paths], "new": [o.created for o in outcomes]},
+            ),
+        )
+        return records
 
     def rollback(self, viewer: Viewer, batch_id: int) -> ImportRecord:
         """Take a batch's rows out of the warehouse; its provenance stays, with who rolled it back."""
@@ -542,6 +609,18 @@ def _latest_run(wh: Warehouse) -> RunSummary | None:
     return _summary(run) if run else None
 
 
+def _problem(p: Any) -> ImportProblem:
+    """A reader's problem (:class:`ever6.formats.problems.Problem`) as the pages show it."""
+    return ImportProblem(
+        Path(p.file).name,
+        p.line,
+        p.field,
+        p.severity.value,
+        p.message if p.rule is None else f"DfE rule {p.rule}, child {p.child or '-'}: {p.message}",
+        p.rule,
+    )
+
+
 def _same(field_name: str, a: Any, b: Any) -> bool | None:
     """Whether the child's and the pupil's value agree as the linkage compares them; ``None`` when
     either is missing (nothing to compare)."""
@@ -582,6 +661,8 @@ def _pair(row: dict[str, Any], school_names: dict[str, str]) -> dict[str, Any]:
 __all__ = [
     "BUSY_MESSAGE",
     "IDENTITY_FIELDS",
+    "ImportFilesRefused",
+    "ImportPreview",
     "ImportProblem",
     "ImportRecord",
     "NoWarehouse",

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     # DuckDB reads the snapshot, and loads (about half a second) only when a page first reads it:
     # importing this interface, as every web request module does, loads no analytics engine.
     import duckdb
+from ever6.publish.counts import COUNTS_TABLE, CohortCounts
 from ever6.publish.layout import ALLOCATION_TABLE, EVENT_TABLE, FIGURE_COLUMN, REQUIRED_COLUMNS, SCHOOL_PUPIL_COLUMNS
 
 # The figures a page reads: the measures' columns and, once suppressed, the reason; and beside the
@@ -165,6 +166,20 @@ class Snapshot:
         table, _ = self._query("SELECT * FROM run")
         row = table.to_pylist()[0]
         return RunInfo(**row)
+
+    def counts(self, viewer: Viewer) -> CohortCounts | None:
+        """The latest refresh's cohort, linked, not linked and on roll (:mod:`ever6.publish.counts`);
+        ``None`` from a snapshot written before they were kept (the next refresh adds them)."""
+        if not (viewer.can(Capability.COHORT_FIGURES) or viewer.can(Capability.DATA_PAGES)):
+            raise AccessDenied(f"{viewer.username} may not see cohort counts")
+        present, _ = self._query(
+            "SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = 'snapshot' AND table_name = ?",
+            [COUNTS_TABLE],
+        )
+        if not present.column("n")[0].as_py():
+            return None
+        table, _ = self._query(f"SELECT * FROM {COUNTS_TABLE}")  # noqa: S608 (our own table name)
+        return CohortCounts(**table.to_pylist()[0])
 
     def academic_years(self) -> list[str]:
         table, _ = self._query("SELECT DISTINCT academic_year FROM metric ORDER BY academic_year")

@@ -29,7 +29,8 @@ from ever6.errors import NothingToRefresh, TooLarge
 from ever6.exports import write_csv
 from ever6.faults import fault_point
 from ever6.formats import Kind, ReadOptions, dfe_rules, format_named, of_kind
-from ever6.formats.problems import ReadResult
+from ever6.formats.problems import ImportRefused as ImportRefused  # for the access layer: no reader import
+from ever6.formats.problems import ReadResult, StreamedResult
 from ever6.metrics import Inputs, compute_metrics, years_with_data
 from ever6.metrics.export import EXPORT_COLUMNS, select, write_metrics_csv, write_metrics_xlsx
 from ever6.metrics.gaps import GAP_COLUMNS, gaps
@@ -107,6 +108,18 @@ def import_sources(
     """Read and import, all or nothing: any refused file means nothing is imported."""
     results = read_sources(settings, fmt, paths, mapping=mapping, year=year, progress=progress)
     return warehouse.import_results(results, who=who)
+
+
+def preview_sources(
+    settings: Settings, fmt: str, paths: Sequence[Path], *, mapping: Path | None = None, year: int | None = None
+) -> list[ReadResult]:
+    """Read files as :func:`import_sources` would, and keep nothing: what an import would bring in
+    (rows per table) and the problems found, for a preview before the import is confirmed."""
+    results = read_sources(settings, fmt, paths, mapping=mapping, year=year)
+    for result in results:
+        if isinstance(result, StreamedResult):
+            result.drain()  # counts its rows and completes its problems
+    return results
 
 
 @dataclass(frozen=True)

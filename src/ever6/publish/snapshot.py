@@ -25,6 +25,7 @@ from ever6.disclosure import DisclosureRules
 from ever6.faults import fault_point
 from ever6.metrics.publication import Nesting, school_nesting, suppress_metrics, unchanged_years
 from ever6.private import private_dir, private_file, private_files
+from ever6.publish.counts import COUNTS_TABLE, count_cohort
 from ever6.publish.layout import ALLOCATION_TABLE, EVENT_TABLE, FIGURE_COLUMN, STATUS_BANDS
 from ever6.warehouse.published import OUTPUTS, Published, Run
 from ever6.warehouse.store import Warehouse
@@ -216,6 +217,8 @@ def write_snapshot(
     digests = partition_digests(metrics, settings)
     nesting = school_nesting(schools, settings.authority.la_code or "")
     suppressed = _suppressed(metrics, digests, settings, nesting, previous=target)
+    school_pupil = _school_pupils(cohort, links, enrolled)
+    counts = count_cohort(run.run_id, run.as_at, cohort, links, school_pupil)
     tables = {
         "run": pa.table(
             {
@@ -232,10 +235,11 @@ def write_snapshot(
         "metric": metrics,
         "metric_suppressed": with_figures(suppressed),
         "school": schools,
-        "school_pupil": _school_pupils(cohort, links, enrolled),
+        "school_pupil": school_pupil,
         "partition_digest": digests,
         ALLOCATION_TABLE: allocations(raw, run.as_at, settings.notifications).to_pyarrow(),
         EVENT_TABLE: _events(raw, links, run, settings),
+        COUNTS_TABLE: pa.Table.from_pylist([counts.to_row()]),
     }
 
     private_dir(target.parent)

@@ -99,15 +99,14 @@ def school_names(wh: Warehouse) -> dict[str, str]:
 # --- linkage -------------------------------------------------------------------------------------
 
 
-def linkage_counts(wh: Warehouse) -> tuple[int, int, int] | None:
-    """Pairs awaiting review, linkage issues, and cohort children not linked; ``None`` before the
-    first linkage."""
+def linkage_counts(wh: Warehouse) -> tuple[int, int] | None:
+    """Pairs awaiting review and linkage issues; ``None`` before the first linkage. (Children not
+    linked are one of the cohort counts, :mod:`ever6.publish.counts`.)"""
     if not has_table(wh, "link_run"):
         return None
     (queue,) = _one(wh, "SELECT count(*) FROM link_review")
     (issues,) = _one(wh, "SELECT count(*) FROM link_issue")
-    (unmatched,) = _one(wh, "SELECT count(*) FROM link_status WHERE status <> 'linked'")
-    return int(queue), int(issues), int(unmatched)
+    return int(queue), int(issues)
 
 
 def linkage_issue_counts(wh: Warehouse) -> list[dict[str, Any]]:

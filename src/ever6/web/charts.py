@@ -167,7 +167,9 @@ def line_chart(
         spec["facet"] = {"field": "panel", "type": "nominal", "title": None, "sort": panels}
         spec["columns"] = 2
         spec["spec"] = inner
-        spec["resolve"] = {"scale": {"y": "independent"}}
+        # Each panel its own x axis: a shared one is drawn under the empty cell an odd number of
+        # panels leaves, as if it were a panel with no data.
+        spec["resolve"] = {"scale": {"y": "independent"}, "axis": {"x": "independent"}}
     else:
         spec.update(inner)
     return spec

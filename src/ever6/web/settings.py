@@ -216,8 +216,13 @@ WHITENOISE_USE_FINDERS = True  # serve straight from the npm packages; no collec
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"django": {"handlers": ["console"], "level": os.environ.get("EVER6_LOG_LEVEL", "WARNING")}},
+    "filters": {"refusals": {"()": "ever6.web.logs.WithoutRefusalTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusals"]}},
+    # Not propagated: waitress gives the root logger a handler of its own, and each line would be
+    # written twice.
+    "loggers": {
+        "django": {"handlers": ["console"], "level": os.environ.get("EVER6_LOG_LEVEL", "WARNING"), "propagate": False}
+    },
 }
 
 # --- ever6 -------------------------------------------------------------------------------------

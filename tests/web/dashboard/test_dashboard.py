@@ -552,3 +552,32 @@ def test_schools_suppressed_never_shows_small_counts(published: Published, clien
 )
 def test_suggest_tier_boundaries(count: float | None, share: float | None, tier: str | None) -> None:
     assert suggest_tier(count, share, THRESHOLDS) == tier
+
+
+@pytest.mark.parametrize(
+    ("theme", "measures"),
+    [
+        ("attainment", ("ks2_rwm_expected_rate", "attainment8_average", "em_grade4_rate")),
+        ("attendance", ("overall_absence_rate", "persistent_absence_rate", "severe_absence_rate")),
+    ],
+)
+def test_a_theme_opens_on_the_latest_year_with_its_figures(
+    client_for: Callable[[str], Client], published: Published, theme: str, measures: tuple[str, ...]
+) -> None:
+    """Attainment is published a year behind attendance: its page opens on a year that has figures."""
+    con = duckdb.connect(str(published.snapshot), read_only=True)
+    try:
+        placeholders = ", ".join("?" for _ in measures)
+        (latest,) = con.execute(
+            f"SELECT max(academic_year) FROM metric WHERE breakdown = 'all' AND period = 'year' "
+            f"AND value IS NOT NULL AND measure IN ({placeholders})",
+            list(measures),
+        ).fetchone() or (None,)
+        (newest,) = con.execute("SELECT max(academic_year) FROM metric").fetchone() or (None,)
+    finally:
+        con.close()
+    assert latest is not None
+    if theme == "attainment":
+        assert latest < newest  # the case the page must handle
+    html = client_for("vs_head").get(f"/dashboard/{theme}/").content.decode()
+    assert f'<option value="{latest}" selected>' in html

@@ -412,3 +412,49 @@ def test_a_refresh_runs_in_the_background_and_publishes(client_for: Callable[[st
     done = client.get("/data/refresh/").content.decode()
     assert '<meta http-equiv="refresh"' not in done
     assert "succeeded" in done
+
+
+def test_an_import_with_many_problems_is_summarised_and_paged(
+    client_for: Callable[[str], Client], workspace: Path
+) -> None:
+    """A batch with 250 problems: a summary by field and rule, 100 a page, all 250 in the download;
+    the SHA-256 row shows the digest, not markup."""
+    con = duckdb.connect(str(workspace / "warehouse.duckdb"))
+    try:
+        (batch, sha) = con.execute("SELECT batch_id, sha256 FROM import_batch ORDER BY batch_id LIMIT 1").fetchone()
+        con.execute(
+            "INSERT INTO import_problem (batch_id, file, line, field, severity, source, message, rule, child) "
+            "SELECT ?, 'f.csv', i, CASE WHEN i % 5 = 0 THEN 'UPN' ELSE 'Postcode' END, 'warning', 'reader', "
+            "'problem ' || i, NULL, NULL FROM range(1, 251) t(i)",
+            [batch],
+        )
+        con.execute("DELETE FROM import_problem WHERE batch_id = ? AND message NOT LIKE 'problem %'", [batch])
+    finally:
+        con.close()
+    client = client_for("data_manager")
+    html = client.get(f"/data/imports/{batch}/").content.decode()
+    assert "&lt;code" not in html
+    assert f'<code class="ever6-break">{sha}</code>' in html
+    assert "1 to 100 of 250" in html
+    assert html.count(">problem ") == 100
+    assert f"/data/imports/{batch}/?page=2" in html
+    summary = client.get(f"/data/imports/{batch}/?format=csv&table=summary").content.decode().splitlines()
+    assert summary == ["Severity,Field,DfE rule,Problems", "warning,Postcode,,200", "warning,UPN,,50"]
+    last = client.get(f"/data/imports/{batch}/?page=3").content.decode()
+    assert "201 to 250 of 250" in last
+    assert "problem 250<" in last
+    problems = client.get(f"/data/imports/{batch}/?format=csv&table=problems").content.decode().strip().splitlines()
+    assert len(problems) == 251
+
+
+def test_the_refresh_hint_names_the_census_date_as_a_date(client_for: Callable[[str], Client]) -> None:
+    from ever6.web.datamgmt.views import census_date
+
+    html = client_for("data_manager").get("/data/refresh/").content.decode()
+    today = date.today()
+    year = today.year if (today.month, today.day) >= (3, 31) else today.year - 1
+    assert f"the latest census date, 31 March {year}." in html
+    assert " 31 3 " not in html
+    assert census_date(date(2026, 3, 30)) == "31 March 2025"
+    assert census_date(date(2026, 3, 31)) == "31 March 2026"
+    assert census_date(date(2027, 1, 5)) == "31 March 2026"

@@ -362,3 +362,39 @@ def test_the_registry_takes_another_kind(client_for: Callable[[str], Client], me
         assert saved == [("Attachment", "vs_officer"), ("Trauma", "vs_officer")]
     finally:
         bulk._REGISTRY.pop("courses", None)
+
+
+@pytest.mark.django_db
+def test_a_rows_errors_are_reported_all_at_once_whatever_its_urn(
+    client_for: Callable[[str], Client], published: Published
+) -> None:
+    """A wrong URN does not hide the row's other errors, and the notes refuse a UPN as the advice
+    line's records do (one rule)."""
+    client = client_for("vs_officer")
+    rows = [
+        ["999999", "", "Caretaker", "not-an-email", "", "", "", "About pupil A123 4567 8901 2"],
+        [published.urn, "Ann Bell", "senco", "a.bell@example.sch.uk", "", "", "", "Call 07700 900123 ext 4"],
+    ]
+    _upload(client, "contacts", "contacts.csv", _csv_bytes(rows))
+    errors = list(
+        csv.DictReader(io.StringIO(client.get("/schools/import/preview/?format=csv&table=errors").content.decode()))
+    )
+    found = {(int(e["Row"]), e["Column"]) for e in errors}
+    assert found == {(2, "urn"), (2, "name"), (2, "role"), (2, "email"), (2, "notes")}
+    notes = next(e["Error"] for e in errors if e["Column"] == "notes")
+    assert notes.startswith("Notes must not contain a pupil's UPN")
+    assert "A123" not in notes
+
+
+@pytest.mark.django_db
+def test_the_contact_form_refuses_a_upn_in_its_notes(client_for: Callable[[str], Client], published: Published) -> None:
+    from ever6.web.schools.models import Contact
+
+    client = client_for("vs_officer")
+    data = {"name": "Ann Bell", "role": "senco", "email": "a.bell@example.sch.uk", "notes": "re a123456789012"}
+    response = client.post(f"/schools/{published.urn}/contacts/new/", data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Notes must not contain a pupil" in body
+    assert "re a123456789012" in body  # kept in the field to correct, not in the message
+    assert not Contact.objects.exists()

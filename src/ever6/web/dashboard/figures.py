@@ -36,7 +36,13 @@ UNSUPPRESSED_NOTE = (
     "Unsuppressed: for use inside the Virtual School only. Do not share these figures outside it; "
     "use the suppressed version instead. z = not applicable (nothing to divide by); x = not published."
 )
-NOT_PUBLISHED = Figure("x")  # DfE convention: not available
+NOT_PUBLISHED = Figure("x")
+# National figures for children with a social worker are published rarely: the latest may be years
+# older than the authority's, and must never read as the same year's.
+NATIONAL_YEARS_NOTE = (
+    "National figures are the latest the DfE has published, often for an earlier year than the "
+    "authority's: each is labelled with its own academic year."
+)  # DfE convention: not available
 
 
 def note(suppressed: bool) -> str:
@@ -170,16 +176,16 @@ def headline(
             ("gap", "Gap (CWSW minus never CWSW)"),
             ("all_pupils", "All pupils"),
             ("national_group", "National comparison group"),
-            ("national_year", "National year"),
+            ("national_year", "Year of the national figure"),
             ("national", "National figure"),
             ("la_same_group", "This authority, same group as national"),
             ("national_all", "National, all pupils"),
-            ("national_all_year", "National all pupils year"),
+            ("national_all_year", "Year of the national all pupils figure"),
             ("source", "Source of national figures"),
         ],
         rows,
         numeric=frozenset({"cwsw", "not_cwsw", "gap", "all_pupils", "national", "la_same_group", "national_all"}),
-        note=note(suppressed),
+        note=note(suppressed) + " " + NATIONAL_YEARS_NOTE,
     )
     return tiles, table
 
@@ -196,11 +202,14 @@ def cohort(
         for g, r in zip(COHORT_GROUPS, rows, strict=True)
     ]
     table = Table(
-        f"Ever6 CWSW pupils on roll by status, {year}",
+        f"Ever6 CWSW pupils by status, {year}",
         [("status", "Status"), ("pupils", "Pupils (enrolments with a possible session)")],
         rows,
         numeric=frozenset({"pupils"}),
         note=note(suppressed)
+        + f" Pupils: linked children with a school enrolment with at least one possible session in {year}. "
+        "Not the cohort counts below (children of any age at the refresh date), by definition: a child not "
+        "linked, or on no school's roll that year, is in the cohort and not here."
         + " Cohort statuses are exclusive: child protection plan, child in need plan, other child in need and "
         "previously add up to Ever6 CWSW; looked-after children are reported beside it.",
     )

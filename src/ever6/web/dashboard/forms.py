@@ -51,9 +51,14 @@ class FiguresForm(forms.Form):
 
     suppressed = forms.BooleanField(required=False)
 
-    def __init__(self, data: QueryDict, *, years: Sequence[str], **kwargs: Any) -> None:
+    def __init__(
+        self, data: QueryDict, *, years: Sequence[str], default_year: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(data, **kwargs)
         self.years = list(years)
+        # The year shown when none is chosen: the latest, unless the page's measures have no figures
+        # for it (attainment is published a year behind).
+        self.default_year = default_year if default_year in self.years else None
         self.fields["year"] = _choice(
             "Academic year", [(y, y) for y in reversed(self.years)], "Select an academic year that has been published"
         )
@@ -61,7 +66,7 @@ class FiguresForm(forms.Form):
     @property
     def year(self) -> str:
         chosen = self.cleaned_data.get("year") if self.is_valid() else None
-        return chosen or self.years[-1]
+        return chosen or self.default_year or self.years[-1]
 
     @property
     def is_suppressed(self) -> bool:
@@ -85,8 +90,16 @@ class FiguresForm(forms.Form):
 class ThemeForm(FiguresForm):
     """A theme page: year, period, breakdown, groups and measures."""
 
-    def __init__(self, data: QueryDict, *, years: Sequence[str], measures: Sequence[str], **kwargs: Any) -> None:
-        super().__init__(data, years=years, **kwargs)
+    def __init__(
+        self,
+        data: QueryDict,
+        *,
+        years: Sequence[str],
+        measures: Sequence[str],
+        default_year: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data, years=years, default_year=default_year, **kwargs)
         self.fields["period"] = _choice(
             "Period", [(p, PERIOD_LABELS[p]) for p in PERIODS], "Select a period: the whole year or a term"
         )

@@ -8,7 +8,7 @@ Virtual School; every table on every page downloads as CSV or Excel with the pag
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +16,8 @@ from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from ever6.access import Capability, MetricQuery, NotPublished, RefreshNeeded, RunInfo, Snapshot
+from ever6.access import Capability, MetricQuery, NotPublished, RefreshNeeded, RunInfo, Snapshot, Viewer
+from ever6.access.counts import latest_counts
 from ever6.metrics.measures import GROUPS, MEASURES
 from ever6.web.dashboard import figures, ranking
 from ever6.web.dashboard.forms import (
@@ -32,7 +33,7 @@ from ever6.web.dashboard.labels import BREAKDOWN_LABELS, GROUP_LABELS, PERIOD_LA
 from ever6.web.dashboard.tiers import TIER_LABELS, TIERS, describe_rule
 from ever6.web.guard import require, snapshot, viewer
 from ever6.web.pagecache import cacheable, cached_page
-from ever6.web.tables import Table, requested_download
+from ever6.web.tables import Figure, Table, requested_download
 
 THEMES = tuple(THEME_LABELS)
 
@@ -161,8 +162,16 @@ def index(request: HttpRequest, snap: Snapshot, run: RunInfo, years: list[str]) 
         tiles=tiles,
         headline_table=headline_table,
         cla_in_cwsw=run.cla_in_cwsw,
+        counts=latest_counts(snap, viewer(request)),
     )
     return render(request, "dashboard/index.html", {**context, **_common(request, run, suppressed)})
+
+
+def _latest_year_with_figures(snap: Snapshot, who: Viewer, measures: Sequence[str], years: list[str]) -> str | None:
+    """The latest academic year in which any of ``measures`` has a figure for the authority."""
+    rows = snap.metrics(who, MetricQuery(None, "year", tuple(measures), TREND_GROUPS, "all"))
+    with_figures = {r["academic_year"] for r in rows if Figure.of(r).number is not None}
+    return next((y for y in reversed(years) if y in with_figures), None)
 
 
 @require(Capability.COHORT_FIGURES)
@@ -177,7 +186,8 @@ def theme(request: HttpRequest, theme: str) -> HttpResponse:
         return _not_published(request)
     run, years = published
     available = theme_measures(theme)
-    form = ThemeForm(request.GET, years=years, measures=available)
+    default_year = _latest_year_with_figures(snap, viewer(request), _main_measures(theme), years)
+    form = ThemeForm(request.GET, years=years, measures=available, default_year=default_year)
     valid = form.is_valid()
     year = form.year
     period = form.value_of("period", "year")

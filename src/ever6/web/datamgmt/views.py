@@ -9,6 +9,7 @@ The warehouse may be held for minutes by an import or a refresh: every page says
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import wraps
@@ -24,8 +25,10 @@ from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods
 
 from ever6.access import Capability
+from ever6.access.counts import latest_counts
 from ever6.access.operations import (
     IDENTITY_FIELDS,
+    ImportProblem,
     ImportRecord,
     NotFound,
     NoWarehouse,
@@ -37,7 +40,7 @@ from ever6.access.operations import (
 from ever6.web.datamgmt import jobs
 from ever6.web.datamgmt.forms import DecisionForm, RefreshForm
 from ever6.web.datamgmt.models import RefreshJob
-from ever6.web.guard import audit_recorder, require, viewer
+from ever6.web.guard import audit_recorder, require, snapshot, viewer
 from ever6.web.tables import Table, download, requested_download, requested_format
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
@@ -87,9 +90,9 @@ def _when(value: datetime | date | None) -> str:
 def index(request: HttpRequest) -> HttpResponse:
     overview = operations().overview(viewer(request))
     job = RefreshJob.objects.first()
-    return render(
-        request, "datamgmt/index.html", {"title": "Data management", "overview": overview, "job": job, "when": _when}
-    )
+    counts = latest_counts(snapshot(), viewer(request))
+    context = {"title": "Data management", "overview": overview, "job": job, "when": _when, "counts": counts}
+    return render(request, "datamgmt/index.html", context)
 
 
 # --- imports -------------------------------------------------------------------------------------
@@ -168,6 +171,24 @@ def _batch_id(text: str) -> int:
         raise Http404("no such import") from exc
 
 
+PROBLEM_PAGE_SIZE = 100
+
+
+def _problem_summary(batch_id: int, problems: list[ImportProblem]) -> Table:
+    """How many problems of each kind: by severity, field and DfE rule, the most frequent first."""
+    counts = Counter((p.severity, p.field or "", p.rule or "") for p in problems)
+    rows = [
+        {"severity": severity, "field": field, "rule": rule, "problems": n}
+        for (severity, field, rule), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    return Table(
+        f"Problems in import {batch_id}, by field and rule",
+        (("severity", "Severity"), ("field", "Field"), ("rule", "DfE rule"), ("problems", "Problems")),
+        rows,
+        frozenset({"problems"}),
+    )
+
+
 @require(Capability.DATA_PAGES)
 @handles_warehouse
 def import_detail(request: HttpRequest, batch_id: str) -> HttpResponse:
@@ -176,16 +197,24 @@ def import_detail(request: HttpRequest, batch_id: str) -> HttpResponse:
         {"file": p.file, "line": p.line, "field": p.field, "severity": p.severity, "message": p.message}
         for p in problems
     ]
-    problem_table = Table(
-        f"Problems the reader recovered from in import {record.batch_id}", PROBLEM_COLUMNS, rows, frozenset({"line"})
+    caption = f"Problems the reader recovered from in import {record.batch_id}"
+    problem_table = Table(caption, PROBLEM_COLUMNS, rows, frozenset({"line"}))
+    # A page at a time: a batch can hold thousands (the download has them all).
+    page = Paginator(rows, PROBLEM_PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = Table(
+        f"{caption}: {page.start_index():,} to {page.end_index():,} of {len(rows):,}" if rows else caption,
+        PROBLEM_COLUMNS,
+        list(page.object_list),
+        frozenset({"line"}),
     )
+    summary = _problem_summary(record.batch_id, problems)
     tables_table = Table(
         f"Rows import {record.batch_id} brought in, by table",
         (("table", "Table"), ("rows", "Rows")),
         [{"table": k, "rows": v} for k, v in sorted(record.row_counts.items())],
         frozenset({"rows"}),
     )
-    downloads = {"problems": problem_table, "tables": tables_table}
+    downloads = {"problems": problem_table, "tables": tables_table, "summary": summary}
     if response := requested_download(request, downloads, f"ever6-import-{record.batch_id}"):
         return response
     return render(
@@ -194,7 +223,9 @@ def import_detail(request: HttpRequest, batch_id: str) -> HttpResponse:
         {
             "title": f"Import {record.batch_id}: {record.format}",
             "record": record,
-            "problems": problem_table,
+            "problems": shown,
+            "problem_page": page,
+            "summary": summary,
             "tables": tables_table,
             "when": _when,
         },
@@ -278,8 +309,8 @@ def _quality_tables(report: QualityReport) -> dict[str, Table]:
             count,
         ),
         "match": Table(
-            "Linkage: match rate of the latest published cohort",
-            (("group", "Children"), ("children", "In the cohort"), ("linked", "Linked"), ("rate", "Match rate")),
+            "Linkage: match rate of the children the latest refresh looked for",
+            (("group", "Children"), ("children", "Looked for"), ("linked", "Linked now"), ("rate", "Match rate")),
             [
                 {
                     "group": "All ages",
@@ -297,6 +328,9 @@ def _quality_tables(report: QualityReport) -> dict[str, Table]:
             if rate
             else [],
             count | {"rate"},
+            note="Not the cohort counts above, by definition: the linkage looks for the cohort and for "
+            'children looked after at the reference date who are not in it, and "linked now" includes the '
+            "review decisions made since the refresh. The cohort counts change only at the next refresh.",
         ),
         "methods": Table(
             "Linkage: children linked, by method",
@@ -346,12 +380,13 @@ def _quality_tables(report: QualityReport) -> dict[str, Table]:
 def quality(request: HttpRequest) -> HttpResponse:
     report = operations().quality(viewer(request))
     tables = _quality_tables(report)
+    counts = latest_counts(snapshot(), viewer(request))
     if response := requested_download(request, tables, "ever6-data-quality"):
         return response
     return render(
         request,
         "datamgmt/quality.html",
-        {"title": "Data quality", "report": report, "tables": tables, "when": _when},
+        {"title": "Data quality", "report": report, "tables": tables, "when": _when, "counts": counts},
     )
 
 
@@ -559,12 +594,19 @@ def refresh(request: HttpRequest) -> HttpResponse:
             "latest": latest,
             "auto_reload": current is not None and request.GET.get("reload") != "off",
             "recent": Table("Recent refreshes", JOB_COLUMNS, recent, frozenset({"run_id"})),
+            "census_date": census_date(date.today()),
             "errors": errors,
             "page_error": bool(errors),
             "when": _when,
         },
         status=status,
     )
+
+
+def census_date(today: date) -> str:
+    """The latest CIN census reference date (31 March) on or before ``today``, as a hint shows it."""
+    year = today.year if (today.month, today.day) >= (3, 31) else today.year - 1
+    return f"31 March {year}"
 
 
 def error_list(form: RefreshForm) -> list[dict[str, str]]:

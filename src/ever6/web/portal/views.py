@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from ever6.access import Capability, NotPublished
 from ever6.markers import Establishment, ctf_filename, marker_csv, marker_ctf, pupils_from_rows
 from ever6.metrics.measures import BY_NAME, PERIODS
+from ever6.web.charts import SCHEMA
 from ever6.web.guard import agreement_in_force, audit_recorder, require, snapshot, viewer
 from ever6.web.schools.models import AgreementStatus, DataSharingAgreement, School
 from ever6.web.tables import Figure, Table, download, requested_format
@@ -151,7 +152,7 @@ def _chart_spec(table: Table) -> dict[str, Any] | None:
     if not values:
         return None
     return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "$schema": SCHEMA,
         "description": table.caption,
         "width": "container",
         "data": {"values": values},

@@ -18,6 +18,7 @@ from django.core.validators import validate_email
 from ever6.postcode import normalise_postcode
 from ever6.web.forms import DateField
 from ever6.web.schools.models import AgreementStatus, Contact, ContactRole, School, SettingKind, Tier
+from ever6.web.support.anonymity import refuse_upn
 
 MAX_SIGNED_COPY_BYTES = 5 * 1024 * 1024
 PDF_MAGIC = b"%PDF-"
@@ -121,7 +122,7 @@ class ContactForm(forms.Form):
     to_date = DateField(what="Date they left the role", not_future=True)
     notes = forms.CharField(max_length=2000, required=False, widget=forms.Textarea)
 
-    def __init__(self, *args: Any, school: School, instance: Contact | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, school: School | None, instance: Contact | None = None, **kwargs: Any) -> None:
         self.school = school
         self.instance = instance
         if instance is not None and "initial" not in kwargs:
@@ -158,7 +159,9 @@ class ContactForm(forms.Form):
         return normalise_phone(str(self.cleaned_data.get("phone") or ""))
 
     def clean_notes(self) -> str:
-        return str(self.cleaned_data.get("notes") or "").strip()
+        notes = str(self.cleaned_data.get("notes") or "").strip()
+        refuse_upn(notes, "Notes")  # the same rule as the advice line's records
+        return notes
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -166,7 +169,8 @@ class ContactForm(forms.Form):
         if start and end and end < start:
             self.add_error("to_date", "Date they left the role must be the same as or after the date they started")
         email, role = data.get("email"), data.get("role")
-        if email and role:
+        # Without a school (a bulk import's row whose URN is wrong) the other checks still run.
+        if email and role and self.school is not None:
             others = Contact.objects.filter(school=self.school, role=role, email__iexact=email)
             if self.instance is not None:
                 others = others.exclude(pk=self.instance.pk)

@@ -113,19 +113,18 @@ def validate_contact(values: dict[str, str], context: bulk.Context) -> bulk.Chec
         "notes": values["notes"],
         **_dates(values, ("from_date", "to_date"), CONTACT_DATE_LABELS, errors),
     }
-    if school is None:
-        return bulk.Checked(errors=errors)
+    # Every check, whether or not the URN was found: a row's errors are reported all at once.
     form = ContactForm(data, school=school)
-    if form.is_valid() and not errors:
+    if not form.is_valid():
+        _form_errors(form, errors)
+    elif school is not None and not errors:
         cleaned = form.cleaned_data
         key = (school.urn, cleaned["role"], cleaned["email"].lower())
         if key in context.seen:
             errors.append(("email", f"Row {context.seen[key]} has the same person in the same role at this school"))
         else:
             context.seen[key] = context.row
-    else:
-        _form_errors(form, errors)
-    if errors:
+    if errors or school is None:
         return bulk.Checked(errors=errors)
     record = form.apply(Contact(school=school))
     return bulk.Checked(

@@ -1,27 +1,16 @@
-"""The one check that keeps pupils' identifiers out of the Virtual School's partnership records.
+"""The one check that keeps pupils' identifiers out of the Virtual School's partnership records,
+as a form error: the rule itself is :func:`ever6.upn.find_upn_in_text`, the same for every form
+(enquiries, clinic summaries, agreed actions, a school contact's notes and the bulk imports).
 
-The Virtual School does not take on individual cases (DfE guidance, paras 15–16): enquiries,
-clinic summaries and agreed actions are about a cohort, a situation or a practice, never a named or
-numbered child. A unique pupil number (UPN) is 13 characters: a letter, 11 digits and a final digit
-(or, in a temporary UPN, a letter). People write them with spaces or hyphens ("A123 4567 8901 2"),
-and in lower case, so the check allows both; it does not test the check letter, because a
-mistyped UPN identifies a child as well as a valid one.
-
-A UPN-shaped token must stand on its own (no letter or digit straight before or after it), so
-telephone numbers ("01632 960 123", "Tel 07700 900123 ext 4"), dates ("12/03/2024") and words that
-end in a letter before a number ("Call 07700900123 5") are not refused.
+The Virtual School does not take on individual cases (DfE guidance, paras 15–16): its records are
+about a cohort, a situation or a practice, never a named or numbered child.
 """
 
 from __future__ import annotations
 
-import re
-
 from django import forms
 
-_SEP = r"[ \t\u00a0-]{0,2}"  # up to two spaces or hyphens between characters
-UPN_PATTERN = re.compile(
-    rf"(?<![A-Za-z0-9])[A-Za-z](?:{_SEP}[0-9]){{11}}{_SEP}[A-Za-z0-9](?![A-Za-z0-9])",
-)
+from ever6.upn import find_upn_in_text
 
 WHY = (
     "The Virtual School does not take on individual cases, so its records must not identify a child: "
@@ -31,10 +20,7 @@ WHY = (
 
 def find_upn(text: str | None) -> str | None:
     """The first UPN-shaped token in ``text``, as written there, or ``None``."""
-    if not text:
-        return None
-    match = UPN_PATTERN.search(text)
-    return match.group(0) if match else None
+    return find_upn_in_text(text)
 
 
 def contains_upn(text: str | None) -> bool:
