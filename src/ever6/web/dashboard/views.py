@@ -18,7 +18,7 @@ from django.shortcuts import render
 
 from ever6.access import Capability, MetricQuery, NotPublished, RefreshNeeded, RunInfo, Snapshot
 from ever6.metrics.measures import GROUPS, MEASURES
-from ever6.web.dashboard import figures, ranking
+from ever6.web.dashboard import figures, gap, ranking
 from ever6.web.dashboard.forms import (
     DEFAULT_GROUPS,
     SORTS,
@@ -150,8 +150,14 @@ def index(request: HttpRequest, snap: Snapshot, run: RunInfo, years: list[str]) 
     cells = figures.index_rows(rows)
     cohort_tiles, cohort_table = figures.cohort(cells, year, suppressed=suppressed)
     tiles, headline_table = figures.headline(cells, HEADLINE_MEASURES, year, years, suppressed=suppressed)
+    # The gap leads: for the year asked for, else the latest complete one (a year part-way through
+    # compares a few terms with a whole year's national figures).
+    complete = gap.complete_year(years, run.as_at)
+    the_gap = gap.gap(cells, year if request.GET.get("year") else complete, years, suppressed=suppressed)
+    trend_table, trend_spec = gap.trend(cells, years, complete=complete, suppressed=suppressed)
     name = f"ever6-dashboard-{year}"
-    if response := _download(request, {"cohort": cohort_table, "headline": headline_table}, name, suppressed):
+    tables = {"gap": the_gap.table, "trend": trend_table, "cohort": cohort_table, "headline": headline_table}
+    if response := _download(request, tables, name, suppressed):
         return response
     context.update(
         year=year,
@@ -160,6 +166,9 @@ def index(request: HttpRequest, snap: Snapshot, run: RunInfo, years: list[str]) 
         cohort_table=cohort_table,
         tiles=tiles,
         headline_table=headline_table,
+        gap=the_gap,
+        trend_table=trend_table,
+        trend_spec=trend_spec,
         cla_in_cwsw=run.cla_in_cwsw,
     )
     return render(request, "dashboard/index.html", {**context, **_common(request, run, suppressed)})
