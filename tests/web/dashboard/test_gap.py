@@ -56,7 +56,7 @@ def test_the_first_screen_leads_with_the_gap_and_its_words_match_the_table(
     table = _page_table(html, "The gap, 2024/25")
     assert table[0] == ["Measure", "Academic year", "Ever6 CWSW", "Never CWSW", "National, all pupils", "National year"]
     listed = html.split('id="gap-statements"')[1].split("</ul>")[0] if 'id="gap-statements"' in html else ""
-    sentences = re.findall(r'<li class="govuk-body-l">(.*?)</li>', listed)
+    sentences = re.findall(r'<li class="govuk-body">(.*?)</li>', listed)
     persistent = next(r for r in table if r[0] == "Persistent absence (%)")
     quoted = [s for s in sentences if "persistently absent" in s]
     if persistent[2] in ("c", "x", "z") or persistent[3] in ("c", "x", "z"):

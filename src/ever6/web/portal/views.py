@@ -156,7 +156,7 @@ def _chart(table: Table) -> tuple[dict[str, Any] | None, list[str]]:
             if figure.number is not None:
                 points.append(Point(row["measure"], heading, figure.number))
             elif figure.text:
-                not_charted.append(f"{row['measure']}, {heading.lower()}: {figure.text} ({_symbol(figure.text)})")
+                not_charted.append(f"{row['measure']}, {heading}: {figure.text} ({_symbol(figure.text)})")
     spec = bar_chart(
         points,
         title=table.caption,

@@ -31,6 +31,7 @@ function fitTo(spec, available) {
   if (spec.title && typeof spec.title === "object") spec.title.limit = available - 10;
   spec.config = spec.config || {};
   spec.config.legend = Object.assign({}, spec.config.legend, { orient: "bottom", direction: "vertical" });
-  spec.config.axis = Object.assign({}, spec.config.axis, { labelLimit: 90 });
+  // No label cut short: what does not fit is scaled down with the chart (ever6.css).
+  spec.config.axis = Object.assign({}, spec.config.axis, { labelLimit: 0 });
   return spec;
 }
