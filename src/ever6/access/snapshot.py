@@ -312,6 +312,13 @@ class Snapshot:
         )
         return [*school, *authority]
 
+    def portal_pupil_count(self, viewer: Viewer, urn: str) -> int:
+        """How many Ever6 CWSW pupils a school's list has (a count, no pupil's row), for its own
+        users: the page reconciles it with the figures' count of the year's enrolments."""
+        viewer.require_school(urn)
+        table, _ = self._query("SELECT count(*) AS n FROM school_pupil WHERE urn = ?", [urn])
+        return int(table.column("n").to_pylist()[0])
+
     def portal_pupils(
         self,
         viewer: Viewer,

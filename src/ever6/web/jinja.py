@@ -51,7 +51,7 @@ def navigation_items(request: HttpRequest) -> list[dict[str, Any]]:
 
 NAVIGATION = (
     (Capability.COHORT_FIGURES, "dashboard:index", "Dashboard"),
-    (Capability.COHORT_FIGURES, "dashboard:schools", "Schools ranking"),
+    (Capability.COHORT_FIGURES, "dashboard:schools", "Schools"),
     (Capability.PARTNERSHIP, "schools:index", "Schools and settings"),
     (Capability.PARTNERSHIP, "schools:agreements", "Agreements"),
     (Capability.PARTNERSHIP, "support:enquiries", "Advice and clinics"),

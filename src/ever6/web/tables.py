@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from markupsafe import Markup
 
 from ever6.exports import safe_cell
 
@@ -64,6 +65,23 @@ class Table:
     rows: list[dict[str, Any]]
     numeric: frozenset[str] = field(default_factory=frozenset)  # right-aligned columns
     note: str = ""  # e.g. "Suppressed: c means 1 to 5 pupils"
+    # A column whose cells link somewhere: (column key, key of the row's href). Pages only:
+    # downloads have the text.
+    link: tuple[str, str] | None = None
+
+    def only(self, keys: Sequence[str]) -> Table:
+        """The same rows with only the columns named (in the table's order): what a page shows by
+        default when the whole table would not fit; downloads keep every column."""
+        wanted = set(keys)
+        columns = [(k, h) for k, h in self.columns if k in wanted]
+        return Table(self.caption, columns, self.rows, self.numeric & wanted, self.note, self.link)
+
+    def _cell(self, row: Mapping[str, Any], key: str) -> dict[str, Any]:
+        numeric = {"format": "numeric"} if key in self.numeric else {}
+        if self.link and key == self.link[0] and row.get(self.link[1]):
+            html = Markup('<a class="govuk-link" href="{}">{}</a>').format(row[self.link[1]], shown(row.get(key)))
+            return {"html": html, **numeric}
+        return {"text": shown(row.get(key)), **numeric}
 
     def head(self) -> list[dict[str, Any]]:
         """The GOV.UK table macro's ``head`` argument."""
@@ -71,13 +89,7 @@ class Table:
 
     def body(self) -> list[list[dict[str, Any]]]:
         """The GOV.UK table macro's ``rows`` argument."""
-        return [
-            [
-                {"text": shown(row.get(k)), **({"format": "numeric"} if k in self.numeric else {})}
-                for k, _ in self.columns
-            ]
-            for row in self.rows
-        ]
+        return [[self._cell(row, k) for k, _ in self.columns] for row in self.rows]
 
 
 def requested_format(request: HttpRequest) -> str | None:

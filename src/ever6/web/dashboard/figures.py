@@ -145,6 +145,7 @@ def headline(
             "la_same_group": value(year, measure, same_group) if same_group else "",
             "national_all": _national(nat_all.value) if nat_all else "",
             "national_all_year": nat_all.academic_year if nat_all else "",
+            # Not a column: the page lists sources as footnotes (a column of them made rows ~400 px tall).
             "source": "; ".join(dict.fromkeys(f.source for f in (nat, nat_all) if f)),
         }
         rows.append(row)
@@ -181,7 +182,6 @@ def headline(
             ("la_same_group", "This authority, same group as national"),
             ("national_all", "National, all pupils"),
             ("national_all_year", "Year of the national all pupils figure"),
-            ("source", "Source of national figures"),
         ],
         rows,
         numeric=frozenset({"cwsw", "not_cwsw", "gap", "all_pupils", "national", "la_same_group", "national_all"}),

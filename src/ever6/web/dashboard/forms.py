@@ -11,6 +11,7 @@ from django.http import QueryDict
 
 from ever6.metrics.measures import GROUPS, PERIODS
 from ever6.web.dashboard.labels import BREAKDOWN_LABELS, GROUP_LABELS, PERIOD_LABELS, measure_label
+from ever6.web.dashboard.ranking import IN_LA_FILTERS, SHOWN_LABELS, TIER_FILTERS
 
 DEFAULT_GROUPS = ("cwsw", "not_cwsw", "all_pupils")
 
@@ -115,14 +116,21 @@ class ThemeForm(FiguresForm):
 
 
 class SchoolsForm(FiguresForm):
-    """The schools page: year, period and sort order."""
+    """The schools page: year, period, sort order, columns, and filters by phase, tier and whether
+    the school is in the authority."""
 
-    def __init__(self, data: QueryDict, *, years: Sequence[str], **kwargs: Any) -> None:
+    def __init__(self, data: QueryDict, *, years: Sequence[str], phases: Sequence[str] = (), **kwargs: Any) -> None:
         super().__init__(data, years=years, **kwargs)
+        self.fields["phase"] = _choice("Phase", [(p, p) for p in phases], "Select a phase from the list")
+        self.fields["tier"] = _choice("Suggested tier", list(TIER_FILTERS.items()), "Select a tier from the list")
+        self.fields["in_la"] = _choice(
+            "In or out of the authority", list(IN_LA_FILTERS.items()), "Select in or out of the authority"
+        )
         self.fields["period"] = _choice(
             "Period", [(p, PERIOD_LABELS[p]) for p in PERIODS], "Select a period: the whole year or a term"
         )
         self.fields["sort"] = _choice("Sort schools by", list(SORTS.items()), "Select a sort order from the list")
+        self.fields["show"] = _choice("Columns to show", list(SHOWN_LABELS.items()), "Select columns from the list")
 
 
 def checkbox_items(form: forms.Form, name: str, selected: Sequence[str]) -> list[dict[str, Any]]:

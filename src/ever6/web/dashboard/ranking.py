@@ -13,8 +13,8 @@ MEASURES = ("pupils", "overall_absence_rate", "suspension_rate")
 GROUPS = ("cwsw", "not_cwsw", "all_pupils")
 
 COLUMNS = (
-    ("urn", "URN"),
     ("name", "School"),
+    ("urn", "URN"),
     ("phase", "Phase"),
     ("in_la", "In or out of the authority"),
     ("count", "Ever6 CWSW pupils"),
@@ -42,6 +42,33 @@ NUMERIC = frozenset(
     }
 )
 UNDETERMINED = "Not shown: figures suppressed"
+
+# The columns a page shows at once (the whole table has fourteen); downloads have every column.
+SHOWN = {
+    "summary": ("name", "phase", "in_la", "count", "share", "absence_gap", "suspension_gap", "tier"),
+    "absence": ("name", "urn", "count", "absence_cwsw", "absence_not_cwsw", "absence_gap", "tier"),
+    "suspensions": ("name", "urn", "count", "suspension_cwsw", "suspension_not_cwsw", "suspension_gap", "tier"),
+    "all": tuple(k for k, _ in COLUMNS),
+}
+TIER_FILTERS = {**{label: label for label in TIER_LABELS.values()}, UNDETERMINED: UNDETERMINED}
+IN_LA_FILTERS = {"In": "In the authority", "Out": "Out of the authority"}
+
+
+def filtered(rows: list[dict[str, Any]], *, phase: str = "", tier: str = "", in_la: str = "") -> list[dict[str, Any]]:
+    """The rows that match every filter given (an empty filter matches everything)."""
+    return [
+        r
+        for r in rows
+        if (not phase or r["phase"] == phase) and (not tier or r["tier"] == tier) and (not in_la or r["in_la"] == in_la)
+    ]
+
+
+SHOWN_LABELS = {
+    "summary": "Summary: count, share, gaps and tier",
+    "absence": "Absence",
+    "suspensions": "Suspensions",
+    "all": "Every column (scrolls sideways)",
+}
 
 
 def share(count: Figure, total: Figure) -> Figure:
@@ -112,10 +139,12 @@ def sort_rows(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
 
 
 def table(rows: list[dict[str, Any]], *, caption: str, suppressed: bool, rule: Sequence[str]) -> Table:
+    """Every column; a row's ``href``, when it has one, links the school's name to its page."""
     return Table(
         caption,
         COLUMNS,
         rows,
         numeric=NUMERIC,
         note=note(suppressed) + " Suggested tier: " + " ".join(rule),
+        link=("name", "href"),
     )

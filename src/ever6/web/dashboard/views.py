@@ -7,6 +7,7 @@ Virtual School; every table on every page downloads as CSV or Excel with the pag
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -15,11 +16,12 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from ever6.access import Capability, MetricQuery, NotPublished, RefreshNeeded, RunInfo, Snapshot, Viewer
 from ever6.access.counts import latest_counts
 from ever6.metrics.measures import GROUPS, MEASURES
-from ever6.web.dashboard import figures, ranking
+from ever6.web.dashboard import figures, gap, ranking
 from ever6.web.dashboard.forms import (
     DEFAULT_GROUPS,
     SORTS,
@@ -33,6 +35,7 @@ from ever6.web.dashboard.labels import BREAKDOWN_LABELS, GROUP_LABELS, PERIOD_LA
 from ever6.web.dashboard.tiers import TIER_LABELS, TIERS, describe_rule
 from ever6.web.guard import require, snapshot, viewer
 from ever6.web.pagecache import cacheable, cached_page
+from ever6.web.schools.models import School
 from ever6.web.tables import Figure, Table, requested_download
 
 THEMES = tuple(THEME_LABELS)
@@ -122,7 +125,7 @@ def _paginate(request: HttpRequest, table: Table) -> tuple[Table, Page | None]:
     if len(table.rows) <= PAGE_SIZE:
         return table, None
     page = Paginator(table.rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    shown = Table(table.caption, table.columns, list(page.object_list), table.numeric, table.note)
+    shown = dataclasses.replace(table, rows=list(page.object_list))
     return shown, page
 
 
@@ -151,8 +154,14 @@ def index(request: HttpRequest, snap: Snapshot, run: RunInfo, years: list[str]) 
     cells = figures.index_rows(rows)
     cohort_tiles, cohort_table = figures.cohort(cells, year, suppressed=suppressed)
     tiles, headline_table = figures.headline(cells, HEADLINE_MEASURES, year, years, suppressed=suppressed)
+    # The gap leads: for the year asked for, else the latest complete one (a year part-way through
+    # compares a few terms with a whole year's national figures).
+    complete = gap.complete_year(years, run.as_at)
+    the_gap = gap.gap(cells, year if request.GET.get("year") else complete, years, suppressed=suppressed)
+    trend_table, trend_spec = gap.trend(cells, years, complete=complete, suppressed=suppressed)
     name = f"ever6-dashboard-{year}"
-    if response := _download(request, {"cohort": cohort_table, "headline": headline_table}, name, suppressed):
+    tables = {"gap": the_gap.table, "trend": trend_table, "cohort": cohort_table, "headline": headline_table}
+    if response := _download(request, tables, name, suppressed):
         return response
     context.update(
         year=year,
@@ -161,6 +170,9 @@ def index(request: HttpRequest, snap: Snapshot, run: RunInfo, years: list[str]) 
         cohort_table=cohort_table,
         tiles=tiles,
         headline_table=headline_table,
+        gap=the_gap,
+        trend_table=trend_table,
+        trend_spec=trend_spec,
         cla_in_cwsw=run.cla_in_cwsw,
         counts=latest_counts(snap, viewer(request)),
     )
@@ -266,46 +278,67 @@ def theme(request: HttpRequest, theme: str) -> HttpResponse:
 @cached_page
 @_of_published_figures
 def schools(request: HttpRequest, snap: Snapshot, run: RunInfo, years: list[str]) -> HttpResponse:
-    """Schools ranked by their Ever6 CWSW pupils, share and gaps, with a suggested tier of offer."""
-    form = SchoolsForm(request.GET, years=years)
+    """Schools ranked by their Ever6 CWSW pupils, share and gaps, with a suggested tier of offer;
+    filtered by phase, tier and in or out of the authority; each school linked to its page."""
+    who = viewer(request)
+    register = {s["urn"]: s for s in snap.schools(who)}
+    phases = sorted({str(s["phase"]) for s in register.values() if s.get("phase")})
+    form = SchoolsForm(request.GET, years=years, phases=phases)
     valid = form.is_valid()
     thresholds = settings.EVER6_TIERS
-    context: dict[str, Any] = {
-        "title": "Schools: Ever6 CWSW pupils, gaps and suggested tiers",
-        "form": form,
-        "tier_rule": describe_rule(thresholds),
-    }
+    context: dict[str, Any] = {"title": "Schools", "form": form, "tier_rule": describe_rule(thresholds)}
     year, period = form.year, form.value_of("period", "year")
     sort, suppressed = form.value_of("sort", "count"), form.is_suppressed
+    show = form.value_of("show", "summary")
+    chosen = {name: form.value_of(name, "") for name in ("phase", "tier", "in_la")}
+
+    def items(name: str, value: str, everything: str | None = None) -> list[dict[str, Any]]:
+        listed = select_items(form, name, value if valid else str(request.GET.get(name, "")))
+        return [{"value": "", "text": everything}, *listed] if everything else listed
+
     context.update(
-        year_items=select_items(form, "year", year if valid else str(request.GET.get("year", ""))),
-        period_items=select_items(form, "period", period if valid else str(request.GET.get("period", ""))),
-        sort_items=select_items(form, "sort", sort if valid else str(request.GET.get("sort", ""))),
+        year_items=items("year", year),
+        period_items=items("period", period),
+        sort_items=items("sort", sort),
+        show_items=items("show", show),
+        phase_items=items("phase", chosen["phase"], "Every phase"),
+        tier_items=items("tier", chosen["tier"], "Every tier"),
+        in_la_items=items("in_la", chosen["in_la"], "In and out of the authority"),
         suppressed_checked=suppressed if valid else bool(request.GET.get("suppressed")),
+        filtered=any(chosen.values()),
     )
     if not valid:
         return render(request, "dashboard/schools.html", {**context, **_common(request, run, False)}, status=400)
 
-    who = viewer(request)
     rows = snap.metrics(
         who, MetricQuery(year, period, ranking.MEASURES, ranking.GROUPS, "school"), suppressed=suppressed
     )
-    register = {s["urn"]: s for s in snap.schools(who)}
-    school_rows = ranking.sort_rows(
-        ranking.school_rows(rows, schools=register, la_code=run.la_code, thresholds=thresholds), sort
-    )
+    all_rows = ranking.school_rows(rows, schools=register, la_code=run.la_code, thresholds=thresholds)
+    school_rows = ranking.sort_rows(ranking.filtered(all_rows, **chosen), sort)
+    if who.can(Capability.PARTNERSHIP):  # the school's page is the partnership register's
+        in_register = set(School.objects.filter(urn__in=[r["urn"] for r in school_rows]).values_list("urn", flat=True))
+        for row in school_rows:
+            if row["urn"] in in_register:
+                row["href"] = reverse("schools:school", args=[row["urn"]])
     table = ranking.table(
         school_rows,
-        caption=f"Schools by {SORTS[sort].split(' (')[0].lower()}, {year}, {PERIOD_LABELS[period].lower()}",
+        caption=f"Schools, {year}, {PERIOD_LABELS[period].lower()}, sorted by {_sentence_case(SORTS[sort])}",
         suppressed=suppressed,
         rule=context["tier_rule"],
     )
     if response := _download(request, {"schools": table}, f"ever6-schools-{year}-{period}-by-{sort}", suppressed):
         return response
-    tier_counts = {label: sum(1 for r in school_rows if r["tier"] == label) for label in _tier_labels()}
-    shown, page = _paginate(request, table)
-    context.update(table=shown, page=page, year=year, tier_counts=tier_counts, group_labels=GROUP_LABELS)
+    tier_counts = {label: sum(1 for r in all_rows if r["tier"] == label) for label in _tier_labels()}
+    shown, page = _paginate(request, table.only(ranking.SHOWN[show]))
+    context.update(
+        table=shown, page=page, year=year, tier_counts=tier_counts, group_labels=GROUP_LABELS, matched=len(school_rows)
+    )
     return render(request, "dashboard/schools.html", {**context, **_common(request, run, suppressed)})
+
+
+def _sentence_case(label: str) -> str:
+    """A label in the middle of a sentence: "Share of ..." -> "share of ...", "Ever6" as it is."""
+    return label if label.startswith("Ever6") else label[:1].lower() + label[1:]
 
 
 def _tier_labels() -> list[str]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from ever6.access import Capability, MetricQuery, NotPublished
 from ever6.dates import parse_academic_year
@@ -35,6 +36,22 @@ KIND_LABELS = {
     "training_registrations": "Training registrations",
     "training_attended": "Training attended",
 }
+
+
+# What the page shows: a few columns at a time (the whole table has over twenty); downloads have all.
+SHOW = {
+    "summary": "Activity and Ever6 CWSW outcomes this year",
+    "activity": "Activity, by kind",
+    **{m: f"{MEASURE_LABELS[m].capitalize()}: this year, last year and pupils never CWSW" for m in MEASURES[1:]},
+}
+
+
+def shown_columns(show: str, kinds: list[str]) -> list[str]:
+    if show == "activity":
+        return ["school", "urn", *kinds, "activity"]
+    if show in MEASURES:
+        return ["school", "urn", "activity", "pupils:cwsw", f"{show}:cwsw", f"{show}:cwsw:prev", f"{show}:not_cwsw"]
+    return ["school", "urn", "activity", *(f"{m}:cwsw" for m in MEASURES)]
 
 
 def kind_label(kind: str) -> str:
@@ -67,6 +84,9 @@ def index(request: HttpRequest) -> HttpResponse:
     if year not in years:
         raise Http404("no figures for that year")
     suppressed = request.GET.get("suppressed") == "1" or not viewer(request).can(Capability.UNSUPPRESSED_FIGURES)
+    show = request.GET.get("show") or "summary"
+    if show not in SHOW:
+        raise Http404("no such choice of columns")
     previous = years[years.index(year) - 1] if years.index(year) > 0 else None
     start, end = _year_bounds(year)
     kinds, activity = activity_by_school(start, end)
@@ -90,6 +110,7 @@ def index(request: HttpRequest) -> HttpResponse:
         row: dict[str, Any] = {
             "school": schools[urn].name if urn in schools else "(not in the register)",
             "urn": urn,
+            "href": reverse("schools:school", args=[urn]) if urn in schools else "",
             **{k: counts.get(k, 0) for k in kinds},
             "activity": sum(counts.values()),
         }
@@ -110,6 +131,7 @@ def index(request: HttpRequest) -> HttpResponse:
         rows,
         numeric=frozenset(k for k, _ in columns if k not in ("school", "urn")),
         note=note,
+        link=("school", "href"),
     )
     if fmt := requested_format(request):
         suffix = "suppressed" if suppressed else "unsuppressed-internal-only"
@@ -124,7 +146,8 @@ def index(request: HttpRequest) -> HttpResponse:
             "year": year,
             "previous": previous,
             "suppressed": suppressed,
-            "table": table,
+            "table": table.only(shown_columns(show, kinds)),
+            "show_items": [{"value": k, "text": v, "selected": k == show} for k, v in SHOW.items()],
             "totals": [(kind_label(k), n) for k, n in totals.items()],
         },
     )

@@ -20,8 +20,9 @@ from django.utils.html import format_html
 from ever6.access import Capability, NotPublished
 from ever6.markers import Establishment, ctf_filename, marker_csv, marker_ctf, pupils_from_rows
 from ever6.metrics.measures import BY_NAME, PERIODS
-from ever6.web.charts import SCHEMA
+from ever6.web.charts import Point, bar_chart
 from ever6.web.guard import agreement_in_force, audit_recorder, require, snapshot, viewer
+from ever6.web.portal import pupil_list
 from ever6.web.schools.models import AgreementStatus, DataSharingAgreement, School
 from ever6.web.tables import Figure, Table, download, requested_format
 
@@ -125,7 +126,7 @@ def _figures_table(rows: list[dict[str, Any]], urn: str, year: str, period: str)
                 and row["breakdown"] == breakdown
                 and (breakdown == "all" or row["breakdown_value"] == urn)
             ):
-                cells[(row["measure"], key)] = Figure.of(row)
+                cells[(row["measure"], key)] = Figure.of(row, count=row["measure"] == "pupils")
     table_rows = [
         {"measure": MEASURE_LABELS[m], **{key: cells.get((m, key), Figure("")) for key, *_ in COLUMNS}}
         for m in PORTAL_MEASURES
@@ -140,30 +141,42 @@ def _figures_table(rows: list[dict[str, Any]], urn: str, year: str, period: str)
     )
 
 
-def _chart_spec(table: Table) -> dict[str, Any] | None:
-    """A grouped bar chart of the rates in the table; withheld figures are simply not drawn."""
-    values = []
+def _chart(table: Table) -> tuple[dict[str, Any] | None, list[str]]:
+    """A bar chart of the rates in the table, and what it leaves out: a withheld figure (``c``) or
+    one that does not apply (``z``) is never drawn, so it is named under the chart instead of
+    reading as a zero bar."""
+    points: list[Point] = []
+    not_charted: list[str] = []
+    series = [heading for _, heading in table.columns[1:]]
     for row in table.rows:
         if row["measure"] == MEASURE_LABELS["pupils"]:
             continue  # a count on a rate scale would mislead
         for key, heading in table.columns[1:]:
-            if (value := row[key].number) is not None:
-                values.append({"measure": row["measure"], "pupils": heading, "value": value})
-    if not values:
-        return None
-    return {
-        "$schema": SCHEMA,
-        "description": table.caption,
-        "width": "container",
-        "data": {"values": values},
-        "mark": {"type": "bar", "tooltip": True},
-        "encoding": {
-            "y": {"field": "measure", "type": "nominal", "title": None, "sort": None},
-            "yOffset": {"field": "pupils", "sort": None},
-            "x": {"field": "value", "type": "quantitative", "title": "Rate"},
-            "color": {"field": "pupils", "type": "nominal", "title": "Pupils", "sort": None},
-        },
-    }
+            figure = row[key]
+            if figure.number is not None:
+                points.append(Point(row["measure"], heading, figure.number))
+            elif figure.text:
+                not_charted.append(f"{row['measure']}, {heading}: {figure.text} ({_symbol(figure.text)})")
+    spec = bar_chart(
+        points,
+        title=table.caption,
+        category_title="",  # the measures name themselves; a title would overlap the long labels
+        value_title="Per cent (suspensions: per 100 pupils)",
+        categories=[r["measure"] for r in table.rows if r["measure"] != MEASURE_LABELS["pupils"]],
+        series=series,
+    )
+    return spec, not_charted
+
+
+SYMBOLS = {
+    "c": "withheld: it counts 1 to 5 pupils, or would let such a count be worked out",
+    "z": "not applicable: there is nothing to divide by",
+    "x": "not published",
+}
+
+
+def _symbol(text: str) -> str:
+    return SYMBOLS.get(text, "not a number")
 
 
 @require(Capability.SCHOOL_PORTAL)
@@ -184,6 +197,9 @@ def school(request: HttpRequest, urn: str) -> HttpResponse:
         table = _figures_table(rows, urn, year, period) if rows else None
     if (fmt := requested_format(request)) and table is not None:
         return download(table, fmt, f"ever6-{urn}-{year}-{period}")
+    spec, not_charted = _chart(table) if table else (None, [])
+    symbols = sorted({c.text for r in (table.rows if table else []) for c in r.values() if isinstance(c, Figure)})
+    on_list = snap.portal_pupil_count(who, urn) if in_force and years else None
     return render(
         request,
         "portal/school.html",
@@ -194,7 +210,11 @@ def school(request: HttpRequest, urn: str) -> HttpResponse:
             "status": status,
             "in_force": in_force,
             "table": table,
-            "spec": _chart_spec(table) if table else None,
+            "spec": spec,
+            "not_charted": not_charted,
+            "symbols": [(t, SYMBOLS[t]) for t in symbols if t in SYMBOLS],
+            "on_list": on_list,
+            "as_at": snap.run().as_at if years else None,
             "years": years,
             "year": year,
             "period": period,
@@ -223,6 +243,8 @@ def pupils(request: HttpRequest, urn: str) -> HttpResponse:
     if not agreement_in_force(urn):
         return _no_agreement(request, urn, name)
     fmt = requested_format(request)
+    # Which filters were used goes in the audit entry; their values do not (a search may be a name).
+    used = [k for k in ("q", "ncyear", "band") if request.GET.get(k)]
     rows = snapshot().portal_pupils(
         who,
         urn,
@@ -230,7 +252,7 @@ def pupils(request: HttpRequest, urn: str) -> HttpResponse:
         agreement_in_force=agreement_in_force,
         action="download" if fmt else "view",
         what="school_pupils",
-        detail={"format": fmt} if fmt else None,
+        detail={"format": fmt} if fmt else ({"filters": used} if used else None),
     )
     table = Table(f"Ever6 CWSW pupils on roll at {name}", PUPIL_COLUMNS, rows)
     if fmt:
@@ -238,6 +260,9 @@ def pupils(request: HttpRequest, urn: str) -> HttpResponse:
     run = snapshot().run()
     from ever6.web.events.views import who_to_tell
 
+    choice = pupil_list.Choice.of(request.GET, rows)
+    kept = pupil_list.chosen_rows(rows, choice)
+    page = pupil_list.page_of(kept, request.GET.get("page"))
     return render(
         request,
         "portal/pupils.html",
@@ -246,7 +271,17 @@ def pupils(request: HttpRequest, urn: str) -> HttpResponse:
             "urn": urn,
             "name": name,
             "table": table,
-            "rows": [{**r, "birth_date": f"{r['birth_date']:%d/%m/%Y}" if r.get("birth_date") else ""} for r in rows],
+            "rows": [
+                {**r, "birth_date": f"{r['birth_date']:%d/%m/%Y}" if r.get("birth_date") else ""}
+                for r in page.object_list
+            ],
+            "page": page,
+            "total": len(rows),
+            "matched": len(kept),
+            "choice": choice,
+            "year_options": pupil_list.options(rows, "ncyear"),
+            "band_options": pupil_list.options(rows, "band"),
+            "sorts": pupil_list.SORTS,
             "as_at": run.as_at,
             "single_school": len(who.urns) == 1,
             "who_to_tell": who_to_tell(request, urn, rows),

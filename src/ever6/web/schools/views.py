@@ -30,6 +30,7 @@ from ever6.web.bodylimit import accepts_upload
 from ever6.web.dashboard.tiers import TIER_LABELS, describe_rule
 from ever6.web.forms import date_items
 from ever6.web.guard import require, snapshot, viewer
+from ever6.web.schools import profile
 from ever6.web.schools.forms import (
     KIND_PHASES,
     MAX_SIGNED_COPY_BYTES,
@@ -359,6 +360,8 @@ def school(request: HttpRequest, urn: str) -> HttpResponse:
             "contacts": [_contact_row(c, today) for c in contacts],
             "missing": [dict(ContactRole.choices)[r] for r in missing_roles(contacts, today)],
             "contact_history": _contact_history(record),
+            "figures_table": profile.figures(viewer(request), urn),
+            "activity": profile.activity(urn, today),
             **_tier_context(request, record),
         },
     )

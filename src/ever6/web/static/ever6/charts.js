@@ -6,7 +6,7 @@ for (const el of document.querySelectorAll("[data-ever6-chart]")) {
   const source = document.getElementById(el.dataset.ever6Chart);
   if (!source) continue;
   try {
-    const spec = JSON.parse(source.textContent);
+    const spec = fitTo(JSON.parse(source.textContent), el.clientWidth);
     // No <style> elements added by vega-embed or its tooltips: the Content-Security-Policy refuses
     // them. The actions menu is off; the tooltips' style is in ever6.css.
     const options = {
@@ -19,4 +19,19 @@ for (const el of document.querySelectorAll("[data-ever6-chart]")) {
   } catch (e) {
     el.remove();
   }
+}
+
+// On a narrow screen (a phone), the chart is drawn to fit its column: panels one under another,
+// the plot narrower and the legend below, so the page never scrolls sideways.
+function fitTo(spec, available) {
+  const inner = spec.spec || spec;
+  if (!available || typeof inner.width !== "number" || inner.width + 220 <= available) return spec;
+  inner.width = Math.max(140, available - 180);
+  if (spec.columns) spec.columns = 1;
+  if (spec.title && typeof spec.title === "object") spec.title.limit = available - 10;
+  spec.config = spec.config || {};
+  spec.config.legend = Object.assign({}, spec.config.legend, { orient: "bottom", direction: "vertical" });
+  // No label cut short: what does not fit is scaled down with the chart (ever6.css).
+  spec.config.axis = Object.assign({}, spec.config.axis, { labelLimit: 0 });
+  return spec;
 }
