@@ -23,7 +23,7 @@ MONEY_FORMAT = '"£"#,##0.00;[Red]-"£"#,##0.00'
 def render_pdf(html: str) -> bytes:
     """An HTML page (with its print CSS inline) as PDF bytes. No network: the page must not
     link to anything outside itself."""
-    from weasyprint import HTML  # type: ignore[import-untyped]
+    from weasyprint import HTML
 
     def no_fetch(url: str) -> dict[str, Any]:
         raise ValueError(f"the PDF may not load {url}")
