@@ -77,9 +77,12 @@ def render_html(template: str, context: dict[str, Any]) -> str:
 
 
 def html_to_pdf(html: str) -> bytes:
+    """The one place HTML becomes a PDF. A document loads nothing from the network: only inline
+    (``data:``) and local files."""
     import weasyprint
 
-    pdf: bytes = weasyprint.HTML(string=html, base_url=str(WEB_DIR)).write_pdf()
+    local_only = weasyprint.URLFetcher(allowed_protocols={"data", "file"})
+    pdf: bytes = weasyprint.HTML(string=html, base_url=str(WEB_DIR), url_fetcher=local_only).write_pdf()
     return pdf
 
 

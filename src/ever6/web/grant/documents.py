@@ -1,8 +1,8 @@
 """The financial progress report as files: an Excel workbook (numbers as numbers, text
 formula-safe, as every export of ever6) and a PDF.
 
-:func:`render_pdf` is the one place HTML becomes a PDF here (WeasyPrint); a general document
-pipeline can take it over without touching the report.
+:func:`render_pdf` hands the report's HTML to the service's document pipeline
+(``ever6.web.documents.render``).
 """
 
 from __future__ import annotations
@@ -21,15 +21,10 @@ MONEY_FORMAT = '"£"#,##0.00;[Red]-"£"#,##0.00'
 
 
 def render_pdf(html: str) -> bytes:
-    """An HTML page (with its print CSS inline) as PDF bytes. No network: the page must not
-    link to anything outside itself."""
-    from weasyprint import HTML
+    """An HTML page (with its print CSS inline) as PDF bytes, by the service's document pipeline."""
+    from ever6.web.documents.render import html_to_pdf
 
-    def no_fetch(url: str) -> dict[str, Any]:
-        raise ValueError(f"the PDF may not load {url}")
-
-    result: bytes = HTML(string=html, url_fetcher=no_fetch).write_pdf()
-    return result
+    return html_to_pdf(html)
 
 
 def _money(text: str) -> Decimal | None:
