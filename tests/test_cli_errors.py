@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 import ever6.cli
+import ever6.publish.pipeline
 from ever6.cli import app
 from ever6.warehouse import RollbackError
 
@@ -52,7 +53,7 @@ def test_a_fault_says_it_is_one_and_how_to_see_the_traceback(tmp_path: Path, mon
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("published_metric")
 
-    monkeypatch.setattr(ever6.cli, "refresh", broken)
+    monkeypatch.setattr(ever6.publish.pipeline, "refresh", broken)  # the command imports it when run
     code, output, _ = _run(tmp_path, "refresh", "--as-at", "2025-03-31")
     flat = " ".join(output.split())
     assert code == 1

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -37,16 +37,8 @@ from ever6.formats.dfe_rules import validators_available
 from ever6.formats.problems import ImportRefused, Severity
 from ever6.metrics import PERIODS
 from ever6.private import fixed_message, restrict_umask, secure_workspace
-from ever6.publish.pipeline import Progress as ProgressCallback
-from ever6.publish.pipeline import (
-    RulesOutcome,
-    export_cohort,
-    export_gaps,
-    export_metrics,
-    import_sources,
-    refresh,
-    validate_batches,
-)
+from ever6.publish.imports import Progress as ProgressCallback
+from ever6.publish.imports import import_sources
 from ever6.warehouse import ImportOutcome, RollbackError, Warehouse
 from ever6.warehouse.linkage_store import DecisionError, LinkageStore
 from ever6.warehouse.opening import busy_message, damaged_message, is_busy, is_damage, open_warehouse
@@ -54,6 +46,12 @@ from ever6.web.audit.commands import audit_app
 from ever6.web.commands import web_app
 from ever6.web.documents.commands import packs_app
 from ever6.web.grant.commands import returns_app
+
+if TYPE_CHECKING:
+    from ever6.publish.pipeline import RulesOutcome
+
+# The analytics (ever6.publish.pipeline: Ibis and its DuckDB backend) are imported by the
+# commands that use them, so that an import or a listing does not pay for loading them.
 
 out = Console()
 err = Console(stderr=True)
@@ -300,6 +298,8 @@ def _dfe_rules(outcomes: list[ImportOutcome], mode: str) -> None:
         return
     settings = _settings()
     if mode == "wait" or not validators_available():  # missing: say so now, with the batch
+        from ever6.publish.pipeline import validate_batches
+
         _print_rules(validate_batches(settings, ids))
         return
     logs = settings.home / "logs"
@@ -325,6 +325,8 @@ def validate(
 ) -> None:
     """Run the year's DfE rules (Data to Insight's validators) on CIN census and SSDA903 batches
     and record their issues as warnings of each batch, replacing an earlier run's."""
+    from ever6.publish.pipeline import validate_batches
+
     settings = _settings()
     if not settings.warehouse_path.exists():
         out.print(f"No imports yet in the workspace {settings.home}.", markup=False, highlight=False)
@@ -447,6 +449,8 @@ def cohort_export(
     strict: Annotated[bool, typer.Option("--strict/--default", help="Count only CIN/CP plan periods.")] = False,
 ) -> None:
     """One row per child in the output at R: Ever6 CWSW, or looked after at R."""
+    from ever6.publish.pipeline import export_cohort
+
     settings = _settings()
     reference = _parse_date(as_at)
     _require_warehouse(settings.warehouse_path)
@@ -486,6 +490,8 @@ def refresh_command(
     ] = False,
 ) -> None:
     """Rebuild the cohort, the links and the measures at R, and publish them."""
+    from ever6.publish.pipeline import refresh
+
     settings = _settings()
     reference = _parse_date(as_at)
     if engine is not None and engine not in ENGINES:
@@ -512,6 +518,8 @@ def metrics_export(
     ] = None,
 ) -> None:
     """The latest published measures for a year, in long format."""
+    from ever6.publish.pipeline import export_metrics
+
     label, period = _year_and_period(year, period)
     settings = _settings()
     with _reading() as wh:
@@ -536,6 +544,8 @@ def metrics_gaps(
     period: Annotated[str, typer.Option(help="year, autumn, spring or summer.")] = "year",
 ) -> None:
     """Each group against pupils never CWSW and against the national figures (with their sources)."""
+    from ever6.publish.pipeline import export_gaps
+
     label, period = _year_and_period(year, period)
     settings = _settings()
     with _reading() as wh:

@@ -16,7 +16,8 @@ from pathlib import Path
 from ever6.config import Settings, with_la_code
 from ever6.errors import Refused
 from ever6.formats import FORMATS, Format, Kind
-from ever6.publish.pipeline import CohortSummary, Progress, build_cohort, import_sources, refresh, summarise
+from ever6.publish.imports import Progress, import_sources
+from ever6.publish.pipeline import CohortSummary, build_cohort, refresh, summarise
 from ever6.synth import generate
 from ever6.synth.scales import ONS_CODES
 from ever6.warehouse import Warehouse

@@ -15,6 +15,7 @@ import pytest
 from ever6.config import Settings, load_settings
 from ever6.demo import build_demo
 from ever6.publish.pipeline import analytics_tables, compute_measures, import_sources, refresh
+from ever6.publish.session_counts import keep as keep_session_counts
 from ever6.warehouse import Warehouse
 from ever6.warehouse.linkage_store import LinkageStore
 from ever6.warehouse.published import Published
@@ -139,3 +140,64 @@ def test_nothing_new_reuses_everything(workspace: tuple[Settings, date, Path]) -
         assert any(m.startswith("reusing the measures of") for m in seen), seen
         for output in ("cohort", "link", "metric"):
             assert _sorted(published.output(output, after.run_id)) == _sorted(published.output(output, before.run_id))
+
+
+def _resent_day(data: Path, out: Path) -> tuple[date, int]:
+    """A day already imported, sent again by the school with every present mark made unauthorised
+    absence (``O``): a later batch's version of that day must replace the earlier one."""
+    source = next(p for p in sorted((data / "attendance").glob("attendance_*.csv")) if "termly" not in p.name)
+    with source.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    days = sorted({r["date"] for r in rows})
+    day = days[len(days) // 2]
+    changed = [{**r, "code": "O" if r["code"] in ("/", "\\") else r["code"]} for r in rows if r["date"] == day]
+    with out.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(changed)
+    return date.fromisoformat(day), sum(1 for r in rows if r["date"] == day and r["code"] in ("/", "\\"))
+
+
+def _from_every_mark(wh: Warehouse, settings: Settings, cohort: pa.Table, links: pa.Table, as_at: date) -> pa.Table:
+    """The measures computed without the counts kept per batch: every current mark counted."""
+    raw = {k: v for k, v in analytics_tables(wh, settings).items() if k != "attendance_session_count"}
+    return compute_measures(raw, cohort, links, settings, as_at)
+
+
+def test_session_counts_kept_per_batch_give_what_counting_every_mark_gives(
+    workspace: tuple[Settings, date, Path], tmp_path: Path
+) -> None:
+    """A new day, a day resent with other codes (two batches share it), an earlier reference date
+    (days after it not counted) and a rolled-back batch: the kept counts give the same measures."""
+    settings, as_at, data = workspace
+    _next_day_of_marks(data, tmp_path / "next_day.csv")
+    resent, changed = _resent_day(data, tmp_path / "resent.csv")
+    assert changed > 0
+    with Warehouse(settings.warehouse_path) as wh:
+        import_sources(wh, settings, "attendance", [tmp_path / "next_day.csv"])
+        resend = import_sources(wh, settings, "attendance", [tmp_path / "resent.csv"])
+        assert keep_session_counts(wh) > 0  # what a refresh does before its measures
+        published = Published(wh)
+        run = published.latest()
+        assert run is not None
+        cohort, links = published.output("cohort", run.run_id), published.output("link", run.run_id)
+        (kept,) = wh.con.execute("SELECT count(DISTINCT batch_id) FROM attendance_session_count").fetchone() or (0,)
+        assert kept >= 3  # the year's marks, the new day and the resent day, each counted once
+
+        def unauthorised(metrics: pa.Table) -> dict[tuple[str, str], float]:
+            return {
+                (r["period"], r["group"]): r["numerator"]
+                for r in metrics.to_pylist()
+                if r["measure"] == "unauthorised_absence_rate" and r["breakdown"] == "all"
+            }
+
+        for when in (as_at, resent - timedelta(days=1), resent):
+            kept_figures = compute_measures(analytics_tables(wh, settings), cohort, links, settings, when)
+            assert _sorted(kept_figures) == _sorted(_from_every_mark(wh, settings, cohort, links, when))
+        with_resent = unauthorised(kept_figures)
+        wh.rollback(resend[0].batch.batch_id)
+        rolled = compute_measures(analytics_tables(wh, settings), cohort, links, settings, resent)
+        assert _sorted(rolled) == _sorted(_from_every_mark(wh, settings, cohort, links, resent))
+        # The resent day's version counted, and stopped counting with its batch.
+        without = unauthorised(rolled)
+        assert any(with_resent[k] > without[k] for k in without if k in with_resent)

@@ -271,7 +271,7 @@ class Operations:
     ) -> ImportPreview:
         """Read files of one format as the import would, keeping nothing: the warehouse is not opened."""
         viewer.require(Capability.DATA_PAGES)
-        from ever6.publish.pipeline import preview_sources
+        from ever6.publish.imports import preview_sources
 
         results = preview_sources(self.settings, fmt, paths, mapping=mapping, year=year)
         rows: dict[str, int] = {}
@@ -296,7 +296,7 @@ class Operations:
         return), all or none, by this viewer, recorded in the audit log. A refusal changes nothing
         and raises :class:`ImportFilesRefused`; the first import creates the warehouse."""
         viewer.require(Capability.DATA_PAGES)
-        from ever6.publish.pipeline import ImportRefused, import_sources
+        from ever6.publish.imports import ImportRefused, import_sources
 
         try:
             with self._open(write=True, wait=30.0, create=True) as wh:

@@ -91,6 +91,14 @@ _ATTAINMENT_MEASURES = {
 
 
 @dataclass(frozen=True)
+class KeptCounts:
+    """Session counts kept per batch of marks (:mod:`ever6.publish.session_counts`), and the day index."""
+
+    counts: Table  # batch_id, academic_year, urn, upn, term, MARK_COUNTS: of active batches
+    days: Table  # batch_id, date: the days each active batch of marks holds
+
+
+@dataclass(frozen=True)
 class Inputs:
     """What the measures read: the current canonical tables, the cohort at R and the links."""
 
@@ -100,6 +108,10 @@ class Inputs:
     codes: Table  # ever6.attendance.code_table(), on the same backend
     la_code: str | None
     settings: MeasureSettings
+    kept: KeptCounts | None = None  # session counts kept per batch: without them, every mark is counted
+    # Each pupil's characteristics (:func:`_pupils`), which do not depend on the theme or year, when
+    # already materialised: :func:`compute_metrics` ranks the rolls for them once, not per theme and year.
+    pupils: Table | None = None
 
 
 def _d(value: date) -> ir.DateScalar:
@@ -161,7 +173,8 @@ def _describe(inputs: Inputs, units: Table, start_year: int) -> Table:
     roll's for the year, else the chronological one from the date of birth.
     """
     start, end = academic_year_bounds(start_year)
-    u = units.left_join(_pupils(inputs), "upn").drop("upn_right")
+    pupils = inputs.pupils if inputs.pupils is not None else _pupils(inputs)
+    u = units.left_join(pupils, "upn").drop("upn_right")
     u = u.left_join(pupil_groups(inputs), "upn").drop("upn_right")
     est = inputs.tables.establishment.select("urn", "phase", "la_code", "type_code")
     u = u.left_join(est, "urn").drop("urn_right")
@@ -187,10 +200,14 @@ def _describe(inputs: Inputs, units: Table, start_year: int) -> Table:
     )
 
 
-def session_counts(inputs: Inputs, start_year: int, *, as_at: date | None = None) -> Table:
-    """Per (urn, upn, term) of a year: possible, authorised, unauthorised, C2, K and B sessions."""
+MARK_COUNTS = ("possible", "authorised", "unauthorised", "c2", "k", "b")
+
+
+def mark_session_counts(marks: Table, codes: Table, start_year: int, last: date, *, by: tuple[str, ...] = ()) -> Table:
+    """Per (``by``, urn, upn, term): the possible, authorised, unauthorised, C2, K and B sessions of
+    ``marks`` from the start of the academic year to ``last``."""
     start, end = academic_year_bounds(start_year)
-    last = min(end, as_at) if as_at else end
+    last = min(end, last)
     terms = term_bounds(start.year)
 
     def term_of(day: ir.DateValue) -> ir.StringValue:
@@ -199,9 +216,7 @@ def session_counts(inputs: Inputs, start_year: int, *, as_at: date | None = None
     # The code table is joined to every (day, code) of the period (a few thousand pairs), not to
     # every mark: each pair gets its term and what it counts towards, and the marks meet that
     # small lookup in one equi-join and one aggregation.
-    codes = inputs.codes
-    m = inputs.tables.attendance_mark
-    m = m.filter((m.date >= _d(start)) & (m.date <= _d(last)))
+    m = marks.filter((marks.date >= _d(start)) & (marks.date <= _d(last)))
     days = ibis.memtable(
         pa.table({"date": pa.array([start + timedelta(days=i) for i in range((last - start).days + 1)], pa.date32())})
     )
@@ -223,18 +238,44 @@ def session_counts(inputs: Inputs, start_year: int, *, as_at: date | None = None
         _k=flag(pairs.code == "K"),
         _b=flag(pairs.code == "B"),
     )
-    m = m.select("urn", "upn", "date", "code").join(lookup, ["date", "code"])
+    m = m.select(*by, "urn", "upn", "date", "code").join(lookup, ["date", "code"])
+    return m.group_by(*by, "urn", "upn", term=m._term).agg(**{c: m[f"_{c}"].sum().cast("int64") for c in MARK_COUNTS})
+
+
+def _marks_counts(inputs: Inputs, start_year: int, last: date) -> Table:
+    """The year's session counts from the current marks, per (urn, upn, term).
+
+    With counts kept per batch, a batch alone on every one of its days of the year (no other batch
+    resends them) and with none after ``last`` adds its kept counts; only the other batches' days
+    are counted from the marks (the current version of a resent day is resolved there).
+    """
+    marks = inputs.tables.attendance_mark
+    if inputs.kept is None:
+        return mark_session_counts(marks, inputs.codes, start_year, last)
+    start, end = academic_year_bounds(start_year)
+    days = inputs.kept.days.filter((inputs.kept.days.date >= _d(start)) & (inputs.kept.days.date <= _d(end)))
+    shared = days.group_by("date").agg(_batches=days.batch_id.nunique())
+    shared = shared.filter(shared._batches > 1).select("date")
+    unsafe = days.filter(days.date.isin(shared.date) | (days.date > _d(last))).select("batch_id")
+    kept = inputs.kept.counts.filter(inputs.kept.counts.academic_year == start_year)
+    clean = kept.select("batch_id").distinct().anti_join(unsafe, "batch_id")
+    from_kept = kept.semi_join(clean, "batch_id").select("urn", "upn", "term", *MARK_COUNTS)
+    recount = days.anti_join(clean, "batch_id").select("date").distinct()
+    from_marks = mark_session_counts(marks.semi_join(recount, "date"), inputs.codes, start_year, last)
+    both = from_kept.union(from_marks.select("urn", "upn", "term", *MARK_COUNTS))
+    return both.group_by("urn", "upn", "term").agg(**{c: both[c].sum().cast("int64") for c in MARK_COUNTS})
+
+
+def session_counts(inputs: Inputs, start_year: int, *, as_at: date | None = None) -> Table:
+    """Per (urn, upn, term) of a year: possible, authorised, unauthorised, C2, K and B sessions."""
+    start, end = academic_year_bounds(start_year)
+    last = min(end, as_at) if as_at else end
+    terms = term_bounds(start.year)
+    codes = inputs.codes
+    m = _marks_counts(inputs, start_year, last)
     # Materialised: the termly returns are matched against it as well as added to it.
     marks = cache(
-        m.group_by("urn", "upn", term=m._term).agg(
-            possible=m._possible.sum(),
-            coded_possible=m._possible.sum(),
-            authorised=m._authorised.sum(),
-            unauthorised=m._unauthorised.sum(),
-            c2=m._c2.sum(),
-            k=m._k.sum(),
-            b=m._b.sum(),
-        )
+        m.select("urn", "upn", "term", m.possible, m.possible.name("coded_possible"), *(m[c] for c in MARK_COUNTS[1:]))
     )
 
     t = inputs.tables.attendance_termly
@@ -467,18 +508,27 @@ def publish(
     for breakdown, value, _ in cells:
         values_by_breakdown.setdefault(breakdown, set()).add(value)
 
+    # Each published group's sum of each component, once per cell (not once per measure using it).
+    measures = tuple(measures)
+    components = sorted({m.numerator for m in measures} | {m.denominator for m in measures if m.denominator})
+    empty: dict[str, float] = {}
+    values = {b: sorted(values_by_breakdown.get(b, ())) for b in BREAKDOWNS}
+    totals: dict[tuple[str, str, str], dict[str, float]] = {}
+    for breakdown in BREAKDOWNS:
+        for value in values[breakdown]:
+            for group, members in groups.items():
+                parts = [cells.get((breakdown, value, m), empty) for m in members]
+                totals[breakdown, value, group] = {c: _sum(p.get(c, 0.0) for p in parts) for c in components}
+
     rows: list[dict[str, object]] = []
     label = academic_year_label(academic_year)
     for measure in measures:
         for breakdown in BREAKDOWNS:
-            for value in sorted(values_by_breakdown.get(breakdown, ())):
-                for group, members in groups.items():
-                    num = _sum(cells.get((breakdown, value, m), {}).get(measure.numerator, 0.0) for m in members)
-                    den = (
-                        _sum(cells.get((breakdown, value, m), {}).get(measure.denominator, 0.0) for m in members)
-                        if measure.denominator
-                        else None
-                    )
+            for value in values[breakdown]:
+                for group in groups:
+                    total = totals[breakdown, value, group]
+                    num = total[measure.numerator]
+                    den = total[measure.denominator] if measure.denominator else None
                     rows.append(
                         {
                             "academic_year": label,
@@ -523,6 +573,10 @@ def compute_metrics(inputs: Inputs, *, years: Iterable[int] | None = None, as_at
     # Every theme and year describes its units from the rolls (the newest version of each roll
     # record): materialised once, not ranked again each time (a fifth of each aggregation at la).
     inputs = replace(inputs, tables=replace(inputs.tables, pupil_enrolment=cache(inputs.tables.pupil_enrolment)))
+    # Each pupil's characteristics do not depend on the theme or the year: ranked once. (The status
+    # groups come from the cohort and links, a few thousand rows held in memory: not materialised,
+    # which would put them on another backend than the warehouse's tables.)
+    inputs = replace(inputs, pupils=cache(_pupils(inputs)))
     for year in years if years is not None else years_with_data(inputs.tables):
         # The year's session counts are the heaviest step (every mark): computed once, used by
         # the year and by each term. Each theme is aggregated once for all its periods.

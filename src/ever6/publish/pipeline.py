@@ -21,105 +21,33 @@ import pyarrow.compute as pc
 from ever6 import __version__
 from ever6.attendance import code_table
 from ever6.cohort import COHORT_COLUMNS, cohort, current_tables
-from ever6.config import CohortSettings, Engine, Settings, format_bytes
+from ever6.config import CohortSettings, Engine, Settings
 from ever6.dates import academic_year_label
 from ever6.disclosure import DisclosureRules, for_school
 from ever6.engines import engine_for
-from ever6.errors import NothingToRefresh, TooLarge
+from ever6.errors import NothingToRefresh
 from ever6.exports import write_csv
 from ever6.faults import fault_point
-from ever6.formats import Kind, ReadOptions, dfe_rules, format_named, of_kind
-from ever6.formats.problems import ImportRefused as ImportRefused  # for the access layer: no reader import
-from ever6.formats.problems import ReadResult, StreamedResult
+from ever6.formats import Kind, dfe_rules, of_kind
 from ever6.metrics import Inputs, compute_metrics, years_with_data
 from ever6.metrics.export import EXPORT_COLUMNS, select, write_metrics_csv, write_metrics_xlsx
 from ever6.metrics.gaps import GAP_COLUMNS, gaps
 from ever6.metrics.publication import school_nesting, suppress_period
 from ever6.model import TABLES
+
+# Reading and importing live in their own module (no analytics loaded); kept importable from here.
+from ever6.publish.imports import Progress
+from ever6.publish.imports import check_sizes as check_sizes
+from ever6.publish.imports import import_sources as import_sources
+from ever6.publish.imports import read_sources as read_sources
 from ever6.publish.reuse import plan as reuse_plan
+from ever6.publish.session_counts import keep as keep_session_counts
+from ever6.publish.session_counts import kept_counts
 from ever6.publish.snapshot import write_snapshot
-from ever6.upn import la_codes
-from ever6.warehouse import ImportOutcome, Warehouse
+from ever6.warehouse import Warehouse
 from ever6.warehouse.opening import open_warehouse
 from ever6.warehouse.published import Published, Run
 from ever6.warehouse.store import current_user
-
-Progress = Callable[[str, float], None]
-
-
-def read_sources(
-    settings: Settings,
-    fmt: str,
-    paths: Sequence[Path],
-    *,
-    mapping: Path | None = None,
-    year: int | None = None,
-    progress: Progress | None = None,
-) -> list[ReadResult]:
-    """Read files of one format into batches: one per file, except for a format whose files make
-    one batch together (the tables of one SSDA903 return, one term's school census files).
-
-    Attendance marks are too many to hold: their results are streamed
-    (:class:`~ever6.formats.problems.StreamedResult`), read while the warehouse writes them, and
-    their problems are complete only once :func:`import_sources` has read them."""
-    entry = format_named(fmt)
-    options = ReadOptions(
-        mapping=mapping,
-        year=year,
-        la_codes=la_codes(settings.linkage.extra_la_codes),  # one UPN rule, the authority's LA numbers
-        xsd_dirs=settings.cin_census.xsd_dirs,
-    )
-    check_sizes(settings, fmt, paths)
-    if progress and paths:
-        progress(f"reading {paths[0].name}", 0.0)
-    if entry.one_batch:
-        return [entry.read(paths, options)]
-    results = []
-    for i, path in enumerate(paths):
-        if progress and i:
-            progress(f"reading {path.name}", i / len(paths))
-        results.append(entry.read([path], options))
-    return results
-
-
-def check_sizes(settings: Settings, fmt: str, paths: Sequence[Path]) -> None:
-    """Refuse, before reading anything, a file over its format's size limit (``[imports] max_bytes``)."""
-    limit = settings.imports.limit(fmt)
-    for path in paths:
-        size = path.stat().st_size
-        if size > limit:
-            raise TooLarge(
-                f"{path} is {format_bytes(size)}, over the limit of {format_bytes(limit)} for {fmt} files "
-                "([imports] max_bytes in ever6.toml); it was not read and nothing changed"
-            )
-
-
-def import_sources(
-    warehouse: Warehouse,
-    settings: Settings,
-    fmt: str,
-    paths: Sequence[Path],
-    *,
-    mapping: Path | None = None,
-    year: int | None = None,
-    who: str | None = None,
-    progress: Progress | None = None,
-) -> list[ImportOutcome]:
-    """Read and import, all or nothing: any refused file means nothing is imported."""
-    results = read_sources(settings, fmt, paths, mapping=mapping, year=year, progress=progress)
-    return warehouse.import_results(results, who=who)
-
-
-def preview_sources(
-    settings: Settings, fmt: str, paths: Sequence[Path], *, mapping: Path | None = None, year: int | None = None
-) -> list[ReadResult]:
-    """Read files as :func:`import_sources` would, and keep nothing: what an import would bring in
-    (rows per table) and the problems found, for a preview before the import is confirmed."""
-    results = read_sources(settings, fmt, paths, mapping=mapping, year=year)
-    for result in results:
-        if isinstance(result, StreamedResult):
-            result.drain()  # counts its rows and completes its problems
-    return results
 
 
 @dataclass(frozen=True)
@@ -250,6 +178,7 @@ def compute_measures(
         codes=ibis.memtable(code_table()),
         la_code=settings.authority.la_code,
         settings=settings.measures,
+        kept=kept_counts(raw),
     )
     return compute_metrics(inputs, years=years, as_at=as_at)
 
@@ -339,6 +268,8 @@ def refresh(
         else:
             links = link_step(warehouse, settings, cohort_table, as_at)
 
+    step("counting the sessions of new marks", 0.45)
+    keep_session_counts(warehouse)
     step("computing the measures", 0.5)
     if reuse is not None and reuse.run is not None and reuse.years:
         step(f"reusing the measures of {', '.join(academic_year_label(y) for y in sorted(reuse.years))}", 0.5)

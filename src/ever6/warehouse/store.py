@@ -59,6 +59,10 @@ def _create_statement(name: str, schema: pa.Schema) -> str:
     return f'CREATE TABLE IF NOT EXISTS "{name}" ({", ".join(columns)})'
 
 
+# Tables derived from the canonical ones, bound for the analytics when the warehouse has them (a
+# read-only warehouse may predate them).
+_DERIVED = ("attendance_mark_day", "attendance_session_count")
+
 _BOOKKEEPING = """
 CREATE TABLE IF NOT EXISTS ever6_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE SEQUENCE IF NOT EXISTS import_batch_seq START 1;
@@ -81,6 +85,13 @@ CREATE TABLE IF NOT EXISTS import_batch (
 -- Which days each batch of attendance marks holds, and how many marks: a few hundred rows that
 -- tell the analytics where two batches overlap without scanning the marks.
 CREATE TABLE IF NOT EXISTS attendance_mark_day (batch_id INTEGER NOT NULL, date DATE NOT NULL, marks BIGINT NOT NULL);
+-- Each batch of marks' session counts per enrolment and term of an academic year (computed by a
+-- refresh, ever6.publish.session_counts): a new day's refresh counts that day's marks, not the year's.
+CREATE TABLE IF NOT EXISTS attendance_session_count (
+    batch_id INTEGER NOT NULL, academic_year INTEGER NOT NULL, urn VARCHAR, upn VARCHAR, term VARCHAR NOT NULL,
+    possible BIGINT NOT NULL, authorised BIGINT NOT NULL, unauthorised BIGINT NOT NULL,
+    c2 BIGINT NOT NULL, k BIGINT NOT NULL, b BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS import_problem (
     batch_id INTEGER NOT NULL,
     file VARCHAR, line INTEGER, field VARCHAR, severity VARCHAR, source VARCHAR, message VARCHAR,
@@ -450,8 +461,10 @@ class Warehouse:
         with self.transaction():
             for name in FORMATS[batch.format].tables:
                 self.con.execute(f'DELETE FROM "{name}" WHERE batch_id = ?', [batch_id])
-            if "attendance_mark" in FORMATS[batch.format].tables:  # and its day index
+            if "attendance_mark" in FORMATS[batch.format].tables:  # and its day index and counts
                 self.con.execute("DELETE FROM attendance_mark_day WHERE batch_id = ?", [batch_id])
+                if self._has_table("attendance_session_count"):
+                    self.con.execute("DELETE FROM attendance_session_count WHERE batch_id = ?", [batch_id])
             self.con.execute(
                 "UPDATE import_batch SET status = 'rolled_back', rolled_back_at = ?, rolled_back_by = ? "
                 "WHERE batch_id = ?",
@@ -495,7 +508,43 @@ class Warehouse:
     def raw_table_names(self) -> list[str]:
         """The names :meth:`raw_tables` binds."""
         names = [*TABLES, "import_batch"]
-        return [*names, "attendance_mark_day"] if self._has_table("attendance_mark_day") else names
+        return [*names, *(name for name in _DERIVED if self._has_table(name))]
+
+    # --- session counts kept per batch (ever6.publish.session_counts) -----------------------
+
+    def counted_batch_years(self, computed_by: str) -> set[tuple[int, int]]:
+        """The (batch, academic year) pairs whose session counts are kept, as ``computed_by`` (the
+        release and code table) counts them; counts kept by another are removed first."""
+        with self.transaction():
+            row = self.con.execute("SELECT value FROM ever6_meta WHERE key = 'session_counts_by'").fetchall()
+            if not row or row[0][0] != computed_by:
+                self.con.execute("DELETE FROM attendance_session_count")
+                self.con.execute(
+                    "INSERT INTO ever6_meta VALUES ('session_counts_by', ?) "
+                    "ON CONFLICT DO UPDATE SET value = excluded.value",
+                    [computed_by],
+                )
+        rows = self.con.execute("SELECT DISTINCT batch_id, academic_year FROM attendance_session_count").fetchall()
+        return {(int(b), int(y)) for b, y in rows}
+
+    def keep_session_counts(self, academic_year: int, batch_ids: Sequence[int], counts: pa.Table) -> None:
+        """Keep batches' session counts for an academic year (``batch_id`` and the other columns of
+        ``attendance_session_count``), replacing any kept for them."""
+        view = "_incoming_session_count"
+        self.con.register(view, counts)
+        try:
+            with self.transaction():
+                self.con.execute(
+                    "DELETE FROM attendance_session_count WHERE academic_year = ? AND list_contains(?, batch_id)",
+                    [academic_year, list(batch_ids)],
+                )
+                self.con.execute(
+                    "INSERT INTO attendance_session_count SELECT batch_id, ?, urn, upn, term, possible, authorised, "
+                    f'unauthorised, c2, k, b FROM "{view}"',
+                    [academic_year],
+                )
+        finally:
+            self.con.unregister(view)
 
     def export_parquet(self, directory: Path) -> dict[str, Path]:
         """Write each of :meth:`raw_tables` to ``directory/<name>`` as Parquet (a folder of files),
