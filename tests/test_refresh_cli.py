@@ -65,6 +65,7 @@ def test_metrics_export_contract(home: Path, tmp_path: Path) -> None:
         "ethnicity",
         "primary_need",
         "in_la",
+        "years_since",
     }
     headline = next(
         r

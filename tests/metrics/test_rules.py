@@ -117,6 +117,7 @@ COHORT = pa.table(
         "status": ["CPP", "EVER6_PREVIOUS", "CINP", "CLA"],
         "cwsw": [True, True, True, False],
         "primary_need": ["N1", "N2", "N1", None],
+        "years_since": ["open", "2 years", "open", "open"],
     }
 )
 LINKS = pa.table({"la_child_id": ["c1", "c3", "c4", "c9"], "upn": ["U1", "U3", "U4", "U9"]})
@@ -257,6 +258,10 @@ def test_breakdowns(figures: dict[tuple[str, ...], dict[str, Any]]) -> None:
     assert fig(figures, "pupils", "cwsw", "fsm", "FSM") == (1, None, 1)  # U1
     assert fig(figures, "pupils", "cwsw", "primary_need", "N1") == (3, None, 3)  # U1 and U4 twice
     assert fig(figures, "pupils", "not_cwsw", "primary_need", "not applicable") == (2, None, 2)
+    assert fig(figures, "pupils", "cwsw", "years_since", "open") == (3, None, 3)  # U1 and U4 twice
+    assert fig(figures, "pupils", "cwsw", "years_since", "2 years") == (2, None, 2)  # U3 twice
+    assert fig(figures, "pupils", "cla", "years_since", "open") == (1, None, 1)  # U9
+    assert fig(figures, "pupils", "all_pupils", "years_since", "not applicable") == (2, None, 2)  # U2, U8
     assert fig(figures, "pupils", breakdown="sex", value="M") == (1, None, 1)
 
 

@@ -107,14 +107,14 @@ def _d(value: date) -> ir.DateScalar:
 
 
 def pupil_groups(inputs: Inputs) -> Table:
-    """One row per linked UPN: its status group and primary need.
+    """One row per linked UPN: its status group, primary need and years since social work ended.
 
     A UPN linked to more than one child (a data error the linkage report shows) takes the
     highest-precedence status among them.
     """
     c = inputs.cohort
     ranked = inputs.links.select("la_child_id", "upn").join(
-        c.select("la_child_id", "status", "cwsw", "primary_need"), "la_child_id"
+        c.select("la_child_id", "status", "cwsw", "primary_need", "years_since"), "la_child_id"
     )
     rank = ibis.cases(*((ranked.status == s, r) for s, r in _STATUS_RANK.items()), else_=9)
     ranked = ranked.mutate(_rank=ibis.row_number().over(group_by="upn", order_by=[rank, ranked.la_child_id]))
@@ -125,7 +125,7 @@ def pupil_groups(inputs: Inputs) -> Table:
         *((best.status == s, g) for s, g in _STATUS_TO_GROUP.items()),
         else_="not_cwsw",
     )
-    return best.select("upn", status_group=group, primary_need=best.primary_need)
+    return best.select("upn", status_group=group, primary_need=best.primary_need, years_since=best.years_since)
 
 
 def _on_roll(inputs: Inputs, start: date, end: date) -> Table:
@@ -184,6 +184,7 @@ def _describe(inputs: Inputs, units: Table, start_year: int) -> Table:
         b_ethnicity=u.ethnicity.coalesce("unknown"),
         b_primary_need=ibis.ifelse(group == "not_cwsw", "not applicable", u.primary_need.coalesce("unknown")),
         b_in_la=in_la,
+        b_years_since=ibis.ifelse(group == "not_cwsw", "not applicable", u.years_since.coalesce("unknown")),
     )
 
 
