@@ -91,7 +91,7 @@ def _episodes(t: CurrentTables, as_at: ir.DateScalar) -> Table:
         closed_not_in_need=ep.closed_on.notnull() & ep.closure_reason.isin(NOT_IN_NEED_CLOSURES),
     )
 
-    plans = _plans(t, as_at).select("la_child_id", "referral_date").distinct().mutate(has_plan=True)
+    plans = plan_periods(t, as_at).select("la_child_id", "referral_date").distinct().mutate(has_plan=True)
     assessed = (
         t.cin_assessment.filter(t.cin_assessment.authorisation_date <= as_at)
         .select("la_child_id", "referral_date")
@@ -104,7 +104,7 @@ def _episodes(t: CurrentTables, as_at: ir.DateScalar) -> Table:
     return ep.mutate(qualifying=~ep.nfa & (ep.has_plan.coalesce(False) | in_need))
 
 
-def _plans(t: CurrentTables, as_at: ir.DateScalar) -> Table:
+def plan_periods(t: CurrentTables, as_at: ir.DateScalar) -> Table:
     """CIN and CP plans started on or before R, each with its kind and its end as known on R.
 
     A plan with no end date ends when its episode closes; plans of NFA referrals are ignored.
@@ -167,7 +167,7 @@ def cohort(raw: Mapping[str, Table], as_at: date, settings: CohortSettings | Non
 
     episodes = _episodes(t, r)
     qualifying = episodes.filter(episodes.qualifying)
-    plans = _plans(t, r)
+    plans = plan_periods(t, r)
 
     if settings.strict:
         periods = plans.filter(plans.period_end > window_start)
