@@ -66,6 +66,8 @@ VS_PAGES: list[tuple[str, str | None]] = [
     ("/dashboard/attainment/", None),
     ("/dashboard/schools/", None),
     ("/dashboard/schools/?sort=share&suppressed=1", None),
+    ("/dashboard/flow/", "Flow into and out of social care"),
+    ("/dashboard/flow/?status=CPP", None),
 ]
 WALKS: dict[str, list[tuple[str, str | None]]] = {
     "vs_head": [*VS_PAGES, ("/accounts/users/", "Users"), ("/accounts/users/new/", "New user")],

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
 
 from ever6.cohort import current_tables
+from ever6.cohort.flow import flow
 from ever6.cohort.roll import on_roll
 from ever6.config import Settings
 from ever6.disclosure import DisclosureRules
@@ -52,6 +54,15 @@ def _school_pupils(cohort: pa.Table, links: pa.Table, enrolled: pa.Table) -> pa.
         ).to_arrow_table()
     finally:
         con.close()
+
+
+def _flow(warehouse: Warehouse, cohort: pa.Table, as_at: date) -> pa.Table:
+    """Flow into and out of social care per month up to the run's date (:mod:`ever6.cohort.flow`):
+    a few hundred counts, computed here so that no page reads the warehouse."""
+    import ibis
+
+    statuses = ibis.memtable(cohort.select(["la_child_id", "status"]))
+    return flow(warehouse.raw_tables(), statuses, as_at).to_pyarrow()
 
 
 PARTITION = ("academic_year", "period")
@@ -222,6 +233,7 @@ def write_snapshot(
         "school": schools,
         "school_pupil": _school_pupils(cohort, links, enrolled),
         "partition_digest": digests,
+        "flow": _flow(warehouse, cohort, run.as_at),
     }
 
     private_dir(target.parent)
