@@ -249,6 +249,8 @@ BREAKDOWNS = (
     "primary_need",
     "in_la",
     "years_since",
+    "locality",
+    "school_locality",
 )
 PERIODS = ("year", "autumn", "spring", "summer")
 

@@ -30,6 +30,7 @@ import pyarrow as pa
 from ibis.expr.types import Table
 
 from ever6.attendance import POSSIBLE, SUMMARY_AUTHORISED, SUMMARY_POSSIBLE, SUMMARY_UNAUTHORISED, Category
+from ever6.cohort.localities import locality_of, residence_postcodes
 from ever6.cohort.roll import on_roll
 from ever6.cohort.sources import CurrentTables
 from ever6.config import MeasureSettings
@@ -100,6 +101,9 @@ class Inputs:
     codes: Table  # ever6.attendance.code_table(), on the same backend
     la_code: str | None
     settings: MeasureSettings
+    # ``[localities]`` as rows (ever6.cohort.localities.lookup_table), on the same backend; None
+    # when the authority defines none, and then there is no locality breakdown.
+    localities: Table | None = None
 
 
 def _d(value: date) -> ir.DateScalar:
@@ -119,13 +123,23 @@ def pupil_groups(inputs: Inputs) -> Table:
     rank = ibis.cases(*((ranked.status == s, r) for s, r in _STATUS_RANK.items()), else_=9)
     ranked = ranked.mutate(_rank=ibis.row_number().over(group_by="upn", order_by=[rank, ranked.la_child_id]))
     best = ranked.filter(ranked._rank == 0)
+    if inputs.localities is not None:
+        best = best.left_join(residence_postcodes(inputs.tables), "la_child_id").drop("la_child_id_right")
+    else:
+        best = best.mutate(postcode=ibis.null("string"))
     group = ibis.cases(
         ((best.status == "CLA") & best.cwsw, "cla_cwsw"),
         (best.status == "CLA", "cla_only"),
         *((best.status == s, g) for s, g in _STATUS_TO_GROUP.items()),
         else_="not_cwsw",
     )
-    return best.select("upn", status_group=group, primary_need=best.primary_need, years_since=best.years_since)
+    return best.select(
+        "upn",
+        status_group=group,
+        primary_need=best.primary_need,
+        years_since=best.years_since,
+        child_postcode=best.postcode,
+    )
 
 
 def _on_roll(inputs: Inputs, start: date, end: date) -> Table:
@@ -137,7 +151,9 @@ def _pupils(inputs: Inputs) -> Table:
     """Per UPN, the pupil's characteristics from their most recent roll record (any year)."""
     e = inputs.tables.pupil_enrolment
     e = e.mutate(_rank=ibis.row_number().over(group_by="upn", order_by=[ibis.desc("entry_date"), ibis.desc("urn")]))
-    return e.filter(e._rank == 0).select("upn", "birth_date", "sex", "fsm_ever6", "sen", "ethnicity")
+    return e.filter(e._rank == 0).select(
+        "upn", "birth_date", "sex", "fsm_ever6", "sen", "ethnicity", roll_postcode="postcode"
+    )
 
 
 def _derived_ncyear(birth_date: ir.DateValue, start_year: int) -> ir.StringValue:
@@ -163,9 +179,14 @@ def _describe(inputs: Inputs, units: Table, start_year: int) -> Table:
     start, end = academic_year_bounds(start_year)
     u = units.left_join(_pupils(inputs), "upn").drop("upn_right")
     u = u.left_join(pupil_groups(inputs), "upn").drop("upn_right")
-    est = inputs.tables.establishment.select("urn", "phase", "la_code", "type_code")
+    est = inputs.tables.establishment.select("urn", "phase", "la_code", "type_code", school_postcode="postcode")
     u = u.left_join(est, "urn").drop("urn_right")
     u = u.left_join(_on_roll(inputs, start, end), ["urn", "upn"]).drop("urn_right", "upn_right")
+    if inputs.localities is not None:
+        # Where the child lives: the social-care record's postcode, else the school roll's.
+        u = u.mutate(_residence=u.child_postcode.coalesce(u.roll_postcode))
+        u = locality_of(u, "_residence", inputs.localities, name="b_locality")
+        u = locality_of(u, "school_postcode", inputs.localities, name="b_school_locality")
     in_la = (
         ibis.cases((u.la_code.isnull(), "unknown"), (u.la_code == inputs.la_code, "in LA"), else_="out of LA")
         if inputs.la_code
@@ -413,9 +434,11 @@ def aggregate(facts: Table, components: Iterable[str], *, by: tuple[str, ...] = 
     components = tuple(components)
     # Every breakdown reads the same facts: materialise them once (a temporary table on DuckDB,
     # a cached DataFrame on Spark) rather than recompute them per breakdown.
-    facts = cache(facts.select(*by, "status_group", *(f"b_{b}" for b in BREAKDOWNS if b != "all"), *components))
+    # A breakdown the facts do not describe (locality, when the authority defines none) is left out.
+    present = [b for b in BREAKDOWNS if b == "all" or f"b_{b}" in facts.columns]
+    facts = cache(facts.select(*by, "status_group", *(f"b_{b}" for b in present if b != "all"), *components))
     parts = []
-    for breakdown in BREAKDOWNS:
+    for breakdown in present:
         key = ibis.literal("all") if breakdown == "all" else facts[f"b_{breakdown}"].cast("string")
         grouped = facts.group_by(*by, "status_group", breakdown_value=key).agg(
             **{c: facts[c].sum().cast("float64") for c in components}

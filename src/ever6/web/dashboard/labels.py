@@ -29,6 +29,8 @@ BREAKDOWN_LABELS = {
     "primary_need": "Primary need (children in need)",
     "in_la": "In or out of the authority",
     "years_since": "Years since social work ended",
+    "locality": "Locality where the child lives",
+    "school_locality": "Locality of the school",
 }
 
 PERIOD_LABELS = {"year": "Whole year", "autumn": "Autumn term", "spring": "Spring term", "summer": "Summer term"}
