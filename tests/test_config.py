@@ -64,3 +64,17 @@ def test_the_protection_width_is_read_and_checked(tmp_path: Path) -> None:
         (tmp_path / "ever6.toml").write_text(f"[disclosure]\nprotection_width = {bad}\n")
         with pytest.raises(ConfigError, match="protection_width"):
             load_settings(tmp_path)
+
+
+def test_localities_are_read_and_their_mistakes_reported_with_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "ever6.toml"
+    config.write_text('[localities]\nareas = { Canterbury = ["CT1", "CT2 7"], Swanley = ["BR8"] }\n')
+    places = load_settings(tmp_path).localities.load(tmp_path)
+    assert places.locality_of("CT2 7AA") == "Canterbury"
+    config.write_text('[localities]\nareas = { North = ["CT1"], South = ["ct1"] }\n')
+    with pytest.raises(ConfigError, match=r"ever6\.toml: \[localities\] areas: CT1 is in both North and South"):
+        load_settings(tmp_path)
+    (tmp_path / "wards.csv").write_text("postcode,locality\nCT1 1AA,Westgate\nXX,Westgate\n")
+    config.write_text('[localities]\nlookup = "wards.csv"\n')
+    with pytest.raises(ConfigError, match=r"wards\.csv, line 3, postcode: 'XX' is not a UK postcode"):
+        load_settings(tmp_path)

@@ -65,6 +65,9 @@ def test_metrics_export_contract(home: Path, tmp_path: Path) -> None:
         "ethnicity",
         "primary_need",
         "in_la",
+        "years_since",
+        "locality",  # the demo defines [localities]
+        "school_locality",
     }
     headline = next(
         r

@@ -27,6 +27,9 @@ Defaults are what ships (``docs/domain.md``); a local authority overrides them i
     [imports]
     max_bytes = { pupils = "2 GB", attendance = "500 GB" }   # per format; checked before reading
 
+    [localities]            # postcode districts or sectors per locality (or lookup = "wards.csv",
+    areas = { Canterbury = ["CT1", "CT2 7"], Swanley = ["BR8"] }   # a postcode,locality CSV)
+
     [engine]
     name = "duckdb"         # or "spark": cohort, linkage and measures on PySpark
     spark_master = "local[2]"               # a cluster's master URL, or
@@ -45,6 +48,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ever6.formats import FORMATS
+from ever6.localities import Localities, LocalityError, from_areas, from_lookup
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,21 @@ class AuthoritySettings:
     # The ONS (upper-tier) code: the SSDA903 rules compare each placement's authority, derived
     # from its postcode, with it (1015: own provision in the authority; 411).
     ons_code: str | None = None
+
+
+@dataclass(frozen=True)
+class LocalitySettings:
+    """``[localities]``: postcode districts or sectors per locality, or a ``postcode,locality`` CSV
+    (a path, relative to the workspace); none by default (``docs/cohort.md``, Localities)."""
+
+    areas: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    lookup: Path | None = None
+
+    def load(self, home: Path) -> Localities:
+        """The localities, checked; :class:`ever6.localities.LocalityError` names every problem."""
+        if self.lookup is not None:
+            return from_lookup(self.lookup if self.lookup.is_absolute() else home / self.lookup)
+        return from_areas(dict(self.areas))
 
 
 @dataclass(frozen=True)
@@ -261,6 +280,7 @@ class Settings:
     engine: EngineSettings = field(default_factory=EngineSettings)
     imports: ImportSettings = field(default_factory=ImportSettings)
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
+    localities: LocalitySettings = field(default_factory=LocalitySettings)
 
     @property
     def warehouse_path(self) -> Path:
@@ -304,6 +324,7 @@ def load_settings(home: Path | None = None, config_file: Path | None = None) -> 
         "engine",
         "imports",
         "notifications",
+        "localities",
     }
     if unknown:
         raise ConfigError(f"{config_file}: unknown sections: {', '.join(sorted(unknown))}")
@@ -340,9 +361,11 @@ def load_settings(home: Path | None = None, config_file: Path | None = None) -> 
         notifications = _section(NotificationSettings, data.get("notifications", {}), "notifications")
     except ValueError as exc:
         raise ConfigError(f"{config_file}: {exc}") from exc
+    localities = _localities(data.get("localities", {}), config_file, home)
     settings = replace(
         settings,
         notifications=notifications,
+        localities=localities,
         authority=authority_settings,
         imports=imports,
         cohort=cohort,
@@ -353,6 +376,28 @@ def load_settings(home: Path | None = None, config_file: Path | None = None) -> 
         engine=engine_settings,
     )
     return with_la_code(settings, authority_settings.la_code)
+
+
+def _localities(values: dict[str, Any], config_file: Path, home: Path) -> LocalitySettings:
+    unknown = set(values) - {"areas", "lookup"}
+    if unknown:
+        raise ConfigError(f"{config_file}: [localities] has unknown settings: {', '.join(sorted(unknown))}")
+    if "areas" in values and "lookup" in values:
+        raise ConfigError(f"{config_file}: [localities] gives both areas and a lookup: choose one")
+    areas = values.get("areas", {})
+    if not isinstance(areas, dict):
+        raise ConfigError(f"{config_file}: [localities] areas must be a table of locality = [districts or sectors]")
+    settings = LocalitySettings(
+        areas=tuple((str(k), tuple(str(e) for e in v) if isinstance(v, list) else (str(v),)) for k, v in areas.items()),
+        lookup=Path(values["lookup"]) if "lookup" in values else None,
+    )
+    try:
+        if isinstance(areas, dict) and any(not isinstance(v, list) for v in areas.values()):
+            from_areas(areas)  # names the locality whose entry is not a list
+        settings.load(home)
+    except LocalityError as exc:
+        raise ConfigError(f"{config_file}: " + "; ".join(exc.problems)) from exc
+    return settings
 
 
 def with_la_code(settings: Settings, la_code: str | None) -> Settings:

@@ -40,6 +40,12 @@ def latest_birth_date_reaching(age: int, on: date) -> date:
     return shift_years(on, -age)
 
 
+def years_since_bands(window_years: int = 6) -> tuple[str, ...]:
+    """The values of a child's ``years_since`` in order: social work still open at R, then the
+    whole years since it ended. The window bounds the last band: "3–5 years" under six years."""
+    return ("open", "under 1 year", "1 year", "2 years", f"3–{window_years - 1} years")
+
+
 def academic_year_start(day: date) -> int:
     """The calendar year in which the academic year containing ``day`` starts (1 September)."""
     return day.year if day.month >= 9 else day.year - 1

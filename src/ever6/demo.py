@@ -7,18 +7,20 @@ shows that those steps work together.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from ever6.config import Settings, with_la_code
+from ever6.config import LocalitySettings, Settings, with_la_code
 from ever6.errors import Refused
 from ever6.formats import FORMATS, Format, Kind
 from ever6.publish.imports import Progress, import_sources
 from ever6.publish.pipeline import CohortSummary, build_cohort, refresh, summarise
 from ever6.synth import generate
+from ever6.synth.names import postcode_units
 from ever6.synth.scales import ONS_CODES
 from ever6.warehouse import Warehouse
 from ever6.warehouse.published import Run
@@ -64,6 +66,23 @@ def _batches(fmt: Format, folder: Path) -> list[tuple[list[Path], int | None]]:
     return [(paths, year if fmt.year else None) for year, paths in sorted(years.items())]
 
 
+# Royal Mail's postcode areas of the synthetic authority and its neighbours: the demo's localities.
+_AREA_NAMES = {"BR": "Bromley", "CT": "Canterbury", "DA": "Dartford", "ME": "Rochester", "TN": "Tonbridge"}
+
+
+def demo_localities(ons_code: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The demo's ``[localities]``: the authority's real postcode districts, grouped by postcode
+    area (CT1 ... CT21 are "Canterbury area (CT)"), as an authority might group its own."""
+    by_area: dict[str, set[str]] = {}
+    for unit in postcode_units(ons_code):
+        district = unit.split(" ")[0]
+        by_area.setdefault(re.match(r"[A-Z]+", district).group(), set()).add(district)  # type: ignore[union-attr]
+    return tuple(
+        (f"{_AREA_NAMES.get(area, area)} area ({area})", tuple(sorted(districts, key=lambda d: (len(d), d))))
+        for area, districts in sorted(by_area.items())
+    )
+
+
 def build_demo(
     settings: Settings,
     *,
@@ -78,9 +97,17 @@ def build_demo(
     manifest = generate(scale, seed, data, progress=progress)
     # The demo workspace knows which authority it is, as a real one's ever6.toml would.
     ons_code = ONS_CODES[str(manifest.la_code)]
-    (home / "ever6.toml").write_text(f'[authority]\nla_code = "{manifest.la_code}"\nons_code = "{ons_code}"\n')
+    areas = demo_localities(ons_code)
+    localities = "\n".join(f"{json.dumps(name)} = {json.dumps(list(districts))}" for name, districts in areas)
+    (home / "ever6.toml").write_text(
+        f'[authority]\nla_code = "{manifest.la_code}"\nons_code = "{ons_code}"\n\n[localities.areas]\n{localities}\n'
+    )
     settings = with_la_code(settings, str(manifest.la_code))
-    settings = replace(settings, authority=replace(settings.authority, ons_code=ons_code))
+    settings = replace(
+        settings,
+        authority=replace(settings.authority, ons_code=ons_code),
+        localities=LocalitySettings(areas=areas),
+    )
 
     with Warehouse(settings.warehouse_path, purpose="the demo build") as wh:
         # As an authority starts: social care, then the school and pupil registers, then the

@@ -565,3 +565,72 @@ def test_looked_after_episodes_are_the_union_of_yearly_returns(cohort_of: Cohort
         assert runs[f"{newest_first} 2024-11-01"]["a"]["status"] == "CLA"
         assert "a" not in runs[f"{newest_first} {R}"]
         assert runs[f"{newest_first} {R}"]["b"]["status"] == "CLA"
+
+
+# --- years since social work ended --------------------------------------------------------------
+
+
+def closed(on: str, reason: str = "RC1") -> Episode:
+    return assessed("2019-09-01", on, reason)
+
+
+@scenario
+def years_since(tmp_path: Path) -> dict[str, Ask]:
+    # R = 31 March 2026: a year before is 31 March 2025, two years 31 March 2024, three 31 March 2023.
+    wh = load(
+        tmp_path,
+        census_result(
+            tmp_path,
+            R,
+            [
+                Child("open", episodes=[assessed("2025-11-01")]),
+                Child("cp-open", episodes=[Episode("2025-06-01", cp_plans=[Plan("2025-07-01", None, "NEG")])]),
+                Child("closed-on-r", episodes=[closed(R)]),
+                Child("day-before-r", episodes=[closed("2026-03-30")]),
+                Child("year-less-a-day", episodes=[closed("2025-04-01")]),
+                Child("one-year", episodes=[closed("2025-03-31")]),
+                Child("two-less-a-day", episodes=[closed("2024-04-01")]),
+                Child("two-years", episodes=[closed("2024-03-31")]),
+                Child("three-less-a-day", episodes=[closed("2023-04-01")]),
+                Child("three-years", episodes=[closed("2023-03-31")]),
+                Child("window-start", episodes=[closed("2020-04-01")]),
+                # the latest qualifying episode counts, not the first
+                Child("two-episodes", episodes=[closed("2021-01-01"), assessed("2025-01-01", "2025-06-01", "RC1")]),
+                # a later episode closed "no further action" after assessment is not social work that counts
+                Child("later-nfa", episodes=[closed("2022-05-01"), assessed("2025-09-01", "2025-12-01", "RC8")]),
+                # a CIN plan ended on 15 January 2024, its episode closed on 1 October 2025
+                Child(
+                    "plan-then-episode",
+                    episodes=[
+                        assessed("2023-06-01", "2025-10-01", "RC1", cin_plans=[Plan("2023-07-01", "2024-01-15")])
+                    ],
+                ),
+            ],
+        ),
+        ssda903_result(tmp_path, 2026, [("looked-after", "2025-06-01", None)], [("looked-after", "2012-01-01")]),
+    )
+    return {"R": at(wh), "strict": at(wh, strict=True)}
+
+
+def test_years_since_social_work_ended(cohort_of: CohortRuns) -> None:
+    runs = cohort_of(years_since)
+    assert {k: v["years_since"] for k, v in runs["R"].items()} == {
+        "open": "open",
+        "cp-open": "open",
+        "closed-on-r": "open",  # open on R, so CIN_OTHER
+        "looked-after": "open",
+        "day-before-r": "under 1 year",
+        "year-less-a-day": "under 1 year",
+        "one-year": "1 year",
+        "two-less-a-day": "1 year",
+        "two-years": "2 years",
+        "three-less-a-day": "2 years",
+        "three-years": "3–5 years",
+        "window-start": "3–5 years",
+        "two-episodes": "under 1 year",
+        "later-nfa": "3–5 years",
+        "plan-then-episode": "under 1 year",
+    }
+    # Under the strict rule only plans count: the CIN plan ended 15 January 2024.
+    assert runs["strict"]["plan-then-episode"]["years_since"] == "2 years"
+    assert "open" not in runs["strict"]  # no plan ever

@@ -18,7 +18,9 @@ import pytest
 
 from ever6.attendance import code_table
 from ever6.cohort import current_tables
+from ever6.cohort.localities import lookup_table
 from ever6.config import MeasureSettings
+from ever6.localities import Localities, from_areas
 from ever6.metrics import Inputs, compute_metrics
 from ever6.warehouse import Warehouse
 from tests.support.builders import d, load, rows_result
@@ -117,6 +119,7 @@ COHORT = pa.table(
         "status": ["CPP", "EVER6_PREVIOUS", "CINP", "CLA"],
         "cwsw": [True, True, True, False],
         "primary_need": ["N1", "N2", "N1", None],
+        "years_since": ["open", "2 years", "open", "open"],
     }
 )
 LINKS = pa.table({"la_child_id": ["c1", "c3", "c4", "c9"], "upn": ["U1", "U3", "U4", "U9"]})
@@ -144,6 +147,7 @@ class Fixture:
     wh: Warehouse
     cohort: pa.Table = field(default_factory=lambda: COHORT)
     settings: MeasureSettings = field(default_factory=MeasureSettings)
+    localities: Localities | None = None
 
 
 def metrics(on: OnEngine, fixture: Fixture, name: str) -> Callable[[], Figures]:
@@ -156,6 +160,7 @@ def metrics(on: OnEngine, fixture: Fixture, name: str) -> Callable[[], Figures]:
         codes=ibis.memtable(code_table()),
         la_code="886",
         settings=fixture.settings,
+        localities=ibis.memtable(lookup_table(fixture.localities)) if fixture.localities else None,
     )
 
     def compute() -> Figures:
@@ -257,6 +262,10 @@ def test_breakdowns(figures: dict[tuple[str, ...], dict[str, Any]]) -> None:
     assert fig(figures, "pupils", "cwsw", "fsm", "FSM") == (1, None, 1)  # U1
     assert fig(figures, "pupils", "cwsw", "primary_need", "N1") == (3, None, 3)  # U1 and U4 twice
     assert fig(figures, "pupils", "not_cwsw", "primary_need", "not applicable") == (2, None, 2)
+    assert fig(figures, "pupils", "cwsw", "years_since", "open") == (3, None, 3)  # U1 and U4 twice
+    assert fig(figures, "pupils", "cwsw", "years_since", "2 years") == (2, None, 2)  # U3 twice
+    assert fig(figures, "pupils", "cla", "years_since", "open") == (1, None, 1)  # U9
+    assert fig(figures, "pupils", "all_pupils", "years_since", "not applicable") == (2, None, 2)  # U2, U8
     assert fig(figures, "pupils", breakdown="sex", value="M") == (1, None, 1)
 
 
@@ -457,3 +466,47 @@ def test_a_year_whose_roll_was_not_loaded_still_counts_its_pupils(metrics_of: Sc
     assert fig(f, "pupils", breakdown="ncyear", value="5", period="autumn") == (1, None, 1)
     assert fig(f, "persistent_absence_rate", breakdown="school", value="300001", period="autumn") == (1, 1, 100.0)
     assert fig(f, "pupils", breakdown="phase", value="unknown", period="autumn") == (1, None, 1)
+
+
+# --- localities ---------------------------------------------------------------------------------
+
+# Real Kent postcodes (src/ever6/data/postcode_units.csv): Canterbury is district CT1 and sector
+# CT2 7; Swanley is district BR8.
+PLACES = from_areas({"Canterbury": ["CT1", "CT2 7"], "Swanley": ["BR8"]})
+
+
+@scenario
+def with_localities(tmp_path: Path) -> Fixture:
+    schools = [{**s, "postcode": {"100001": "CT1 1AA", "100002": "BR8 7AA"}.get(s["urn"])} for s in SCHOOLS]
+    homes = {"U1": "CT2 7AB", "U2": "BR8 8AA", "U3": "CT2 8AA", "U8": "ct11ab"}
+    pupils = [{**p, "postcode": homes.get(p["upn"])} for p in PUPILS]
+    # U1's child lives in Swanley by the case-management record, whatever the roll says.
+    identity = [{"la_child_id": "c1", "postcode": "BR8 7AA"}]
+    wh = load(
+        tmp_path,
+        rows_result(tmp_path, "schools", {"establishment": schools}),
+        rows_result(tmp_path, "pupils", {"pupil_enrolment": pupils}),
+        rows_result(tmp_path, "attendance", {"attendance_mark": MARKS}),
+        rows_result(tmp_path, "exclusions", {"exclusion": EXCLUSIONS}),
+        rows_result(tmp_path, "attainment", {"attainment": ATTAINMENT}),
+        rows_result(tmp_path, "case-management", {"cm_identity": identity}),
+    )
+    return Fixture(wh, localities=PLACES)
+
+
+def test_locality_of_residence_and_of_school(metrics_of: ScenarioRuns[Fixture, Figures]) -> None:
+    figures = metrics_of(with_localities)
+    # Enrolments counted (8): U1, U2, U3 x2, U4 x2, U8, U9. Residence: U1 Swanley (its social-care
+    # record), U2 Swanley (roll), U3 unknown (CT2 8 is not listed), U8 Canterbury, U4 and U9 none.
+    assert fig(figures, "pupils", breakdown="locality", value="Swanley") == (2, None, 2)
+    assert fig(figures, "pupils", "cwsw", "locality", "Swanley") == (1, None, 1)
+    assert fig(figures, "pupils", breakdown="locality", value="Canterbury") == (1, None, 1)
+    assert fig(figures, "pupils", breakdown="locality", value="unknown") == (5, None, 5)
+    # Schools: 100001 (U8) in Canterbury, 100002 (U1, U2, U3, U4, U9) in Swanley, the others unknown.
+    assert fig(figures, "pupils", breakdown="school_locality", value="Canterbury") == (1, None, 1)
+    assert fig(figures, "pupils", breakdown="school_locality", value="Swanley") == (5, None, 5)
+    assert fig(figures, "pupils", breakdown="school_locality", value="unknown") == (2, None, 2)
+
+
+def test_without_localities_there_is_no_locality_breakdown(figures: Figures) -> None:
+    assert not {k for k in figures if k[3] in ("locality", "school_locality")}

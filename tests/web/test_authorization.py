@@ -55,6 +55,7 @@ MATRIX: dict[str, Rule] = {
     "audit:index": Rule(frozenset({"auditor"}), exports=("audit",)),
     "dashboard:index": Rule(VS, exports=("headline", "cohort")),
     "dashboard:schools": Rule(VS, exports=("schools",)),
+    "dashboard:flow": Rule(VS, exports=("flow",)),
     "dashboard:theme": Rule(VS, lambda p, ids: {"theme": "attendance"}, exports=("breakdown", "trends")),
     "portal:index": Rule(frozenset({"school_dsl"})),
     "portal:school": Rule(frozenset({"school_dsl"}), _urn, exports=("figures",)),

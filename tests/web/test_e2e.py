@@ -66,6 +66,10 @@ VS_PAGES: list[tuple[str, str | None]] = [
     ("/dashboard/attainment/", None),
     ("/dashboard/schools/", None),
     ("/dashboard/schools/?sort=share&suppressed=1", None),
+    ("/dashboard/attendance/?breakdown=locality", None),
+    ("/dashboard/attendance/?breakdown=school_locality&groups=cwsw", None),
+    ("/dashboard/flow/", "Flow into and out of social care"),
+    ("/dashboard/flow/?status=CPP", None),
 ]
 WALKS: dict[str, list[tuple[str, str | None]]] = {
     "vs_head": [

@@ -234,6 +234,19 @@ class Snapshot:
             for r in table.to_pylist()
         )
 
+    def flow(self, viewer: Viewer) -> list[dict[str, Any]]:
+        """Flow into and out of social care per month (``month, event, status, count``), for
+        Virtual School roles: counts of children, unsuppressed, for use inside the Virtual School."""
+        viewer.require(Capability.COHORT_FIGURES)
+        present, _ = self._query(
+            "SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = 'snapshot' AND table_name = 'flow'"
+        )
+        if not present.column("n")[0].as_py():  # written by a version before flow was published
+            raise RefreshNeeded("the published figures predate flow: a data manager needs to run a refresh")
+        table, _ = self._query('SELECT month, event, status, "count" FROM flow ORDER BY month, event, status')
+        rows: list[dict[str, Any]] = table.to_pylist()
+        return rows
+
     # --- schools and pupils -------------------------------------------------------------------
 
     def schools(self, viewer: Viewer) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ from ibis.expr.types import Table
 
 from ever6.cohort.sources import CurrentTables, current_tables
 from ever6.config import CohortSettings
-from ever6.dates import latest_birth_date_reaching, shift_years
+from ever6.dates import latest_birth_date_reaching, shift_years, years_since_bands
 
 # Closure reasons that mean "assessed, and no further action / referred to early help": an
 # authorised assessment in an episode closed this way does not make the child in need.
@@ -49,12 +49,27 @@ COHORT_COLUMNS = (
     "cwsw",
     "looked_after",
     "last_qualifying_date",
+    "years_since",
     "cp_plans",
     "latest_category_of_abuse",
     "primary_need",
     "assessment_factors",
     "disabilities",
 )
+
+
+def _years_since(status: ir.StringValue, last: ir.DateValue, as_at: date, window_years: int) -> ir.StringValue:
+    """Time from the last day of qualifying activity to R, in whole years (calendar anniversaries,
+    so 29 February is handled once, in :mod:`ever6.dates`). A child with a status other than
+    ``EVER6_PREVIOUS`` has social work open at R (an open episode or plan, or looked after)."""
+    bands = years_since_bands(window_years)
+    return ibis.cases(
+        (status != Status.EVER6_PREVIOUS.value, bands[0]),
+        (last > _date(shift_years(as_at, -1)), bands[1]),
+        (last > _date(shift_years(as_at, -2)), bands[2]),
+        (last > _date(shift_years(as_at, -3)), bands[3]),
+        else_=bands[4],
+    )
 
 
 def _date(value: date) -> ir.DateScalar:
@@ -76,7 +91,7 @@ def _episodes(t: CurrentTables, as_at: ir.DateScalar) -> Table:
         closed_not_in_need=ep.closed_on.notnull() & ep.closure_reason.isin(NOT_IN_NEED_CLOSURES),
     )
 
-    plans = _plans(t, as_at).select("la_child_id", "referral_date").distinct().mutate(has_plan=True)
+    plans = plan_periods(t, as_at).select("la_child_id", "referral_date").distinct().mutate(has_plan=True)
     assessed = (
         t.cin_assessment.filter(t.cin_assessment.authorisation_date <= as_at)
         .select("la_child_id", "referral_date")
@@ -89,7 +104,7 @@ def _episodes(t: CurrentTables, as_at: ir.DateScalar) -> Table:
     return ep.mutate(qualifying=~ep.nfa & (ep.has_plan.coalesce(False) | in_need))
 
 
-def _plans(t: CurrentTables, as_at: ir.DateScalar) -> Table:
+def plan_periods(t: CurrentTables, as_at: ir.DateScalar) -> Table:
     """CIN and CP plans started on or before R, each with its kind and its end as known on R.
 
     A plan with no end date ends when its episode closes; plans of NFA referrals are ignored.
@@ -152,7 +167,7 @@ def cohort(raw: Mapping[str, Table], as_at: date, settings: CohortSettings | Non
 
     episodes = _episodes(t, r)
     qualifying = episodes.filter(episodes.qualifying)
-    plans = _plans(t, r)
+    plans = plan_periods(t, r)
 
     if settings.strict:
         periods = plans.filter(plans.period_end > window_start)
@@ -213,6 +228,7 @@ def cohort(raw: Mapping[str, Table], as_at: date, settings: CohortSettings | Non
     )
     out = out.mutate(
         status=status,
+        years_since=_years_since(status, out.last_qualifying_date, as_at, settings.window_years),
         cwsw=out.cwsw.coalesce(False),
         looked_after=looked,
         cp_plans=out.cp_plans.coalesce(0).cast("int64"),

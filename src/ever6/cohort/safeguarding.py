@@ -26,7 +26,7 @@ import ibis
 import ibis.expr.types as ir
 from ibis.expr.types import Table
 
-from ever6.cohort.rules import _date, _episodes, _known_end, _plans
+from ever6.cohort.rules import _date, _episodes, _known_end, plan_periods
 from ever6.cohort.sources import CurrentTables, current_tables, latest_with_batch
 from ever6.config import NotificationSettings
 
@@ -75,7 +75,7 @@ ALLOCATION_COLUMNS = (
 def open_periods(t: CurrentTables, as_at: ir.DateScalar, settings: NotificationSettings) -> Table:
     """Each child's periods under a CIN plan, a CP plan or a CIN episode (and, when configured,
     in care), as known on R: ``kind``, ``start_date`` and ``end_date`` (null while open)."""
-    plans = _plans(t, as_at)
+    plans = plan_periods(t, as_at)
     plans = plans.select("la_child_id", "kind", "start_date", end_date=plans.ended_on)
     episodes = _episodes(t, as_at)
     episodes = episodes.filter(episodes.qualifying).select(

@@ -237,7 +237,21 @@ MEASURES: tuple[Measure, ...] = (
 BY_NAME: dict[str, Measure] = {m.name: m for m in MEASURES}
 
 GROUPS = ("cwsw", "cpp", "cin", "cinp", "cin_other", "ever6_previous", "cla", "not_cwsw", "all_pupils")
-BREAKDOWNS = ("all", "school", "phase", "ncyear", "sex", "fsm", "sen", "ethnicity", "primary_need", "in_la")
+BREAKDOWNS = (
+    "all",
+    "school",
+    "phase",
+    "ncyear",
+    "sex",
+    "fsm",
+    "sen",
+    "ethnicity",
+    "primary_need",
+    "in_la",
+    "years_since",
+    "locality",
+    "school_locality",
+)
 PERIODS = ("year", "autumn", "spring", "summer")
 
 # GIAS establishment types that are state-funded alternative provision: pupil referral units,

@@ -30,6 +30,7 @@ import pyarrow as pa
 from ibis.expr.types import Table
 
 from ever6.attendance import POSSIBLE, SUMMARY_AUTHORISED, SUMMARY_POSSIBLE, SUMMARY_UNAUTHORISED, Category
+from ever6.cohort.localities import locality_of, residence_postcodes
 from ever6.cohort.roll import on_roll
 from ever6.cohort.sources import CurrentTables
 from ever6.config import MeasureSettings
@@ -112,6 +113,9 @@ class Inputs:
     # Each pupil's characteristics (:func:`_pupils`), which do not depend on the theme or year, when
     # already materialised: :func:`compute_metrics` ranks the rolls for them once, not per theme and year.
     pupils: Table | None = None
+    # ``[localities]`` as rows (ever6.cohort.localities.lookup_table), on the same backend; None
+    # when the authority defines none, and then there is no locality breakdown.
+    localities: Table | None = None
 
 
 def _d(value: date) -> ir.DateScalar:
@@ -119,25 +123,35 @@ def _d(value: date) -> ir.DateScalar:
 
 
 def pupil_groups(inputs: Inputs) -> Table:
-    """One row per linked UPN: its status group and primary need.
+    """One row per linked UPN: its status group, primary need and years since social work ended.
 
     A UPN linked to more than one child (a data error the linkage report shows) takes the
     highest-precedence status among them.
     """
     c = inputs.cohort
     ranked = inputs.links.select("la_child_id", "upn").join(
-        c.select("la_child_id", "status", "cwsw", "primary_need"), "la_child_id"
+        c.select("la_child_id", "status", "cwsw", "primary_need", "years_since"), "la_child_id"
     )
     rank = ibis.cases(*((ranked.status == s, r) for s, r in _STATUS_RANK.items()), else_=9)
     ranked = ranked.mutate(_rank=ibis.row_number().over(group_by="upn", order_by=[rank, ranked.la_child_id]))
     best = ranked.filter(ranked._rank == 0)
+    if inputs.localities is not None:
+        best = best.left_join(residence_postcodes(inputs.tables), "la_child_id").drop("la_child_id_right")
+    else:
+        best = best.mutate(postcode=ibis.null("string"))
     group = ibis.cases(
         ((best.status == "CLA") & best.cwsw, "cla_cwsw"),
         (best.status == "CLA", "cla_only"),
         *((best.status == s, g) for s, g in _STATUS_TO_GROUP.items()),
         else_="not_cwsw",
     )
-    return best.select("upn", status_group=group, primary_need=best.primary_need)
+    return best.select(
+        "upn",
+        status_group=group,
+        primary_need=best.primary_need,
+        years_since=best.years_since,
+        child_postcode=best.postcode,
+    )
 
 
 def _on_roll(inputs: Inputs, start: date, end: date) -> Table:
@@ -149,7 +163,9 @@ def _pupils(inputs: Inputs) -> Table:
     """Per UPN, the pupil's characteristics from their most recent roll record (any year)."""
     e = inputs.tables.pupil_enrolment
     e = e.mutate(_rank=ibis.row_number().over(group_by="upn", order_by=[ibis.desc("entry_date"), ibis.desc("urn")]))
-    return e.filter(e._rank == 0).select("upn", "birth_date", "sex", "fsm_ever6", "sen", "ethnicity")
+    return e.filter(e._rank == 0).select(
+        "upn", "birth_date", "sex", "fsm_ever6", "sen", "ethnicity", roll_postcode="postcode"
+    )
 
 
 def _derived_ncyear(birth_date: ir.DateValue, start_year: int) -> ir.StringValue:
@@ -176,9 +192,14 @@ def _describe(inputs: Inputs, units: Table, start_year: int) -> Table:
     pupils = inputs.pupils if inputs.pupils is not None else _pupils(inputs)
     u = units.left_join(pupils, "upn").drop("upn_right")
     u = u.left_join(pupil_groups(inputs), "upn").drop("upn_right")
-    est = inputs.tables.establishment.select("urn", "phase", "la_code", "type_code")
+    est = inputs.tables.establishment.select("urn", "phase", "la_code", "type_code", school_postcode="postcode")
     u = u.left_join(est, "urn").drop("urn_right")
     u = u.left_join(_on_roll(inputs, start, end), ["urn", "upn"]).drop("urn_right", "upn_right")
+    if inputs.localities is not None:
+        # Where the child lives: the social-care record's postcode, else the school roll's.
+        u = u.mutate(_residence=u.child_postcode.coalesce(u.roll_postcode))
+        u = locality_of(u, "_residence", inputs.localities, name="b_locality")
+        u = locality_of(u, "school_postcode", inputs.localities, name="b_school_locality")
     in_la = (
         ibis.cases((u.la_code.isnull(), "unknown"), (u.la_code == inputs.la_code, "in LA"), else_="out of LA")
         if inputs.la_code
@@ -197,6 +218,7 @@ def _describe(inputs: Inputs, units: Table, start_year: int) -> Table:
         b_ethnicity=u.ethnicity.coalesce("unknown"),
         b_primary_need=ibis.ifelse(group == "not_cwsw", "not applicable", u.primary_need.coalesce("unknown")),
         b_in_la=in_la,
+        b_years_since=ibis.ifelse(group == "not_cwsw", "not applicable", u.years_since.coalesce("unknown")),
     )
 
 
@@ -453,9 +475,11 @@ def aggregate(facts: Table, components: Iterable[str], *, by: tuple[str, ...] = 
     components = tuple(components)
     # Every breakdown reads the same facts: materialise them once (a temporary table on DuckDB,
     # a cached DataFrame on Spark) rather than recompute them per breakdown.
-    facts = cache(facts.select(*by, "status_group", *(f"b_{b}" for b in BREAKDOWNS if b != "all"), *components))
+    # A breakdown the facts do not describe (locality, when the authority defines none) is left out.
+    present = [b for b in BREAKDOWNS if b == "all" or f"b_{b}" in facts.columns]
+    facts = cache(facts.select(*by, "status_group", *(f"b_{b}" for b in present if b != "all"), *components))
     parts = []
-    for breakdown in BREAKDOWNS:
+    for breakdown in present:
         key = ibis.literal("all") if breakdown == "all" else facts[f"b_{breakdown}"].cast("string")
         grouped = facts.group_by(*by, "status_group", breakdown_value=key).agg(
             **{c: facts[c].sum().cast("float64") for c in components}

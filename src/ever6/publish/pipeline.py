@@ -6,6 +6,7 @@ runs the same steps a data manager would).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -21,6 +22,7 @@ import pyarrow.compute as pc
 from ever6 import __version__
 from ever6.attendance import code_table
 from ever6.cohort import COHORT_COLUMNS, cohort, current_tables
+from ever6.cohort.localities import lookup_table
 from ever6.config import CohortSettings, Engine, Settings
 from ever6.dates import academic_year_label
 from ever6.disclosure import DisclosureRules, for_school
@@ -156,8 +158,16 @@ def _settings_record(settings: Settings) -> dict[str, Any]:
         "measures": asdict(settings.measures),
         "authority": asdict(settings.authority),
         "linkage": asdict(settings.linkage),
+        # The localities as loaded (a changed lookup file changes the measures), as a digest.
+        "localities": _localities_digest(settings),
     }
     return json.loads(json.dumps(record, sort_keys=True, default=str))  # type: ignore[no-any-return]
+
+
+def _localities_digest(settings: Settings) -> str:
+    places = settings.localities.load(settings.home)
+    entries = sorted([*places.postcodes.items(), *places.sectors.items(), *places.districts.items()])
+    return hashlib.sha256(json.dumps(entries).encode()).hexdigest()
 
 
 def compute_measures(
@@ -171,6 +181,7 @@ def compute_measures(
 ) -> pa.Table:
     """The measures step of a refresh: every measure of every year with data (or of ``years``),
     from the cohort at R and its links."""
+    places = settings.localities.load(settings.home)
     inputs = Inputs(
         tables=current_tables(raw),
         cohort=ibis.memtable(cohort_table),
@@ -179,6 +190,7 @@ def compute_measures(
         la_code=settings.authority.la_code,
         settings=settings.measures,
         kept=kept_counts(raw),
+        localities=ibis.memtable(lookup_table(places)) if places else None,
     )
     return compute_metrics(inputs, years=years, as_at=as_at)
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from ever6.cohort import current_tables
+from ever6.cohort.flow import flow
 from ever6.cohort.roll import on_roll
 from ever6.cohort.safeguarding import allocations, data_events
 from ever6.config import Settings
@@ -63,6 +65,15 @@ def _events(raw: Mapping[str, Any], links: pa.Table, run: Run, settings: Setting
 
     linked = ibis.memtable(links.select(["la_child_id", "urn", "upn"]))
     return data_events(raw, linked, run.as_at, settings.notifications).to_pyarrow()
+
+
+def _flow(warehouse: Warehouse, cohort: pa.Table, as_at: date) -> pa.Table:
+    """Flow into and out of social care per month up to the run's date (:mod:`ever6.cohort.flow`):
+    a few hundred counts, computed here so that no page reads the warehouse."""
+    import ibis
+
+    statuses = ibis.memtable(cohort.select(["la_child_id", "status"]))
+    return flow(warehouse.raw_tables(), statuses, as_at).to_pyarrow()
 
 
 PARTITION = ("academic_year", "period")
@@ -240,6 +251,7 @@ def write_snapshot(
         ALLOCATION_TABLE: allocations(raw, run.as_at, settings.notifications).to_pyarrow(),
         EVENT_TABLE: _events(raw, links, run, settings),
         COUNTS_TABLE: pa.Table.from_pylist([counts.to_row()]),
+        "flow": _flow(warehouse, cohort, run.as_at),
     }
 
     private_dir(target.parent)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Callable
+from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
 
@@ -15,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from ever6.web.dashboard.flow import EVENT_LABELS as FLOW_LABELS
 from ever6.web.dashboard.tiers import suggest_tier
 from tests.web.conftest import Published
 
@@ -25,12 +28,14 @@ URLS = (
     "/dashboard/provision/",
     "/dashboard/attainment/",
     "/dashboard/schools/",
+    "/dashboard/flow/",
 )
 DOWNLOADS = (
     "/dashboard/?format=csv&table=headline",
     "/dashboard/attendance/?format=csv&table=breakdown&breakdown=school",
     "/dashboard/attendance/?format=xlsx&table=trends",
     "/dashboard/schools/?format=csv&table=schools",
+    "/dashboard/flow/?format=csv&table=flow",
 )
 THRESHOLDS = {"enhanced": {"share": 10.0, "count": 15.0}, "targeted": {"share": 20.0, "count": 30.0}}
 
@@ -583,3 +588,39 @@ def test_a_theme_opens_on_the_latest_year_with_its_figures(
         assert latest < newest  # the case the page must handle
     html = client_for("vs_head").get(f"/dashboard/{theme}/").content.decode()
     assert f'<option value="{latest}" selected>' in html
+
+
+# --- flow into and out of social care -----------------------------------------------------------
+
+
+def test_flow_table_equals_the_snapshot_month_by_month(
+    published: Published, client_for: Callable[[str], Client]
+) -> None:
+    client = client_for("vs_officer")
+    for status in ("", "CPP"):
+        where = "WHERE status = ?" if status else ""
+        params = [status] if status else []
+        expected: dict[tuple[str, str], int] = {}
+        for month, event, count in _sql(
+            published, f"SELECT month, event, sum(count) FROM flow {where} GROUP BY month, event", params
+        ):
+            expected[(f"{month:%b %Y}", event)] = int(count)
+        assert expected, "the demo authority has referrals in the 24 months to its date"
+        response = client.get("/dashboard/flow/", {"status": status, "format": "csv", "table": "flow"})
+        assert response.status_code == 200
+        assert "unsuppressed-internal-only" in response["Content-Disposition"]
+        rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+        shown = {(r["Month"], e): int(r[label]) for r in rows for e, label in FLOW_LABELS.items()}
+        assert {k: v for k, v in shown.items() if v} == {k: v for k, v in expected.items() if v}
+        # one row a month, in order and without a gap, including any month with nothing
+        months = [datetime.strptime(r["Month"], "%b %Y").date() for r in rows]
+        assert all((b.year * 12 + b.month) - (a.year * 12 + a.month) == 1 for a, b in itertools.pairwise(months))
+    html = client.get("/dashboard/flow/").content.decode()
+    assert "Unsuppressed: for use inside the Virtual School only" in html
+    assert 'data-ever6-chart="flow-spec"' in html
+
+
+def test_flow_refuses_an_unknown_status(client_for: Callable[[str], Client]) -> None:
+    response = client_for("vs_head").get("/dashboard/flow/", {"status": "nobody"})
+    assert response.status_code == 400
+    assert "Select which children to show from the list" in response.content.decode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ever6.dates import years_since_bands
 from ever6.metrics.measures import BY_NAME, MEASURES
 
 GROUP_LABELS = {
@@ -27,6 +28,9 @@ BREAKDOWN_LABELS = {
     "ethnicity": "Ethnicity",
     "primary_need": "Primary need (children in need)",
     "in_la": "In or out of the authority",
+    "years_since": "Years since social work ended",
+    "locality": "Locality where the child lives",
+    "school_locality": "Locality of the school",
 }
 
 PERIOD_LABELS = {"year": "Whole year", "autumn": "Autumn term", "spring": "Spring term", "summer": "Summer term"}
@@ -78,7 +82,12 @@ def theme_measures(theme: str) -> tuple[str, ...]:
 
 
 def breakdown_sort_key(breakdown: str, value: str) -> tuple[int, float, str]:
-    """Year groups in school order (R, 1 ... 13); everything else alphabetically."""
+    """Year groups in school order (R, 1 ... 13), years since social work ended from open to
+    longest ago; everything else alphabetically."""
+    if breakdown == "years_since":
+        order = [v.split("–")[0] for v in years_since_bands()]  # the last band's end is the window's
+        head = value.split("–")[0]
+        return (0, float(order.index(head)), value) if head in order else (1, 0.0, value)
     if breakdown == "ncyear":
         if value == "R":
             return (0, 0.0, value)

@@ -1,0 +1,85 @@
+"""Flow into and out of social care per month, from the CIN census union, as Ibis expressions.
+
+Each event is counted in the calendar month it happened, as known on R (nothing dated after R):
+
+- ``referrals``: CIN episodes referred (``CINreferralDate``), whatever came of them;
+- ``assessments_authorised``: assessments authorised (``AssessmentAuthorisationDate``), the
+  moment a child enters CIN;
+- ``cin_plans_started`` / ``cin_plans_ended`` and ``cp_plans_started`` / ``cp_plans_ended``: plans
+  by the cohort rule's own reading (:func:`ever6.cohort.rules.plan_periods`: a plan with no end
+  ends when its episode closes; plans of ``ReferralNFA`` episodes are ignored);
+- ``episodes_closed``: episodes closed (``CINclosureDate``);
+- ``net_change``: referrals less episodes closed, the month's change in open episodes.
+
+Each count is split by the child's status at R (``not in cohort`` for a child outside the output),
+so the flow of the children who are CWSW now can be told from that of all referrals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+import ibis
+import ibis.expr.types as ir
+from ibis.expr.types import Table
+
+from ever6.cohort.rules import plan_periods
+from ever6.cohort.sources import current_tables
+
+FLOW_EVENTS = (
+    "referrals",
+    "assessments_authorised",
+    "cin_plans_started",
+    "cin_plans_ended",
+    "cp_plans_started",
+    "cp_plans_ended",
+    "episodes_closed",
+    "net_change",
+)
+FLOW_COLUMNS = ("month", "event", "status", "count")
+NOT_IN_COHORT = "not in cohort"
+
+
+def first_month(as_at: date, months: int) -> date:
+    """The first day of the earliest of ``months`` calendar months ending with R's."""
+    index = as_at.year * 12 + as_at.month - 1 - (months - 1)
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def flow(raw: Mapping[str, Table], statuses: Table, as_at: date, *, months: int = 24) -> Table:
+    """Per month, event and status at R: how many (``FLOW_COLUMNS``); months with none are absent.
+
+    ``statuses``: ``la_child_id, status`` of the cohort at R (:func:`ever6.cohort.cohort`).
+    """
+    t = current_tables(raw)
+    r = ibis.literal(as_at, type="date")
+    start = ibis.literal(first_month(as_at, months), type="date")
+
+    def events(table: Table, day: ir.DateValue, event: str) -> Table:
+        return table.select("la_child_id", day=day, event=ibis.literal(event))
+
+    ep = t.cin_episode
+    plans = plan_periods(t, r)
+    parts = [
+        events(ep, ep.referral_date, "referrals"),
+        events(t.cin_assessment, t.cin_assessment.authorisation_date, "assessments_authorised"),
+        events(ep, ep.closure_date, "episodes_closed"),
+    ]
+    for kind, name in (("CINP", "cin"), ("CPP", "cp")):
+        of_kind = plans.filter(plans.kind == kind)
+        parts.append(events(of_kind, of_kind.start_date, f"{name}_plans_started"))
+        parts.append(events(of_kind, of_kind.ended_on, f"{name}_plans_ended"))
+    every = parts[0]
+    for part in parts[1:]:
+        every = every.union(part)
+    every = every.filter(every.day.notnull() & (every.day >= start) & (every.day <= r))
+    every = every.left_join(statuses.select("la_child_id", "status"), "la_child_id").drop("la_child_id_right")
+    every = every.mutate(month=every.day.truncate("M").cast("date"), status=every.status.coalesce(NOT_IN_COHORT))
+    counts = every.group_by("month", "event", "status").agg(count=every.count().cast("int64"))
+    # Net change: referrals add an open episode, closures take one away.
+    moves = counts.filter(counts.event.isin(["referrals", "episodes_closed"]))
+    signed = ibis.ifelse(moves.event == "referrals", moves["count"], -moves["count"])
+    net = moves.group_by("month", "status").agg(count=signed.sum().cast("int64"))
+    net = net.select("month", event=ibis.literal("net_change"), status=net.status, count=net["count"])
+    return counts.select(*FLOW_COLUMNS).union(net.select(*FLOW_COLUMNS)).order_by("month", "event", "status")
