@@ -23,20 +23,13 @@ from ever6.metrics.measures import BY_NAME
 from ever6.web.charts import Point, bar_chart, line_chart
 from ever6.web.dashboard.figures import latest_national
 from ever6.web.dashboard.labels import measure_label
+from ever6.web.documents import governors
 from ever6.web.documents.render import INTERNAL, SHARED, Masthead, chart_svg, render_pdf
 from ever6.web.tables import Figure, Table, workbook
 
 TEMPLATE = "documents/annual.html"
-MEASURES = (
-    "pupils",
-    "overall_absence_rate",
-    "persistent_absence_rate",
-    "severe_absence_rate",
-    "c2_per_1000_sessions",
-    "suspension_rate",
-    "one_plus_suspension_rate",
-    "permanent_exclusion_rate",
-)
+# The governors' measures, and permanent exclusions (too rare to show school by school).
+MEASURES = (*governors.MEASURES, "permanent_exclusion_rate")
 GROUPS = (("cwsw", "Ever6 CWSW"), ("not_cwsw", "Never CWSW (peers)"), ("all_pupils", "All pupils"))
 BREAKDOWNS = (("phase", "Phase"), ("in_la", "In or out of the authority"))
 NOTE_SUPPRESSED = (
