@@ -60,7 +60,9 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
 def spark() -> Iterator[Any]:
     """One local Spark session for the whole run (starting the JVM takes seconds); a test that
     needs it is skipped, and says why, only where Java is missing. The tests' tables are tiny:
-    one shuffle partition, not four, spares each query's stages three empty tasks."""
+    one shuffle partition, not four, spares each query's stages three empty tasks. One run holds
+    every rule scenario and a whole refresh of `small` in one JVM: 2 GB of heap ran out of room for
+    both (long collections, lost heartbeats, a dead JVM), so the tests' driver has 4 GB."""
     if shutil.which("java") is None:
         pytest.skip("Java is not installed; Spark cannot run here")
     pytest.importorskip("pyspark")
@@ -68,7 +70,8 @@ def spark() -> Iterator[Any]:
     from ever6.engines import spark_session
 
     session = spark_session(
-        EngineSettings(name="spark", spark_conf=(("spark.sql.shuffle.partitions", "1"),)), "ever6-tests"
+        EngineSettings(name="spark", spark_conf=(("spark.sql.shuffle.partitions", "1"), ("spark.driver.memory", "4g"))),
+        "ever6-tests",
     )
     session.sparkContext.setLogLevel("ERROR")
     yield session
