@@ -81,11 +81,11 @@ typecheck: install
 
 # The rule tests' Spark half too (tests/support/engines.py): every cohort scenario in one Spark query.
 # Two pytest runs side by side, one a core (most tests use one), of about the same length: the web
-# service's, the measures', disclosure control's and the publish stage's tests, and the rest. Each has its own temporary
+# service's, the measures', disclosure control's, the publish stage's and the linkage's tests, and the rest. Each has its own temporary
 # folder; the first run's report is printed after the other's. Each writes a JUnit report with every
 # test's time (var/pytest/*.xml), from which the two runs are balanced.
 PYTEST_RUNS := var/pytest
-PYTEST_FIRST := tests/web tests/metrics tests/disclosure tests/publish
+PYTEST_FIRST := tests/web tests/metrics tests/disclosure tests/publish tests/linkage
 unit: install chromium nginx
 	rm -rf $(PYTEST_RUNS) && mkdir -p $(PYTEST_RUNS)
 	EVER6_RULE_ENGINES=duckdb,spark $(BIN)/pytest -p no:cacheprovider --basetemp=$(PYTEST_RUNS)/first \
