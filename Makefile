@@ -80,20 +80,14 @@ typecheck: install
 	$(BIN)/mypy
 
 # The rule tests' Spark half too (tests/support/engines.py): every cohort scenario in one Spark query.
-# Two pytest runs side by side, one a core (most tests use one), of about the same length: the web
-# service's, the measures', disclosure control's, the publish stage's and the linkage's tests, and the rest. Each has its own temporary
-# folder; the first run's report is printed after the other's. Each writes a JUnit report with every
-# test's time (var/pytest/*.xml), from which the two runs are balanced.
+# Two lanes side by side, one a core (most tests use one), of about the same length: the web
+# service's, the measures', disclosure control's, the publish stage's and the linkage's tests; and the
+# rest, followed by the web tests that write to the database again on PostgreSQL. Each pytest run has
+# its own temporary folder and log, printed at the end. Each writes a JUnit report with every test's
+# time (var/pytest/*.xml), from which the lanes are balanced.
 PYTEST_RUNS := var/pytest
 PYTEST_FIRST := tests/web tests/metrics tests/disclosure tests/publish tests/linkage
-unit: install chromium nginx
-	rm -rf $(PYTEST_RUNS) && mkdir -p $(PYTEST_RUNS)
-	EVER6_RULE_ENGINES=duckdb,spark $(BIN)/pytest -p no:cacheprovider --basetemp=$(PYTEST_RUNS)/first \
-		--durations=10 --junitxml=$(PYTEST_RUNS)/first.xml $(PYTEST_FIRST) > $(PYTEST_RUNS)/first.log 2>&1 & first=$$!; \
-	EVER6_RULE_ENGINES=duckdb,spark $(BIN)/pytest --basetemp=$(PYTEST_RUNS)/rest --durations=10 --junitxml=$(PYTEST_RUNS)/rest.xml \
-		$(addprefix --ignore=,$(PYTEST_FIRST)); rest=$$?; \
-	wait $$first; first_status=$$?; echo "--- $(PYTEST_FIRST)"; cat $(PYTEST_RUNS)/first.log; \
-	test $$rest -eq 0 && test $$first_status -eq 0
+PYTEST := EVER6_RULE_ENGINES=duckdb,spark $(BIN)/pytest -p no:cacheprovider --durations=10
 
 # The web tests that write to the database in earnest, again on PostgreSQL (tests/postgresql.py):
 # accounts and the audit log with its append-only triggers, the authorisation matrix, the portal's
@@ -103,10 +97,26 @@ unit: install chromium nginx
 POSTGRESQL_TESTS := tests/web/accounts tests/web/test_authorization.py tests/web/test_security.py tests/web/portal \
 	tests/web/schools/test_agreements.py tests/web/schools/test_contacts.py tests/web/schools/test_bulk_import.py \
 	tests/web/support tests/web/training tests/web/outbox tests/web/events
-unit-postgresql: install postgresql
-	EVER6_TEST_POSTGRESQL=1 $(BIN)/pytest -m "not e2e" $(POSTGRESQL_TESTS)
+POSTGRESQL_RUN := EVER6_TEST_POSTGRESQL=1 $(BIN)/pytest -p no:cacheprovider -m "not e2e" \
+	--basetemp=$(PYTEST_RUNS)/postgresql --junitxml=$(PYTEST_RUNS)/postgresql.xml $(POSTGRESQL_TESTS)
 
-test: lint typecheck unit unit-postgresql
+unit: install chromium nginx postgresql
+	rm -rf $(PYTEST_RUNS) && mkdir -p $(PYTEST_RUNS)
+	$(PYTEST) --basetemp=$(PYTEST_RUNS)/first --junitxml=$(PYTEST_RUNS)/first.xml $(PYTEST_FIRST) \
+		> $(PYTEST_RUNS)/first.log 2>&1 & first=$$!; \
+	{ $(PYTEST) --basetemp=$(PYTEST_RUNS)/rest --junitxml=$(PYTEST_RUNS)/rest.xml \
+		$(addprefix --ignore=,$(PYTEST_FIRST)) > $(PYTEST_RUNS)/rest.log 2>&1; rest=$$?; \
+	  $(POSTGRESQL_RUN) > $(PYTEST_RUNS)/postgresql.log 2>&1; postgresql=$$?; \
+	  test $$rest -eq 0 && test $$postgresql -eq 0; }; second=$$?; \
+	wait $$first; first_status=$$?; \
+	for run in rest postgresql first; do echo "--- $$run"; cat $(PYTEST_RUNS)/$$run.log; done; \
+	test $$second -eq 0 && test $$first_status -eq 0
+
+# The PostgreSQL run alone.
+unit-postgresql: install postgresql
+	$(POSTGRESQL_RUN)
+
+test: lint typecheck unit
 
 clean:
 	rm -rf $(VENV) $(VALIDATORS_VENV) var .pytest_cache .mypy_cache .ruff_cache $(FRONTEND)/node_modules

@@ -62,7 +62,9 @@ def spark() -> Iterator[Any]:
     needs it is skipped, and says why, only where Java is missing. The tests' tables are tiny:
     one shuffle partition, not four, spares each query's stages three empty tasks. One run holds
     every rule scenario and a whole refresh of `small` in one JVM: 2 GB of heap ran out of room for
-    both (long collections, lost heartbeats, a dead JVM), so the tests' driver has 4 GB."""
+    both (long collections, lost heartbeats, a dead JVM), so the tests' driver has 4 GB. Compiling each
+    stage to Java and re-planning it adaptively cost more than running it on rows this few: both are
+    off (a quarter of the rule scenarios' JVM time)."""
     if shutil.which("java") is None:
         pytest.skip("Java is not installed; Spark cannot run here")
     pytest.importorskip("pyspark")
@@ -70,7 +72,15 @@ def spark() -> Iterator[Any]:
     from ever6.engines import spark_session
 
     session = spark_session(
-        EngineSettings(name="spark", spark_conf=(("spark.sql.shuffle.partitions", "1"), ("spark.driver.memory", "4g"))),
+        EngineSettings(
+            name="spark",
+            spark_conf=(
+                ("spark.sql.shuffle.partitions", "1"),
+                ("spark.driver.memory", "4g"),
+                ("spark.sql.codegen.wholeStage", "false"),
+                ("spark.sql.adaptive.enabled", "false"),
+            ),
+        ),
         "ever6-tests",
     )
     session.sparkContext.setLogLevel("ERROR")
