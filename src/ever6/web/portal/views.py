@@ -61,6 +61,18 @@ PUPIL_COLUMNS = (
     ("birth_date", "Date of birth"),
     ("ncyear", "Year group"),
     ("band", "Status"),
+    ("attendance", "Attendance (%)"),
+    ("missed", "Sessions missed"),
+    ("persistent", "Persistently absent"),
+    ("suspensions", "Suspensions"),
+)
+PUPIL_NUMERIC = frozenset({"attendance", "missed", "suspensions"})
+NO_FIGURE = "–"  # no possible session this year, or no exclusion records held: nothing to show
+PUPIL_NOTE = (
+    "Attendance: sessions attended as a percentage of possible sessions this school year, to the "
+    "data's date. Persistently absent: missing 10% or more of possible sessions (attendance of 90% "
+    "or less), the DfE's rule. Suspensions: this school year. A dash means no figure: no possible "
+    "session recorded, or no exclusion records held."
 )
 
 
@@ -225,6 +237,19 @@ def school(request: HttpRequest, urn: str) -> HttpResponse:
     )
 
 
+def _pupil_cells(row: dict[str, Any]) -> dict[str, Any]:
+    """A pupil's row as the list and its downloads show it."""
+    no_attendance = row.get("attendance") is None
+    return {
+        **row,
+        "birth_date": f"{row['birth_date']:%d/%m/%Y}" if row.get("birth_date") else "",
+        "attendance": NO_FIGURE if no_attendance else f"{row['attendance']:.1f}",
+        "missed": NO_FIGURE if no_attendance else row.get("missed"),
+        "persistent": NO_FIGURE if no_attendance else ("Yes" if row.get("persistent") else "No"),
+        "suspensions": NO_FIGURE if row.get("suspensions") is None else row["suspensions"],
+    }
+
+
 def _no_agreement(request: HttpRequest, urn: str, name: str) -> HttpResponse:
     status, _ = _agreement_status(urn)
     return render(
@@ -244,7 +269,7 @@ def pupils(request: HttpRequest, urn: str) -> HttpResponse:
         return _no_agreement(request, urn, name)
     fmt = requested_format(request)
     # Which filters were used goes in the audit entry; their values do not (a search may be a name).
-    used = [k for k in ("q", "ncyear", "band") if request.GET.get(k)]
+    used = [k for k in pupil_list.FILTERS if request.GET.get(k)]
     rows = snapshot().portal_pupils(
         who,
         urn,
@@ -254,7 +279,14 @@ def pupils(request: HttpRequest, urn: str) -> HttpResponse:
         what="school_pupils",
         detail={"format": fmt} if fmt else ({"filters": used} if used else None),
     )
-    table = Table(f"Ever6 CWSW pupils on roll at {name}", PUPIL_COLUMNS, rows)
+    year = next((str(r["attendance_year"]) for r in rows if r.get("attendance_year")), "")
+    table = Table(
+        f"Ever6 CWSW pupils on roll at {name}" + (f", with attendance and suspensions in {year}" if year else ""),
+        PUPIL_COLUMNS,
+        [_pupil_cells(r) for r in rows],
+        PUPIL_NUMERIC,
+        PUPIL_NOTE,
+    )
     if fmt:
         return download(table, fmt, f"ever6-cwsw-pupils-{urn}")
     run = snapshot().run()
@@ -271,10 +303,13 @@ def pupils(request: HttpRequest, urn: str) -> HttpResponse:
             "urn": urn,
             "name": name,
             "table": table,
-            "rows": [
-                {**r, "birth_date": f"{r['birth_date']:%d/%m/%Y}" if r.get("birth_date") else ""}
-                for r in page.object_list
-            ],
+            "rows": page.object_list,
+            "body": Table(
+                table.caption, PUPIL_COLUMNS, [_pupil_cells(r) for r in page.object_list], PUPIL_NUMERIC
+            ).body(),
+            "attendance_year": year,
+            "persistent": sum(1 for r in rows if r.get("persistent")),
+            "low_attendance": pupil_list.LOW_ATTENDANCE,
             "page": page,
             "total": len(rows),
             "matched": len(kept),
