@@ -141,15 +141,17 @@ def test_each_pupil_shows_attendance_and_suspensions(published: Published, clien
     assert any(p["attendance"] is not None for p in listed.values()), "the demo school has marks this year"
     someone = min((p for p in listed.values() if p["attendance"] is not None), key=lambda p: p["attendance"])
     html = client_for("school_dsl").get(f"/portal/{published.urn}/pupils/", {"q": someone["upn"]}).content.decode()
-    row = html.split(f">{someone['upn']}<")[1].split("</tr>")[0]
-    cells = re.findall(r"<td[^>]*>\s*(.*?)\s*</td>", row, re.S)
-    # After the UPN: date of birth, year group, status, then attendance, missed, persistent, suspensions.
-    assert cells[3:] == [
-        f"{someone['attendance']:.1f}",
-        str(someone["missed"]),
-        "Yes" if someone["persistent"] else "No",
-        str(someone["suspensions"]),
-    ]
+    table = html.split('aria-label="Your Ever6 CWSW pupils')[1].split("</table>")[0]
+    heads = [" ".join(h.split()) for h in re.findall(r"<th[^>]*scope=\"col\"[^>]*>\s*(.*?)\s*</th>", table, re.S)]
+    row = table.split("<tbody")[1].split("</tr>")[0]
+    cells = [" ".join(c.split()) for c in re.findall(r"<t[hd][^>]*>\s*(.*?)\s*</t[hd]>", row, re.S)]
+    shown = dict(zip(heads, cells, strict=True))
+    assert shown["UPN"] == someone["upn"]
+    assert shown["Name"] == f"{someone['surname']}, {someone['forename']}"
+    assert shown["Attendance (%)"] == f"{someone['attendance']:.1f}"
+    assert shown["Sessions missed"] == str(someone["missed"])
+    assert shown["Persistently absent"] == ("Yes" if someone["persistent"] else "No")
+    assert shown["Suspensions"] == str(someone["suspensions"])
     persistent = sum(1 for p in listed.values() if p["persistent"])
     assert f"<strong>{persistent}</strong> of the {len(listed)} pupils on your list" in html
 

@@ -76,7 +76,7 @@ def _matches(row: Mapping[str, Any], choice: Choice) -> bool:
     if choice.attendance == LOW_ATTENDANCE and not row.get("persistent"):
         return False
     if choice.q:
-        words = choice.q.lower().split()
+        words = choice.q.lower().replace(",", " ").split()  # "Surname, Forename" as the list shows it
         haystack = " ".join(str(row.get(k) or "") for k in ("forename", "surname", "upn")).lower()
         return all(w in haystack for w in words)
     return True
