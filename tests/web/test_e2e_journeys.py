@@ -1,6 +1,6 @@
 """Journeys in a real browser, with axe on each page (tests/web/browser.py: the impacts it
 refuses): the dashboard's first screen, a school's page reached from Schools, and the portal's
-pupil search and pages."""
+pupil search, pages, persistent-absence filter and sort by attendance."""
 
 from __future__ import annotations
 
@@ -82,5 +82,23 @@ def test_the_portal_search_and_pages(
     surnames = listed.all_inner_texts()
     assert surnames
     assert all(first_surname.lower() in s.lower() for s in surnames)
+    _no_violations(page)
+    # Only the persistently absent, lowest attendance first: the form's checkbox and sort.
+    page.get_by_label("Search by name or UPN").fill("")
+    page.get_by_label("Only pupils persistently absent this year").check()
+    page.get_by_label("Sort by").select_option("attendance")
+    page.get_by_role("button", name="Show pupils").click()
+    page.wait_for_load_state()
+    assert "attendance=low" in page.url
+    assert "sort=attendance" in page.url
+    heads = page.locator("[aria-label^='Your Ever6 CWSW pupils'] thead th").all_inner_texts()
+    rows = page.locator("[aria-label^='Your Ever6 CWSW pupils'] tbody tr")
+    assert rows.count()
+    at, flag = heads.index("Attendance (%)"), heads.index("Persistently absent")
+    cells = [rows.nth(i).locator("th, td").all_inner_texts() for i in range(rows.count())]
+    assert all(c[flag] == "Yes" for c in cells)
+    rates = [float(c[at]) for c in cells]
+    assert rates == sorted(rates)
+    assert max(rates) <= 90
     _no_violations(page)
     page.context.close()

@@ -35,11 +35,23 @@ if TYPE_CHECKING:
     # importing this interface, as every web request module does, loads no analytics engine.
     import duckdb
 from ever6.publish.counts import COUNTS_TABLE, CohortCounts
-from ever6.publish.layout import ALLOCATION_TABLE, EVENT_TABLE, FIGURE_COLUMN, REQUIRED_COLUMNS, SCHOOL_PUPIL_COLUMNS
+from ever6.publish.layout import (
+    ALLOCATION_TABLE,
+    EVENT_TABLE,
+    FIGURE_COLUMN,
+    PUPIL_ATTENDANCE_TABLE,
+    REQUIRED_COLUMNS,
+    SCHOOL_PUPIL_COLUMNS,
+)
 
 # The figures a page reads: the measures' columns and, once suppressed, the reason; and beside the
 # published text (``value``) the number it shows (``figure``, ``None`` for a symbol).
 METRIC_FIELDS = (*METRIC_COLUMNS, REASON_COLUMN, FIGURE_COLUMN)
+
+
+# Beside each pupil on a school's list: the academic year of the attendance, possible sessions,
+# sessions missed, attendance (%), persistently absent, suspensions (None: no figure).
+ATTENDANCE_FIELDS = ("attendance_year", "possible", "missed", "attendance", "persistent", "suspensions")
 
 
 class NotPublished(LookupError):
@@ -268,13 +280,25 @@ class Snapshot:
         agreement_in_force: Callable[[str], bool],
         purpose: str = "view",
     ) -> list[dict[str, Any]]:
-        """A school's Ever6 CWSW pupils on roll at the snapshot date, for that school's own users,
-        under a signed, unexpired data sharing agreement. Recorded in the audit log first."""
+        """A school's Ever6 CWSW pupils on roll at the snapshot date, each with their attendance and
+        suspensions this year (:data:`ATTENDANCE_FIELDS`), for that school's own users, under a
+        signed, unexpired data sharing agreement. Recorded in the audit log first."""
         viewer.require_school(urn)
         if not agreement_in_force(urn):
             raise AccessDenied(f"school {urn} has no signed, unexpired data sharing agreement")
-        cols = ", ".join(f'"{c}"' for c in SCHOOL_PUPIL_COLUMNS if c != "la_child_id")
-        table, _ = self._query(f"SELECT {cols} FROM school_pupil WHERE urn = ? ORDER BY surname, forename", [urn])  # noqa: S608
+        cols = ", ".join(f'p."{c}"' for c in SCHOOL_PUPIL_COLUMNS if c != "la_child_id")
+        if self._has_table(PUPIL_ATTENDANCE_TABLE):
+            # Each pupil's attendance and suspensions this year (ever6.publish.pupil_attendance).
+            extra = ", ".join(f'a."{c}" AS "{c}"' for c in ATTENDANCE_FIELDS if c != "attendance_year")
+            sql = (
+                f"SELECT {cols}, a.academic_year AS attendance_year, {extra} FROM school_pupil p "  # noqa: S608
+                f"LEFT JOIN {PUPIL_ATTENDANCE_TABLE} a USING (urn, upn) WHERE p.urn = ? "
+                "ORDER BY p.surname, p.forename"
+            )
+        else:  # a snapshot written before they were published: no figure, not a zero
+            nulls = ", ".join(f'NULL AS "{c}"' for c in ATTENDANCE_FIELDS)
+            sql = f"SELECT {cols}, {nulls} FROM school_pupil p WHERE p.urn = ? ORDER BY p.surname, p.forename"  # noqa: S608
+        table, _ = self._query(sql, [urn])
         rows: list[dict[str, Any]] = table.to_pylist()
         audit(viewer, AuditEntry(action=purpose, what="school_pupils", object_id=urn, rows=len(rows)))
         return rows

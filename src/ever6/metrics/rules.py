@@ -404,12 +404,31 @@ def attendance_period_facts(
     units = _describe(inputs, per_unit.filter(per_unit[PERIOD] == "year").select("urn", "upn"), start_year)
     units = units.filter((units.birth_date > _d(oldest)) & (units.birth_date <= _d(youngest)))
     f = per_unit.join(units, ["urn", "upn"])
-    absence = f.authorised + f.unauthorised
-    return f.mutate(
-        pupils=ibis.literal(1, type="int64"),
-        absence=absence,
-        persistent=ibis.ifelse(absence * 10 >= f.possible, 1, 0),
-        severe=ibis.ifelse(absence * 2 >= f.possible, 1, 0),
+    return f.mutate(pupils=ibis.literal(1, type="int64"), **absence_components(f))
+
+
+def absence_components(sessions: Table) -> dict[str, ir.IntegerValue]:
+    """An enrolment's sessions missed and whether it is persistently (10% or more of its own
+    possible sessions) or severely (50% or more) absent: the one rule, for the measures and for
+    each pupil's row on a school's list."""
+    absence = sessions.authorised + sessions.unauthorised
+    return {
+        "absence": absence,
+        "persistent": ibis.ifelse(absence * 10 >= sessions.possible, 1, 0),
+        "severe": ibis.ifelse(absence * 2 >= sessions.possible, 1, 0),
+    }
+
+
+SUSPENSION_CATEGORIES = ("SUSP", "FIXD")  # FIXD: a fixed-period exclusion, a suspension's former name
+
+
+def exclusion_counts(exclusions: Table, start: date, end: date) -> Table:
+    """Per enrolment (urn, upn): suspensions and permanent exclusions starting between ``start``
+    and ``end``."""
+    xp = exclusions.filter((exclusions.start_date >= _d(start)) & (exclusions.start_date <= _d(end)))
+    return xp.group_by("urn", "upn").agg(
+        suspensions=xp.category.isin(list(SUSPENSION_CATEGORIES)).sum().cast("int64"),
+        permanent=(xp.category == "PERM").sum().cast("int64"),
     )
 
 
@@ -426,12 +445,7 @@ def exclusion_period_facts(inputs: Inputs, start_year: int) -> Table:
     units_by_period = []
     counts_by_period = []
     for period, (start, end) in bounds.items():
-        xp = x.filter((x.start_date >= _d(start)) & (x.start_date <= _d(end)))
-        suspension = xp.category.isin(["SUSP", "FIXD"])
-        per_unit = xp.group_by("urn", "upn").agg(
-            suspensions=suspension.sum().cast("int64"),
-            permanent=(xp.category == "PERM").sum().cast("int64"),
-        )
+        per_unit = exclusion_counts(x, start, end)
         counts_by_period.append(per_unit.mutate(**{PERIOD: ibis.literal(period)}))
         # On roll in the period: the roll, and anyone excluded from a school in it (who was on its
         # roll then, whether or not that roll was loaded).
@@ -454,6 +468,49 @@ def exclusion_period_facts(inputs: Inputs, start_year: int) -> Table:
         one_plus=ibis.ifelse(suspensions > 0, 1, 0),
         permanent=f.permanent.coalesce(0),
         in_ap=ibis.ifelse(f.type_code.isin(sorted(ALTERNATIVE_PROVISION_TYPES)), 1, 0),
+    )
+
+
+def pupil_attendance(inputs: Inputs, start_year: int, units: Table, *, as_at: date | None = None) -> Table:
+    """Per enrolment of ``units`` (``urn``, ``upn``), its academic year to ``as_at``: ``possible``
+    sessions, sessions missed (``absence``), ``persistent`` absence, and ``suspensions`` (null
+    where the enrolment has none recorded), each by the rule the measures use
+    (:func:`session_counts`, :func:`absence_components`, :func:`exclusion_counts`).
+
+    ``possible`` is null where the enrolment has no possible session. Every age counts: the
+    headline age range decides which enrolments a published figure counts, not what a pupil's own
+    attendance was. Only the units' marks and returns are read.
+    """
+    keys = units.select("urn", "upn").distinct()
+    t = inputs.tables
+    tables = replace(
+        t,
+        attendance_mark=t.attendance_mark.semi_join(keys, ["urn", "upn"]),
+        attendance_termly=t.attendance_termly.semi_join(keys, ["urn", "upn"]),
+    )
+    kept = inputs.kept
+    if kept is not None:
+        kept = replace(kept, counts=kept.counts.semi_join(keys, ["urn", "upn"]))
+    sessions = session_counts(replace(inputs, tables=tables, kept=kept), start_year, as_at=as_at)
+    year = sessions.group_by("urn", "upn").agg(
+        possible=sessions.possible.sum(),
+        authorised=sessions.authorised.sum(),
+        unauthorised=sessions.unauthorised.sum(),
+    )
+    year = year.filter(year.possible > 0)
+    flags = absence_components(year)
+    attendance = year.select("urn", "upn", "possible", absence=flags["absence"], persistent=flags["persistent"])
+    start, end = academic_year_bounds(start_year)
+    excluded = exclusion_counts(t.exclusion.semi_join(keys, ["urn", "upn"]), start, end)
+    joined = keys.left_join(attendance, ["urn", "upn"]).drop("urn_right", "upn_right")
+    joined = joined.left_join(excluded.select("urn", "upn", "suspensions"), ["urn", "upn"])
+    return joined.select(
+        "urn",
+        "upn",
+        possible=joined.possible.cast("int64"),
+        absence=joined.absence.cast("int64"),
+        persistent=joined.persistent == 1,
+        suspensions=joined.suspensions,
     )
 
 
@@ -647,5 +704,6 @@ __all__ = [
     "compute_metrics",
     "exclusion_facts",
     "exclusion_period_facts",
+    "pupil_attendance",
     "years_with_data",
 ]

@@ -27,6 +27,20 @@ SCHOOL_PUPIL_COLUMNS = (
     "la_child_id",
 )
 
+# Each listed pupil's attendance and suspensions in the academic year of the run's date
+# (ever6.publish.pupil_attendance), by (urn, upn) of ``school_pupil``: pupil-level, like that list.
+PUPIL_ATTENDANCE_TABLE = "pupil_attendance"
+PUPIL_ATTENDANCE_COLUMNS = (
+    "urn",
+    "upn",
+    "academic_year",
+    "possible",
+    "missed",
+    "attendance",
+    "persistent",
+    "suspensions",
+)
+
 # The allocated worker and team of each child in the case-management extract, whether a plan is
 # open at the run's date, and the batch it came from; and the events found in the data
 # (ever6.cohort.safeguarding). Pupil-level: read only through the access layer's checks.

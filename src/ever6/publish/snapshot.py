@@ -28,7 +28,8 @@ from ever6.faults import fault_point
 from ever6.metrics.publication import Nesting, school_nesting, suppress_metrics, unchanged_years
 from ever6.private import private_dir, private_file, private_files
 from ever6.publish.counts import COUNTS_TABLE, count_cohort
-from ever6.publish.layout import ALLOCATION_TABLE, EVENT_TABLE, FIGURE_COLUMN, STATUS_BANDS
+from ever6.publish.layout import ALLOCATION_TABLE, EVENT_TABLE, FIGURE_COLUMN, PUPIL_ATTENDANCE_TABLE, STATUS_BANDS
+from ever6.publish.pupil_attendance import school_pupil_attendance
 from ever6.warehouse.published import OUTPUTS, Published, Run
 from ever6.warehouse.store import Warehouse
 
@@ -247,6 +248,7 @@ def write_snapshot(
         "metric_suppressed": with_figures(suppressed),
         "school": schools,
         "school_pupil": school_pupil,
+        PUPIL_ATTENDANCE_TABLE: school_pupil_attendance(raw, school_pupil, settings, run.as_at),
         "partition_digest": digests,
         ALLOCATION_TABLE: allocations(raw, run.as_at, settings.notifications).to_pyarrow(),
         EVENT_TABLE: _events(raw, links, run, settings),

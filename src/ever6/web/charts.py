@@ -94,6 +94,9 @@ def bar_chart(
                     "type": "nominal",
                     "title": "Group",
                     "scale": {"domain": list(series), "range": list(PALETTE[: len(series)])},
+                    # Below the bars: a label beside the longest bar would run into a legend on
+                    # the right, and a chart without one on its right fits a phone at a readable size.
+                    "legend": {"orient": "bottom", "direction": "vertical"},
                 }
             },
         },

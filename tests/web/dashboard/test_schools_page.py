@@ -87,3 +87,15 @@ def test_one_name_for_the_page(client_for: Callable[[str], Client]) -> None:
     assert '<h1 class="govuk-heading-l">Schools</h1>' in html
     assert "Schools ranking" not in html
     assert re.search(r'href="/dashboard/schools/"[^>]*>\s*Schools\s*<', html)
+
+
+def test_sort_by_name(client_for: Callable[[str], Client]) -> None:
+    client = client_for("vs_head")
+    rows = _csv(client.get("/dashboard/schools/", {"format": "csv", "table": "schools", "sort": "name"}))
+    head = rows[0]
+    listed = [(r[head.index("School")], r[head.index("URN")]) for r in rows[1:]]
+    assert len(listed) > 1
+    assert listed == sorted(listed, key=lambda r: (r[0].casefold(), r[1]))
+    html = client.get("/dashboard/schools/", {"sort": "name"}).content.decode()
+    assert "sorted by school name (A to Z)" in html
+    assert '<option value="name" selected>School name (A to Z)</option>' in html

@@ -109,3 +109,77 @@ def test_the_two_counts_are_reconciled_on_the_page(published: Published, client_
     counts = html.split('id="counts"')[1].split("</div>")[0]
     assert f"Your pupil list has <strong>{len(_list(published))}</strong>" in counts
     assert "enrolments in" in counts
+
+
+def _attendance(published: Published) -> dict[str, dict[str, Any]]:
+    con = duckdb.connect(str(published.snapshot), read_only=True)
+    try:
+        cur = con.execute(
+            "SELECT p.upn, p.surname, p.forename, a.attendance, a.missed, a.persistent, a.suspensions "
+            "FROM school_pupil p LEFT JOIN pupil_attendance a USING (urn, upn) WHERE p.urn = ?",
+            [published.urn],
+        )
+        names = [d[0] for d in cur.description]
+        return {r[0]: dict(zip(names, r, strict=True)) for r in cur.fetchall()}
+    finally:
+        con.close()
+
+
+def _all_pages(client: Client, url: str, params: dict[str, str]) -> list[str]:
+    seen: list[str] = []
+    for number in range(1, 20):
+        html = client.get(url, {**params, "page": str(number)}).content.decode()
+        upns = _upns(html)
+        if not upns or (seen and upns[0] in seen):  # past the last page, the paginator repeats it
+            break
+        seen += upns
+    return seen
+
+
+def test_each_pupil_shows_attendance_and_suspensions(published: Published, client_for: Callable[[str], Client]) -> None:
+    listed = _attendance(published)
+    assert any(p["attendance"] is not None for p in listed.values()), "the demo school has marks this year"
+    someone = min((p for p in listed.values() if p["attendance"] is not None), key=lambda p: p["attendance"])
+    html = client_for("school_dsl").get(f"/portal/{published.urn}/pupils/", {"q": someone["upn"]}).content.decode()
+    table = html.split('aria-label="Your Ever6 CWSW pupils')[1].split("</table>")[0]
+    heads = [" ".join(h.split()) for h in re.findall(r"<th[^>]*scope=\"col\"[^>]*>\s*(.*?)\s*</th>", table, re.S)]
+    row = table.split("<tbody")[1].split("</tr>")[0]
+    cells = [" ".join(c.split()) for c in re.findall(r"<t[hd][^>]*>\s*(.*?)\s*</t[hd]>", row, re.S)]
+    shown = dict(zip(heads, cells, strict=True))
+    assert shown["UPN"] == someone["upn"]
+    assert shown["Name"] == f"{someone['surname']}, {someone['forename']}"
+    assert shown["Attendance (%)"] == f"{someone['attendance']:.1f}"
+    assert shown["Sessions missed"] == str(someone["missed"])
+    assert shown["Persistently absent"] == ("Yes" if someone["persistent"] else "No")
+    assert shown["Suspensions"] == str(someone["suspensions"])
+    persistent = sum(1 for p in listed.values() if p["persistent"])
+    assert f"<strong>{persistent}</strong> of the {len(listed)} pupils on your list" in html
+
+
+def test_the_persistent_absence_filter_and_the_sort_by_attendance(
+    published: Published, client_for: Callable[[str], Client]
+) -> None:
+    listed = _attendance(published)
+    client = client_for("school_dsl")
+    url = f"/portal/{published.urn}/pupils/"
+    low = _all_pages(client, url, {"attendance": "low"})
+    assert sorted(low) == sorted(u for u, p in listed.items() if p["persistent"])
+    assert all(listed[u]["attendance"] <= 90 for u in low)
+    by_attendance = _all_pages(client, url, {"sort": "attendance"})
+    expected = sorted(
+        listed.values(),
+        key=lambda p: (p["attendance"] is None, p["attendance"] or 0, p["surname"].lower(), p["forename"].lower()),
+    )
+    assert by_attendance == [p["upn"] for p in expected]
+
+
+def test_the_download_has_each_pupils_attendance(published: Published, client_for: Callable[[str], Client]) -> None:
+    import csv
+    import io
+
+    listed = _attendance(published)
+    response = client_for("school_dsl").get(f"/portal/{published.urn}/pupils/", {"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert {r["UPN"]: r["Attendance (%)"] for r in rows} == {
+        u: "–" if p["attendance"] is None else f"{p['attendance']:.1f}" for u, p in listed.items()
+    }

@@ -20,6 +20,7 @@ SORTS = {
     "share": "Share of pupils who are Ever6 CWSW (highest first)",
     "absence_gap": "Absence gap against pupils never CWSW (widest first)",
     "suspension_gap": "Suspension gap against pupils never CWSW (widest first)",
+    "name": "School name (A to Z)",
 }
 
 

@@ -127,8 +127,10 @@ def school_rows(
 
 
 def sort_rows(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
-    """Highest first by the chosen figure; schools whose figure is suppressed or not applicable
-    after those with one, then by name."""
+    """By name (A to Z, then URN) for ``name``; otherwise highest first by the chosen figure,
+    schools whose figure is suppressed or not applicable after those with one, then by name."""
+    if sort == "name":
+        return sorted(rows, key=lambda r: (str(r["name"]).casefold(), str(r["urn"])))
 
     def key(row: Mapping[str, Any]) -> tuple[int, float, str, str]:
         figure = row[sort]

@@ -1,5 +1,6 @@
-"""The pupil list a school's DSL works from: search by name or UPN, filter by year group and
-status band, sort, and page through, all from a GET form that works without JavaScript.
+"""The pupil list a school's DSL works from: search by name or UPN, filter by year group, status
+band and persistent absence, sort (by name, year group, status or attendance), and page through,
+all from a GET form that works without JavaScript.
 
 The rows are the school's own list as the access layer returned it (checked and audited there);
 this only chooses which of them a page shows.
@@ -19,7 +20,11 @@ SORTS = {
     "name": "Surname, then forename",
     "year_group": "Year group, then surname",
     "band": "Status, then surname",
+    "attendance": "Attendance this year, lowest first",
 }
+# The attendance filter: pupils persistently absent this year, by the measures' one rule (missing
+# 10% or more of their possible sessions, so attendance of 90% or less; ever6.metrics.rules).
+LOW_ATTENDANCE = "low"
 
 
 def _year_key(value: Any) -> tuple[int, str]:
@@ -30,11 +35,15 @@ def _year_key(value: Any) -> tuple[int, str]:
     return (int(text), text) if text.isdigit() else (99, text)
 
 
+FILTERS = ("q", "ncyear", "band", "attendance")
+
+
 @dataclass(frozen=True)
 class Choice:
     q: str = ""
     ncyear: str = ""
     band: str = ""
+    attendance: str = ""  # LOW_ATTENDANCE: only pupils persistently absent this year
     sort: str = "name"
 
     @classmethod
@@ -49,13 +58,14 @@ class Choice:
             q=" ".join(data.get("q", "").split())[:100],
             ncyear=ncyear if ncyear in years else "",
             band=band if band in bands else "",
+            attendance=LOW_ATTENDANCE if data.get("attendance") == LOW_ATTENDANCE else "",
             sort=sort if sort in SORTS else "name",
         )
 
     @property
     def used(self) -> list[str]:
         """Which filters are in use (not their values: a search may be a pupil's name)."""
-        return [name for name in ("q", "ncyear", "band") if getattr(self, name)]
+        return [name for name in FILTERS if getattr(self, name)]
 
 
 def _matches(row: Mapping[str, Any], choice: Choice) -> bool:
@@ -63,8 +73,10 @@ def _matches(row: Mapping[str, Any], choice: Choice) -> bool:
         return False
     if choice.band and str(row.get("band") or "") != choice.band:
         return False
+    if choice.attendance == LOW_ATTENDANCE and not row.get("persistent"):
+        return False
     if choice.q:
-        words = choice.q.lower().split()
+        words = choice.q.lower().replace(",", " ").split()  # "Surname, Forename" as the list shows it
         haystack = " ".join(str(row.get(k) or "") for k in ("forename", "surname", "upn")).lower()
         return all(w in haystack for w in words)
     return True
@@ -79,6 +91,9 @@ def chosen_rows(rows: Sequence[Mapping[str, Any]], choice: Choice) -> list[Mappi
         return sorted(kept, key=lambda r: (_year_key(r.get("ncyear")), name(r)))
     if choice.sort == "band":
         return sorted(kept, key=lambda r: (str(r.get("band") or ""), name(r)))
+    if choice.sort == "attendance":
+        # Lowest first; a pupil with no possible session this year has no figure, and comes last.
+        return sorted(kept, key=lambda r: (r.get("attendance") is None, r.get("attendance") or 0.0, name(r)))
     return sorted(kept, key=name)
 
 

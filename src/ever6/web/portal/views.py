@@ -43,6 +43,14 @@ MEASURE_LABELS = {
     "suspension_rate": "Suspensions per 100 pupils",
     "one_plus_suspension_rate": "Pupils with one or more suspensions (%)",
 }
+# The chart's shorter names for the same rows, so that its labels leave room for the bars on a phone.
+CHART_LABELS = {
+    "overall_absence_rate": "Overall absence (%)",
+    "persistent_absence_rate": "Persistent absence (%)",
+    "severe_absence_rate": "Severe absence (%)",
+    "suspension_rate": "Suspensions per 100",
+    "one_plus_suspension_rate": "1+ suspensions (%)",
+}
 PERIOD_LABELS = {"year": "Whole year", "autumn": "Autumn term", "spring": "Spring term", "summer": "Summer term"}
 # Table columns: (key, heading, group, breakdown) — which published row fills each column.
 COLUMNS = (
@@ -61,6 +69,27 @@ PUPIL_COLUMNS = (
     ("birth_date", "Date of birth"),
     ("ncyear", "Year group"),
     ("band", "Status"),
+    ("attendance", "Attendance (%)"),
+    ("missed", "Sessions missed"),
+    ("persistent", "Persistently absent"),
+    ("suspensions", "Suspensions"),
+)
+# The page shows the name in one column, so that the list fits a desktop screen, and the attendance
+# next to it, in view on a phone before the table scrolls; downloads keep the columns above.
+PUPIL_PAGE_COLUMNS = (
+    ("name", "Name"),
+    *(
+        (k, dict(PUPIL_COLUMNS)[k])
+        for k in ("ncyear", "attendance", "missed", "persistent", "suspensions", "band", "upn", "birth_date")
+    ),
+)
+PUPIL_NUMERIC = frozenset({"attendance", "missed", "suspensions"})
+NO_FIGURE = "–"  # no possible session this year, or no exclusion records held: nothing to show
+PUPIL_NOTE = (
+    "Attendance: sessions attended as a percentage of possible sessions this school year, to the "
+    "data's date. Persistently absent: missing 10% or more of possible sessions (attendance of 90% "
+    "or less), the DfE's rule. Suspensions: this school year. A dash means no figure: no possible "
+    "session recorded, or no exclusion records held."
 )
 
 
@@ -154,18 +183,23 @@ def _chart(table: Table) -> tuple[dict[str, Any] | None, list[str]]:
         for key, heading in table.columns[1:]:
             figure = row[key]
             if figure.number is not None:
-                points.append(Point(row["measure"], heading, figure.number))
+                points.append(Point(_chart_label(row["measure"]), heading, figure.number))
             elif figure.text:
-                not_charted.append(f"{row['measure']}, {heading}: {figure.text} ({_symbol(figure.text)})")
+                not_charted.append(f"{row['measure']}, {heading}: {figure.text}")  # the symbols are explained above
     spec = bar_chart(
         points,
         title=table.caption,
         category_title="",  # the measures name themselves; a title would overlap the long labels
         value_title="Per cent (suspensions: per 100 pupils)",
-        categories=[r["measure"] for r in table.rows if r["measure"] != MEASURE_LABELS["pupils"]],
+        categories=[_chart_label(r["measure"]) for r in table.rows if r["measure"] != MEASURE_LABELS["pupils"]],
         series=series,
     )
     return spec, not_charted
+
+
+def _chart_label(label: str) -> str:
+    by_label = {MEASURE_LABELS[m]: CHART_LABELS[m] for m in CHART_LABELS}
+    return by_label.get(label, label)
 
 
 SYMBOLS = {
@@ -173,10 +207,6 @@ SYMBOLS = {
     "z": "not applicable: there is nothing to divide by",
     "x": "not published",
 }
-
-
-def _symbol(text: str) -> str:
-    return SYMBOLS.get(text, "not a number")
 
 
 @require(Capability.SCHOOL_PORTAL)
@@ -225,6 +255,20 @@ def school(request: HttpRequest, urn: str) -> HttpResponse:
     )
 
 
+def _pupil_cells(row: dict[str, Any]) -> dict[str, Any]:
+    """A pupil's row as the list and its downloads show it."""
+    no_attendance = row.get("attendance") is None
+    return {
+        **row,
+        "name": ", ".join(str(row[k]) for k in ("surname", "forename") if row.get(k)),
+        "birth_date": f"{row['birth_date']:%d/%m/%Y}" if row.get("birth_date") else "",
+        "attendance": NO_FIGURE if no_attendance else f"{row['attendance']:.1f}",
+        "missed": NO_FIGURE if no_attendance else row.get("missed"),
+        "persistent": NO_FIGURE if no_attendance else ("Yes" if row.get("persistent") else "No"),
+        "suspensions": NO_FIGURE if row.get("suspensions") is None else row["suspensions"],
+    }
+
+
 def _no_agreement(request: HttpRequest, urn: str, name: str) -> HttpResponse:
     status, _ = _agreement_status(urn)
     return render(
@@ -244,7 +288,7 @@ def pupils(request: HttpRequest, urn: str) -> HttpResponse:
         return _no_agreement(request, urn, name)
     fmt = requested_format(request)
     # Which filters were used goes in the audit entry; their values do not (a search may be a name).
-    used = [k for k in ("q", "ncyear", "band") if request.GET.get(k)]
+    used = [k for k in pupil_list.FILTERS if request.GET.get(k)]
     rows = snapshot().portal_pupils(
         who,
         urn,
@@ -254,7 +298,14 @@ def pupils(request: HttpRequest, urn: str) -> HttpResponse:
         what="school_pupils",
         detail={"format": fmt} if fmt else ({"filters": used} if used else None),
     )
-    table = Table(f"Ever6 CWSW pupils on roll at {name}", PUPIL_COLUMNS, rows)
+    year = next((str(r["attendance_year"]) for r in rows if r.get("attendance_year")), "")
+    table = Table(
+        f"Ever6 CWSW pupils on roll at {name}" + (f", with attendance and suspensions in {year}" if year else ""),
+        PUPIL_COLUMNS,
+        [_pupil_cells(r) for r in rows],
+        PUPIL_NUMERIC,
+        PUPIL_NOTE,
+    )
     if fmt:
         return download(table, fmt, f"ever6-cwsw-pupils-{urn}")
     run = snapshot().run()
@@ -271,10 +322,14 @@ def pupils(request: HttpRequest, urn: str) -> HttpResponse:
             "urn": urn,
             "name": name,
             "table": table,
-            "rows": [
-                {**r, "birth_date": f"{r['birth_date']:%d/%m/%Y}" if r.get("birth_date") else ""}
-                for r in page.object_list
-            ],
+            "rows": page.object_list,
+            "body": Table(
+                table.caption, PUPIL_PAGE_COLUMNS, [_pupil_cells(r) for r in page.object_list], PUPIL_NUMERIC
+            ).body(),
+            "head": Table(table.caption, PUPIL_PAGE_COLUMNS, [], PUPIL_NUMERIC).head(),
+            "attendance_year": year,
+            "persistent": sum(1 for r in rows if r.get("persistent")),
+            "low_attendance": pupil_list.LOW_ATTENDANCE,
             "page": page,
             "total": len(rows),
             "matched": len(kept),
