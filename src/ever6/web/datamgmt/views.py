@@ -243,7 +243,7 @@ def rollback(request: HttpRequest, batch_id: str) -> HttpResponse:
     error = None
     if request.method == "POST":
         try:
-            done = ops.rollback(who, record.batch_id)
+            done = ops.rollback(who, record.batch_id, audit=audit_recorder(request))
         except OperationRefused as exc:
             error = str(exc)
         else:
