@@ -227,3 +227,68 @@ def test_waitress_takes_the_largest_upload_a_page_accepts_and_no_more(settings: 
     assert allowed_body(request, new) == ANONYMOUS_BODY  # nobody uploads before signing in
     settings.EVER6_UPLOAD_MAX_BYTES = 1024 * 1024
     assert waitress_options(None)["max_request_body_size"] == 6 * 1024 * 1024  # the agreements' 6 MB at least
+
+
+def test_a_job_whose_worker_stopped_is_failed_not_left_running(db: None, upload_dir: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    from ever6.web.datamgmt import importjobs
+    from ever6.web.datamgmt.models import ImportJob
+
+    stopped = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(stopped.stdout)
+    job = ImportJob.objects.create(
+        format="exclusions",
+        folder="stale",
+        requested_by="dana",
+        state="running",
+        worker=f"{socket.gethostname()}:{dead}",
+    )
+    alive = ImportJob.objects.create(
+        format="exclusions", folder="alive", requested_by="dana", state="running", worker=importjobs.worker_name()
+    )
+    assert importjobs.release_stale() == 1
+    job.refresh_from_db()
+    alive.refresh_from_db()
+    assert job.state == "failed"
+    assert "Nothing was imported" in job.error
+    assert alive.state == "running"
+
+
+def test_files_nobody_imported_are_deleted_after_a_day(db: None, upload_dir: Path) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ever6.web.datamgmt import importjobs, uploads
+    from ever6.web.datamgmt.models import ImportJob
+
+    name, folder = uploads.new_folder()
+    (folder / "marks.csv").write_text("urn,upn,date,session,code\n")
+    job = ImportJob.objects.create(format="attendance", files=["marks.csv"], folder=name, requested_by="dana")
+    assert importjobs.expire_uploads() == 0  # a fresh upload waits
+    assert importjobs.expire_uploads(timezone.now() + timedelta(days=1, minutes=1)) == 1
+    job.refresh_from_db()
+    assert job.state == "cancelled"
+    assert not folder.exists()
+
+
+def test_the_dfe_rules_run_after_a_census_import_as_after_the_cli(
+    settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    from ever6.web.datamgmt import importjobs
+
+    started: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "Popen", lambda command, **kw: started.append(command))
+    settings.EVER6_WAREHOUSE = tmp_path / "warehouse.duckdb"
+    importjobs._dfe_rules([7, 8])
+    assert started == []  # the tests' setting: EVER6_DFE_RULES=off (tests/conftest.py)
+    monkeypatch.setenv("EVER6_DFE_RULES", "background")
+    importjobs._dfe_rules([7, 8])
+    (command,) = started
+    assert command[-5:] == ["--home", str(tmp_path), "validate", "7", "8"]
+    assert (tmp_path / "logs" / "dfe-rules-7-8.log").exists()

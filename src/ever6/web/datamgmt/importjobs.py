@@ -13,7 +13,11 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import subprocess
+import sys
 import threading
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -140,9 +144,26 @@ def run(job: ImportJob) -> ImportJob:
         # The DfE rules read a CIN census or SSDA903 batch's files where they were imported from
         # (`ever6 validate`): those stay; any other upload is deleted once it is in the warehouse.
         keep_files = any(f.dfe_rules for f in import_formats() if f.name == job.format)
+        if keep_files:
+            _dfe_rules(ids)
     if not keep_files:
         uploads.remove_folder(job.folder)
     return ImportJob.objects.get(pk=job.pk)
+
+
+def _dfe_rules(batch_ids: list[int]) -> None:
+    """The year's DfE rules on new CIN census or SSDA903 batches, in the background, as after
+    ``ever6 import`` (``EVER6_DFE_RULES=off`` skips them): ``ever6 validate``, its log in the
+    workspace's ``logs`` folder. They warn, never refuse, and take a minute per 10,000 children."""
+    if not batch_ids or os.environ.get("EVER6_DFE_RULES", "background") == "off":
+        return
+    home = Path(settings.EVER6_WAREHOUSE).parent
+    logs = home / "logs"
+    logs.mkdir(parents=True, exist_ok=True, mode=0o700)
+    log_file = logs / f"dfe-rules-{'-'.join(map(str, batch_ids))}.log"
+    command = [sys.executable, "-m", "ever6", "--home", str(home), "validate", *map(str, batch_ids)]
+    with log_file.open("ab") as sink:
+        subprocess.Popen(command, stdout=sink, stderr=sink, stdin=subprocess.DEVNULL, start_new_session=True)
 
 
 def run_pending(worker: str | None = None, limit: int | None = None) -> list[ImportJob]:
@@ -159,10 +180,29 @@ def run_pending(worker: str | None = None, limit: int | None = None) -> list[Imp
     return done
 
 
+# How long checked files wait for the data manager's word before they are deleted.
+UPLOAD_MAX_AGE = timedelta(days=1)
+
+
+def expire_uploads(now: datetime | None = None) -> int:
+    """Cancel the uploads nobody imported or cancelled within :data:`UPLOAD_MAX_AGE`, and delete
+    their files: pupil-level files do not wait on disk for ever."""
+    cutoff = (now or timezone.now()) - UPLOAD_MAX_AGE
+    expired = 0
+    for job in ImportJob.objects.filter(state=ImportState.UPLOADED, created_at__lt=cutoff):
+        if ImportJob.objects.filter(pk=job.pk, state=ImportState.UPLOADED).update(
+            state=ImportState.CANCELLED, finished_at=timezone.now(), progress="Not imported within a day: deleted"
+        ):
+            uploads.remove_folder(job.folder)
+            expired += 1
+    return expired
+
+
 def work_once() -> list[ImportJob]:
     """One pass with fresh database connections (a long-running loop must not hold a stale one)."""
     close_old_connections()
     try:
+        expire_uploads()
         return run_pending()
     finally:
         close_old_connections()
@@ -211,4 +251,14 @@ def _alive(pid: int) -> bool:
     return process_alive(pid)
 
 
-__all__ = ["claim", "loop", "queue", "release_stale", "run", "run_pending", "start_thread", "work_once"]
+__all__ = [
+    "claim",
+    "expire_uploads",
+    "loop",
+    "queue",
+    "release_stale",
+    "run",
+    "run_pending",
+    "start_thread",
+    "work_once",
+]
