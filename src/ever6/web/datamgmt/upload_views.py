@@ -8,7 +8,7 @@ itself, no script needed), and the outcome.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.timezone import is_aware, localtime
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
@@ -26,7 +27,14 @@ from ever6.errors import Refused
 from ever6.web.bodylimit import accepts_upload
 from ever6.web.datamgmt import importjobs, uploads
 from ever6.web.datamgmt.models import ImportJob, ImportState
-from ever6.web.datamgmt.views import PROBLEM_COLUMNS, PROBLEM_PAGE_SIZE, _when, handles_warehouse, operations
+from ever6.web.datamgmt.views import (
+    PROBLEM_COLUMNS,
+    PROBLEM_PAGE_SIZE,
+    _when,
+    handles_warehouse,
+    operations,
+    problem_summary,
+)
 from ever6.web.guard import audit_recorder, require, viewer
 from ever6.web.tables import Table
 
@@ -210,22 +218,6 @@ def _problems(job: ImportJob) -> list[ImportProblem]:
     return [ImportProblem(*p) for p in job.preview.get("problems", [])]
 
 
-def _problem_summary(problems: list[ImportProblem]) -> Table:
-    from collections import Counter
-
-    counts = Counter((p.severity, p.field or "", p.rule or "") for p in problems)
-    rows = [
-        {"severity": severity, "field": field, "rule": rule, "problems": n}
-        for (severity, field, rule), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    ]
-    return Table(
-        "Problems found, by field and rule",
-        (("severity", "Severity"), ("field", "Field"), ("rule", "DfE rule"), ("problems", "Problems")),
-        rows,
-        frozenset({"problems"}),
-    )
-
-
 @require(Capability.DATA_PAGES)
 @require_http_methods(["GET", "POST"])
 @handles_warehouse
@@ -294,16 +286,21 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
             "problems": shown,
             "problem_count": len(rows),
             "problem_page": page,
-            "summary": _problem_summary(problems),
+            "summary": problem_summary("Problems found, by field and rule", problems),
             "tables": tables,
             "already": already,
             "same": same,
             "auto_reload": job.unfinished and request.GET.get("reload") != "off",
             "reload_seconds": RELOAD_SECONDS,
             "error_lines": job.error.splitlines() if job.error else [],
-            "when": _when,
+            "when": _local_when,
         },
     )
+
+
+def _local_when(value: datetime | date | None) -> str:
+    """A time as the data manager reads it: in the service's time zone."""
+    return _when(localtime(value) if isinstance(value, datetime) and is_aware(value) else value)
 
 
 def _period(preview: dict[str, Any]) -> str:
