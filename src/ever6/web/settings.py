@@ -11,6 +11,8 @@
 | ``EVER6_TRUSTED_PROXY`` | the reverse proxy's address, whose ``X-Forwarded-For/-Proto`` are believed | none |
 | ``EVER6_OIDC_*`` | single sign-on (Microsoft Entra ID or any OpenID Connect provider) | off |
 | ``EVER6_EMAIL_*`` | the SMTP server the outbox sends through (docs/notifications.md) | ``localhost:25`` |
+| ``EVER6_UPLOAD_MAX_MB`` | the largest upload of files to import, all together | ``512`` |
+| ``EVER6_JOBS_INTERVAL`` | seconds between the import worker's passes in ``ever6 web serve`` (0: none) | ``2`` |
 
 Production hardening (HTTPS-only cookies, HSTS) is in :mod:`ever6.web.settings_production`; the
 Content-Security-Policy is :mod:`ever6.web.csp`, request body limits :mod:`ever6.web.bodylimit`.
