@@ -183,10 +183,15 @@ def test_a_refresh_killed_at_each_step_leaves_one_run_visible_and_the_next_repai
 def test_backup_damage_restore_and_check(home: Path, tmp_path: Path) -> None:
     listed = ever6(home, "imports", "list").stdout
     assert ever6(home, "check").returncode == 0
+    # A column mapping the data manager's import page offers: kept with the settings.
+    (home / "mappings").mkdir(mode=0o700)
+    mapping = '[columns]\nla_child_id = "Person ID"\n'
+    (home / "mappings" / "mosaic.toml").write_text(mapping)
     dest = tmp_path / "backup"
     made = ever6(home, "backup", dest)
     assert made.returncode == 0, made.stderr
     assert {"warehouse.duckdb", "published", "web.sqlite3", "manifest.json"} <= {p.name for p in dest.iterdir()}
+    assert (dest / "mappings" / "mosaic.toml").read_text() == mapping
     assert _open_ones(dest) == {}
 
     with (home / "warehouse.duckdb").open("r+b") as fh:  # the file's header, zeroed
@@ -203,6 +208,7 @@ def test_backup_damage_restore_and_check(home: Path, tmp_path: Path) -> None:
     assert restored.returncode == 0, restored.stderr
     assert ever6(home, "check").returncode == 0
     assert ever6(home, "imports", "list").stdout == listed
+    assert (home / "mappings" / "mosaic.toml").read_text() == mapping
     aside = [p for p in home.iterdir() if p.name.startswith("before-restore-")]
     assert len(aside) == 1
     assert (aside[0] / "warehouse.duckdb").read_bytes()[:4096] == b"\0" * 4096

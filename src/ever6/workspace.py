@@ -39,7 +39,7 @@ from ever6.warehouse.store import holder_path
 MANIFEST = "manifest.json"
 SQLITE_NAME = "web.sqlite3"
 # Besides the warehouse, the snapshot and the web database: (name in the workspace, is a folder).
-_OTHERS = (("ever6.toml", False), ("secret_key", False), ("uploads", True))
+_OTHERS = (("ever6.toml", False), ("secret_key", False), ("uploads", True), ("mappings", True))
 
 
 @dataclass(frozen=True)

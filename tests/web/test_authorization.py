@@ -153,6 +153,8 @@ MATRIX: dict[str, Rule] = {
     "datamgmt:quality_issues": Rule(frozenset({"data_manager"}), exports=("issues",)),
     "datamgmt:linkage": Rule(frozenset({"data_manager"}), exports=("queue",)),
     "datamgmt:refresh": Rule(frozenset({"data_manager"})),
+    "datamgmt:upload_new": Rule(frozenset({"data_manager"})),
+    "datamgmt:upload": Rule(frozenset({"data_manager"}), lambda p, ids: {"pk": ids["upload_id"]}),
     # Telling the social worker: a school records, the allocated worker sees, the VS counts.
     "portal:record_event": Rule(frozenset({"school_dsl"}), _urn),
     "events:index": Rule(frozenset({"social_worker"})),
@@ -248,7 +250,13 @@ def ids(accounts: dict[str, Any], published: Published) -> dict[str, Any]:
     grant_year = make_year()
     line = make_line(grant_year, "staffing", "partnerships", "Adviser", {date(2025, 4, 1): ("1000.00", None)})
     report = ProgressReport.objects.create(year=grant_year, as_at=date(2025, 12, 31), created_by="finance")
+    from ever6.web.datamgmt.models import ImportJob
+
+    upload = ImportJob.objects.create(
+        format="exclusions", files=["exclusions.csv"], folder="matrix", requested_by="data_manager", state="uploaded"
+    )
     return {
+        "upload_id": upload.pk,
         "event_id": event.pk,
         "roundup_id": roundup.pk,
         "start_year": grant_year.start_year,
@@ -377,6 +385,8 @@ def test_changes_are_refused_to_roles_without_the_right(
         "grant:year_new": {"start_year": "2031", "baseline": "1", "determination_ref": "intruder"},
         "grant:line_new": {"category": "other", "strand": "advice", "description": "Intruder"},
         "grant:report_submit": {},
+        "datamgmt:upload_new": {"format": "exclusions"},
+        "datamgmt:upload": {"action": "cancel"},
     }
     for name, data in posts.items():
         rule = MATRIX[name]
@@ -401,6 +411,10 @@ def test_changes_are_refused_to_roles_without_the_right(
     assert not SpendLine.objects.filter(description="Intruder").exists()
     if role not in GRANT_EDIT:
         assert not ProgressReport.objects.filter(submitted_at__isnull=False).exists()
+    from ever6.web.datamgmt.models import ImportJob
+
+    if role != "data_manager":
+        assert ImportJob.objects.get(pk=ids["upload_id"]).state == "uploaded"
 
 
 # --- Account management, in proportion ----------------------------------------------------------

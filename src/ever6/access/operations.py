@@ -98,11 +98,38 @@ class ImportPreview:
     files: tuple[str, ...]
     rows: dict[str, int]
     problems: list[ImportProblem]
+    years: tuple[int, ...] = ()  # the collection years the files are of
+    reference_dates: tuple[date, ...] = ()  # their reference dates (a census's), earliest first
+    already: tuple[ImportRecord, ...] = ()  # active batches of the same content: nothing would change
+    same_period: tuple[ImportRecord, ...] = ()  # active batches of the format and year: their records are replaced
 
     @property
     def refused(self) -> bool:
         """Whether the import would be refused (an error in any file): nothing would be imported."""
         return any(p.severity == "error" for p in self.problems)
+
+
+@dataclass(frozen=True)
+class ImportFormat:
+    """An import format as the upload page offers it (the registry's entry, without its reader)."""
+
+    name: str
+    help: str
+    tables: tuple[str, ...]
+    mapping: bool  # takes a column mapping
+    year: bool  # takes the collection year
+    one_batch: bool  # its files make one batch together
+    dfe_rules: bool  # the DfE rules run on its batches (reading its files again)
+
+
+def import_formats() -> list[ImportFormat]:
+    """Every format ``ever6 import`` takes, in the registry's order."""
+    from ever6.formats import FORMATS
+
+    return [
+        ImportFormat(f.name, " ".join(f.help.split()), f.tables, f.mapping, f.year, f.one_batch, f.dfe_rules)
+        for f in FORMATS.values()
+    ]
 
 
 class ImportFilesRefused(OperationRefused):
@@ -188,7 +215,7 @@ class Operations:
             raise WarehouseBusy
         try:
             if not self.path.exists() and not (write and create):
-                raise NoWarehouse("nothing has been imported yet: import data with `ever6 import` first")
+                raise NoWarehouse("nothing has been imported yet: import files first (Data management, Import files)")
             deadline = time.monotonic() + wait
             while True:
                 try:
@@ -271,15 +298,47 @@ class Operations:
     ) -> ImportPreview:
         """Read files of one format as the import would, keeping nothing: the warehouse is not opened."""
         viewer.require(Capability.DATA_PAGES)
-        from ever6.publish.imports import preview_sources
+        from ever6.publish.imports import ImportRefused, preview_sources
 
-        results = preview_sources(self.settings, fmt, paths, mapping=mapping, year=year)
+        try:
+            results = preview_sources(self.settings, fmt, paths, mapping=mapping, year=year)
+        except ImportRefused as exc:  # a column mapping that cannot be read, say: said as the import would
+            return ImportPreview(fmt, tuple(p.name for p in paths), {}, [_problem(p) for p in exc.problems])
         rows: dict[str, int] = {}
         for result in results:
             for table, n in result.row_counts().items():
                 rows[table] = rows.get(table, 0) + n
         problems = [_problem(p) for r in results for p in r.problems]
-        return ImportPreview(fmt, tuple(p.name for p in paths), rows, problems)
+        years = tuple(sorted({r.year for r in results if r.year is not None}))
+        dates = tuple(sorted({r.reference_date for r in results if r.reference_date is not None}))
+        already, same_period = self.import_overlap(viewer, fmt, paths, years)
+        return ImportPreview(
+            fmt, tuple(p.name for p in paths), rows, problems, years, dates, tuple(already), tuple(same_period)
+        )
+
+    def import_overlap(
+        self, viewer: Viewer, fmt: str, paths: list[Path], years: tuple[int, ...]
+    ) -> tuple[list[ImportRecord], list[ImportRecord]]:
+        """The active batches files would duplicate (the same content: importing them changes
+        nothing), and those of the same format and collection year, whose records the new ones
+        replace where they are the same record (the newest batch's version wins). None when
+        nothing has been imported yet, or the warehouse is busy (a preview does not wait for it)."""
+        viewer.require(Capability.DATA_PAGES)
+        from ever6.formats import format_named
+        from ever6.warehouse.store import file_sha256
+
+        if not self.path.exists():
+            return [], []
+        groups = [list(paths)] if format_named(fmt).one_batch else [[p] for p in paths]
+        digests = {file_sha256(g) for g in groups if g}
+        try:
+            with self._open(wait=0.5) as wh:
+                batches = [b for b in self._batches(wh) if b.active and b.format == fmt]
+        except WarehouseBusy:
+            return [], []
+        already = [b for b in batches if b.sha256 in digests]
+        same = [b for b in batches if b not in already and b.year is not None and b.year in years]
+        return already, same
 
     def import_files(
         self,
@@ -319,8 +378,9 @@ class Operations:
         )
         return records
 
-    def rollback(self, viewer: Viewer, batch_id: int) -> ImportRecord:
-        """Take a batch's rows out of the warehouse; its provenance stays, with who rolled it back."""
+    def rollback(self, viewer: Viewer, batch_id: int, *, audit: AuditRecorder | None = None) -> ImportRecord:
+        """Take a batch's rows out of the warehouse; its provenance stays, with who rolled it back
+        (and, given ``audit``, the audit log records it too)."""
         viewer.require(Capability.DATA_PAGES)
         from ever6.warehouse.store import RollbackError
 
@@ -334,7 +394,19 @@ class Operations:
                     f"import {batch_id} was already rolled back on {batch.rolled_back_at:%d %B %Y at %H:%M} "
                     f"by {batch.rolled_back_by}"
                 )
-            return wh.rollback(batch_id, who=viewer.username)
+            done = wh.rollback(batch_id, who=viewer.username)
+        if audit is not None:
+            audit(
+                viewer,
+                AuditEntry(
+                    action="rollback",
+                    what="import_batch",
+                    object_id=str(done.batch_id),
+                    rows=done.rows,
+                    detail={"format": done.format, "files": list(done.files)},
+                ),
+            )
+        return done
 
     # --- data quality -------------------------------------------------------------------------
 
@@ -662,6 +734,7 @@ __all__ = [
     "BUSY_MESSAGE",
     "IDENTITY_FIELDS",
     "ImportFilesRefused",
+    "ImportFormat",
     "ImportPreview",
     "ImportProblem",
     "ImportRecord",
@@ -673,6 +746,7 @@ __all__ = [
     "QualityReport",
     "RunSummary",
     "WarehouseBusy",
+    "import_formats",
     "process_alive",
     "writer_busy",
 ]

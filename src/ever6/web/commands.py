@@ -159,9 +159,9 @@ def waitress_options(trusted_proxy: str | None) -> dict[str, object]:
     waitress removes forwarded headers from everyone else, so a client that reaches the service
     directly cannot claim HTTPS or another address.
     """
-    from ever6.web.bodylimit import MAX_REQUEST_BODY
+    from ever6.web.bodylimit import largest_body
 
-    options: dict[str, object] = {"max_request_body_size": MAX_REQUEST_BODY, "clear_untrusted_proxy_headers": True}
+    options: dict[str, object] = {"max_request_body_size": largest_body(), "clear_untrusted_proxy_headers": True}
     if trusted_proxy:
         options.update(trusted_proxy=trusted_proxy, trusted_proxy_count=1, trusted_proxy_headers=set(FORWARDED_HEADERS))
     return options
@@ -178,6 +178,11 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 8000, threads: int = 
 
     if settings.EVER6_EMAIL_INTERVAL > 0:  # the outbox's delivery loop, beside the pages (docs/notifications.md)
         start_thread(settings.EVER6_EMAIL_INTERVAL)
+    if settings.EVER6_JOBS_INTERVAL > 0:  # imports confirmed in the browser (docs/web.md)
+        from ever6.web.datamgmt import importjobs
+
+        importjobs.release_stale()
+        importjobs.start_thread(settings.EVER6_JOBS_INTERVAL)
     if settings.SECURE_PROXY_SSL_HEADER and not settings.EVER6_TRUSTED_PROXY:
         # waitress has no TLS: production always sits behind a proxy, which must be named.
         typer.echo(
@@ -268,6 +273,30 @@ def notify_command(
         return
     done = deliver_once()
     typer.echo(f"Email: {done.sent} sent, {done.retrying} to retry, {done.failed} failed, {done.invalid} refused.")
+
+
+@web_app.command("jobs")
+def jobs_command(
+    loop: Annotated[bool, typer.Option("--loop", help="Keep running queued jobs until stopped.")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between passes with --loop.")] = 2.0,
+) -> None:
+    """Run the imports confirmed in the browser that are waiting (with --loop, keep going; Ctrl+C
+    to stop). For a deployment whose web service runs no worker (EVER6_JOBS_INTERVAL=0)."""
+    setup_django(_home())
+    from ever6.web.datamgmt import importjobs
+
+    importjobs.release_stale()
+    if loop:
+        import threading
+
+        typer.echo(f"Running queued imports every {interval:g} seconds (Ctrl+C to stop).")
+        importjobs.loop(interval, threading.Event())
+        return
+    ran = importjobs.work_once()
+    for job in ran:
+        typer.echo(f"Import {job.pk} ({job.format}: {', '.join(job.files)}): {job.state_label.lower()}. {job.progress}")
+    if not ran:
+        typer.echo("No imports waiting.")
 
 
 @web_app.command("serve")

@@ -11,6 +11,8 @@
 | ``EVER6_TRUSTED_PROXY`` | the reverse proxy's address, whose ``X-Forwarded-For/-Proto`` are believed | none |
 | ``EVER6_OIDC_*`` | single sign-on (Microsoft Entra ID or any OpenID Connect provider) | off |
 | ``EVER6_EMAIL_*`` | the SMTP server the outbox sends through (docs/notifications.md) | ``localhost:25`` |
+| ``EVER6_UPLOAD_MAX_MB`` | the largest upload of files to import, all together | ``512`` |
+| ``EVER6_JOBS_INTERVAL`` | seconds between the import worker's passes in ``ever6 web serve`` (0: none) | ``2`` |
 
 Production hardening (HTTPS-only cookies, HSTS) is in :mod:`ever6.web.settings_production`; the
 Content-Security-Policy is :mod:`ever6.web.csp`, request body limits :mod:`ever6.web.bodylimit`.
@@ -183,6 +185,17 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 MEDIA_ROOT = HOME / "uploads"
 FILE_UPLOAD_PERMISSIONS = 0o600  # signed agreements and bulk files: not 0644, Django's default
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# The data manager's imports in the browser (ever6.web.datamgmt.uploads): the files of one upload
+# together at most this size, streamed to disk under the workspace (never held in memory), kept
+# private there until imported or cancelled. A year of a county's attendance marks is a few
+# hundred MB.
+EVER6_UPLOAD_MAX_BYTES = int(float(os.environ.get("EVER6_UPLOAD_MAX_MB", "512")) * 1024 * 1024)
+EVER6_UPLOAD_DIR = HOME / "uploads" / "imports"
+# The mappings offered for case-management and pupils files: every TOML file in this folder.
+EVER6_MAPPING_DIR = HOME / "mappings"
+# Seconds between the import worker's passes in `ever6 web serve` (0: no worker thread; run
+# `ever6 web jobs --loop` instead).
+EVER6_JOBS_INTERVAL = float(os.environ.get("EVER6_JOBS_INTERVAL", "2"))
 
 # Rendered figure pages between refreshes (ever6.web.pagecache): per process, in memory.
 CACHES = {

@@ -53,3 +53,52 @@ class RefreshJob(models.Model):
     @property
     def status_label(self) -> str:
         return str(JobStatus(self.status).label)
+
+
+class ImportState(models.TextChoices):
+    """An upload's life: checked and waiting for the data manager's word, then a background job."""
+
+    UPLOADED = "uploaded", "Checked, waiting for you"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ImportJob(models.Model):
+    """Files the data manager uploaded, the preview of what they would import, and the import itself
+    as a background job (:mod:`.importjobs`). The files are kept in ``folder`` under the
+    workspace's private uploads folder until the job ends or is cancelled."""
+
+    format: Any = models.CharField(max_length=40)
+    files: Any = models.JSONField(default=list)  # the files' names, in the folder, in upload order
+    folder: Any = models.CharField(max_length=64, unique=True)  # a random name under EVER6_UPLOAD_DIR
+    mapping: Any = models.CharField(max_length=200, blank=True)  # the column mapping's file name, if any
+    year: Any = models.IntegerField(null=True, blank=True)  # the collection year given, if any
+    preview: Any = models.JSONField(default=dict)  # what the files would import and the problems found
+    state: Any = models.CharField(max_length=16, choices=ImportState.choices, default=ImportState.UPLOADED)
+    progress: Any = models.CharField(max_length=300, blank=True)
+    batch_ids: Any = models.JSONField(default=list)  # the batches made (or found already imported)
+    error: Any = models.TextField(blank=True)
+    requested_by: Any = models.CharField(max_length=150)  # kept as text: outlives the account
+    created_at: Any = models.DateTimeField(auto_now_add=True)
+    queued_at: Any = models.DateTimeField(null=True, blank=True)
+    started_at: Any = models.DateTimeField(null=True, blank=True)
+    finished_at: Any = models.DateTimeField(null=True, blank=True)
+    worker: Any = models.CharField(max_length=100, blank=True)  # host:pid of the worker that claimed it
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=["state", "queued_at"], name="datamgmt_import_due")]  # noqa: RUF012
+
+    def __str__(self) -> str:
+        return f"import {self.pk} of {self.format} ({self.state})"
+
+    @property
+    def state_label(self) -> str:
+        return str(ImportState(self.state).label)
+
+    @property
+    def unfinished(self) -> bool:
+        return self.state in (ImportState.QUEUED, ImportState.RUNNING)

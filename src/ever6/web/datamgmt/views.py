@@ -174,15 +174,16 @@ def _batch_id(text: str) -> int:
 PROBLEM_PAGE_SIZE = 100
 
 
-def _problem_summary(batch_id: int, problems: list[ImportProblem]) -> Table:
-    """How many problems of each kind: by severity, field and DfE rule, the most frequent first."""
+def problem_summary(caption: str, problems: list[ImportProblem]) -> Table:
+    """How many problems of each kind: by severity, field and DfE rule, the most frequent first
+    (an import's, or files' checked before an import)."""
     counts = Counter((p.severity, p.field or "", p.rule or "") for p in problems)
     rows = [
         {"severity": severity, "field": field, "rule": rule, "problems": n}
         for (severity, field, rule), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
     return Table(
-        f"Problems in import {batch_id}, by field and rule",
+        caption,
         (("severity", "Severity"), ("field", "Field"), ("rule", "DfE rule"), ("problems", "Problems")),
         rows,
         frozenset({"problems"}),
@@ -207,7 +208,7 @@ def import_detail(request: HttpRequest, batch_id: str) -> HttpResponse:
         list(page.object_list),
         frozenset({"line"}),
     )
-    summary = _problem_summary(record.batch_id, problems)
+    summary = problem_summary(f"Problems in import {record.batch_id}, by field and rule", problems)
     tables_table = Table(
         f"Rows import {record.batch_id} brought in, by table",
         (("table", "Table"), ("rows", "Rows")),
@@ -243,7 +244,7 @@ def rollback(request: HttpRequest, batch_id: str) -> HttpResponse:
     error = None
     if request.method == "POST":
         try:
-            done = ops.rollback(who, record.batch_id)
+            done = ops.rollback(who, record.batch_id, audit=audit_recorder(request))
         except OperationRefused as exc:
             error = str(exc)
         else:
