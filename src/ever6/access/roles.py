@@ -47,6 +47,7 @@ class Capability(StrEnum):
     GRANT_LEDGER = "grant_ledger"  # read the grant ledger and its progress reports (docs/grant.md)
     GRANT_EDIT = "grant_edit"  # change the ledger, generate and submit progress reports
     DFE_RETURN = "dfe_return"  # the data and information return to the DfE (suppressed figures only)
+    ANNUAL_REPORT = "annual_report"  # the annual report for the Director of Children's Services
 
 
 CAPABILITIES: dict[Capability, frozenset[Role]] = {
@@ -63,6 +64,7 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.GRANT_LEDGER: frozenset({Role.VS_HEAD, Role.FINANCE, Role.AUDITOR}),
     Capability.GRANT_EDIT: frozenset({Role.VS_HEAD, Role.FINANCE}),
     Capability.DFE_RETURN: frozenset({Role.VS_HEAD}),
+    Capability.ANNUAL_REPORT: frozenset({Role.VS_HEAD}),
 }
 
 

@@ -299,6 +299,31 @@ def jobs_command(
         typer.echo("No imports waiting.")
 
 
+@web_app.command("bounces")
+def bounces_command(
+    source: Annotated[
+        Path, typer.Argument(help="A mailbox directory (Maildir, or a folder of .eml files) or an mbox file.")
+    ],
+) -> None:
+    """Mark the emails that bounced after the server accepted them, from the delivery status
+    notifications in a mailbox; the round-up's page reports them."""
+    setup_django(_home())
+    from ever6.web.outbox.bounces import record_bounces
+
+    if not source.exists():
+        typer.echo(f"ever6 web bounces: no such mailbox: {source}", err=True)
+        raise typer.Exit(2)
+    outcome = record_bounces(source)
+    for row in outcome.marked:
+        typer.echo(f"bounced: {row.to} ({row.kind} {row.reference}): {row.last_error}")
+    for bounce in outcome.unmatched:
+        typer.echo(f"no sent email to {bounce.recipient} matches a bounce ({bounce.status})")
+    typer.echo(
+        f"{outcome.read} delivery status notifications read; {len(outcome.marked)} emails marked bounced, "
+        f"{len(outcome.unmatched)} not matched."
+    )
+
+
 @web_app.command("serve")
 def serve_command(
     host: Annotated[str, typer.Option()] = "127.0.0.1",

@@ -59,6 +59,7 @@ NAVIGATION = (
     (Capability.PARTNERSHIP, "outcomes:index", "Activity and outcomes"),
     (Capability.PARTNERSHIP, "roundup:index", "Round-ups"),
     (Capability.GRANT_LEDGER, "grant:index", "Grant"),
+    (Capability.ANNUAL_REPORT, "documents:annual", "Annual report"),
     (Capability.DATA_PAGES, "datamgmt:index", "Data"),
     (Capability.SCHOOL_PORTAL, "portal:index", "Your schools"),
     (Capability.AUDIT_LOG, "audit:index", "Audit log"),

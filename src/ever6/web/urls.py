@@ -22,6 +22,7 @@ urlpatterns = [
     path("social-work/", include("ever6.web.events.urls")),
     path("roundups/", include("ever6.web.roundup.urls")),
     path("grant/", include("ever6.web.grant.urls")),
+    path("reports/", include("ever6.web.documents.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -7,10 +7,12 @@ import io
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
+from django.test import Client
 
 from tests.web.conftest import Published
 
@@ -122,3 +124,78 @@ def test_the_workbook_holds_the_reports_tables(report: dict[str, object], publis
                 assert got == pytest.approx(float(want.replace(",", ""))), (measure, year, group, got, want)
             else:
                 assert got == want, (measure, year, group, got, want)
+
+
+def _figures_by_year(body: bytes) -> list[tuple[object, ...]]:
+    from openpyxl import load_workbook
+
+    values = list(load_workbook(io.BytesIO(body))["Figures by year"].iter_rows(values_only=True))
+    header = values.index(("Measure", "Year", "Ever6 CWSW", "Never CWSW (peers)", "All pupils"))
+    return values[header + 1 :]
+
+
+def test_the_head_downloads_the_report_from_the_web_shared_or_internal_and_each_is_audited(
+    client_for: Callable[[str], Client], published: Published, tmp_path: Path
+) -> None:
+    from ever6.web.audit.models import AuditEvent
+
+    years, cells = _published(published.snapshot)
+    year = years[-1]
+    head = client_for("vs_head")
+    page = head.get("/reports/annual/")
+    assert page.status_code == 200
+    assert 'value="internal"' in page.content.decode()
+    before = AuditEvent.objects.filter(what="annual_report").count()
+
+    shared = head.get("/reports/annual/", {"year": year, "format": "xlsx"})
+    assert shared.status_code == 200
+    assert shared["Content-Disposition"] == f'attachment; filename="annual-report-{year.replace("/", "-")}.xlsx"'
+    order = [(m, y) for m in MEASURES for y in years]
+    for row, (measure, y) in zip(_figures_by_year(shared.content), order, strict=True):
+        want, got = cells.get((y, measure, "cwsw")) or "x", row[2]
+        if isinstance(got, (int, float)):
+            assert got == pytest.approx(float(want.replace(",", ""))), (measure, y, got, want)
+        else:
+            assert got == want, (measure, y, got, want)
+
+    # Internal: the figures before disclosure control, as the snapshot's unsuppressed table holds them.
+    internal = head.get("/reports/annual/", {"year": year, "format": "xlsx", "figures": "internal"})
+    assert internal.status_code == 200
+    con = duckdb.connect(str(published.snapshot), read_only=True)
+    try:
+        raw = {
+            (y, m): v
+            for y, m, v in con.execute(
+                """SELECT academic_year, measure, value FROM metric
+                   WHERE period = 'year' AND breakdown = 'all' AND "group" = 'cwsw'"""
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    internal_rows = _figures_by_year(internal.content)
+    compared = 0
+    for row, (measure, y) in zip(internal_rows, order, strict=True):
+        if (value := raw.get((y, measure))) is not None:
+            assert isinstance(row[2], (int, float)), (measure, y, row[2])
+            assert row[2] == pytest.approx(value, abs=0.05), (measure, y, row[2], value)
+            compared += 1
+    assert compared
+    assert internal_rows != _figures_by_year(shared.content), "the demo has figures that disclosure control withholds"
+
+    pdf = head.get("/reports/annual/", {"year": year, "format": "pdf", "figures": "internal"})
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
+    path = tmp_path / "internal.pdf"
+    path.write_bytes(pdf.content)
+    text = subprocess.run(["pdftotext", "-raw", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    assert "Internal: for the Virtual School only" in text
+
+    entries = list(AuditEvent.objects.filter(what="annual_report").order_by("id"))[before:]
+    assert [(e.username, e.object_id, e.detail["internal"], e.detail["format"]) for e in entries] == [
+        ("vs_head", year, False, "xlsx"),
+        ("vs_head", year, True, "xlsx"),
+        ("vs_head", year, True, "pdf"),
+    ]
+    # Others have no annual report, whatever they ask (the matrix checks the page itself).
+    for role in ("vs_officer", "school_dsl", "finance"):
+        assert client_for(role).get("/reports/annual/", {"format": "xlsx"}).status_code == 403

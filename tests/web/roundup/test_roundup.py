@@ -158,7 +158,8 @@ def test_the_round_up_reaches_each_recipient_with_their_own_figures(
         assert "alert(1)" not in _html(message)
         assert "alert(1)" not in body
         assert "<strong>Welcome</strong> back." in _html(message)
-        assert ("To stop, reply" in body) == (address == "senco.a@a.sch.uk")
+        # Only a contact other than the named lead gets a link to opt out.
+        assert ("/roundups/opt-out/" in body) == (address == "senco.a@a.sch.uk")
 
     # What was sent to whom, with the refused address reported.
     record = officer.get(f"/roundups/{roundup.pk}/").content.decode()
@@ -178,3 +179,127 @@ def test_an_opt_out_is_recorded_once(client_for: Callable[[str], Client], accoun
     bad = officer.post("/roundups/opt-outs/", {"email": "not an address"})
     assert "correct format" in bad.content.decode()
     assert list(OptOut.objects.values_list("email", flat=True)) == ["someone@school.sch.uk"]
+
+
+LINK = re.compile(r"https?://[^/\s]+(/roundups/opt-out/[^/\s\"]+/)")
+
+
+def test_a_contact_opts_out_by_the_link_in_the_email_and_the_next_round_up_skips_them(
+    client_for: Callable[[str], Client], contacts: dict[str, str], settings: Any
+) -> None:
+    from ever6.web.audit.models import AuditEvent
+    from ever6.web.outbox.models import Message
+    from ever6.web.outbox.service import deliver_due
+    from ever6.web.roundup.models import OptOut, RoundUp
+    from ever6.web.roundup.optout import token
+
+    officer = client_for("vs_officer")
+    assert officer.post("/roundups/new/", {"subject": "Autumn", "news": "News"}).status_code == 302
+    first = RoundUp.objects.get()
+    assert officer.post(f"/roundups/{first.pk}/").status_code == 302
+    port = free_port()
+    use_server(settings, port)
+    mailbox = Mailbox()
+    with smtp_server(port, mailbox):
+        deliver_due(now=timezone.now())
+    got = {r.envelope_to[0]: r.message for r in mailbox.received}
+    email = got["senco.a@a.sch.uk"]
+    text_link = LINK.search(_text(email))
+    html_link = LINK.search(_html(email))
+    assert text_link
+    assert html_link
+    path = text_link.group(1)
+    assert html_link.group(1) == path
+
+    visitor = Client()  # not signed in: the link is enough
+    page = visitor.get(path)
+    assert page.status_code == 200
+    assert "senco.a@a.sch.uk" in page.content.decode()
+    assert not OptOut.objects.filter(email="senco.a@a.sch.uk").exists()  # a GET changes nothing
+    # A changed token, or one for another address made up by hand, is refused.
+    for bad in (path[:-3] + "xx/", path.replace("opt-out/", "opt-out/A")):
+        refused = visitor.post(bad)
+        assert refused.status_code == 400
+        assert "not valid" in refused.content.decode()
+    before = AuditEvent.objects.filter(action="roundup_optout").count()
+    done = visitor.post(path)
+    assert done.status_code == 200
+    assert "You will not get the round-up" in done.content.decode()
+    assert OptOut.objects.filter(email="senco.a@a.sch.uk").exists()
+    entries = AuditEvent.objects.filter(action="roundup_optout").order_by("id")
+    assert entries.count() == before + 1
+    assert entries.last().object_id == "senco.a@a.sch.uk"  # type: ignore[union-attr]
+
+    # The named lead is told why they cannot opt out, and still gets it.
+    lead = visitor.post(f"/roundups/opt-out/{token('lead.a@a.sch.uk')}/")
+    assert "You cannot opt out" in lead.content.decode()
+    assert not OptOut.objects.filter(email="lead.a@a.sch.uk").exists()
+
+    assert officer.post("/roundups/new/", {"subject": "Spring", "news": "More news"}).status_code == 302
+    second = RoundUp.objects.exclude(pk=first.pk).get()
+    assert officer.post(f"/roundups/{second.pk}/").status_code == 302
+    to = set(Message.objects.filter(reference__startswith=f"roundup:{second.pk}:").values_list("to", flat=True))
+    assert "senco.a@a.sch.uk" not in to
+    assert {"lead.a@a.sch.uk", "lead.b@b.sch.uk"} <= to
+
+
+def _dsn(recipient: str, quoted_headers: str, *, status: str = "5.1.1") -> bytes:
+    """A delivery status notification as a mail server writes one (RFC 3464)."""
+    quoted = f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\n{quoted_headers}\r\n" if quoted_headers else ""
+    return (
+        "From: MAILER-DAEMON@mx.example.org\r\nTo: virtual.school@example.org\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.example.org\r\n\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: {status}\r\n"
+        f"Diagnostic-Code: smtp; 550 {status} <{recipient}>: Recipient address rejected\r\n\r\n"
+        f"{quoted}--B--\r\n"
+    ).encode()
+
+
+def test_a_bounce_after_sending_is_marked_and_reported_on_the_round_up(
+    client_for: Callable[[str], Client], contacts: dict[str, str], settings: Any, tmp_path: Path
+) -> None:
+    import mailbox
+
+    from ever6.web.outbox.bounces import record_bounces
+    from ever6.web.outbox.models import Message
+    from ever6.web.outbox.service import deliver_due
+    from ever6.web.roundup.models import RoundUp
+
+    officer = client_for("vs_officer")
+    assert officer.post("/roundups/new/", {"subject": "Summer", "news": "News"}).status_code == 302
+    roundup = RoundUp.objects.get()
+    assert officer.post(f"/roundups/{roundup.pk}/").status_code == 302
+    port = free_port()
+    use_server(settings, port)
+    received = Mailbox()
+    with smtp_server(port, received):
+        deliver_due(now=timezone.now())
+    assert Message.objects.filter(state="sent").count() == 4
+    sent_to_senco = next(r.message for r in received.received if r.envelope_to == ["senco.a@a.sch.uk"])
+    headers = "".join(f"{k}: {v}\r\n" for k, v in sent_to_senco.items())
+
+    box = mailbox.mbox(tmp_path / "bounces.mbox")
+    box.add(_dsn("senco.a@a.sch.uk", headers))  # quotes the email's headers
+    box.add(_dsn("Lead.B@b.sch.uk", ""))  # only the address: the latest email sent to it
+    box.add(_dsn("stranger@example.org", ""))  # nothing was sent there
+    box.add(b"From: someone@a.sch.uk\r\nSubject: Re: Summer\r\n\r\nThanks!\r\n")  # a reply, not a DSN
+    box.flush()
+    outcome = record_bounces(tmp_path / "bounces.mbox")
+    assert outcome.read == 3
+    assert sorted(m.to for m in outcome.marked) == ["lead.b@b.sch.uk", "senco.a@a.sch.uk"]
+    assert [b.recipient for b in outcome.unmatched] == ["stranger@example.org"]
+    states = dict(Message.objects.values_list("to", "state"))
+    assert states == {
+        "lead.a@a.sch.uk": "sent",
+        "senco.a@a.sch.uk": "bounced",
+        "lead.b@b.sch.uk": "bounced",
+        "nobody@c.sch.uk": "sent",
+    }
+    page = officer.get(f"/roundups/{roundup.pk}/").content.decode()
+    assert "2 addresses could not be reached" in page
+    assert "Bounced after it was sent" in page
+    assert "5.1.1" in page

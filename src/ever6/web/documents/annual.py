@@ -9,7 +9,7 @@ PDF, and its tables as an Excel workbook.
 
 Figures are suppressed (``Shared``) unless the report is made for use inside the Virtual School
 (``internal=True``, for a Virtual School role only: the access layer refuses anyone else the
-unsuppressed figures). A grant summary is not included: ever6 keeps no grant ledger yet.
+unsuppressed figures). A grant summary is not included (the grant ledger has its own reports).
 """
 
 from __future__ import annotations
@@ -272,7 +272,7 @@ def build(
         "Ever6 CWSW: children with a social worker now or at any time in the last six years. Peers: pupils "
         "who have not had a social worker in that time.",
         *(f"{measure_label(m)}: {BY_NAME[m].description}." for m in MEASURES),
-        "A grant summary is not included: ever6 does not yet keep the grant ledger.",
+        "A grant summary is not included: the grant ledger has its own financial progress reports.",
     )
     title = f"Children with a social worker: annual report {year}"
     return {

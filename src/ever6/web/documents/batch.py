@@ -20,6 +20,7 @@ from typing import Any
 
 from ever6.access import Viewer
 from ever6.web.documents import governors
+from ever6.web.documents.render import warm
 
 
 @dataclass(frozen=True)
@@ -71,12 +72,11 @@ def write_governors_packs(
         as_at = snap.run().as_at
     made_on = today or date.today()
     out.mkdir(parents=True, exist_ok=True)
+    info = governors.details_for(chosen, today=made_on)
     work = [
         (
             str(out / governors.filename(urn, year)),
-            governors.context(
-                urn, cells[urn], years, governors.details(urn, today=made_on), as_at=as_at, made_on=made_on
-            ),
+            governors.context(urn, cells[urn], years, info[urn], as_at=as_at, made_on=made_on),
         )
         for urn in chosen
     ]
@@ -88,6 +88,7 @@ def write_governors_packs(
             if progress:
                 progress(len(done), len(work))
     else:
+        warm()  # the fonts and stylesheet loaded once, before the workers fork and share them
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             for written in pool.map(_render_to, *zip(*work, strict=True)):
                 done.append(Path(written))

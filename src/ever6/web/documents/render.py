@@ -1,11 +1,13 @@
 """The document pipeline: a Jinja2 template and its context to a PDF.
 
-- Charts: the pages' Vega-Lite specifications drawn as SVG by ``vl-convert`` (no browser), put in
-  the HTML as an image; every chart is followed by its table in the template
-  (``documents/_document.html``'s ``figure`` macro), so nothing is only in the chart.
+- Charts: the pages' Vega-Lite specifications drawn as SVG, put in the HTML as an image: line
+  charts by :mod:`ever6.web.documents.print_chart` (the same specification, drawn for the page in
+  a fraction of the time), any other by ``vl-convert`` (no browser); every chart is followed by its
+  table in the template (``documents/_figure.html``), so nothing is only in the chart.
 - Print stylesheet: ``static/ever6/print.css``, the same file the web pages link for printing,
-  inlined so that WeasyPrint needs no web server; it sets the page numbers and repeats the
-  classification line, date and title on every page.
+  parsed once a process and given to WeasyPrint with one font configuration for every document
+  (a governors' pack run makes hundreds); it sets the page numbers and repeats the classification
+  line, date and title on every page.
 - WeasyPrint and vl-convert load on first use: importing this module costs nothing.
 """
 
@@ -20,6 +22,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ever6.web.documents.print_chart import drawable, line_chart_svg
 from ever6.web.settings import WEB_DIR
 
 PRINT_CSS = WEB_DIR / "static" / "ever6" / "print.css"
@@ -47,6 +50,17 @@ def print_css() -> str:
 
 
 @cache
+def _weasyprint() -> tuple[Any, Any, Any]:
+    """WeasyPrint's module, the font configuration and the parsed print stylesheet, made once a
+    process and shared by every document it renders."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    return weasyprint, fonts, weasyprint.CSS(string=print_css(), font_config=fonts)
+
+
+@cache
 def _vl_convert() -> Any:
     import vl_convert
 
@@ -56,12 +70,17 @@ def _vl_convert() -> Any:
     return vl_convert
 
 
+def warm() -> None:
+    """Load WeasyPrint, the fonts and the stylesheet now (before forking workers that share them)."""
+    _weasyprint()
+
+
 def chart_svg(spec: dict[str, Any] | None) -> Markup:
     """The chart as an ``<img>`` of its SVG (empty when there is no chart to draw). An image, not
     inline SVG, because WeasyPrint lays it out in about half the time."""
     if spec is None:
         return Markup("")
-    svg: str = _vl_convert().vegalite_to_svg(spec)
+    svg: str = line_chart_svg(spec) if drawable(spec) else _vl_convert().vegalite_to_svg(spec)
     encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     description = str(spec.get("description", ""))
     return Markup('<img class="ever6-doc-chart" src="data:image/svg+xml;base64,{}" alt="{}">').format(
@@ -73,16 +92,16 @@ def render_html(template: str, context: dict[str, Any]) -> str:
     """The document's HTML, from the service's Jinja2 templates."""
     from django.template.loader import render_to_string
 
-    return render_to_string(template, {**context, "print_css": Markup(print_css())})  # noqa: S704 (our own file)
+    return render_to_string(template, context)
 
 
 def html_to_pdf(html: str) -> bytes:
     """The one place HTML becomes a PDF. A document loads nothing from the network: only inline
     (``data:``) and local files."""
-    import weasyprint
-
+    weasyprint, fonts, stylesheet = _weasyprint()
     local_only = weasyprint.URLFetcher(allowed_protocols={"data", "file"})
-    pdf: bytes = weasyprint.HTML(string=html, base_url=str(WEB_DIR), url_fetcher=local_only).write_pdf()
+    document = weasyprint.HTML(string=html, base_url=str(WEB_DIR), url_fetcher=local_only)
+    pdf: bytes = document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
     return pdf
 
 

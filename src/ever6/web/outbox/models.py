@@ -11,6 +11,9 @@ class State(models.TextChoices):
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed after every attempt"
     INVALID = "invalid", "Refused by the mail server"
+    # Accepted by the server, then returned undelivered (a delivery status notification: ``ever6
+    # web bounces``).
+    BOUNCED = "bounced", "Bounced after it was sent"
 
 
 class Message(models.Model):

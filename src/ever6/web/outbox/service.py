@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from ever6.web.outbox.models import Message, State
 
+OUTBOX_HEADER = "X-Ever6-Outbox"
 log = logging.getLogger("ever6.outbox")
 
 # How long a claimed message is held by the worker sending it before another may try it again.
@@ -112,7 +113,8 @@ def _send(connection: BaseEmailBackend, message: Message, now: datetime) -> tupl
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to],
         cc=message.cc_list,
-        headers={"Auto-Submitted": "auto-generated"},
+        # Which outbox row this is, for a bounce that quotes the message's headers (``bounces``).
+        headers={"Auto-Submitted": "auto-generated", OUTBOX_HEADER: str(message.pk)},
         connection=connection,
     )
     if message.html:

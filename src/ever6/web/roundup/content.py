@@ -106,6 +106,7 @@ def text_body(
     figures: list[dict[str, Any]],
     sessions: Iterable[str],
     clinics: Iterable[str],
+    optout_link: str = "",
 ) -> str:
     """The plain-text email (the Markdown as written is already readable as text)."""
     lines = [f"Dear {recipient.name},", "", plain_news(news).strip(), ""]
@@ -122,5 +123,5 @@ def text_body(
             lines.append(f"- {row['measure']}: {cells}")
         lines += ["", governors.SUPPRESSION_NOTE, ""]
     if not recipient.lead:
-        lines += ["You get this as a named contact of your school. To stop, reply and ask the Virtual School.", ""]
+        lines += [f"You get this as a named contact of your school. To stop getting it: {optout_link}", ""]
     return "\n".join(lines)

@@ -23,6 +23,7 @@ from ever6.web.roundup.content import (
     text_body,
 )
 from ever6.web.roundup.models import RoundUp
+from ever6.web.roundup.optout import link as optout_link
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,17 @@ def compose(roundup: RoundUp, *, today: date | None = None, only: list[Recipient
     emails = []
     for r in chosen:
         rows = figures.get(r.urn, [])
-        body = text_body(recipient=r, news=roundup.news, year=year, figures=rows, sessions=sessions, clinics=clinics)
+        # The named lead always gets it: only the school's other contacts get a link to opt out.
+        link = "" if r.lead else optout_link(r.email)
+        body = text_body(
+            recipient=r,
+            news=roundup.news,
+            year=year,
+            figures=rows,
+            sessions=sessions,
+            clinics=clinics,
+            optout_link=link,
+        )
         html = render_to_string(
             "roundup/email.html",
             {
@@ -69,6 +80,7 @@ def compose(roundup: RoundUp, *, today: date | None = None, only: list[Recipient
                 "rows": rows,
                 "columns": [(key, heading) for key, heading, *_ in COLUMNS],
                 "note": SUPPRESSION_NOTE,
+                "optout_link": link,
             },
         )
         emails.append(Email(r, reference(roundup.pk, r.urn), roundup.subject, body, html))

@@ -8,4 +8,5 @@ urlpatterns: list[object] = [
     path("new/", views.new, name="new"),
     path("opt-outs/", views.optouts, name="optouts"),
     path("<int:roundup_id>/", views.detail, name="detail"),
+    path("opt-out/<str:token>/", views.self_optout, name="self_optout"),
 ]

@@ -4,21 +4,22 @@ it as a recipient gets it, send it to all, and see what was sent to whom; and th
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from ever6.access import AuditEntry, Capability, NotPublished
+from ever6.access import AuditEntry, Capability, NotPublished, Viewer
 from ever6.web.guard import audit_recorder, require, viewer
 from ever6.web.outbox.models import Message
+from ever6.web.roundup import optout
 from ever6.web.roundup.content import KIND, news_html, recipients
 from ever6.web.roundup.forms import OptOutForm, RoundUpForm
 from ever6.web.roundup.models import OptOut, RoundUp
 from ever6.web.roundup.send import compose, send_all
 
-PROBLEM_STATES = ("invalid", "failed")
+PROBLEM_STATES = ("invalid", "failed", "bounced")
 
 
 @require(Capability.PARTNERSHIP)
@@ -91,10 +92,7 @@ def optouts(request: HttpRequest) -> HttpResponse:
     form = OptOutForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
-        try:
-            with transaction.atomic():
-                OptOut.objects.create(email=email, recorded_by=viewer(request).username)
-        except IntegrityError:
+        if not optout.opt_out(request, email, by=viewer(request), how="recorded by an officer"):
             form.add_error("email", "This address has already opted out")
         else:
             messages.success(request, f"{email} will not get the round-up, unless they are a school's named CWSW lead.")
@@ -102,3 +100,23 @@ def optouts(request: HttpRequest) -> HttpResponse:
     return render(
         request, "roundup/optouts.html", {"title": "Round-up opt-outs", "form": form, "optouts": OptOut.objects.all()}
     )
+
+
+@require_http_methods(["GET", "POST"])
+def self_optout(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in a round-up email: GET asks to confirm, POST opts the address out. No sign-in:
+    the signed token is the proof that the service sent the link to this address."""
+    email = optout.email_of(token)
+    context: dict[str, object] = {"title": "Stop getting the round-up", "email": email, "state": "confirm"}
+    if email is None:
+        context["state"] = "invalid"
+        return render(request, "roundup/self_optout.html", context, status=400)
+    if optout.is_named_lead(email, timezone.localdate()):
+        context["state"] = "lead"
+    elif OptOut.objects.filter(email=email).exists():
+        context["state"] = "done"
+    elif request.method == "POST":
+        who = Viewer(f"self: {email}", None)
+        optout.opt_out(request, email, by=who, how="the link in the round-up")
+        context["state"] = "done"
+    return render(request, "roundup/self_optout.html", context)
