@@ -200,6 +200,12 @@ CM_IDENTITY = _spec(
         pa.field("worker_email", _STR),
         pa.field("team", _STR),
         pa.field("team_email", _STR),
+        # The child's current or latest plans, as live as the extract (optional columns): the flow
+        # counts those dated after the newest CIN census return (docs/cohort.md, Flow per month).
+        pa.field("cin_plan_start", _DATE),
+        pa.field("cin_plan_end", _DATE),
+        pa.field("cp_plan_start", _DATE),
+        pa.field("cp_plan_end", _DATE),
     ],
     description="A child's identity from the case-management system: what makes linkage possible, "
     "and who the allocated social worker and team are.",
