@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from ever6.config import CohortSettings, Settings
@@ -90,3 +91,18 @@ def test_early_help_figures_by_hand(published: dict[str, pa.Table]) -> None:
     assert fig(published, "overall_absence_rate", "early_help") == (2, 10)
     assert fig(published, "permanent_exclusion_rate", "early_help") == (1, 3)  # U3's; U3 x2 and U7 on roll
     assert fig(published, "attainment8_average", "early_help") == (20, 1)
+
+
+def test_gaps_export_compares_the_new_groups_with_pupils_never_cwsw(published: dict[str, pa.Table]) -> None:
+    from ever6.metrics.gaps import gaps
+
+    year = published["on"].filter(pc.equal(published["on"].column("period"), "year"))
+    (row,) = [
+        r
+        for r in gaps(year)
+        if (r["measure"], r["group"], r["breakdown"]) == ("overall_absence_rate", "kinship", "all")
+    ]
+    # kinship 10.0% (2 of 20) against pupils never CWSW
+    never = keyed(published["on"])[("2024/25", "year", "overall_absence_rate", "not_cwsw", "all", "all")]["value"]
+    assert row["gap_vs_not_cwsw"] == f"{10.0 - never:.1f}"
+    assert row["gap_vs_national"] is None  # no national figure for kinship care
