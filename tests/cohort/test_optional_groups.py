@@ -15,6 +15,7 @@ from ever6.cohort.groups import enabled_groups, group_members
 from ever6.cohort.kinship import kinship_children, kinship_codes
 from ever6.config import CohortSettings
 from tests.support.builders import Child, Episode, census_result, d, load, rows_result
+from tests.support.engines import OnEngine
 
 R = date(2026, 3, 31)
 
@@ -91,7 +92,7 @@ EARLY = {"e1", "k5"}
 
 
 @pytest.fixture(scope="module")
-def tables(tmp_path_factory: pytest.TempPathFactory) -> Any:
+def tables(rule_engine: OnEngine, tmp_path_factory: pytest.TempPathFactory) -> Any:
     tmp: Path = tmp_path_factory.mktemp("groups")
     wh = load(
         tmp,
@@ -100,7 +101,7 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> Any:
         rows_result(tmp, "kinship-register", {"kinship_register": REGISTER}),
         rows_result(tmp, "early-help", {"early_help_episode": EARLY_HELP}),
     )
-    return current_tables(wh.raw_tables())
+    return current_tables(rule_engine.raw(wh, views="groups"))
 
 
 def test_codes_are_those_of_the_dfe_lists() -> None:
