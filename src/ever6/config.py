@@ -7,6 +7,8 @@ Defaults are what ships (``docs/domain.md``); a local authority overrides them i
     strict = false          # count only periods under a CIN or CP plan
     max_age = 18            # children are counted while under this age
     window_years = 6
+    kinship = false         # publish a kinship care group (SGO, CAO, kinship foster care)
+    early_help = false      # publish an early-help group (from an early-help extract)
 
     [cin_census]
     xsd_dirs = ["/path/to/xsd"]   # CIN_schema_YYYY.xsd files to validate against
@@ -56,6 +58,10 @@ class CohortSettings:
     strict: bool = False
     max_age: int = 18
     window_years: int = 6
+    # Optional groups published beside CWSW, never inside it (docs/cohort.md, "Kinship care" and
+    # "Early help"): off by default, each adds a group to every measure.
+    kinship: bool = False
+    early_help: bool = False
 
 
 @dataclass(frozen=True)

@@ -99,12 +99,15 @@ def build_demo(
     ons_code = ONS_CODES[str(manifest.la_code)]
     areas = demo_localities(ons_code)
     localities = "\n".join(f"{json.dumps(name)} = {json.dumps(list(districts))}" for name, districts in areas)
+    # Kinship care and early help switched on, so that their groups have figures to show.
     (home / "ever6.toml").write_text(
+        "[cohort]\nkinship = true\nearly_help = true\n\n"
         f'[authority]\nla_code = "{manifest.la_code}"\nons_code = "{ons_code}"\n\n[localities.areas]\n{localities}\n'
     )
     settings = with_la_code(settings, str(manifest.la_code))
     settings = replace(
         settings,
+        cohort=replace(settings.cohort, kinship=True, early_help=True),
         authority=replace(settings.authority, ons_code=ons_code),
         localities=LocalitySettings(areas=areas),
     )

@@ -200,9 +200,49 @@ CM_IDENTITY = _spec(
         pa.field("worker_email", _STR),
         pa.field("team", _STR),
         pa.field("team_email", _STR),
+        # The child's current or latest plans, as live as the extract (optional columns): the flow
+        # counts those dated after the newest CIN census return (docs/cohort.md, Flow per month).
+        pa.field("cin_plan_start", _DATE),
+        pa.field("cin_plan_end", _DATE),
+        pa.field("cp_plan_start", _DATE),
+        pa.field("cp_plan_end", _DATE),
     ],
     description="A child's identity from the case-management system: what makes linkage possible, "
     "and who the allocated social worker and team are.",
+)
+
+# --- Kinship register and early help (optional cohorts, docs/cohort.md) ------------------------
+
+KINSHIP_REGISTER = _spec(
+    "kinship_register",
+    ("la_child_id",),
+    [
+        pa.field("la_child_id", _STR, nullable=False),
+        pa.field("upn", _STR),
+        pa.field("forename", _STR),
+        pa.field("surname", _STR),
+        pa.field("birth_date", _DATE),
+        # sgo, cao, kinship_foster or other_kinship (ever6.cohort.kinship.ARRANGEMENTS)
+        pa.field("arrangement", _STR, nullable=False),
+        pa.field("start_date", _DATE),
+        pa.field("end_date", _DATE),
+    ],
+    description="A child in a kinship arrangement, from the authority's own kinship register.",
+)
+
+EARLY_HELP_EPISODE = _spec(
+    "early_help_episode",
+    ("la_child_id", "start_date"),
+    [
+        pa.field("la_child_id", _STR, nullable=False),
+        pa.field("upn", _STR),
+        pa.field("forename", _STR),
+        pa.field("surname", _STR),
+        pa.field("birth_date", _DATE),
+        pa.field("start_date", _DATE, nullable=False),
+        pa.field("end_date", _DATE),
+    ],
+    description="An early-help episode, from the authority's early-help (family support) system.",
 )
 
 # --- School data -------------------------------------------------------------------------------
@@ -320,6 +360,8 @@ TABLES: dict[str, TableSpec] = {
         LA_CHILD,
         LA_EPISODE,
         CM_IDENTITY,
+        KINSHIP_REGISTER,
+        EARLY_HELP_EPISODE,
         ESTABLISHMENT,
         PUPIL_ENROLMENT,
         ATTENDANCE_MARK,

@@ -88,6 +88,10 @@ def test_canonical_names_and_schema(tmp_path: Path) -> None:
             "worker_email": None,
             "team": None,
             "team_email": None,
+            "cin_plan_start": None,
+            "cin_plan_end": None,
+            "cp_plan_start": None,
+            "cp_plan_end": None,
         }
     ]
 
@@ -157,6 +161,10 @@ def test_unrelated_columns_are_ignored(tmp_path: Path) -> None:
         "worker_email": None,
         "team": None,
         "team_email": None,
+        "cin_plan_start": None,
+        "cin_plan_end": None,
+        "cp_plan_start": None,
+        "cp_plan_end": None,
     }
 
 
@@ -206,6 +214,10 @@ def test_mapping_toml_round_trip(tmp_path: Path) -> None:
         "worker_email": None,
         "team": None,
         "team_email": None,
+        "cin_plan_start": None,
+        "cin_plan_end": None,
+        "cp_plan_start": None,
+        "cp_plan_end": None,
     }
     # The mapping's date format is the only one accepted: ISO is now a bad value.
     assert issues(result) == {(3, "Date of Birth", Severity.WARNING)}
@@ -454,3 +466,19 @@ def test_misaligned_row_is_refused(tmp_path: Path) -> None:
     # An unquoted comma inside a name shifts every later value into the wrong column.
     result = read(write(tmp_path, "id,surname,dob\n1,Smith, John,01/01/2010\n"))
     assert [(p.line, p.severity) for p in result.errors] == [(2, Severity.ERROR)]
+
+
+def test_plan_dates_are_read_when_given(tmp_path: Path) -> None:
+    row = one(
+        tmp_path,
+        "child_id,CINPlanStartDate,CINPlanEndDate,CPPstartDate,CPPendDate",
+        "C1,2024-04-01,2025-09-30,2025-05-01,not a date",
+    )
+    assert (row["cin_plan_start"], row["cin_plan_end"], row["cp_plan_start"], row["cp_plan_end"]) == (
+        date(2024, 4, 1),
+        date(2025, 9, 30),  # a planned end may be after today
+        date(2025, 5, 1),
+        None,  # dropped with a warning
+    )
+    future = one(tmp_path, "child_id,cp_plan_start", "C2,2025-07-01")  # today is 1 June 2025
+    assert future["cp_plan_start"] is None

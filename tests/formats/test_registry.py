@@ -36,6 +36,8 @@ OPTIONS = {
     "cin-census": {"--dfe-rules"},
     "ssda903": {"--year", "--dfe-rules"},
     "case-management": {"--mapping"},
+    "kinship-register": {"--mapping"},
+    "early-help": {"--mapping"},
     "pupils": {"--mapping"},
 }
 

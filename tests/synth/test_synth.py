@@ -73,6 +73,11 @@ def test_layout(tiny: Path, manifest: Manifest) -> None:
         "exclusions.csv",
         "attainment.csv",
         "truth/measures_2025-26.csv",
+        "kinship_register.csv",
+        "kinship_register_mapping.toml",
+        "early_help.csv",
+        "early_help_mapping.toml",
+        "truth/optional_groups.csv",
     }
     on_disk = {p.relative_to(tiny).as_posix() for p in tiny.rglob("*") if p.is_file()}
     assert on_disk == expected | {"manifest.json"}
@@ -494,3 +499,31 @@ def test_postcodes_are_real_units_distinct_while_the_authority_has_them() -> Non
     assert set(uses) == kent
     assert max(uses.values()) <= 1 + 4 * n / len(kent)
     assert all(re.fullmatch(r"[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}", c) for c in codes[:1000])
+
+
+def test_kinship_register_and_early_help_give_their_truth(tiny: Path, tmp_path: Path) -> None:
+    """Read by ever6's own readers with the synthetic mappings, the two files give exactly the
+    members the generator's truth lists (computed from its records, by the definitions)."""
+    from ever6.cohort import current_tables
+    from ever6.cohort.groups import group_members
+    from ever6.config import CohortSettings
+    from ever6.formats import early_help, kinship_register
+    from ever6.warehouse import Warehouse
+
+    register = kinship_register.read_kinship_register(
+        tiny / "kinship_register.csv", mapping=kinship_register.load_mapping(tiny / "kinship_register_mapping.toml")
+    )
+    extract = early_help.read_early_help(
+        tiny / "early_help.csv", mapping=early_help.load_mapping(tiny / "early_help_mapping.toml")
+    )
+    assert not register.problems
+    assert not extract.problems
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.import_result(register, who="test")
+    wh.import_result(extract, who="test")
+    members = group_members(current_tables(wh.raw_tables()), R, CohortSettings(kinship=True, early_help=True))
+    assert members is not None
+    got = {(r["group"], r["la_child_id"]) for r in members.to_pyarrow().to_pylist()}
+    truth = {(r["group"], r["id"]) for r in rows(tiny / "truth" / "optional_groups.csv") if r["member"] == "1"}
+    assert got == truth
+    assert {g for g, _ in truth} == {"kinship", "early_help"}

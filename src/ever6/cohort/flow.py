@@ -11,6 +11,12 @@ Each event is counted in the calendar month it happened, as known on R (nothing 
 - ``episodes_closed``: episodes closed (``CINclosureDate``);
 - ``net_change``: referrals less episodes closed, the month's change in open episodes.
 
+Plans are **as live as the data**: where a case-management extract carries plan dates (optional
+columns ``cin_plan_start``/``_end``, ``cp_plan_start``/``_end``), a plan start or end it gives
+dated after the newest CIN census return's reference date is counted too. The census union stays
+the source for everything up to that date, so no plan is counted twice: a census return holds
+nothing after its reference date.
+
 Each count is split by the child's status at R (``not in cohort`` for a child outside the output),
 so the flow of the children who are CWSW now can be told from that of all referrals.
 """
@@ -70,6 +76,7 @@ def flow(raw: Mapping[str, Table], statuses: Table, as_at: date, *, months: int 
         of_kind = plans.filter(plans.kind == kind)
         parts.append(events(of_kind, of_kind.start_date, f"{name}_plans_started"))
         parts.append(events(of_kind, of_kind.ended_on, f"{name}_plans_ended"))
+    parts += _live_plan_events(t.cm_identity, _last_census_date(raw["import_batch"]))
     every = parts[0]
     for part in parts[1:]:
         every = every.union(part)
@@ -83,3 +90,27 @@ def flow(raw: Mapping[str, Table], statuses: Table, as_at: date, *, months: int 
     net = moves.group_by("month", "status").agg(count=signed.sum().cast("int64"))
     net = net.select("month", event=ibis.literal("net_change"), status=net.status, count=net["count"])
     return counts.select(*FLOW_COLUMNS).union(net.select(*FLOW_COLUMNS)).order_by("month", "event", "status")
+
+
+def _last_census_date(batches: Table) -> ir.DateScalar:
+    """The newest active CIN census return's reference date (the earliest date when there is none).
+
+    Read once, here (a few rows), and passed on as a literal: every engine compares with it alike."""
+    census = batches.filter((batches.status == "active") & (batches.format == "cin-census"))
+    newest = census.reference_date.max().to_pyarrow().as_py()
+    return ibis.literal(newest or date.min, type="date")
+
+
+def _live_plan_events(cm: Table, after: ir.DateScalar) -> list[Table]:
+    """Plan starts and ends the case-management extract dates after ``after`` (the newest census):
+    events the census union cannot hold yet."""
+    out = []
+    for column, event in (
+        ("cin_plan_start", "cin_plans_started"),
+        ("cin_plan_end", "cin_plans_ended"),
+        ("cp_plan_start", "cp_plans_started"),
+        ("cp_plan_end", "cp_plans_ended"),
+    ):
+        dated = cm.filter(cm[column].notnull() & (cm[column] > after))
+        out.append(dated.select("la_child_id", day=dated[column], event=ibis.literal(event)))
+    return out

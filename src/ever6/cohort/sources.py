@@ -44,6 +44,8 @@ class CurrentTables:
     la_child: Table
     la_episode: Table
     cm_identity: Table
+    kinship_register: Table
+    early_help_episode: Table
     establishment: Table
     pupil_enrolment: Table
     attendance_mark: Table

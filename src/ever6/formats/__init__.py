@@ -92,6 +92,20 @@ def _case_management(paths: Sequence[Path], options: ReadOptions) -> ReadResult:
     return case_management.read_case_management(_one(paths), mapping=mapping)
 
 
+def _kinship_register(paths: Sequence[Path], options: ReadOptions) -> ReadResult:
+    from ever6.formats import kinship_register
+
+    mapping = kinship_register.load_mapping(options.mapping) if options.mapping else None
+    return kinship_register.read_kinship_register(_one(paths), mapping=mapping)
+
+
+def _early_help(paths: Sequence[Path], options: ReadOptions) -> ReadResult:
+    from ever6.formats import early_help
+
+    mapping = early_help.load_mapping(options.mapping) if options.mapping else None
+    return early_help.read_early_help(_one(paths), mapping=mapping)
+
+
 def _schools(paths: Sequence[Path], options: ReadOptions) -> ReadResult:
     from ever6.formats import gias
 
@@ -171,6 +185,28 @@ CASE_MANAGEMENT = Format(
     mapping=True,
     synthetic="case_management.csv",
 )
+KINSHIP_REGISTER = Format(
+    name="kinship-register",
+    tables=("kinship_register",),
+    kind=Kind.SOCIAL_CARE,
+    read=_kinship_register,
+    help="The authority's kinship register CSV (LA child id, arrangement: SGO, CAO, kinship foster\n"
+    "care or other; optional UPN, names, DOB, start and end), for [cohort] kinship.",
+    max_bytes=1 * _GB,
+    mapping=True,
+    synthetic="kinship_register.csv",
+)
+EARLY_HELP = Format(
+    name="early-help",
+    tables=("early_help_episode",),
+    kind=Kind.SOCIAL_CARE,
+    read=_early_help,
+    help="An early-help extract CSV (LA child id, episode start and end; optional UPN, names, DOB),\n"
+    "for [cohort] early_help.",
+    max_bytes=1 * _GB,
+    mapping=True,
+    synthetic="early_help.csv",
+)
 SCHOOLS = Format(
     name="schools",
     tables=("establishment",),
@@ -246,6 +282,8 @@ FORMATS: dict[str, Format] = {
         CIN_CENSUS,
         SSDA903,
         CASE_MANAGEMENT,
+        KINSHIP_REGISTER,
+        EARLY_HELP,
         SCHOOLS,
         ATTENDANCE,
         ATTENDANCE_TERMLY,

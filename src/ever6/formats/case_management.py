@@ -46,7 +46,13 @@ CANONICAL_COLUMNS: tuple[str, ...] = (
     "worker_email",
     "team",
     "team_email",
+    "cin_plan_start",
+    "cin_plan_end",
+    "cp_plan_start",
+    "cp_plan_end",
 )
+# Plan dates: optional, read as dates (a planned end may be in the future).
+PLAN_COLUMNS: tuple[str, ...] = ("cin_plan_start", "cin_plan_end", "cp_plan_start", "cp_plan_end")
 REQUIRED_COLUMNS: tuple[str, ...] = ("la_child_id",)
 
 # Column names recognised without a mapping. Compared by alias_key, so "Date of Birth",
@@ -64,6 +70,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "worker_email": ("allocated_worker_email", "social_worker_email", "worker_mail"),
     "team": ("team_name", "allocated_team"),
     "team_email": ("team_mailbox", "team_mail"),
+    "cin_plan_start": ("CINPlanStartDate", "cin_plan_start_date"),
+    "cin_plan_end": ("CINPlanEndDate", "cin_plan_end_date"),
+    "cp_plan_start": ("CPPstartDate", "cp_plan_start_date", "cpp_start_date"),
+    "cp_plan_end": ("CPPendDate", "cp_plan_end_date", "cpp_end_date"),
 }
 
 COLUMNS = ColumnSet(CANONICAL_COLUMNS, ALIASES, REQUIRED_COLUMNS)
@@ -165,6 +175,19 @@ def _birth_date(row: _Row, formats: tuple[str, ...], today: date) -> date | None
     return birth_date
 
 
+def _plan_date(row: _Row, canonical: str, formats: tuple[str, ...], today: date) -> date | None:
+    text = row.text(canonical)
+    if not text:
+        return None
+    value = parse_date(text, formats)
+    if value is None:
+        row.warn(canonical, f"plan date {text!r} is not a date ({' or '.join(formats)}); value dropped")
+    elif value > today and canonical.endswith("_start"):
+        row.warn(canonical, f"plan start {value.isoformat()} is in the future; value dropped")
+        return None
+    return value
+
+
 def read_case_management(path: Path, *, mapping: ColumnMapping | None = None, today: date | None = None) -> ReadResult:
     """Read a case-management extract into ``cm_identity``.
 
@@ -205,6 +228,7 @@ def _read_rows(bound: BoundCsv, formats: tuple[str, ...], today: date) -> list[d
                 "worker_email": _email(row, "worker_email"),
                 "team": _name(row.text("team")),
                 "team_email": _email(row, "team_email"),
+                **{c: _plan_date(row, c, formats, today) for c in PLAN_COLUMNS},
             }
         )
     return rows

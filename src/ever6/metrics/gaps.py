@@ -31,7 +31,19 @@ GAP_COLUMNS = (
     "gap_vs_national",
     "national_source",
 )
-_COMPARED_GROUPS = ("cwsw", "cpp", "cin", "cinp", "cin_other", "ever6_previous", "cla", "all_pupils")
+# Every published group but the comparison itself (kinship care and early help when switched on).
+_COMPARED_GROUPS = (
+    "cwsw",
+    "cpp",
+    "cin",
+    "cinp",
+    "cin_other",
+    "ever6_previous",
+    "cla",
+    "all_pupils",
+    "kinship",
+    "early_help",
+)
 
 
 @dataclass(frozen=True)

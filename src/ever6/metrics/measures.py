@@ -236,7 +236,20 @@ MEASURES: tuple[Measure, ...] = (
 
 BY_NAME: dict[str, Measure] = {m.name: m for m in MEASURES}
 
-GROUPS = ("cwsw", "cpp", "cin", "cinp", "cin_other", "ever6_previous", "cla", "not_cwsw", "all_pupils")
+# The published groups; the last two only when switched on (``[cohort] kinship``, ``early_help``).
+GROUPS = (
+    "cwsw",
+    "cpp",
+    "cin",
+    "cinp",
+    "cin_other",
+    "ever6_previous",
+    "cla",
+    "not_cwsw",
+    "all_pupils",
+    "kinship",
+    "early_help",
+)
 BREAKDOWNS = (
     "all",
     "school",

@@ -116,6 +116,10 @@ class Inputs:
     # ``[localities]`` as rows (ever6.cohort.localities.lookup_table), on the same backend; None
     # when the authority defines none, and then there is no locality breakdown.
     localities: Table | None = None
+    # Members of the optional groups switched on (ever6.cohort.groups.group_members: la_child_id,
+    # group, upn) and those groups' names; each is published beside the status groups, never in them.
+    members: Table | None = None
+    optional_groups: tuple[str, ...] = ()
 
 
 def _d(value: date) -> ir.DateScalar:
@@ -152,6 +156,20 @@ def pupil_groups(inputs: Inputs) -> Table:
         years_since=best.years_since,
         child_postcode=best.postcode,
     )
+
+
+def group_pupils(inputs: Inputs) -> Table | None:
+    """``upn, group``: the pupils of each optional group. A member reaches a pupil through their
+    link, else (a child the linkage does not know, such as one only on the kinship register)
+    through the UPN their own record gives."""
+    if inputs.members is None:
+        return None
+    m = inputs.members
+    links = inputs.links.select("la_child_id", link_upn="upn")
+    linked = m.join(links, "la_child_id").select(upn="link_upn", group="group")
+    unlinked = m.anti_join(links, "la_child_id")
+    unlinked = unlinked.filter(unlinked.upn.notnull()).select("upn", "group")
+    return linked.union(unlinked).distinct()
 
 
 def _on_roll(inputs: Inputs, start: date, end: date) -> Table:
@@ -527,14 +545,25 @@ def attainment_facts(inputs: Inputs, start_year: int) -> Table:
     return _describe(inputs, per_pupil, start_year)
 
 
-def aggregate(facts: Table, components: Iterable[str], *, by: tuple[str, ...] = ()) -> pa.Table:
-    """Sum components per status group and breakdown value, for every breakdown (and ``by``)."""
+def aggregate(
+    facts: Table, components: Iterable[str], *, by: tuple[str, ...] = (), optional: Table | None = None
+) -> pa.Table:
+    """Sum components per status group and breakdown value, for every breakdown (and ``by``).
+
+    ``optional`` (:func:`group_pupils`): each optional group's pupils are counted again under the
+    group's name, so its sums sit beside the status groups' and leave them as they were.
+    """
     components = tuple(components)
     # Every breakdown reads the same facts: materialise them once (a temporary table on DuckDB,
     # a cached DataFrame on Spark) rather than recompute them per breakdown.
     # A breakdown the facts do not describe (locality, when the authority defines none) is left out.
     present = [b for b in BREAKDOWNS if b == "all" or f"b_{b}" in facts.columns]
-    facts = cache(facts.select(*by, "status_group", *(f"b_{b}" for b in present if b != "all"), *components))
+    columns = (*by, *(f"b_{b}" for b in present if b != "all"), *components)
+    selected = facts.select(*by, "status_group", *columns[len(by) :])
+    if optional is not None:
+        again = facts.join(optional, "upn")
+        selected = selected.union(again.select(*by, again.group.name("status_group"), *columns[len(by) :]))
+    facts = cache(selected)
     parts = []
     for breakdown in present:
         key = ibis.literal("all") if breakdown == "all" else facts[f"b_{breakdown}"].cast("string")
@@ -564,9 +593,16 @@ def _sum(parts: Iterable[float]) -> float:
 
 
 def publish(
-    sums: pa.Table, measures: Iterable[Measure], academic_year: int, period: str, settings: MeasureSettings
+    sums: pa.Table,
+    measures: Iterable[Measure],
+    academic_year: int,
+    period: str,
+    settings: MeasureSettings,
+    optional: tuple[str, ...] = (),
 ) -> list[dict[str, object]]:
-    """Roll status groups up into the published groups and compute each measure's figure."""
+    """Roll status groups up into the published groups and compute each measure's figure.
+
+    ``optional``: the optional groups switched on, each published from its own sums only."""
     groups: dict[str, tuple[str, ...]] = {
         "cwsw": (*_CWSW_STATUSES, "cla_cwsw") if settings.cla_in_cwsw else _CWSW_STATUSES,
         "cpp": ("cpp",),
@@ -578,6 +614,7 @@ def publish(
         "cla": ("cla_cwsw", "cla_only"),
         "not_cwsw": ("not_cwsw",),
         "all_pupils": STATUS_GROUPS,
+        **{g: (g,) for g in optional},
     }
     cells: dict[tuple[str, str, str], dict[str, float]] = {}
     for row in sums.to_pylist():
@@ -658,23 +695,28 @@ def compute_metrics(inputs: Inputs, *, years: Iterable[int] | None = None, as_at
     # groups come from the cohort and links, a few thousand rows held in memory: not materialised,
     # which would put them on another backend than the warehouse's tables.)
     inputs = replace(inputs, pupils=cache(_pupils(inputs)))
+    extra = group_pupils(inputs)
+    opt = inputs.optional_groups
     for year in years if years is not None else years_with_data(inputs.tables):
         # The year's session counts are the heaviest step (every mark): computed once, used by
         # the year and by each term. Each theme is aggregated once for all its periods.
         sessions = cache(session_counts(inputs, year, as_at=as_at))
         attendance = aggregate(
-            attendance_period_facts(inputs, year, sessions=sessions), ATTENDANCE_COMPONENTS, by=(PERIOD,)
+            attendance_period_facts(inputs, year, sessions=sessions),
+            ATTENDANCE_COMPONENTS,
+            by=(PERIOD,),
+            optional=extra,
         )
-        exclusions = aggregate(exclusion_period_facts(inputs, year), EXCLUSION_COMPONENTS, by=(PERIOD,))
-        attainment = aggregate(attainment_facts(inputs, year), ATTAINMENT_COMPONENTS)
-        rows += publish(_period_sums(attendance, "year"), by_theme["attendance"], year, "year", s)
+        exclusions = aggregate(exclusion_period_facts(inputs, year), EXCLUSION_COMPONENTS, by=(PERIOD,), optional=extra)
+        attainment = aggregate(attainment_facts(inputs, year), ATTAINMENT_COMPONENTS, optional=extra)
+        rows += publish(_period_sums(attendance, "year"), by_theme["attendance"], year, "year", s, opt)
         rows += publish(
-            _period_sums(exclusions, "year"), by_theme["exclusions"] + by_theme["provision"], year, "year", s
+            _period_sums(exclusions, "year"), by_theme["exclusions"] + by_theme["provision"], year, "year", s, opt
         )
-        rows += publish(attainment, by_theme["attainment"], year, "year", s)
+        rows += publish(attainment, by_theme["attainment"], year, "year", s, opt)
         for term in term_bounds(year):
-            rows += publish(_period_sums(attendance, term), by_theme["attendance"], year, term, s)
-            rows += publish(_period_sums(exclusions, term), by_theme["exclusions"], year, term, s)
+            rows += publish(_period_sums(attendance, term), by_theme["attendance"], year, term, s, opt)
+            rows += publish(_period_sums(exclusions, term), by_theme["exclusions"], year, term, s, opt)
     return metrics_table(rows)
 
 

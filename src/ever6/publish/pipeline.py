@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from ever6 import __version__
 from ever6.attendance import code_table
 from ever6.cohort import COHORT_COLUMNS, cohort, current_tables
+from ever6.cohort.groups import enabled_groups, group_members
 from ever6.cohort.localities import lookup_table
 from ever6.config import CohortSettings, Engine, Settings
 from ever6.dates import academic_year_label
@@ -182,8 +183,9 @@ def compute_measures(
     """The measures step of a refresh: every measure of every year with data (or of ``years``),
     from the cohort at R and its links."""
     places = settings.localities.load(settings.home)
+    tables = current_tables(raw)
     inputs = Inputs(
-        tables=current_tables(raw),
+        tables=tables,
         cohort=ibis.memtable(cohort_table),
         links=ibis.memtable(links.select(["la_child_id", "upn"])),
         codes=ibis.memtable(code_table()),
@@ -191,6 +193,8 @@ def compute_measures(
         settings=settings.measures,
         kept=kept_counts(raw),
         localities=ibis.memtable(lookup_table(places)) if places else None,
+        members=group_members(tables, as_at, settings.cohort),
+        optional_groups=enabled_groups(settings.cohort),
     )
     return compute_metrics(inputs, years=years, as_at=as_at)
 

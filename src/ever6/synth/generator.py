@@ -21,6 +21,7 @@ from faker import Faker
 from ever6.dates import latest_birth_date_reaching
 from ever6.synth import census_view as cv
 from ever6.synth.edge_cases import add_revisions, build_edge_children, edge_cases
+from ever6.synth.family_support import write_family_support
 from ever6.synth.names import make_name_pools
 from ever6.synth.noise import assign_upn_recording, make_case_management, noise_rates, write_case_management
 from ever6.synth.population import append_persons, assign_upns, make_population
@@ -283,6 +284,8 @@ def generate(scale: str, seed: int, out: Path, *, progress: Progress | None = No
     counts["pupils"] = len(attrs.person)
     counts["pupil_enrolments"] = write_pupils(out / "pupils.csv", pop, attrs, enrolments)
     counts["case_management"] = write_case_management(out, records)
+    # Its own stream (not one of the twelve above), so the rest of the authority is unchanged.
+    counts.update(write_family_support(out, np.random.default_rng((seed, 0x6B696E)), pop, children))
     counts["persons"] = pop.n
     counts["social_care_children"] = len(children)
     cm_noise = {r.la_child_id: r.noise for r in records}

@@ -99,6 +99,7 @@ class ThemeForm(FiguresForm):
         years: Sequence[str],
         measures: Sequence[str],
         default_year: str | None = None,
+        groups: Sequence[str] = GROUPS,
         **kwargs: Any,
     ) -> None:
         super().__init__(data, years=years, default_year=default_year, **kwargs)
@@ -109,7 +110,7 @@ class ThemeForm(FiguresForm):
             "Break down by", list(BREAKDOWN_LABELS.items()), "Select a breakdown from the list"
         )
         self.fields["groups"] = _multiple(
-            "Groups", [(g, GROUP_LABELS[g]) for g in GROUPS], "Select groups from the list"
+            "Groups", [(g, GROUP_LABELS[g]) for g in groups], "Select groups from the list"
         )
         self.fields["measures"] = _multiple(
             "Measures", [(m, measure_label(m)) for m in measures], "Select measures from the list"

@@ -15,6 +15,8 @@ GROUP_LABELS = {
     "cla": "Looked after",
     "not_cwsw": "Never CWSW",
     "all_pupils": "All pupils",
+    "kinship": "Kinship care",
+    "early_help": "Early help",
 }
 
 BREAKDOWN_LABELS = {

@@ -186,6 +186,15 @@ def _latest_year_with_figures(snap: Snapshot, who: Viewer, measures: Sequence[st
     return next((y for y in reversed(years) if y in with_figures), None)
 
 
+def _published_groups(snap: Snapshot, who: Viewer, years: list[str]) -> tuple[str, ...]:
+    """The groups the latest run published: the optional ones (kinship care, early help) only
+    when the authority switched them on."""
+    optional = ("kinship", "early_help")
+    query = MetricQuery(years[-1] if years else None, "year", ("pupils",), optional, "all")
+    present = {r["group"] for r in snap.metrics(who, query)}
+    return tuple(g for g in GROUPS if g not in optional or g in present)
+
+
 @require(Capability.COHORT_FIGURES)
 @cached_page
 def theme(request: HttpRequest, theme: str) -> HttpResponse:
@@ -199,14 +208,15 @@ def theme(request: HttpRequest, theme: str) -> HttpResponse:
     run, years = published
     available = theme_measures(theme)
     default_year = _latest_year_with_figures(snap, viewer(request), _main_measures(theme), years)
-    form = ThemeForm(request.GET, years=years, measures=available, default_year=default_year)
+    offered = _published_groups(snap, viewer(request), years)
+    form = ThemeForm(request.GET, years=years, measures=available, default_year=default_year, groups=offered)
     valid = form.is_valid()
     year = form.year
     period = form.value_of("period", "year")
     breakdown = form.value_of("breakdown", "all")
     # In registry order, so the same choice is the same cached query whatever order it came in.
     chosen_groups = set(form.value_of("groups", DEFAULT_GROUPS))
-    groups = tuple(g for g in GROUPS if g in chosen_groups)
+    groups = tuple(g for g in offered if g in chosen_groups)
     chosen_measures = set(form.value_of("measures", _main_measures(theme)))
     measures = tuple(m for m in available if m in chosen_measures)
     suppressed = form.is_suppressed
