@@ -23,12 +23,21 @@ from ever6.cohort.flow import flow
 from ever6.cohort.roll import on_roll
 from ever6.cohort.safeguarding import allocations, data_events
 from ever6.config import Settings
+from ever6.dates import shift_years
 from ever6.disclosure import DisclosureRules
 from ever6.faults import fault_point
+from ever6.metrics.profile import child_facts, profile_counts, profile_rows, profile_table, suppress_profile
 from ever6.metrics.publication import Nesting, school_nesting, suppress_metrics, unchanged_years
 from ever6.private import private_dir, private_file, private_files
 from ever6.publish.counts import COUNTS_TABLE, count_cohort
-from ever6.publish.layout import ALLOCATION_TABLE, EVENT_TABLE, FIGURE_COLUMN, STATUS_BANDS
+from ever6.publish.layout import (
+    ALLOCATION_TABLE,
+    EVENT_TABLE,
+    FIGURE_COLUMN,
+    PROFILE_SUPPRESSED_TABLE,
+    PROFILE_TABLE,
+    STATUS_BANDS,
+)
 from ever6.warehouse.published import OUTPUTS, Published, Run
 from ever6.warehouse.store import Warehouse
 
@@ -74,6 +83,35 @@ def _flow(warehouse: Warehouse, cohort: pa.Table, as_at: date) -> pa.Table:
 
     statuses = ibis.memtable(cohort.select(["la_child_id", "status"]))
     return flow(warehouse.raw_tables(), statuses, as_at).to_pyarrow()
+
+
+def profile_dates(metrics: pa.Table, as_at: date) -> list[date]:
+    """The dates of the profile's trend: the run's, and the same day of each earlier year the
+    measures hold (one a year, oldest first)."""
+    years = len(set(metrics.column("academic_year").to_pylist())) if metrics.num_rows else 1
+    return [shift_years(as_at, -k) for k in reversed(range(max(years, 1)))]
+
+
+def _profile(
+    raw: Mapping[str, Any], cohort: pa.Table, links: pa.Table, metrics: pa.Table, as_at: date, settings: Settings
+) -> tuple[pa.Table, pa.Table]:
+    """The cohort's profile at each date of :func:`profile_dates` (:mod:`ever6.metrics.profile`),
+    exact and as shared (suppressed): a few thousand counts, never a child's row."""
+    import ibis
+
+    from ever6.cohort import cohort as cohort_at
+
+    enrolment = current_tables(raw).pupil_enrolment
+    linked = ibis.memtable(links.select(["la_child_id", "upn"]))
+    rows: list[dict[str, Any]] = []
+    for day in profile_dates(metrics, as_at):
+        # The run's own cohort at its date; an earlier date's as the rule gives it from the files now loaded.
+        members = ibis.memtable(cohort) if day == as_at else cohort_at(raw, day, settings.cohort)
+        counts = profile_counts(child_facts(members, linked, enrolment, day))
+        rows += profile_rows(counts, day, cla_in_cwsw=settings.measures.cla_in_cwsw)
+    exact = profile_table(rows)
+    shared = suppress_profile(exact, cla_in_cwsw=settings.measures.cla_in_cwsw, rules=_rules(settings))
+    return exact, shared
 
 
 PARTITION = ("academic_year", "period")
@@ -230,6 +268,7 @@ def write_snapshot(
     suppressed = _suppressed(metrics, digests, settings, nesting, previous=target)
     school_pupil = _school_pupils(cohort, links, enrolled)
     counts = count_cohort(run.run_id, run.as_at, cohort, links, school_pupil)
+    profile, profile_shared = _profile(raw, cohort, links, metrics, run.as_at, settings)
     tables = {
         "run": pa.table(
             {
@@ -252,6 +291,8 @@ def write_snapshot(
         EVENT_TABLE: _events(raw, links, run, settings),
         COUNTS_TABLE: pa.Table.from_pylist([counts.to_row()]),
         "flow": _flow(warehouse, cohort, run.as_at),
+        PROFILE_TABLE: profile,
+        PROFILE_SUPPRESSED_TABLE: with_figures(profile_shared),
     }
 
     private_dir(target.parent)
