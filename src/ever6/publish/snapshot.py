@@ -10,6 +10,7 @@ Ever6 CWSW pupils.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from datetime import date
@@ -117,7 +118,7 @@ def _profile(
 PARTITION = ("academic_year", "period")
 
 
-def partition_digests(metrics: pa.Table, settings: Settings) -> pa.Table:
+def partition_digests(metrics: pa.Table, settings: Settings, nesting: Nesting | None = None) -> pa.Table:
     """A digest of each (year, period) publication's figures and the rules that suppress them.
 
     Disclosure control works on each publication on its own, so one whose digest is unchanged since
@@ -126,7 +127,9 @@ def partition_digests(metrics: pa.Table, settings: Settings) -> pa.Table:
     """
     import duckdb
 
-    rules = f"{_rules(settings)!r}|cla_in_cwsw={settings.measures.cla_in_cwsw}"
+    # The schools' nesting (phase, authority, locality) is part of what suppresses them.
+    nested = hashlib.sha256(repr(sorted((nesting or {}).items())).encode()).hexdigest()
+    rules = f"{_rules(settings)!r}|cla_in_cwsw={settings.measures.cla_in_cwsw}|nesting={nested}"
     con = duckdb.connect()
     try:
         con.register("metric", metrics)
@@ -263,8 +266,8 @@ def write_snapshot(
     schools = current.establishment.to_pyarrow()
     enrolled = on_roll(current.pupil_enrolment, run.as_at, run.as_at).to_pyarrow()
     target = path or settings.snapshot_path
-    digests = partition_digests(metrics, settings)
-    nesting = school_nesting(schools, settings.authority.la_code or "")
+    nesting = school_nesting(schools, settings.authority.la_code or "", settings.localities.load(settings.home))
+    digests = partition_digests(metrics, settings, nesting)
     suppressed = _suppressed(metrics, digests, settings, nesting, previous=target)
     school_pupil = _school_pupils(cohort, links, enrolled)
     counts = count_cohort(run.run_id, run.as_at, cohort, links, school_pupil)
