@@ -724,6 +724,22 @@ def test_profile_as_shared_hides_every_small_count(published: Published, client_
     assert len(hidden) != 1, "one hidden category would be its group's total less the others"
 
 
+def test_the_profile_page_reads_the_breakdowns_the_analytics_publish() -> None:
+    """The page keeps the snapshot's names itself (the web loads no Ibis): they must agree."""
+    from ever6.metrics import profile as analytics
+    from ever6.web.dashboard import profile as page
+
+    assert (page.FACTOR_PREFIX, page.DISABILITY_PREFIX, page.RECORDED) == (
+        analytics.FACTOR_PREFIX,
+        analytics.DISABILITY_PREFIX,
+        analytics.RECORDED,
+    )
+    assert [s.key for s in page.SECTIONS] == list(analytics.SINGLE_BREAKDOWNS)
+    assert set(page.PROFILE_GROUPS) == set(analytics.published_groups(cla_in_cwsw=False))
+    ages = next(s for s in page.SECTIONS if s.key == "age_band").values
+    assert list(ages or ()) == [band for band, _ in analytics.AGE_BANDS]
+
+
 def test_profile_refuses_an_unknown_group(client_for: Callable[[str], Client]) -> None:
     response = client_for("vs_head").get("/dashboard/profile/", {"group": "everyone"})
     assert response.status_code == 400

@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ever6.access import Capability, NotPublished
+from ever6.assessment_factors import FACTOR_GROUPS
 from ever6.web.charts import Point, bar_chart
 from ever6.web.dashboard import figures
 from ever6.web.dashboard.forms import select_items
@@ -241,40 +242,12 @@ def profile_tables(
     for prefix, key, heading, first in MULTI:
         breakdowns = profile.breakdowns(prefix)
         if key == "factors":
-            order = {b: i for i, b in enumerate(FACTOR_ORDER)}
+            order = {b: i for i, b in enumerate(FACTOR_GROUPS)}
             breakdowns.sort(key=lambda b: (order.get(b[len(prefix) :], len(order)), b))
         ordered = [(b[len(prefix) :], b, RECORDED, group) for b in breakdowns]
         caption = f"{heading}: {who.lower() if group != 'cwsw' else who}"
         out.append((key, *_table(profile, caption, first, ordered, note + NOTE_MULTI)))
     return out
-
-
-# The DfE's factor groups in the order the guidance puts them (ever6.assessment_factors, checked by the tests).
-FACTOR_ORDER = (
-    "Domestic abuse",
-    "Mental health",
-    "Substance misuse (alcohol or drugs)",
-    "Learning disability",
-    "Physical disability or illness",
-    "Young carer",
-    "Privately fostered",
-    "Unaccompanied asylum-seeking child",
-    "Going or being missing",
-    "Child sexual exploitation",
-    "Trafficking",
-    "Gangs",
-    "Socially unacceptable behaviour",
-    "Self-harm",
-    "Neglect",
-    "Emotional abuse",
-    "Physical abuse",
-    "Sexual abuse",
-    "Female genital mutilation",
-    "Abuse linked to faith or belief",
-    "Child criminal exploitation",
-    "Other",
-    "No factors identified",
-)
 
 
 @require(Capability.COHORT_FIGURES)
