@@ -532,6 +532,7 @@ def metrics_export(
             school=school,
             cla_in_cwsw=settings.measures.cla_in_cwsw,
             protection_width=settings.disclosure.protection_width,
+            localities=settings.localities.load(settings.home),
         )
     out.print(f"Wrote {n:,} figures to {output}{' (suppressed)' if suppress or school else ''}.")
 
@@ -557,6 +558,7 @@ def metrics_gaps(
             suppress=suppress,
             cla_in_cwsw=settings.measures.cla_in_cwsw,
             protection_width=settings.disclosure.protection_width,
+            localities=settings.localities.load(settings.home),
         )
     out.print(f"Wrote {n:,} comparisons to {output}.")
 

@@ -10,7 +10,8 @@ another authority's.
 The relations, for every integer sum behind a figure (the people and session counts):
 
 * a breakdown's categories add up to the group's ``all``; the group sums (``cwsw``, ``cin``,
-  ``all_pupils``); a school's figures add up to its phase's and to in / out of the authority;
+  ``all_pupils``); a school's figures add up to its phase's, to in / out of the authority and,
+  given the schools' localities, to its locality's;
 * a sum published by several measures (the roll under the exclusion rates, possible sessions
   under the absence rates, pupils) is one unknown, known when any of them shows it;
 * the terms add up to the year for additive sums, and bound it for head counts (each term is at
@@ -88,8 +89,10 @@ def attack(
     width: int = 3,
     seed: int = 0,
     only: Callable[[Cell, float], bool] | None = None,
+    localities: Mapping[str, str] | None = None,
 ) -> Attack:
-    """``schools``: URN -> (phase as in the ``phase`` breakdown, in the authority). ``only``:
+    """``schools``: URN -> (phase as in the ``phase`` breakdown, in the authority); ``localities``:
+    URN -> the ``school_locality`` it lies in (public: a school's address). ``only``:
     which suppressed sums to report on, given the sum and its true value (default every one);
     the others are unknowns still, but no program is spent on their intervals."""
     quantities = _quantities()
@@ -208,6 +211,14 @@ def attack(
                 eq[(y, p, q, g, *label)] = -1.0
                 nested.append(eq)
         kind(f"schools in phase and authority {q}", nested, equations, True)
+        in_locality = []
+        for g in groups:
+            for place in _values(columns, "school_locality"):
+                eq = {(y, p, q, g, "school", u): 1.0 for u in school_urns if (localities or {}).get(u) == place}
+                if len(eq) and localities:
+                    eq[(y, p, q, g, "school_locality", place)] = -1.0
+                    in_locality.append(eq)
+        kind(f"schools in locality {q}", in_locality, equations, True)
 
     years = sorted({(y, q) for y, p, q in cells_by_q if p == "year"})
     for y, q in years:

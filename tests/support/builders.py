@@ -50,6 +50,8 @@ class Child:
     death: str | None = None
     sex: str = "F"
     episodes: list[Episode] = field(default_factory=list)
+    ethnicity: str | None = None
+    disabilities: list[str] = field(default_factory=list)
 
 
 def _opt(text: str | None) -> date | None:
@@ -66,7 +68,8 @@ def census_result(tmp: Path, reference_date: str, children: list[Child]) -> Read
                 "birth_date": _opt(c.dob),
                 "sex": c.sex,
                 "death_date": _opt(c.death),
-                "disabilities": [],
+                "ethnicity": c.ethnicity,
+                "disabilities": c.disabilities,
             }
         )
         for e in c.episodes:

@@ -56,6 +56,8 @@ MATRIX: dict[str, Rule] = {
     "dashboard:index": Rule(VS, exports=("headline", "cohort")),
     "dashboard:schools": Rule(VS, exports=("schools",)),
     "dashboard:flow": Rule(VS, exports=("flow",)),
+    "dashboard:profile": Rule(VS, exports=("status", "factors")),
+    "dashboard:localities": Rule(VS, exports=("localities",)),
     "dashboard:theme": Rule(VS, lambda p, ids: {"theme": "attendance"}, exports=("breakdown", "trends")),
     "portal:index": Rule(frozenset({"school_dsl"})),
     "portal:school": Rule(frozenset({"school_dsl"}), _urn, exports=("figures",)),

@@ -70,6 +70,10 @@ VS_PAGES: list[tuple[str, str | None]] = [
     ("/dashboard/attendance/?breakdown=school_locality&groups=cwsw", None),
     ("/dashboard/flow/", "Flow into and out of social care"),
     ("/dashboard/flow/?status=CPP", None),
+    ("/dashboard/profile/", "The cohort's profile"),
+    ("/dashboard/profile/?group=cla&suppressed=1", None),
+    ("/dashboard/localities/", "Localities"),
+    ("/dashboard/localities/?by=school_locality&theme=exclusions&suppressed=1", None),
 ]
 WALKS: dict[str, list[tuple[str, str | None]]] = {
     "vs_head": [

@@ -40,6 +40,8 @@ from ever6.publish.layout import (
     EVENT_TABLE,
     FIGURE_COLUMN,
     PUPIL_ATTENDANCE_TABLE,
+    PROFILE_SUPPRESSED_TABLE,
+    PROFILE_TABLE,
     REQUIRED_COLUMNS,
     SCHOOL_PUPIL_COLUMNS,
 )
@@ -256,6 +258,36 @@ class Snapshot:
         if not present.column("n")[0].as_py():  # written by a version before flow was published
             raise RefreshNeeded("the published figures predate flow: a data manager needs to run a refresh")
         table, _ = self._query('SELECT month, event, status, "count" FROM flow ORDER BY month, event, status')
+        rows: list[dict[str, Any]] = table.to_pylist()
+        return rows
+
+    def profile(self, viewer: Viewer, *, shared: bool = False) -> list[dict[str, Any]]:
+        """The cohort's profile (:mod:`ever6.metrics.profile`): ``as_at, academic_year, group,
+        breakdown, breakdown_value, value, figure``, counts of children, never a child's row.
+
+        For Virtual School roles. Exact (``value`` the count) unless ``shared``, or the viewer may
+        not see unsuppressed figures: then as shared outside the Virtual School (``value`` the
+        published text, ``c`` where withheld, ``figure`` the number it shows).
+        """
+        viewer.require(Capability.COHORT_FIGURES)
+        if not viewer.can(Capability.UNSUPPRESSED_FIGURES):
+            shared = True
+        present, _ = self._query(
+            "SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = 'snapshot' AND table_name = ?",
+            [PROFILE_SUPPRESSED_TABLE],
+        )
+        if not present.column("n")[0].as_py():  # written by a version before the profile was published
+            raise RefreshNeeded(
+                "the published figures predate the cohort's profile: a data manager needs to run a refresh"
+            )
+        if shared:
+            sql = f"""SELECT as_at, academic_year, "group", breakdown, breakdown_value, value, figure
+                      FROM {PROFILE_SUPPRESSED_TABLE}"""  # noqa: S608 (our own table name)
+        else:
+            sql = f"""SELECT as_at, academic_year, "group", breakdown, breakdown_value,
+                             CAST(numerator AS BIGINT)::VARCHAR AS value, numerator AS figure
+                      FROM {PROFILE_TABLE}"""  # noqa: S608 (our own table name)
+        table, _ = self._query(sql + ' ORDER BY as_at, "group", breakdown, breakdown_value')
         rows: list[dict[str, Any]] = table.to_pylist()
         return rows
 

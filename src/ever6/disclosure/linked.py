@@ -5,8 +5,8 @@ A reader gets a year with its terms, and every measure; so a suppressed sum is a
 relation that holds between them (an attacker with linear programming finds them all):
 
 * a breakdown's categories add up to the group's ``all``; the group sums (``cwsw``, ``cin``,
-  ``all_pupils``); a school's figures add up to its phase's and to in / out of the authority
-  (``nesting``);
+  ``all_pupils``); a school's figures add up to its phase's, to in / out of the authority and
+  to its locality's (``nesting``; each breakdown a kind of its own);
 * a sum that several measures publish (pupils; the roll under the exclusion rates; possible
   sessions under the absence rates) is one unknown, known wherever any of them shows it;
 * the terms add up to the year for additive sums (sessions), and bound it for head counts (each
@@ -447,19 +447,22 @@ def _build(
                 eq[total] = -1.0
                 found.append((total, eq))
         kind(found)
-        found = []
         parents: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
         for b, v in columns:
             for parent in nesting.get((b, v), ()):
                 if parent in columns:
                     parents[parent].append((b, v))
+        # One kind per parent breakdown (phase, in / out of the authority, locality): one whose
+        # nesting does not hold on these figures leaves the others in use.
+        by_parent: dict[str, list[tuple[Cell | None, dict[Cell, float]]]] = defaultdict(list)
         for parent, children in sorted(parents.items()):
             for g in groups:
                 total = (s, p, q, g, *parent)
                 eq = {(s, p, q, g, *child): 1.0 for child in children}
                 eq[total] = -1.0
-                found.append((total, eq))
-        kind(found)
+                by_parent[parent[0]].append((total, eq))
+        for _, found in sorted(by_parent.items()):
+            kind(found)
 
     # A year against its terms.
     for (s, p, q), keys in by_q.items():

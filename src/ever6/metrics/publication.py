@@ -14,8 +14,9 @@ the linked check treats the roll under the exclusion rates, and possible session
 absence rates, as one unknown, known wherever one of them shows it (issue 14, example 2: the roll
 was 132 - 14 - 117 = 1 from three measures).
 
-A school lies in one phase and is in or out of the authority: ``school_nesting`` says where, from
-the school register, so that the linked check protects a school's figures against its phase's.
+A school lies in one phase, is in or out of the authority, and lies in one ``school_locality`` when
+the authority defines localities: ``school_nesting`` says where, from the school register, so that
+the linked check protects a school's figures against its phase's and its locality's.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Literal
 import pyarrow as pa
 
 from ever6.disclosure import DisclosureRules, MeasureSpec, group_sums, suppress
+from ever6.localities import Localities
 from ever6.metrics.measures import MEASURES, Measure
 
 # Components published as counts in their own right: (theme, component).
@@ -56,17 +58,23 @@ def disclosure_specs() -> dict[str, MeasureSpec]:
 Nesting = dict[tuple[str, str], list[tuple[str, str]]]
 
 
-def school_nesting(establishments: pa.Table, la_code: str) -> Nesting:
-    """(``school``, URN) -> its ``phase`` and ``in_la`` categories, as the measures engine labels them."""
+def school_nesting(establishments: pa.Table, la_code: str, localities: Localities | None = None) -> Nesting:
+    """(``school``, URN) -> its ``phase`` and ``in_la`` categories, as the measures engine labels
+    them, and with ``localities`` its ``school_locality`` (the locality of its GIAS postcode, as
+    :func:`ever6.cohort.localities.locality_of` gives it to the measures)."""
     out: dict[tuple[str, str], list[tuple[str, str]]] = {}
     urns = establishments.column("urn").to_pylist()
     phases = establishments.column("phase").to_pylist()
     las = establishments.column("la_code").to_pylist()
-    for urn, phase, la in zip(urns, phases, las, strict=True):
+    postcodes = establishments.column("postcode").to_pylist() if localities else [None] * len(urns)
+    for urn, phase, la, postcode in zip(urns, phases, las, postcodes, strict=True):
         if urn is None:
             continue
         in_la = "unknown" if la is None else "in LA" if str(la) == str(la_code) else "out of LA"
-        out[("school", str(urn))] = [("phase", str(phase) if phase is not None else "unknown"), ("in_la", in_la)]
+        parents = [("phase", str(phase) if phase is not None else "unknown"), ("in_la", in_la)]
+        if localities:
+            parents.append(("school_locality", localities.locality_of(postcode)))
+        out[("school", str(urn))] = parents
     return out
 
 

@@ -55,3 +55,9 @@ FIGURE_COLUMN = "figure"
 # Columns a reader needs that snapshots written by earlier versions lack: such a snapshot is
 # replaced by the next refresh, and until then the web says a refresh is needed.
 REQUIRED_COLUMNS = {"metric_suppressed": (FIGURE_COLUMN,)}
+
+# The cohort's profile (ever6.metrics.profile): counts of children by status and characteristic at
+# the run's date and the same day of each earlier year the measures hold; exact, and as shared
+# outside the Virtual School (suppressed, with ``figure`` beside ``value`` as above).
+PROFILE_TABLE = "profile"
+PROFILE_SUPPRESSED_TABLE = "profile_suppressed"

@@ -32,6 +32,7 @@ from ever6.errors import NothingToRefresh
 from ever6.exports import write_csv
 from ever6.faults import fault_point
 from ever6.formats import Kind, dfe_rules, of_kind
+from ever6.localities import Localities
 from ever6.metrics import Inputs, compute_metrics, years_with_data
 from ever6.metrics.export import EXPORT_COLUMNS, select, write_metrics_csv, write_metrics_xlsx
 from ever6.metrics.gaps import GAP_COLUMNS, gaps
@@ -339,14 +340,16 @@ def export_metrics(
     school: str | None = None,
     cla_in_cwsw: bool = False,
     protection_width: int = 0,
+    localities: Localities | None = None,
 ) -> int:
     """Write the latest run's measures for a year (and period) as CSV or, for ``.xlsx``, Excel.
 
     ``school``: only what that school's users may see (its own rows and the LA's), always suppressed.
+    ``localities``: the authority's (``[localities]``), so that a school is protected against its locality.
     """
     run, table = _published_metrics(warehouse, academic_year, period)
     if suppress or school:
-        table = _suppressed_with_year(warehouse, run, academic_year, period, cla_in_cwsw, protection_width)
+        table = _suppressed_with_year(warehouse, run, academic_year, period, cla_in_cwsw, protection_width, localities)
     if school:
         table = for_school(table, school)
     suppressed = bool(suppress or school)
@@ -368,21 +371,29 @@ def export_gaps(
     suppress: bool = False,
     cla_in_cwsw: bool = False,
     protection_width: int = 0,
+    localities: Localities | None = None,
 ) -> int:
     """Each group's figures beside pupils never CWSW and the national figures, with the gaps."""
     run, table = _published_metrics(warehouse, academic_year, period)
     if suppress:
-        table = _suppressed_with_year(warehouse, run, academic_year, period, cla_in_cwsw, protection_width)
+        table = _suppressed_with_year(warehouse, run, academic_year, period, cla_in_cwsw, protection_width, localities)
     return write_csv(out, GAP_COLUMNS, gaps(table))
 
 
 def _suppressed_with_year(
-    warehouse: Warehouse, run: Run, academic_year: str, period: str, cla_in_cwsw: bool, protection_width: int
+    warehouse: Warehouse,
+    run: Run,
+    academic_year: str,
+    period: str,
+    cla_in_cwsw: bool,
+    protection_width: int,
+    localities: Localities | None = None,
 ) -> pa.Table:
     """A period's figures suppressed with the rest of its year, one publication set (``suppress_period``)."""
     metrics = Published(warehouse).output("metric", run.run_id)
     year = metrics.filter(pc.equal(metrics["academic_year"], academic_year))
-    nesting = school_nesting(current_tables(warehouse.raw_tables()).establishment.to_pyarrow(), _la_code(run))
+    schools = current_tables(warehouse.raw_tables()).establishment.to_pyarrow()
+    nesting = school_nesting(schools, _la_code(run), localities)
     rules = DisclosureRules(protection_width=protection_width)
     return suppress_period(year, period, cla_in_cwsw=cla_in_cwsw, rules=rules, nesting=nesting)
 

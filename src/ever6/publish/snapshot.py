@@ -10,6 +10,7 @@ Ever6 CWSW pupils.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from datetime import date
@@ -23,12 +24,22 @@ from ever6.cohort.flow import flow
 from ever6.cohort.roll import on_roll
 from ever6.cohort.safeguarding import allocations, data_events
 from ever6.config import Settings
+from ever6.dates import shift_years
 from ever6.disclosure import DisclosureRules
 from ever6.faults import fault_point
+from ever6.metrics.profile import child_facts, profile_counts, profile_rows, profile_table, suppress_profile
 from ever6.metrics.publication import Nesting, school_nesting, suppress_metrics, unchanged_years
 from ever6.private import private_dir, private_file, private_files
 from ever6.publish.counts import COUNTS_TABLE, count_cohort
-from ever6.publish.layout import ALLOCATION_TABLE, EVENT_TABLE, FIGURE_COLUMN, PUPIL_ATTENDANCE_TABLE, STATUS_BANDS
+from ever6.publish.layout import (
+    ALLOCATION_TABLE,
+    EVENT_TABLE,
+    FIGURE_COLUMN,
+    PROFILE_SUPPRESSED_TABLE,
+    PROFILE_TABLE,
+    PUPIL_ATTENDANCE_TABLE,
+    STATUS_BANDS,
+)
 from ever6.publish.pupil_attendance import school_pupil_attendance
 from ever6.warehouse.published import OUTPUTS, Published, Run
 from ever6.warehouse.store import Warehouse
@@ -77,10 +88,39 @@ def _flow(warehouse: Warehouse, cohort: pa.Table, as_at: date) -> pa.Table:
     return flow(warehouse.raw_tables(), statuses, as_at).to_pyarrow()
 
 
+def profile_dates(metrics: pa.Table, as_at: date) -> list[date]:
+    """The dates of the profile's trend: the run's, and the same day of each earlier year the
+    measures hold (one a year, oldest first)."""
+    years = len(set(metrics.column("academic_year").to_pylist())) if metrics.num_rows else 1
+    return [shift_years(as_at, -k) for k in reversed(range(max(years, 1)))]
+
+
+def _profile(
+    raw: Mapping[str, Any], cohort: pa.Table, links: pa.Table, metrics: pa.Table, as_at: date, settings: Settings
+) -> tuple[pa.Table, pa.Table]:
+    """The cohort's profile at each date of :func:`profile_dates` (:mod:`ever6.metrics.profile`),
+    exact and as shared (suppressed): a few thousand counts, never a child's row."""
+    import ibis
+
+    from ever6.cohort import cohort as cohort_at
+
+    enrolment = current_tables(raw).pupil_enrolment
+    linked = ibis.memtable(links.select(["la_child_id", "upn"]))
+    rows: list[dict[str, Any]] = []
+    for day in profile_dates(metrics, as_at):
+        # The run's own cohort at its date; an earlier date's as the rule gives it from the files now loaded.
+        members = ibis.memtable(cohort) if day == as_at else cohort_at(raw, day, settings.cohort)
+        counts = profile_counts(child_facts(members, linked, enrolment, day))
+        rows += profile_rows(counts, day, cla_in_cwsw=settings.measures.cla_in_cwsw)
+    exact = profile_table(rows)
+    shared = suppress_profile(exact, cla_in_cwsw=settings.measures.cla_in_cwsw, rules=_rules(settings))
+    return exact, shared
+
+
 PARTITION = ("academic_year", "period")
 
 
-def partition_digests(metrics: pa.Table, settings: Settings) -> pa.Table:
+def partition_digests(metrics: pa.Table, settings: Settings, nesting: Nesting | None = None) -> pa.Table:
     """A digest of each (year, period) publication's figures and the rules that suppress them.
 
     Disclosure control works on each publication on its own, so one whose digest is unchanged since
@@ -89,7 +129,9 @@ def partition_digests(metrics: pa.Table, settings: Settings) -> pa.Table:
     """
     import duckdb
 
-    rules = f"{_rules(settings)!r}|cla_in_cwsw={settings.measures.cla_in_cwsw}"
+    # The schools' nesting (phase, authority, locality) is part of what suppresses them.
+    nested = hashlib.sha256(repr(sorted((nesting or {}).items())).encode()).hexdigest()
+    rules = f"{_rules(settings)!r}|cla_in_cwsw={settings.measures.cla_in_cwsw}|nesting={nested}"
     con = duckdb.connect()
     try:
         con.register("metric", metrics)
@@ -226,11 +268,12 @@ def write_snapshot(
     schools = current.establishment.to_pyarrow()
     enrolled = on_roll(current.pupil_enrolment, run.as_at, run.as_at).to_pyarrow()
     target = path or settings.snapshot_path
-    digests = partition_digests(metrics, settings)
-    nesting = school_nesting(schools, settings.authority.la_code or "")
+    nesting = school_nesting(schools, settings.authority.la_code or "", settings.localities.load(settings.home))
+    digests = partition_digests(metrics, settings, nesting)
     suppressed = _suppressed(metrics, digests, settings, nesting, previous=target)
     school_pupil = _school_pupils(cohort, links, enrolled)
     counts = count_cohort(run.run_id, run.as_at, cohort, links, school_pupil)
+    profile, profile_shared = _profile(raw, cohort, links, metrics, run.as_at, settings)
     tables = {
         "run": pa.table(
             {
@@ -254,6 +297,8 @@ def write_snapshot(
         EVENT_TABLE: _events(raw, links, run, settings),
         COUNTS_TABLE: pa.Table.from_pylist([counts.to_row()]),
         "flow": _flow(warehouse, cohort, run.as_at),
+        PROFILE_TABLE: profile,
+        PROFILE_SUPPRESSED_TABLE: with_figures(profile_shared),
     }
 
     private_dir(target.parent)

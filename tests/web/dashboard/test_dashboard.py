@@ -7,7 +7,7 @@ import csv
 import io
 import itertools
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from html.parser import HTMLParser
 from typing import Any
 
@@ -29,6 +29,7 @@ URLS = (
     "/dashboard/attainment/",
     "/dashboard/schools/",
     "/dashboard/flow/",
+    "/dashboard/profile/",
 )
 DOWNLOADS = (
     "/dashboard/?format=csv&table=headline",
@@ -36,6 +37,7 @@ DOWNLOADS = (
     "/dashboard/attendance/?format=xlsx&table=trends",
     "/dashboard/schools/?format=csv&table=schools",
     "/dashboard/flow/?format=csv&table=flow",
+    "/dashboard/profile/?format=csv&table=age_band",
 )
 THRESHOLDS = {"enhanced": {"share": 10.0, "count": 15.0}, "targeted": {"share": 20.0, "count": 30.0}}
 
@@ -624,3 +626,184 @@ def test_flow_refuses_an_unknown_status(client_for: Callable[[str], Client]) -> 
     response = client_for("vs_head").get("/dashboard/flow/", {"status": "nobody"})
     assert response.status_code == 400
     assert "Select which children to show from the list" in response.content.decode()
+
+
+# --- the cohort's profile -----------------------------------------------------------------------
+
+
+def _profile_csv(client: Client, **params: str) -> tuple[str, list[dict[str, str]]]:
+    response = client.get("/dashboard/profile/", {"format": "csv", **params})
+    assert response.status_code == 200
+    return response["Content-Disposition"], list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_profile_tables_equal_the_cohort_counted_from_the_snapshot(
+    published: Published, client_for: Callable[[str], Client]
+) -> None:
+    """The exact profile at the run's date against the cohort the refresh published in the
+    warehouse, counted here with SQL (another route than the analytics' Ibis)."""
+    client = client_for("vs_officer")
+    (as_at,) = _sql(published, "SELECT max(as_at) FROM profile")[0]
+    (run_id,) = _sql(published, "SELECT run_id FROM run")[0]
+    day = date.fromisoformat(as_at)
+    heading = f"Children, {day.day} {day:%B %Y}"
+    con = duckdb.connect(str(published.home / "warehouse.duckdb"), read_only=True)
+    try:
+        by_sex = con.execute(
+            "SELECT coalesce(sex, 'not known'), count(*) FROM published_cohort "
+            "WHERE run_id = ? AND status <> 'CLA' GROUP BY ALL",
+            [run_id],
+        ).fetchall()
+        by_category = con.execute(
+            "SELECT CASE WHEN cp_plans > 0 THEN coalesce(latest_category_of_abuse, 'not known') "
+            "ELSE 'no child protection plan' END, count(*) FROM published_cohort WHERE run_id = ? GROUP BY ALL",
+            [run_id],
+        ).fetchall()
+    finally:
+        con.close()
+    name, rows = _profile_csv(client, table="sex", group="cwsw")
+    assert "unsuppressed-internal-only" in name
+    assert {r["Sex"]: int(r[heading].replace(",", "")) for r in rows if r[heading] != "0"} == dict(by_sex)
+    _, rows = _profile_csv(client, table="category_of_abuse", group="all_children")
+    labels = {"NEG": "Neglect", "EMO": "Emotional abuse", "PHY": "Physical abuse", "SAB": "Sexual abuse"}
+    labels |= {"MUL": "Multiple", "no child protection plan": "No child protection plan", "not known": "Not known"}
+    expected = {labels[k]: n for k, n in by_category}
+    shown = {r["Latest category of abuse (child protection plans)"]: int(r[heading]) for r in rows}
+    assert {k: v for k, v in shown.items() if v} == expected
+    # every characteristic adds up to the group, at every date, for every group
+    bad = _sql(
+        published,
+        """
+        SELECT p.as_at, p."group", p.breakdown FROM profile p
+        JOIN profile t ON t.as_at = p.as_at AND t."group" = p."group" AND t.breakdown = 'all'
+        WHERE p.breakdown <> 'all' GROUP BY ALL HAVING sum(p.numerator) <> any_value(t.numerator)
+        """,
+    )
+    assert bad == []
+    html = client.get("/dashboard/profile/").content.decode()
+    for key in (
+        "status",
+        "age_band",
+        "ethnicity",
+        "disability",
+        "primary_need",
+        "category_of_abuse",
+        "sen",
+        "fsm",
+        "factors",
+    ):
+        assert f'data-ever6-chart="profile-{key}-spec"' in html, key
+    assert "Unsuppressed: for use inside the Virtual School only" in html
+    assert "Domestic abuse" in html
+
+
+def test_profile_as_shared_hides_every_small_count(published: Published, client_for: Callable[[str], Client]) -> None:
+    client = client_for("vs_head")
+    (as_at,) = _sql(published, "SELECT max(as_at) FROM profile")[0]
+    day = date.fromisoformat(as_at)
+    heading = f"Children, {day.day} {day:%B %Y}"
+    exact = {
+        (b, v): int(n)
+        for b, v, n in _sql(
+            published,
+            "SELECT breakdown, breakdown_value, numerator FROM profile WHERE as_at = ? AND \"group\" = 'cpp'",
+            [as_at],
+        )
+    }
+    assert any(1 <= n <= 5 for n in exact.values()), "the tiny authority has small counts to hide"
+    name, rows = _profile_csv(client, table="ethnicity", group="cpp", suppressed="1")
+    assert name.endswith('suppressed.csv"')
+    assert "unsuppressed" not in name
+    for r in rows:
+        n = exact[("ethnicity", r["Ethnicity"])]
+        if 1 <= n <= 5:
+            assert r[heading] == "c"
+        elif r[heading] != "c":
+            assert int(r[heading].replace(",", "")) == n
+    hidden = [r for r in rows if r[heading] == "c"]
+    assert len(hidden) != 1, "one hidden category would be its group's total less the others"
+
+
+def test_the_profile_page_reads_the_breakdowns_the_analytics_publish() -> None:
+    """The page keeps the snapshot's names itself (the web loads no Ibis): they must agree."""
+    from ever6.metrics import profile as analytics
+    from ever6.web.dashboard import profile as page
+
+    assert (page.FACTOR_PREFIX, page.DISABILITY_PREFIX, page.RECORDED) == (
+        analytics.FACTOR_PREFIX,
+        analytics.DISABILITY_PREFIX,
+        analytics.RECORDED,
+    )
+    assert [s.key for s in page.SECTIONS] == list(analytics.SINGLE_BREAKDOWNS)
+    assert set(page.PROFILE_GROUPS) == set(analytics.published_groups(cla_in_cwsw=False))
+    ages = next(s for s in page.SECTIONS if s.key == "age_band").values
+    assert list(ages or ()) == [band for band, _ in analytics.AGE_BANDS]
+
+
+def test_profile_refuses_an_unknown_group(client_for: Callable[[str], Client]) -> None:
+    response = client_for("vs_head").get("/dashboard/profile/", {"group": "everyone"})
+    assert response.status_code == 400
+    assert "Select which children to show from the list" in response.content.decode()
+
+
+# --- localities ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("by", ["locality", "school_locality"])
+def test_localities_table_equals_the_published_breakdown(
+    published: Published, client_for: Callable[[str], Client], by: str
+) -> None:
+    year = _latest_year(published)
+    expected = {
+        (str(v), str(g)): int(n)
+        for v, g, n in _sql(
+            published,
+            "SELECT breakdown_value, \"group\", numerator FROM metric WHERE academic_year = ? AND period = 'year' "
+            "AND measure = 'pupils' AND breakdown = ? AND \"group\" IN ('cwsw', 'not_cwsw')",
+            [year, by],
+        )
+    }
+    assert len({v for v, _ in expected}) >= 2, "the demo defines localities"
+    response = client_for("vs_officer").get(
+        "/dashboard/localities/", {"by": by, "year": year, "format": "csv", "table": "localities"}
+    )
+    assert response.status_code == 200
+    assert "unsuppressed-internal-only" in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    first = next(iter(rows[0]))
+    shown = {
+        (r[first], g): int(r[f"Pupils: {label}"].replace(",", ""))
+        for r in rows
+        for g, label in (("cwsw", "Ever6 CWSW"), ("not_cwsw", "Never CWSW"))
+    }
+    assert shown == expected
+    html = client_for("vs_officer").get("/dashboard/localities/", {"by": by}).content.decode()
+    assert 'data-ever6-chart="localities-spec"' in html
+
+
+def test_localities_as_shared_are_the_suppressed_figures(
+    published: Published, client_for: Callable[[str], Client]
+) -> None:
+    year = _latest_year(published)
+    expected = {
+        str(v): str(t)
+        for v, t in _sql(
+            published,
+            "SELECT breakdown_value, value FROM metric_suppressed WHERE academic_year = ? AND period = 'year' "
+            "AND measure = 'pupils' AND breakdown = 'locality' AND \"group\" = 'cwsw'",
+            [year],
+        )
+    }
+    response = client_for("vs_head").get(
+        "/dashboard/localities/", {"year": year, "suppressed": "1", "format": "csv", "table": "localities"}
+    )
+    assert response["Content-Disposition"].endswith('suppressed.csv"')
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    first = next(iter(rows[0]))
+    assert {r[first]: r["Pupils: Ever6 CWSW"].replace(",", "") for r in rows} == expected
+
+
+def test_localities_refuses_an_unknown_choice(client_for: Callable[[str], Client]) -> None:
+    response = client_for("vs_head").get("/dashboard/localities/", {"by": "county"})
+    assert response.status_code == 400
+    assert "Select where to place each pupil from the list" in response.content.decode()
