@@ -4,6 +4,7 @@ every measure, as a reader receives them. Imports nothing from ``ever6.disclosur
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import pyarrow as pa
 
@@ -62,3 +63,24 @@ def attack_publication(
     """``only_primary``: report (and spend programs) on primary sums only, as the tests do."""
     only = is_primary if only_primary else None
     return Found(attack(truth.to_pylist(), published.to_pylist(), schools, width=width, only=only))
+
+
+def cross_year_sums(truth: list[dict[str, object]]) -> dict[tuple[str, ...], tuple[float, float]]:
+    """Each integer sum present in two consecutive years: (period, quantity, group, breakdown,
+    value, earlier year) -> (the earlier year's value, the later year's)."""
+    quantities = {
+        m.name: (f"{m.theme}:{m.numerator}", m.denominator and f"{m.theme}:{m.denominator}") for m in MEASURES
+    }
+    values: dict[tuple[str, ...], float] = {}
+    for r in truth:
+        for q, x in zip(quantities[str(r["measure"])], (r["numerator"], r["denominator"]), strict=True):
+            if q and x is not None and q != "attainment:a8_sum":
+                key = (str(r["period"]), q, str(r["group"]), str(r["breakdown"]), str(r["breakdown_value"]))
+                values[(*key, str(r["academic_year"]))] = float(x)  # type: ignore[arg-type]
+    years = sorted({k[-1] for k in values})
+    return {
+        (*k[:-1], earlier): (x, values[(*k[:-1], later)])
+        for earlier, later in pairwise(years)
+        for k, x in values.items()
+        if k[-1] == earlier and (*k[:-1], later) in values
+    }
