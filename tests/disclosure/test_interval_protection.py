@@ -20,7 +20,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from ever6.disclosure import DisclosureRules
+from ever6.disclosure import DisclosureRules, linked
 from ever6.metrics.publication import school_nesting, suppress_metrics, unchanged_years
 from tests.conftest import Published
 from tests.disclosure.publication_attack import attack_publication, cross_year_sums, schools_of
@@ -158,7 +158,13 @@ def county_table() -> tuple[pa.Table, pa.Table]:
     return county(seed=14)
 
 
-def test_a_county_shaped_table_keeps_every_primary_count_wide(county_table: tuple[pa.Table, pa.Table]) -> None:
+def test_a_county_shaped_table_keeps_every_primary_count_wide(
+    county_table: tuple[pa.Table, pa.Table], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With programs over each primary sum's neighbourhood, as a county's large components get
+    (here every component: the tiny authority's publication above takes the whole-component
+    programs)."""
+    monkeypatch.setattr(linked, "LOCAL_ABOVE", 0)
     truth, register = county_table
     out = suppress_metrics(truth, rules=PROTECTED, nesting=school_nesting(register, LA))
     found = attack_publication(truth, out, schools_of(register, LA), width=WIDTH, only_primary=True)
