@@ -161,10 +161,10 @@ def county_table() -> tuple[pa.Table, pa.Table]:
 def test_a_county_shaped_table_keeps_every_primary_count_wide(
     county_table: tuple[pa.Table, pa.Table], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With programs over each primary sum's neighbourhood, as a county's large components get
-    (here every component: the tiny authority's publication above takes the whole-component
-    programs)."""
-    monkeypatch.setattr(linked, "LOCAL_ABOVE", 0)
+    """With the batched programs over the suppressed sums run again after every few programs that
+    suppressed something (``linked.AGAIN``: 3 here, 15 by default): primaries they settle get no
+    program of their own, and must still be wide."""
+    monkeypatch.setattr(linked, "AGAIN", 3)
     truth, register = county_table
     out = suppress_metrics(truth, rules=PROTECTED, nesting=school_nesting(register, LA))
     found = attack_publication(truth, out, schools_of(register, LA), width=WIDTH, only_primary=True)

@@ -31,7 +31,8 @@ more it is a total and the more rows show it; every shown sum ``y`` moves is the
 Suppressing more only widens every interval, so each ``y`` stays valid in the final table: no
 re-check loop. A primary that an earlier ``y`` already moved by ``width`` needs no program of its
 own, nor does one that a few programs over the suppressed sums alone (shown ones held) move by
-the width: most of them, after exact-recovery suppression. The relations fall apart into
+the width: most of them, after exact-recovery suppression; those few programs run again after
+every ``AGAIN`` programs that suppressed something. The relations fall apart into
 connected components; one HiGHS model per component is built once and re-solved from its last
 basis with only bounds and costs changed.
 
@@ -186,24 +187,23 @@ def protect(
         local = {int(g): k for k, g in enumerate(members)}
         rows_eq = _rows_touching(eq_csc, members)
         rows_ub = _rows_touching(ub_csc, members)
-        lp: _Program | _Neighbourhoods = (_Neighbourhoods if members.size > LOCAL_ABOVE else _Program)(
-            eq_csc[rows_eq][:, members],
-            ub_csc[rows_ub][:, members],
-            slack[rows_ub],
-            model.truth[members],
-            np.where(shown_rows[members] > 0, weight[members], 0.0),
-        )
-        moved = _moved_for_free(
-            eq_csc[rows_eq][:, members],
-            ub_csc[rows_ub][:, members],
-            slack[rows_ub],
-            model.truth[members],
-            shown_rows[members] == 0,
-            np.asarray(todo, dtype=int),
-            width,
-        )
+        a_eq_k, a_ub_k = eq_csc[rows_eq][:, members], ub_csc[rows_ub][:, members]
+        slack_k, truth_k = slack[rows_ub], model.truth[members]
+        lp = _Program(a_eq_k, a_ub_k, slack_k, truth_k, np.where(shown_rows[members] > 0, weight[members], 0.0))
+        moved = _moved_for_free(a_eq_k, a_ub_k, slack_k, truth_k, shown_rows[members] == 0, np.asarray(todo), width)
         result.free += int(moved[todo].sum())
-        for k in todo:
+        hiding = 0  # programs since the last pass that suppressed something
+        for position, k in enumerate(todo):
+            if hiding >= AGAIN:
+                # What the programs since suppressed may let the suppressed sums alone move other
+                # primaries: a few batched programs settle them, instead of one program each.
+                open_ = [i for i in todo[position:] if not moved[i]]
+                again = _moved_for_free(
+                    a_eq_k, a_ub_k, slack_k, truth_k, shown_rows[members] == 0, np.asarray(open_, dtype=int), width
+                )
+                result.free += int(again[open_].sum())
+                moved |= again
+                hiding = 0
             if moved[k]:
                 continue
             result.primary += 1
@@ -220,6 +220,8 @@ def protect(
                 continue
             cell = model.cells[int(members[k])]
             reason = f"secondary: protects an interval at {cell[2]}/{'/'.join(cell[3:])} ({cell[1]})"
+            shown_moved = [int(members[j]) for j in np.flatnonzero(np.abs(y) > _MOVED) if shown_rows[members[j]] > 0]
+            hiding += bool(shown_moved)
             for j in np.flatnonzero(np.abs(y) > _MOVED):
                 g = int(members[j])
                 if shown_rows[g] > 0:
@@ -234,11 +236,9 @@ def protect(
 
 _MOVED = 1e-6
 _FREE_ROUNDS = 4
-# A component of more sums than this (a county's, tens of thousands) gets programs over the sums
-# near each primary one, not over the whole component (``_Neighbourhoods``); smaller ones (a
-# district's) one program for the component, re-solved, which is faster there.
-LOCAL_ABOVE = 10_000
-_NEAR = 400  # sums in a first neighbourhood
+# After this many programs that suppressed something, the batched programs over the suppressed
+# sums alone run again for the primaries left (``_moved_for_free``).
+AGAIN = 15
 
 
 def _moved_for_free(
@@ -356,104 +356,6 @@ class _Program:
         self.highs.changeColBounds(k, 0.0, highspy.kHighsInf)
         self.highs.changeColBounds(self.n + k, 0.0, self.truth[k])
         return y
-
-
-class _Neighbourhoods:
-    """A large component's perturbation problem, solved near each primary sum.
-
-    Perturbing only the sums near ``k`` (every other sum held) is a perturbation of the whole
-    table: every relation with a sum of the neighbourhood is in its program, the others hold with
-    nothing moved. So a program over a few hundred sums stands for one over tens of thousands. It
-    may find a dearer perturbation than the whole component's cheapest (more sums suppressed),
-    but at ``la`` the whole component's programs took about 15 CPU minutes a year. When the
-    neighbourhood has no perturbation, it grows (four times the sums), up to the component.
-    """
-
-    def __init__(
-        self, a_eq: csc_matrix, a_ub: csc_matrix, slack: np.ndarray, truth: np.ndarray, cost: np.ndarray
-    ) -> None:
-        from scipy.sparse import vstack
-
-        self.n = truth.size
-        self.truth = truth
-        self.cost = cost.copy()
-        relations = vstack([a_eq, a_ub])
-        self.by_row = relations.tocsr()
-        self.by_column = relations.tocsc()
-        inf = highspy.kHighsInf
-        self.row_lower = np.concatenate([np.zeros(a_eq.shape[0]), np.full(a_ub.shape[0], -inf)])
-        self.row_upper = np.concatenate([np.zeros(a_eq.shape[0]), slack])
-
-    def free(self, k: int) -> None:
-        """Moving sum ``k`` costs nothing from now on (it is suppressed)."""
-        self.cost[k] = 0.0
-
-    def _near(self, k: int, size: int) -> np.ndarray:
-        """The sums within a few relations of ``k``, breadth first, until ``size`` are taken."""
-        seen = np.zeros(self.n, dtype=bool)
-        seen[k] = True
-        frontier = np.array([k])
-        taken = 1
-        while frontier.size and taken < size:
-            rows = np.unique(np.concatenate([_column(self.by_column, j) for j in frontier]))
-            cells = np.unique(np.concatenate([_column(self.by_row, r) for r in rows])) if rows.size else rows
-            frontier = cells[~seen[cells]]
-            seen[frontier] = True
-            taken += frontier.size
-        return np.flatnonzero(seen)
-
-    def perturb(self, k: int, amount: float) -> np.ndarray | None:
-        """The cheapest perturbation near sum ``k`` moving it by ``amount`` (at least; up if positive)."""
-        size = _NEAR
-        while True:
-            near = self._near(k, size)
-            y = self._solve(near, int(np.searchsorted(near, k)), amount)
-            if y is not None or near.size >= self.n:
-                return y
-            size = 4 * max(size, near.size)
-
-    def _solve(self, near: np.ndarray, at: int, amount: float) -> np.ndarray | None:
-        from scipy.sparse import hstack
-
-        m = near.size
-        rows = np.unique(np.concatenate([_column(self.by_column, j) for j in near]))
-        part = self.by_column[:, near][rows]
-        full = hstack([part, -part]).tocsc()
-        inf = highspy.kHighsInf
-        truth = self.truth[near]
-        cost = self.cost[near]
-        lower = np.zeros(2 * m)
-        upper = np.concatenate([np.full(m, inf), truth])
-        up, down = (at, m + at) if amount > 0 else (m + at, at)
-        lower[up] = abs(amount)
-        upper[down] = 0.0
-        lp = highspy.HighsLp()
-        lp.num_col_ = 2 * m
-        lp.num_row_ = rows.size
-        lp.col_cost_ = np.concatenate([cost, cost])
-        lp.col_lower_ = lower
-        lp.col_upper_ = upper
-        lp.row_lower_ = self.row_lower[rows]
-        lp.row_upper_ = self.row_upper[rows]
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = full.indptr
-        lp.a_matrix_.index_ = full.indices
-        lp.a_matrix_.value_ = full.data
-        highs = highspy.Highs()  # type: ignore[no-untyped-call]
-        highs.setOptionValue("output_flag", False)
-        highs.passModel(lp)
-        highs.run()
-        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return None
-        x = np.asarray(highs.getSolution().col_value)
-        y = np.zeros(self.n)
-        y[near] = x[:m] - x[m:]
-        return y
-
-
-def _column(matrix: csc_matrix, j: int) -> np.ndarray:
-    """The row indices of column ``j`` of a CSC matrix (or the columns of row ``j`` of a CSR one)."""
-    return np.asarray(matrix.indices[matrix.indptr[j] : matrix.indptr[j + 1]])
 
 
 def _system(model: _Model) -> tuple[csc_matrix, csc_matrix, np.ndarray]:
