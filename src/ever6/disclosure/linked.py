@@ -193,17 +193,21 @@ def protect(
         moved = _moved_for_free(a_eq_k, a_ub_k, slack_k, truth_k, shown_rows[members] == 0, np.asarray(todo), width)
         result.free += int(moved[todo].sum())
         hiding = 0  # programs since the last pass that suppressed something
+        every = AGAIN
         for position, k in enumerate(todo):
-            if hiding >= AGAIN and members.size <= AGAIN_UP_TO:
+            if hiding >= every:
                 # What the programs since suppressed may let the suppressed sums alone move other
                 # primaries: a few batched programs settle them, instead of one program each.
                 open_ = [i for i in todo[position:] if not moved[i]]
                 again = _moved_for_free(
                     a_eq_k, a_ub_k, slack_k, truth_k, shown_rows[members] == 0, np.asarray(open_, dtype=int), width
                 )
-                result.free += int(again[open_].sum())
+                settled = int(again[open_].sum())
+                result.free += settled
                 moved |= again
                 hiding = 0
+                if settled < 4 * every:
+                    every *= 2  # it settles fewer and fewer: pass less often
             if moved[k]:
                 continue
             result.primary += 1
@@ -237,11 +241,11 @@ def protect(
 _MOVED = 1e-6
 _FREE_ROUNDS = 4
 # After this many programs that suppressed something, the batched programs over the suppressed
-# sums alone run again for the primaries left (``_moved_for_free``), in components of up to
-# AGAIN_UP_TO sums. In larger ones (a county's: 24,228 sums) a pass costs as much as a hundred
-# programs (built afresh, 14 to 18 CPU seconds at la) and settled only 16 to 29 primaries.
+# sums alone run again for the primaries left (``_moved_for_free``). A pass that settles fewer
+# than four primaries per program waited for doubles the wait: in a county's component (24,228
+# sums) a pass costs as much as a hundred programs, and the first passes settled 982, 578 and 194
+# primaries, the later ones 29 and 16.
 AGAIN = 15
-AGAIN_UP_TO = 10_000
 
 
 def _moved_for_free(
