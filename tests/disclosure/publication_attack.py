@@ -4,6 +4,7 @@ every measure, as a reader receives them. Imports nothing from ``ever6.disclosur
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import pyarrow as pa
 
@@ -16,6 +17,13 @@ PEOPLE = frozenset(
     | {f"{m.theme}:{m.denominator}" for m in MEASURES if m.people_denominator}
 )
 
+# A people numerator's people denominator (the group it counts in), by the attacker's names.
+_DENOMINATOR = {
+    f"{m.theme}:{m.numerator}": f"{m.theme}:{m.denominator}"
+    for m in MEASURES
+    if m.people_numerator and m.people_denominator
+}
+
 
 @dataclass
 class Found:
@@ -25,6 +33,25 @@ class Found:
     def narrow_primary(self) -> dict[Cell, tuple[int, int]]:
         """Suppressed counts of 1 to 5 people whose interval is narrower than the width."""
         return {c: iv for c, iv in self.attack.narrow.items() if is_primary(c, self.attack.truth[c])}
+
+    def narrow_by_kind(self) -> dict[str, int]:
+        """The suppressed sums narrower than the width, by what they are (primary or which kind of
+        secondary) and whether they are pinned exactly."""
+        out: dict[str, int] = {}
+        for c, (low, high) in self.attack.narrow.items():
+            value = self.attack.truth.get(c, 0.0)
+            if c[2] not in PEOPLE:
+                kind = "sessions or points " + ("1-5" if 1 <= value <= 5 else "0 or >= 6")
+            elif 1 <= value <= 5:
+                kind = "primary: people 1-5"
+            elif value == 0:
+                group = self.attack.truth.get((*c[:2], _DENOMINATOR.get(c[2], ""), *c[3:]))
+                kind = "people 0 over 1-5 people" if group is not None and 1 <= group <= 5 else "people 0"
+            else:
+                kind = "people >= 6"
+            key = f"{kind}, {'pinned' if low == high else 'narrow'}"
+            out[key] = out.get(key, 0) + 1
+        return dict(sorted(out.items()))
 
     def figures(self) -> dict[str, int]:
         return {
@@ -62,3 +89,24 @@ def attack_publication(
     """``only_primary``: report (and spend programs) on primary sums only, as the tests do."""
     only = is_primary if only_primary else None
     return Found(attack(truth.to_pylist(), published.to_pylist(), schools, width=width, only=only))
+
+
+def cross_year_sums(truth: list[dict[str, object]]) -> dict[tuple[str, ...], tuple[float, float]]:
+    """Each integer sum present in two consecutive years: (period, quantity, group, breakdown,
+    value, earlier year) -> (the earlier year's value, the later year's)."""
+    quantities = {
+        m.name: (f"{m.theme}:{m.numerator}", m.denominator and f"{m.theme}:{m.denominator}") for m in MEASURES
+    }
+    values: dict[tuple[str, ...], float] = {}
+    for r in truth:
+        for q, x in zip(quantities[str(r["measure"])], (r["numerator"], r["denominator"]), strict=True):
+            if q and x is not None and q != "attainment:a8_sum":
+                key = (str(r["period"]), q, str(r["group"]), str(r["breakdown"]), str(r["breakdown_value"]))
+                values[(*key, str(r["academic_year"]))] = float(x)  # type: ignore[arg-type]
+    years = sorted({k[-1] for k in values})
+    return {
+        (*k[:-1], earlier): (x, values[(*k[:-1], later)])
+        for earlier, later in pairwise(years)
+        for k, x in values.items()
+        if k[-1] == earlier and (*k[:-1], later) in values
+    }
