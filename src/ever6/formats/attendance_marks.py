@@ -36,7 +36,7 @@ from ever6.attendance import Code, load_codes
 from ever6.formats import ATTENDANCE
 from ever6.formats.csv_source import DEFAULT_DATE_FORMATS, binary_signature, header_key, parse_date
 from ever6.formats.problems import Problem, ReadResult, StreamedResult
-from ever6.model import ATTENDANCE_MARK
+from ever6.model import ATTENDANCE_MARK, empty_table
 
 FORMAT = ATTENDANCE.name
 COLUMNS: tuple[str, ...] = ("urn", "upn", "date", "session", "code")
@@ -76,11 +76,10 @@ def read_attendance_marks(path: Path, *, codes_file: Path | None = None) -> Read
     streamed = stream_attendance_marks(path, codes_file=codes_file)
     batches = [pa.Table.from_batches([b]).cast(ATTENDANCE_MARK.schema) for b in streamed.batches()]
     result = ReadResult(format=FORMAT, path=streamed.path, tables={}, problems=streamed.problems)
-    if streamed.ok and batches:
-        table = pa.concat_tables(batches).combine_chunks()
-    else:
-        table = ATTENDANCE_MARK.schema.empty_table()
-    result.tables[ATTENDANCE_MARK.name] = table
+    ok = streamed.ok and batches
+    result.tables[ATTENDANCE_MARK.name] = (
+        pa.concat_tables(batches).combine_chunks() if ok else empty_table(ATTENDANCE_MARK.name)
+    )
     return result
 
 
@@ -97,7 +96,7 @@ def stream_attendance_marks(path: Path, *, codes_file: Path | None = None) -> St
     result = StreamedResult(
         format=FORMAT,
         path=path,
-        tables={ATTENDANCE_MARK.name: ATTENDANCE_MARK.schema.empty_table()},
+        tables={ATTENDANCE_MARK.name: empty_table(ATTENDANCE_MARK.name)},
         problems=problems,
         stream_table=ATTENDANCE_MARK.name,
     )
