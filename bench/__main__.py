@@ -183,6 +183,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--fresh", action="store_true", help="regenerate the synthetic authority")
     parser.add_argument("--no-baselines", action="store_true", help="skip the DuckDB and pandas baselines")
+    parser.add_argument("--no-features", action="store_true", help="skip the DfE rules, notifications and packs stages")
     parser.add_argument("--memory-cap-gib", type=float, default=12.0, help="stop a stage above this resident memory")
     parser.add_argument(
         "--spark", choices=("none", "measures", "refresh"), default="none", help="also time these on Spark"
@@ -193,7 +194,9 @@ def main() -> None:
 
     data = CACHE / f"{opts.scale}-{opts.seed}"
     home = CACHE / f"{opts.scale}-{opts.seed}-home"
-    env = {**os.environ, "EVER6_HOME": str(home), "EVER6_USER": "bench"}
+    # Only the bench's own workspace: nothing of the caller's (EVER6_HOME, a config, a snapshot).
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("EVER6_")}
+    env = {**inherited, "EVER6_HOME": str(home), "EVER6_USER": "bench"}
     stages: list[Stage] = []
     by_name: dict[str, Stage] = {}
 
@@ -278,8 +281,12 @@ def main() -> None:
         stage("import attendance (one new day)", ever6("import", "attendance", str(day_file)), count_lines(day_file))
         stage("refresh after one new day", ever6("refresh", "--as-at", as_at))
 
-    # Hook: the stages of newer features (the DfE rules on import, notifications, packs) are
-    # added here, each as stage(name, command), so that their figures print with the rest.
+    # The newer features, each timed by its own module, which writes its figures to bench/results.
+    if not opts.no_features:
+        scale = ("--scale", opts.scale, "--seed", str(opts.seed))
+        stage("DfE rules (every CIN census, one SSDA903)", module("bench.dfe_rules", *scale))
+        stage("notifications (outbox to SMTP)", module("bench.notifications", "--messages", "500"))
+        stage("packs (every school's governors' pack)", module("bench.packs", *scale), may_fail=True)
 
     if opts.spark != "none":
         # Spark in local mode on this machine: the same expressions, run by Spark's engine.
@@ -289,7 +296,7 @@ def main() -> None:
         if opts.spark == "refresh":
             stage("refresh on spark (--full)", ever6("refresh", "--as-at", as_at, "--engine", "spark", "--full"))
 
-    summary = _summary(by_name, stages)
+    summary = _summary(by_name, stages, opts.scale)
     _print(opts, stages, summary)
     RESULTS.mkdir(parents=True, exist_ok=True)
     result_file = RESULTS / f"{opts.scale}.json"
@@ -310,7 +317,7 @@ def main() -> None:
     print(f"written to {result_file.relative_to(ROOT)}")
 
 
-def _summary(by_name: dict[str, Stage], stages: list[Stage]) -> dict[str, Any]:
+def _summary(by_name: dict[str, Stage], stages: list[Stage], scale: str) -> dict[str, Any]:
     """ever6's time as a ratio to each baseline, and each target met or not."""
     measures = by_name.get("refresh: measures step alone")
     pandas = by_name.get("baseline: pandas")
@@ -357,7 +364,33 @@ def _summary(by_name: dict[str, Stage], stages: list[Stage]) -> dict[str, Any]:
             4096.0,
         ),
     ]
-    return {"ratios": ratios, "targets": targets}
+    return {"ratios": ratios, "targets": targets, "features": _features(by_name, scale)}
+
+
+def _features(by_name: dict[str, Stage], scale: str) -> dict[str, Any]:
+    """The newer features' figures, as their stages wrote them to bench/results in this run."""
+
+    def written(stage: str, name: str) -> dict[str, Any]:
+        path = RESULTS / name
+        if stage not in by_name or by_name[stage].note or not path.exists():
+            return {}
+        loaded: dict[str, Any] = json.loads(path.read_text())
+        return loaded
+
+    dfe = written("DfE rules (every CIN census, one SSDA903)", f"dfe_rules-{scale}.json")
+    ssda903 = [r for r in dfe.get("runs", []) if r.get("kind") == "ssda903"]
+    notify = written("notifications (outbox to SMTP)", "notifications.json")
+    packs = written("packs (every school's governors' pack)", f"packs-{scale}.json")
+    return {
+        "DfE rules: CIN census, s per 10,000 children": dfe.get("cin_seconds_per_10k_children"),
+        "DfE rules: SSDA903, s per 10,000 children": ssda903[0]["seconds_per_10k_children"] if ssda903 else None,
+        "notifications: ms per email (wall)": notify.get("ms_per_message"),
+        "notifications: CPU ms per email": notify.get("cpu_ms_per_message"),
+        "packs: schools": packs.get("schools"),
+        "packs: s per pack (wall)": packs.get("seconds_per_pack"),
+        "packs: CPU s per pack": packs.get("cpu_seconds_per_pack"),
+        "packs: every pack within the target": packs.get("met"),
+    }
 
 
 def _print(opts: argparse.Namespace, stages: list[Stage], summary: dict[str, Any]) -> None:
@@ -381,6 +414,9 @@ def _print(opts: argparse.Namespace, stages: list[Stage], summary: dict[str, Any
         )
     print("ratios:")
     for name, value in summary["ratios"].items():
+        print(f"  {name:58} {value if value is not None else '-':>8}")
+    print("features:")
+    for name, value in summary["features"].items():
         print(f"  {name:58} {value if value is not None else '-':>8}")
     print("targets:")
     for t in summary["targets"]:

@@ -76,7 +76,7 @@ def main() -> None:
             "pdf_mib": round(sum(p.stat().st_size for p in packs) / 2**20, 1),
             "zip_mib": round(archive.stat().st_size / 2**20, 1),
             "target_seconds": opts.target,
-            "met": wall <= opts.target,
+            "met": bool(packs) and wall <= opts.target,  # no pack made is not a target met
             "cpus": os.cpu_count(),
             "jobs": opts.jobs or os.cpu_count(),
         }

@@ -19,6 +19,7 @@ skip (a wrong number of fields) are reported by the parser with their line numbe
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,7 +36,7 @@ from ever6.attendance import Code, load_codes
 from ever6.formats import ATTENDANCE
 from ever6.formats.csv_source import DEFAULT_DATE_FORMATS, binary_signature, header_key, parse_date
 from ever6.formats.problems import Problem, ReadResult, StreamedResult
-from ever6.model import ATTENDANCE_MARK
+from ever6.model import ATTENDANCE_MARK, empty_table
 
 FORMAT = ATTENDANCE.name
 COLUMNS: tuple[str, ...] = ("urn", "upn", "date", "session", "code")
@@ -75,11 +76,10 @@ def read_attendance_marks(path: Path, *, codes_file: Path | None = None) -> Read
     streamed = stream_attendance_marks(path, codes_file=codes_file)
     batches = [pa.Table.from_batches([b]).cast(ATTENDANCE_MARK.schema) for b in streamed.batches()]
     result = ReadResult(format=FORMAT, path=streamed.path, tables={}, problems=streamed.problems)
-    if streamed.ok and batches:
-        table = pa.concat_tables(batches).combine_chunks()
-    else:
-        table = ATTENDANCE_MARK.schema.empty_table()
-    result.tables[ATTENDANCE_MARK.name] = table
+    ok = streamed.ok and batches
+    result.tables[ATTENDANCE_MARK.name] = (
+        pa.concat_tables(batches).combine_chunks() if ok else empty_table(ATTENDANCE_MARK.name)
+    )
     return result
 
 
@@ -96,7 +96,7 @@ def stream_attendance_marks(path: Path, *, codes_file: Path | None = None) -> St
     result = StreamedResult(
         format=FORMAT,
         path=path,
-        tables={ATTENDANCE_MARK.name: ATTENDANCE_MARK.schema.empty_table()},
+        tables={ATTENDANCE_MARK.name: empty_table(ATTENDANCE_MARK.name)},
         problems=problems,
         stream_table=ATTENDANCE_MARK.name,
     )
@@ -107,7 +107,9 @@ def stream_attendance_marks(path: Path, *, codes_file: Path | None = None) -> St
     indexes = _bind(str(path), names, problems)
     if indexes is None:
         return result
-    result.source = lambda: _Reader(path, names, indexes, body_offset, load_codes(codes_file), problems).batches()
+    scan = _Scan(path, body_offset)
+    result.sha256 = scan.sha256
+    result.source = lambda: _Reader(path, names, indexes, scan, load_codes(codes_file), problems).batches()
     return result
 
 
@@ -156,14 +158,35 @@ def _bind(file: str, names: list[str], problems: list[Problem]) -> dict[str, int
     return indexes if len(indexes) == len(COLUMNS) else None
 
 
-def _contains(path: Path, offset: int, needle: bytes) -> bool:
-    """Whether the file holds ``needle`` after ``offset``: a memchr pass, about 2 GB/s."""
-    with path.open("rb") as fh:
-        fh.seek(offset)
-        while chunk := fh.read(_SCAN_BYTES):
-            if needle in chunk:
-                return True
-    return False
+class _Scan:
+    """One pass over the file's bytes, done once, for two things: its SHA-256 (the warehouse's
+    digest of the source, asked before anything is parsed so that a file sent again is not read)
+    and whether its data holds a ``"`` at all (a memchr, about 2 GB/s), so that the parser can
+    leave quoting off. Before, the file was read once for each."""
+
+    def __init__(self, path: Path, body_offset: int) -> None:
+        self.path = path
+        self.body_offset = body_offset
+        self._result: tuple[str, bool] | None = None
+
+    def _run(self) -> tuple[str, bool]:
+        if self._result is None:
+            digest = hashlib.sha256()
+            quoted = False
+            with self.path.open("rb") as fh:
+                head = fh.read(self.body_offset)
+                digest.update(head)
+                while chunk := fh.read(_SCAN_BYTES):
+                    digest.update(chunk)
+                    quoted = quoted or b'"' in chunk
+            self._result = (digest.hexdigest(), quoted)
+        return self._result
+
+    def sha256(self) -> str:
+        return self._run()[0]
+
+    def quoted(self) -> bool:
+        return self._run()[1]
 
 
 class _Vocabulary:
@@ -275,7 +298,7 @@ class _Reader:
         path: Path,
         names: list[str],
         indexes: dict[str, int],
-        body_offset: int,
+        scan: _Scan,
         codes: tuple[Code, ...],
         problems: list[Problem],
     ) -> None:
@@ -283,7 +306,7 @@ class _Reader:
         self.file = str(path)
         self.names = names
         self.indexes = indexes
-        self.body_offset = body_offset
+        self.scan = scan
         self.problems = problems
         self.column_name = {canonical: names[indexes[canonical]] for canonical in COLUMNS}
         self.vocab = {canonical: _Vocabulary(upper=canonical != "urn") for canonical in COLUMNS}
@@ -319,7 +342,7 @@ class _Reader:
     # --- the stream ----------------------------------------------------------------------
 
     def batches(self) -> Iterator[pa.RecordBatch]:
-        quoted = _contains(self.path, self.body_offset, b'"')
+        quoted = self.scan.quoted()
         column_names = [f"c{i}" for i in range(len(self.names))]  # the file's own may repeat or be blank
         wanted = [column_names[self.indexes[canonical]] for canonical in COLUMNS]
 

@@ -113,6 +113,9 @@ class StreamedResult(ReadResult):
 
     stream_table: str = ""
     source: Callable[[], Iterator[pa.RecordBatch]] | None = None
+    # The file's SHA-256 as the reader computes it in a pass it makes anyway (None: the warehouse
+    # hashes the file itself).
+    sha256: Callable[[], str] | None = None
     rows_streamed: int = 0
     consumed: bool = False
 

@@ -177,6 +177,26 @@ def _on_roll(inputs: Inputs, start: date, end: date) -> Table:
     return on_roll(inputs.tables.pupil_enrolment, start, end).select("urn", "upn", roll_ncyear="ncyear")
 
 
+def _union(parts: Iterable[Table]) -> Table:
+    tables = list(parts)
+    result = tables[0]
+    for more in tables[1:]:
+        result = result.union(more)
+    return result
+
+
+def _by_year(year: ir.IntegerValue, values: dict[int, ir.Value]) -> ir.Value:
+    """The value of ``values`` for each row's academic year (a literal per year, in one expression)."""
+    return ibis.cases(*((year == y, v) for y, v in values.items()))
+
+
+def _rolls(inputs: Inputs, years: Iterable[int]) -> Table:
+    """:func:`_on_roll` of each academic year, told apart by ``academic_year``."""
+    return _union(
+        _on_roll(inputs, *academic_year_bounds(y)).mutate(**{YEAR: ibis.literal(y, type="int64")}) for y in years
+    )
+
+
 def _pupils(inputs: Inputs) -> Table:
     """Per UPN, the pupil's characteristics from their most recent roll record (any year)."""
     e = inputs.tables.pupil_enrolment
@@ -186,7 +206,7 @@ def _pupils(inputs: Inputs) -> Table:
     )
 
 
-def _derived_ncyear(birth_date: ir.DateValue, start_year: int) -> ir.StringValue:
+def _derived_ncyear(birth_date: ir.DateValue, start_year: ir.IntegerValue) -> ir.StringValue:
     """The NC year of a pupil in their chronological year group: age on 31 August minus 4."""
     age = start_year - birth_date.year() - ibis.ifelse(birth_date.month() >= 9, 1, 0)
     year = age - 4
@@ -199,20 +219,21 @@ def _derived_ncyear(birth_date: ir.DateValue, start_year: int) -> ir.StringValue
     )
 
 
-def _describe(inputs: Inputs, units: Table, start_year: int) -> Table:
-    """Units (``urn``, ``upn``) with their status group and every breakdown attribute.
+def _describe(inputs: Inputs, units: Table, years: Iterable[int]) -> Table:
+    """Units (``academic_year``, ``urn``, ``upn``) of ``years`` with their status group and every
+    breakdown attribute.
 
     The pupil's characteristics come from their roll record by UPN and the school's from GIAS by
     URN, so a unit counts even when the roll for that year was not loaded; the NC year is the
-    roll's for the year, else the chronological one from the date of birth.
+    roll's for the year, else the chronological one from the date of birth. Every year is
+    described in one expression, the year a column: one query (and one compilation) for all.
     """
-    start, end = academic_year_bounds(start_year)
     pupils = inputs.pupils if inputs.pupils is not None else _pupils(inputs)
     u = units.left_join(pupils, "upn").drop("upn_right")
     u = u.left_join(pupil_groups(inputs), "upn").drop("upn_right")
     est = inputs.tables.establishment.select("urn", "phase", "la_code", "type_code", school_postcode="postcode")
     u = u.left_join(est, "urn").drop("urn_right")
-    u = u.left_join(_on_roll(inputs, start, end), ["urn", "upn"]).drop("urn_right", "upn_right")
+    u = u.left_join(_rolls(inputs, years), [YEAR, "urn", "upn"]).drop(f"{YEAR}_right", "urn_right", "upn_right")
     if inputs.localities is not None:
         # Where the child lives: the social-care record's postcode, else the school roll's.
         u = u.mutate(_residence=u.child_postcode.coalesce(u.roll_postcode))
@@ -229,7 +250,7 @@ def _describe(inputs: Inputs, units: Table, start_year: int) -> Table:
         status_group=group,
         b_school=u.urn.coalesce("unknown"),
         b_phase=u.phase.coalesce("unknown"),
-        b_ncyear=u.roll_ncyear.coalesce(_derived_ncyear(u.birth_date, start_year)).coalesce("unknown"),
+        b_ncyear=u.roll_ncyear.coalesce(_derived_ncyear(u.birth_date, u[YEAR])).coalesce("unknown"),
         b_sex=u.sex.coalesce("unknown"),
         b_fsm=fsm,
         b_sen=u.sen.coalesce("unknown"),
@@ -239,6 +260,8 @@ def _describe(inputs: Inputs, units: Table, start_year: int) -> Table:
         b_years_since=ibis.ifelse(group == "not_cwsw", "not applicable", u.years_since.coalesce("unknown")),
     )
 
+
+YEAR = "academic_year"  # the academic year's start, a grouping column like the period
 
 MARK_COUNTS = ("possible", "authorised", "unauthorised", "c2", "k", "b")
 
@@ -306,21 +329,35 @@ def _marks_counts(inputs: Inputs, start_year: int, last: date) -> Table:
     return both.group_by("urn", "upn", "term").agg(**{c: both[c].sum().cast("int64") for c in MARK_COUNTS})
 
 
-def session_counts(inputs: Inputs, start_year: int, *, as_at: date | None = None) -> Table:
-    """Per (urn, upn, term) of a year: possible, authorised, unauthorised, C2, K and B sessions."""
-    start, end = academic_year_bounds(start_year)
-    last = min(end, as_at) if as_at else end
-    terms = term_bounds(start.year)
+def session_counts(inputs: Inputs, years: Iterable[int], *, as_at: date | None = None) -> Table:
+    """Per (academic_year, urn, upn, term) of ``years``: possible, authorised, unauthorised, C2, K
+    and B sessions."""
+    years = tuple(years)
     codes = inputs.codes
-    m = _marks_counts(inputs, start_year, last)
+    parts = []
+    for y in years:
+        end = academic_year_bounds(y)[1]
+        counted = _marks_counts(inputs, y, min(end, as_at) if as_at else end)
+        parts.append(counted.mutate(**{YEAR: ibis.literal(y, type="int64")}))
+    m = _union(parts)
     # Materialised: the termly returns are matched against it as well as added to it.
     marks = cache(
-        m.select("urn", "upn", "term", m.possible, m.possible.name("coded_possible"), *(m[c] for c in MARK_COUNTS[1:]))
+        m.select(
+            YEAR, "urn", "upn", "term", m.possible, m.possible.name("coded_possible"), *(m[c] for c in MARK_COUNTS[1:])
+        )
     )
 
     t = inputs.tables.attendance_termly
-    t = t.filter(t.academic_year == start.year)
-    term_start = ibis.cases(*((t.term == name, _d(b[0])) for name, b in terms.items()), else_=_d(start))
+    t = t.filter(t.academic_year.isin(years)).mutate(**{YEAR: t.academic_year.cast("int64")})
+    # Each term's first day (the year's, for a term not named), in one expression for every year.
+    term_start = ibis.cases(
+        *(
+            ((t[YEAR] == y) & (t.term == name), _d(b[0]))
+            for y in years
+            for name, b in term_bounds(academic_year_bounds(y)[0].year).items()
+        ),
+        *((t[YEAR] == y, _d(academic_year_bounds(y)[0])) for y in years),
+    )
     t = t.mutate(_term_start=term_start)
     t = t.left_join(
         codes,
@@ -338,7 +375,7 @@ def session_counts(inputs: Inputs, start_year: int, *, as_at: date | None = None
     # A source may hold totals ("*possible" ...), per-code counts, or both (the school census
     # gives per-code absence beside its own possible sessions): a total, where given, wins over
     # the sum of the codes, so nothing is counted twice.
-    sums = t.group_by("urn", "upn", "term").agg(
+    sums = t.group_by(YEAR, "urn", "upn", "term").agg(
         code_possible=sessions_if(t.category.isin([c.value for c in POSSIBLE])),
         code_authorised=sessions_if(t.category == Category.AUTHORISED.value),
         code_unauthorised=sessions_if(t.category == Category.UNAUTHORISED.value),
@@ -354,6 +391,7 @@ def session_counts(inputs: Inputs, start_year: int, *, as_at: date | None = None
         b=sessions_if(t.code == "B"),
     )
     termly = sums.select(
+        YEAR,
         "urn",
         "upn",
         "term",
@@ -369,8 +407,9 @@ def session_counts(inputs: Inputs, start_year: int, *, as_at: date | None = None
         b=sums.b,
     )
     # Marks win where an enrolment has them for the term; termly returns fill the rest.
-    termly = termly.anti_join(marks, ["urn", "upn", "term"])
-    counts = marks.union(termly)
+    termly = termly.anti_join(marks, [YEAR, "urn", "upn", "term"])
+    # (Spark reads the cached year back as a 32-bit integer.)
+    counts = marks.mutate(**{YEAR: marks[YEAR].cast("int64")}).union(termly)
     return counts.mutate(
         *(
             counts[c].cast("int64").name(c)
@@ -382,46 +421,34 @@ def session_counts(inputs: Inputs, start_year: int, *, as_at: date | None = None
 PERIOD = "period"  # "year" or a term's name
 
 
-def attendance_facts(
-    inputs: Inputs,
-    start_year: int,
-    *,
-    as_at: date | None = None,
-    term: str | None = None,
-    sessions: Table | None = None,
-) -> Table:
-    """One row per counted enrolment: breakdown attributes and attendance components.
-
-    ``sessions``: the year's session counts (:func:`session_counts`), when already computed.
-    """
-    facts = attendance_period_facts(inputs, start_year, as_at=as_at, sessions=sessions)
-    return facts.filter(facts[PERIOD] == (term or "year")).drop(PERIOD)
-
-
 def attendance_period_facts(
-    inputs: Inputs, start_year: int, *, as_at: date | None = None, sessions: Table | None = None
+    inputs: Inputs, years: Iterable[int], *, as_at: date | None = None, sessions: Table | None = None
 ) -> Table:
-    """:func:`attendance_facts` for the year and each term at once, told apart by ``period``.
+    """One row per counted enrolment, academic year and period (the year and each term, told apart
+    by ``period``): breakdown attributes and attendance components.
 
-    The enrolments are described once, and one aggregation serves every period.
+    ``sessions``: the years' session counts (:func:`session_counts`), when already computed. The
+    enrolments are described once, and one aggregation serves every year and period.
     """
+    years = tuple(years)
     if sessions is None:
-        sessions = session_counts(inputs, start_year, as_at=as_at)
+        sessions = session_counts(inputs, years, as_at=as_at)
     counts = ("possible", "coded_possible", "authorised", "unauthorised", "c2", "k", "b")
-    year = sessions.group_by("urn", "upn").agg(**{c: sessions[c].sum() for c in counts})
-    year = year.select("urn", "upn", *counts, **{PERIOD: ibis.literal("year")})
-    terms = sessions.select("urn", "upn", *counts, **{PERIOD: sessions.term})
+    year = sessions.group_by(YEAR, "urn", "upn").agg(**{c: sessions[c].sum() for c in counts})
+    year = year.select(YEAR, "urn", "upn", *counts, **{PERIOD: ibis.literal("year")})
+    terms = sessions.select(YEAR, "urn", "upn", *counts, **{PERIOD: sessions.term})
     per_unit = year.union(terms)
     per_unit = per_unit.filter(per_unit.possible > 0)
     s = inputs.settings
     # Age on 31 August before the year: at least min_age, at most max_age. A pupil with no
     # known date of birth cannot be placed in the headline age range and is not counted.
-    reference = date(start_year, 8, 31)
-    oldest = latest_birth_date_reaching(s.max_age + 1, reference)
-    youngest = latest_birth_date_reaching(s.min_age, reference)
-    units = _describe(inputs, per_unit.filter(per_unit[PERIOD] == "year").select("urn", "upn"), start_year)
-    units = units.filter((units.birth_date > _d(oldest)) & (units.birth_date <= _d(youngest)))
-    f = per_unit.join(units, ["urn", "upn"])
+    oldest = {y: _d(latest_birth_date_reaching(s.max_age + 1, date(y, 8, 31))) for y in years}
+    youngest = {y: _d(latest_birth_date_reaching(s.min_age, date(y, 8, 31))) for y in years}
+    units = _describe(inputs, per_unit.filter(per_unit[PERIOD] == "year").select(YEAR, "urn", "upn"), years)
+    units = units.filter(
+        (units.birth_date > _by_year(units[YEAR], oldest)) & (units.birth_date <= _by_year(units[YEAR], youngest))
+    )
+    f = per_unit.join(units, [YEAR, "urn", "upn"])
     return f.mutate(pupils=ibis.literal(1, type="int64"), **absence_components(f))
 
 
@@ -450,35 +477,31 @@ def exclusion_counts(exclusions: Table, start: date, end: date) -> Table:
     )
 
 
-def exclusion_facts(inputs: Inputs, start_year: int, *, term: str | None = None) -> Table:
-    """One row per enrolment on roll in the year: suspensions, permanent exclusions, AP."""
-    facts = exclusion_period_facts(inputs, start_year)
-    return facts.filter(facts[PERIOD] == (term or "year")).drop(PERIOD)
-
-
-def exclusion_period_facts(inputs: Inputs, start_year: int) -> Table:
-    """:func:`exclusion_facts` for the year and each term at once, told apart by ``period``."""
-    bounds = {"year": academic_year_bounds(start_year), **term_bounds(start_year)}
+def exclusion_period_facts(inputs: Inputs, years: Iterable[int]) -> Table:
+    """One row per enrolment on roll, academic year and period (the year and each term, told apart
+    by ``period``): suspensions, permanent exclusions, AP."""
+    years = tuple(years)
     x = inputs.tables.exclusion
     units_by_period = []
     counts_by_period = []
-    for period, (start, end) in bounds.items():
-        per_unit = exclusion_counts(x, start, end)
-        counts_by_period.append(per_unit.mutate(**{PERIOD: ibis.literal(period)}))
-        # On roll in the period: the roll, and anyone excluded from a school in it (who was on its
-        # roll then, whether or not that roll was loaded).
-        units = _on_roll(inputs, start, end).select("urn", "upn").union(per_unit.select("urn", "upn")).distinct()
-        units_by_period.append(units.mutate(**{PERIOD: ibis.literal(period)}))
-    all_units = units_by_period[0]
-    for more in units_by_period[1:]:
-        all_units = all_units.union(more)
-    all_counts = counts_by_period[0]
-    for more in counts_by_period[1:]:
-        all_counts = all_counts.union(more)
-    # Every unit of a term is a unit of the year: the year's units are described once.
-    described = _describe(inputs, units_by_period[0].drop(PERIOD), start_year)
-    f = all_units.join(described, ["urn", "upn"])
-    f = f.left_join(all_counts, ["urn", "upn", PERIOD]).drop("urn_right", "upn_right", f"{PERIOD}_right")
+    for y in years:
+        bounds = {"year": academic_year_bounds(y), **term_bounds(y)}
+        for period, (start, end) in bounds.items():
+            key = {YEAR: ibis.literal(y, type="int64"), PERIOD: ibis.literal(period)}
+            per_unit = exclusion_counts(x, start, end)
+            counts_by_period.append(per_unit.mutate(**key))
+            # On roll in the period: the roll, and anyone excluded from a school in it (who was on its
+            # roll then, whether or not that roll was loaded).
+            units = _on_roll(inputs, start, end).select("urn", "upn").union(per_unit.select("urn", "upn")).distinct()
+            units_by_period.append(units.mutate(**key))
+    all_units = _union(units_by_period)
+    all_counts = _union(counts_by_period)
+    # Every unit of a term is a unit of the year: the years' units are described once.
+    described = _describe(inputs, all_units.filter(all_units[PERIOD] == "year").drop(PERIOD), years)
+    f = all_units.join(described, [YEAR, "urn", "upn"])
+    f = f.left_join(all_counts, [YEAR, "urn", "upn", PERIOD]).drop(
+        f"{YEAR}_right", "urn_right", "upn_right", f"{PERIOD}_right"
+    )
     suspensions = f.suspensions.coalesce(0)
     return f.mutate(
         roll=ibis.literal(1, type="int64"),
@@ -509,7 +532,7 @@ def pupil_attendance(inputs: Inputs, start_year: int, units: Table, *, as_at: da
     kept = inputs.kept
     if kept is not None:
         kept = replace(kept, counts=kept.counts.semi_join(keys, ["urn", "upn"]))
-    sessions = session_counts(replace(inputs, tables=tables, kept=kept), start_year, as_at=as_at)
+    sessions = session_counts(replace(inputs, tables=tables, kept=kept), (start_year,), as_at=as_at)
     year = sessions.group_by("urn", "upn").agg(
         possible=sessions.possible.sum(),
         authorised=sessions.authorised.sum(),
@@ -532,17 +555,18 @@ def pupil_attendance(inputs: Inputs, start_year: int, units: Table, *, as_at: da
     )
 
 
-def attainment_facts(inputs: Inputs, start_year: int) -> Table:
-    """One row per pupil with a result in the year: the attainment components."""
+def attainment_facts(inputs: Inputs, years: Iterable[int]) -> Table:
+    """One row per pupil with a result, and academic year: the attainment components."""
+    years = tuple(years)
     a = inputs.tables.attainment
-    a = a.filter(a.academic_year == start_year)
+    a = a.filter(a.academic_year.isin(years)).mutate(**{YEAR: a.academic_year.cast("int64")})
     comps = {}
     for measure, (n_col, v_col) in _ATTAINMENT_MEASURES.items():
         hit = (a.measure == measure) & a.value.notnull()
         comps[n_col] = ibis.ifelse(hit, 1, 0).sum().cast("int64")
         comps[v_col] = ibis.ifelse(hit, a.value, 0.0).sum().cast("float64")
-    per_pupil = a.group_by("upn").agg(urn=a.urn.max(), **comps)
-    return _describe(inputs, per_pupil, start_year)
+    per_pupil = a.group_by(YEAR, "upn").agg(urn=a.urn.max(), **comps)
+    return _describe(inputs, per_pupil, years)
 
 
 def aggregate(
@@ -571,18 +595,17 @@ def aggregate(
             **{c: facts[c].sum().cast("float64") for c in components}
         )
         parts.append(grouped.mutate(breakdown=ibis.literal(breakdown)))
-    result = parts[0]
-    for part in parts[1:]:
-        result = result.union(part)
-    return result.to_pyarrow()
+    return _union(parts).to_pyarrow()
 
 
-def _period_sums(sums: pa.Table, period: str) -> pa.Table:
-    """One period's rows of sums aggregated ``by`` period, without the period column."""
+def _sums_of(sums: pa.Table, **key: object) -> pa.Table:
+    """The rows of sums aggregated ``by`` these columns that have these values, without the columns."""
     import pyarrow.compute as pc
 
-    rows = sums.filter(pc.equal(sums.column(PERIOD), period))
-    return rows.drop_columns([PERIOD])
+    rows = sums
+    for column, value in key.items():
+        rows = rows.filter(pc.equal(rows.column(column), pa.scalar(value, rows.schema.field(column).type)))
+    return rows.drop_columns(list(key))
 
 
 def _sum(parts: Iterable[float]) -> float:
@@ -688,35 +711,41 @@ def compute_metrics(inputs: Inputs, *, years: Iterable[int] | None = None, as_at
         by_theme.setdefault(m.theme, []).append(m)
     rows: list[dict[str, object]] = []
     s = inputs.settings
-    # Every theme and year describes its units from the rolls (the newest version of each roll
-    # record): materialised once, not ranked again each time (a fifth of each aggregation at la).
+    # Every theme describes its units from the rolls (the newest version of each roll record):
+    # materialised once, not ranked again each time (a fifth of each aggregation at la).
     inputs = replace(inputs, tables=replace(inputs.tables, pupil_enrolment=cache(inputs.tables.pupil_enrolment)))
     # Each pupil's characteristics do not depend on the theme or the year: ranked once. (The status
     # groups come from the cohort and links, a few thousand rows held in memory: not materialised,
     # which would put them on another backend than the warehouse's tables.)
     inputs = replace(inputs, pupils=cache(_pupils(inputs)))
+    years = tuple(years if years is not None else years_with_data(inputs.tables))
+    if not years:
+        return metrics_table([])
+    # Every year at once, the year a grouping column as the period is: each theme is described and
+    # aggregated in one query for all years and periods (building and compiling the expressions
+    # costs as much as running them at the size of a small authority). The session counts are the
+    # heaviest step (every mark): computed once, used by the year and by each term.
     extra = group_pupils(inputs)
     opt = inputs.optional_groups
-    for year in years if years is not None else years_with_data(inputs.tables):
-        # The year's session counts are the heaviest step (every mark): computed once, used by
-        # the year and by each term. Each theme is aggregated once for all its periods.
-        sessions = cache(session_counts(inputs, year, as_at=as_at))
-        attendance = aggregate(
-            attendance_period_facts(inputs, year, sessions=sessions),
-            ATTENDANCE_COMPONENTS,
-            by=(PERIOD,),
-            optional=extra,
-        )
-        exclusions = aggregate(exclusion_period_facts(inputs, year), EXCLUSION_COMPONENTS, by=(PERIOD,), optional=extra)
-        attainment = aggregate(attainment_facts(inputs, year), ATTAINMENT_COMPONENTS, optional=extra)
-        rows += publish(_period_sums(attendance, "year"), by_theme["attendance"], year, "year", s, opt)
-        rows += publish(
-            _period_sums(exclusions, "year"), by_theme["exclusions"] + by_theme["provision"], year, "year", s, opt
-        )
-        rows += publish(attainment, by_theme["attainment"], year, "year", s, opt)
-        for term in term_bounds(year):
-            rows += publish(_period_sums(attendance, term), by_theme["attendance"], year, term, s, opt)
-            rows += publish(_period_sums(exclusions, term), by_theme["exclusions"], year, term, s, opt)
+    sessions = cache(session_counts(inputs, years, as_at=as_at))
+    attendance = aggregate(
+        attendance_period_facts(inputs, years, sessions=sessions),
+        ATTENDANCE_COMPONENTS,
+        by=(YEAR, PERIOD),
+        optional=extra,
+    )
+    exclusions = aggregate(
+        exclusion_period_facts(inputs, years), EXCLUSION_COMPONENTS, by=(YEAR, PERIOD), optional=extra
+    )
+    attainment = aggregate(attainment_facts(inputs, years), ATTAINMENT_COMPONENTS, by=(YEAR,), optional=extra)
+    for year in years:
+        for period in ("year", *term_bounds(year)):
+            key = {YEAR: year, PERIOD: period}
+            rows += publish(_sums_of(attendance, **key), by_theme["attendance"], year, period, s, opt)
+            provision = by_theme["provision"] if period == "year" else []
+            rows += publish(_sums_of(exclusions, **key), by_theme["exclusions"] + provision, year, period, s, opt)
+            if period == "year":
+                rows += publish(_sums_of(attainment, **{YEAR: year}), by_theme["attainment"], year, period, s, opt)
     return metrics_table(rows)
 
 
@@ -741,10 +770,8 @@ __all__ = [
     "METRIC_COLUMNS",
     "Inputs",
     "attainment_facts",
-    "attendance_facts",
     "attendance_period_facts",
     "compute_metrics",
-    "exclusion_facts",
     "exclusion_period_facts",
     "pupil_attendance",
     "years_with_data",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -315,7 +316,8 @@ class Warehouse:
                         result.drain()
                     continue
                 paths = (result.path, *result.extra_paths)
-                digest = file_sha256(paths)
+                own = result.sha256 if isinstance(result, StreamedResult) and not result.extra_paths else None
+                digest = own() if own is not None else file_sha256(paths)
                 existing = self._active_batch_with(digest, result.format)
                 if existing is not None or (digest, result.format) in seen:
                     outcomes.append(ImportOutcome(existing or self.batch(seen[digest, result.format]), created=False))
@@ -364,25 +366,43 @@ class Warehouse:
         return int(batch_id)
 
     def _insert_stream(self, name: str, batches: Iterable[pa.RecordBatch], batch_id: int) -> None:
-        """Append record batches as they come; memory is bounded by one batch."""
+        """Append record batches as they come, in one ``INSERT`` scanning them as one Arrow stream
+        (one statement for the file, not one a batch); memory is bounded by one batch."""
         view = f"_incoming_{name}"
         marks_per_day: dict[date, int] = {}
-        for batch in batches:
-            _check_batch(name, batch)
-            columns = ", ".join(f'"{c}"' for c in batch.schema.names)
-            self.con.register(view, batch)
+        stream = iter(batches)
+        first = next(stream, None)
+        if first is None:
+            return
+        failure: list[BaseException] = []
+
+        def checked() -> Iterator[pa.RecordBatch]:
+            # Raised inside DuckDB's scan, an error would reach the caller as DuckDB's own: it is
+            # kept, the scan ends, and it is raised again here (the transaction then rolls back).
             try:
-                self.con.execute(
-                    f'INSERT INTO "{name}" (batch_id, {columns}) SELECT ?, {columns} FROM "{view}"', [batch_id]
-                )
-            finally:
-                self.con.unregister(view)
-            if name == "attendance_mark":
-                counts = pc.value_counts(batch.column("date"))
-                for day, marks in zip(
-                    counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True
-                ):
-                    marks_per_day[day] = marks_per_day.get(day, 0) + marks
+                for batch in itertools.chain([first], stream):
+                    _check_batch(name, batch)
+                    if batch.schema != first.schema:
+                        batch = batch.cast(first.schema)
+                    if name == "attendance_mark":
+                        counts = pc.value_counts(batch.column("date"))
+                        for day, marks in zip(
+                            counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True
+                        ):
+                            marks_per_day[day] = marks_per_day.get(day, 0) + marks
+                    yield batch
+            except Exception as exc:
+                failure.append(exc)
+
+        columns = ", ".join(f'"{c}"' for c in first.schema.names)
+        self.con.register(view, pa.RecordBatchReader.from_batches(first.schema, checked()))
+        try:
+            insert = f'INSERT INTO "{name}" (batch_id, {columns}) SELECT ?, {columns} FROM "{view}"'
+            self.con.execute(insert, [batch_id])
+        finally:
+            self.con.unregister(view)
+        if failure:
+            raise failure[0]
         if marks_per_day:
             self.con.executemany(
                 "INSERT INTO attendance_mark_day VALUES (?, ?, ?)",
