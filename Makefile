@@ -1,5 +1,6 @@
 # The two set-up commands: `make demo` and `make test`. Each works on a fresh machine.
 PYTHON ?= python3
+SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
@@ -80,13 +81,15 @@ typecheck: install
 	$(BIN)/mypy
 
 # The rule tests' Spark half too (tests/support/engines.py): every cohort scenario in one Spark query.
-# Two lanes side by side, one a core (most tests use one), of about the same length: the web
-# service's, the measures', disclosure control's, the publish stage's and the linkage's tests; and the
-# rest, followed by the web tests that write to the database again on PostgreSQL. Each pytest run has
-# its own temporary folder and log, printed at the end. Each writes a JUnit report with every test's
-# time (var/pytest/*.xml), from which the lanes are balanced.
+# Three pytest runs side by side on two cores (each waits on browsers, servers and Spark for part of
+# its time), of about the same length by the JUnit times (var/pytest/*.xml): the web service's,
+# the measures', disclosure control's and the linkage's tests; the cohort's and the publish stage's;
+# and the rest. The web tests that write to the database run again on PostgreSQL as soon as any of
+# the three finishes (bash's `wait -n`). Each run has its own temporary folder and log, printed at
+# the end.
 PYTEST_RUNS := var/pytest
-PYTEST_FIRST := tests/web tests/metrics tests/disclosure tests/publish tests/linkage
+LANE_WEB := tests/web tests/metrics tests/disclosure tests/linkage
+LANE_ANALYTICS := tests/cohort tests/publish
 PYTEST := EVER6_RULE_ENGINES=duckdb,spark $(BIN)/pytest -p no:cacheprovider --durations=10
 
 # The web tests that write to the database in earnest, again on PostgreSQL (tests/postgresql.py):
@@ -102,15 +105,17 @@ POSTGRESQL_RUN := EVER6_TEST_POSTGRESQL=1 $(BIN)/pytest -p no:cacheprovider -m "
 
 unit: install chromium nginx postgresql
 	rm -rf $(PYTEST_RUNS) && mkdir -p $(PYTEST_RUNS)
-	$(PYTEST) --basetemp=$(PYTEST_RUNS)/first --junitxml=$(PYTEST_RUNS)/first.xml $(PYTEST_FIRST) \
-		> $(PYTEST_RUNS)/first.log 2>&1 & first=$$!; \
-	{ $(PYTEST) --basetemp=$(PYTEST_RUNS)/rest --junitxml=$(PYTEST_RUNS)/rest.xml \
-		$(addprefix --ignore=,$(PYTEST_FIRST)) > $(PYTEST_RUNS)/rest.log 2>&1; rest=$$?; \
-	  $(POSTGRESQL_RUN) > $(PYTEST_RUNS)/postgresql.log 2>&1; postgresql=$$?; \
-	  test $$rest -eq 0 && test $$postgresql -eq 0; }; second=$$?; \
-	wait $$first; first_status=$$?; \
-	for run in rest postgresql first; do echo "--- $$run"; cat $(PYTEST_RUNS)/$$run.log; done; \
-	test $$second -eq 0 && test $$first_status -eq 0
+	$(PYTEST) --basetemp=$(PYTEST_RUNS)/web --junitxml=$(PYTEST_RUNS)/web.xml $(LANE_WEB) \
+		> $(PYTEST_RUNS)/web.log 2>&1 & web=$$!; \
+	$(PYTEST) --basetemp=$(PYTEST_RUNS)/analytics --junitxml=$(PYTEST_RUNS)/analytics.xml $(LANE_ANALYTICS) \
+		> $(PYTEST_RUNS)/analytics.log 2>&1 & analytics=$$!; \
+	$(PYTEST) --basetemp=$(PYTEST_RUNS)/rest --junitxml=$(PYTEST_RUNS)/rest.xml \
+		$(addprefix --ignore=,$(LANE_WEB) $(LANE_ANALYTICS)) > $(PYTEST_RUNS)/rest.log 2>&1 & rest=$$!; \
+	wait -n -p finished $$web $$analytics $$rest; status=$$?; \
+	$(POSTGRESQL_RUN) > $(PYTEST_RUNS)/postgresql.log 2>&1 || status=1; \
+	for run in $$web $$analytics $$rest; do [ "$$run" = "$$finished" ] || wait $$run || status=1; done; \
+	for run in web analytics rest postgresql; do echo "--- $$run"; cat $(PYTEST_RUNS)/$$run.log; done; \
+	exit $$status
 
 # The PostgreSQL run alone.
 unit-postgresql: install postgresql

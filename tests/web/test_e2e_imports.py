@@ -48,6 +48,20 @@ WRITTEN = {
     "attainment": [
         ("attainment.csv", f"upn,urn,academic_year,measure,value\n{UPN},100001,2024/25,ks2_rwm_expected,1\n")
     ],
+    "kinship-register": [
+        (
+            "kinship.csv",
+            "la_child_id,upn,forename,surname,birth_date,arrangement,start_date,end_date\n"
+            f"K900001,{UPN},Ada,Lovelace,2014-05-01,SGO,2023-01-10,\n",
+        )
+    ],
+    "early-help": [
+        (
+            "early_help.csv",
+            "la_child_id,upn,forename,surname,birth_date,start_date,end_date\n"
+            f"E900001,{UPN},Ada,Lovelace,2014-05-01,2024-02-01,\n",
+        )
+    ],
     "pupils": [
         (
             "pupils.csv",

@@ -335,11 +335,13 @@ def test_the_service_believes_forwarded_headers_from_the_proxy_only(deployment: 
 
 
 def test_large_bodies_are_refused_before_they_are_read(deployment: Deployment) -> None:
-    # A 100 MB upload announced to waitress is refused on its headers alone, not waited for.
+    # A body larger than any view takes (twice the default 512 MB import upload, with the form's
+    # margin: ``bodylimit.largest_body``), announced to waitress, is refused on its headers alone.
+    announced = 2 * 512 * 1024 * 1024 + 1024 * 1024
     with socket.create_connection(("127.0.0.1", deployment.app_port), timeout=10) as s:
         s.sendall(
             b"POST /accounts/sign-in/ HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/octet-stream\r\n"
-            b"Content-Length: 104857600\r\n\r\n"
+            + f"Content-Length: {announced}\r\n\r\n".encode()
         )
         reply = s.recv(4096).decode(errors="replace")
     assert reply.startswith("HTTP/1.1 413"), reply[:200]
