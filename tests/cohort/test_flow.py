@@ -7,11 +7,14 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+import ibis
 import pytest
 
 from ever6.cohort import cohort
 from ever6.cohort.flow import first_month, flow
-from tests.support.builders import Child, Episode, Plan, census_result, d, load
+from ever6.cohort.localities import lookup_table
+from ever6.localities import from_areas
+from tests.support.builders import Child, Episode, Plan, census_result, d, load, rows_result
 from tests.support.engines import OnEngine
 
 R = "2026-03-31"
@@ -89,7 +92,65 @@ def test_monthly_flow_equals_counts_made_by_hand(rule_engine: OnEngine, warehous
     rows = flow(raw, statuses, d(R), months=3).to_pyarrow().to_pylist()
     got = Counter({(r["month"], r["event"], r["status"]): r["count"] for r in rows})
     assert dict(got) == EXPECTED
+    assert {r["locality"] for r in rows} == {None}  # no localities: the all-localities rows only
     assert len(rows) == len(EXPECTED)  # one row per (month, event, status)
+
+
+# Two localities, North (district CT1) and South (sector BR8 7); where each child lives, from a
+# case-management extract's postcodes (written as people write them).
+AREAS = {"North": ["CT1"], "South": ["BR8 7"]}
+POSTCODES = [
+    {"la_child_id": "a", "postcode": "CT1 1AA"},  # North
+    {"la_child_id": "d", "postcode": "ct12ab"},  # North
+    {"la_child_id": "b", "postcode": "BR8 7XY"},  # South
+    {"la_child_id": "f", "postcode": "br8 7ab"},  # South
+    {"la_child_id": "e", "postcode": "BR8 1AA"},  # district BR8 is no locality's: unknown
+    # c has no postcode: unknown
+]
+UNK = "unknown"
+EXPECTED_BY_LOCALITY = {
+    (JAN, "referrals", "CIN_OTHER", "North"): 1,  # a
+    (JAN, "assessments_authorised", "CIN_OTHER", "North"): 1,  # a
+    (JAN, "net_change", "CIN_OTHER", "North"): 1,
+    (FEB, "cin_plans_started", "CIN_OTHER", "North"): 1,  # a
+    (MAR, "cin_plans_ended", "CIN_OTHER", "North"): 1,  # a
+    (FEB, "referrals", "CPP", "North"): 1,  # d
+    (FEB, "assessments_authorised", "CPP", "North"): 1,  # d
+    (FEB, "cp_plans_started", "CPP", "North"): 1,  # d
+    (FEB, "net_change", "CPP", "North"): 1,
+    (FEB, "cp_plans_ended", "EVER6_PREVIOUS", "South"): 1,  # b
+    (FEB, "episodes_closed", "EVER6_PREVIOUS", "South"): 1,  # b
+    (FEB, "net_change", "EVER6_PREVIOUS", "South"): -1,
+    (JAN, "referrals", OUT, "South"): 1,  # f
+    (JAN, "assessments_authorised", OUT, "South"): 1,  # f
+    (JAN, "episodes_closed", OUT, "South"): 1,  # f
+    (JAN, "net_change", OUT, "South"): 0,
+    (MAR, "referrals", OUT, UNK): 1,  # c
+    (MAR, "net_change", OUT, UNK): 1,
+    # e (unknown) has nothing in the three months
+}
+
+
+def test_flow_by_locality_equals_counts_made_by_hand(tmp_path: Path) -> None:
+    wh = load(
+        tmp_path,
+        census_result(tmp_path, R, CHILDREN),
+        rows_result(tmp_path, "case-management", {"cm_identity": POSTCODES}),
+    )
+    raw = wh.raw_tables()
+    statuses = cohort(raw, d(R)).select("la_child_id", "status")
+    places = ibis.memtable(lookup_table(from_areas(AREAS)))
+    rows = flow(raw, statuses, d(R), months=3, localities=places).to_pyarrow().to_pylist()
+    every = {(r["month"], r["event"], r["status"]): r["count"] for r in rows if r["locality"] is None}
+    assert every == EXPECTED  # the all-localities rows as without localities
+    placed = [r for r in rows if r["locality"] is not None]
+    assert {(r["month"], r["event"], r["status"], r["locality"]): r["count"] for r in placed} == EXPECTED_BY_LOCALITY
+    assert len(placed) == len(EXPECTED_BY_LOCALITY)
+    # Each locality's counts add up to the all-localities count.
+    summed: Counter[tuple[date, str, str]] = Counter()
+    for r in placed:
+        summed[(r["month"], r["event"], r["status"])] += r["count"]
+    assert {k: v for k, v in summed.items()} == EXPECTED
 
 
 def test_first_month_counts_back_across_years() -> None:

@@ -249,15 +249,26 @@ class Snapshot:
         )
 
     def flow(self, viewer: Viewer) -> list[dict[str, Any]]:
-        """Flow into and out of social care per month (``month, event, status, count``), for
-        Virtual School roles: counts of children, unsuppressed, for use inside the Virtual School."""
+        """Flow into and out of social care per month (``month, event, status, locality, count``;
+        ``locality`` null for all localities, and a row per locality of residence when the
+        authority defines localities), for Virtual School roles: counts of children, unsuppressed,
+        for use inside the Virtual School."""
         viewer.require(Capability.COHORT_FIGURES)
         present, _ = self._query(
             "SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = 'snapshot' AND table_name = 'flow'"
         )
         if not present.column("n")[0].as_py():  # written by a version before flow was published
             raise RefreshNeeded("the published figures predate flow: a data manager needs to run a refresh")
-        table, _ = self._query('SELECT month, event, status, "count" FROM flow ORDER BY month, event, status')
+        by_place, _ = self._query(
+            "SELECT count(*) AS n FROM duckdb_columns() WHERE database_name = 'snapshot' AND table_name = 'flow'"
+            " AND column_name = 'locality'"
+        )
+        # A snapshot from before the flow had localities holds the all-localities rows only.
+        locality = "locality" if by_place.column("n")[0].as_py() else "NULL::VARCHAR AS locality"
+        table, _ = self._query(
+            f'SELECT month, event, status, {locality}, "count" FROM flow'  # noqa: S608 (fixed text)
+            " ORDER BY month, event, status, locality NULLS FIRST"
+        )
         rows: list[dict[str, Any]] = table.to_pylist()
         return rows
 

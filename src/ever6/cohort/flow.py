@@ -18,7 +18,11 @@ the source for everything up to that date, so no plan is counted twice: a census
 nothing after its reference date.
 
 Each count is split by the child's status at R (``not in cohort`` for a child outside the output),
-so the flow of the children who are CWSW now can be told from that of all referrals.
+so the flow of the children who are CWSW now can be told from that of all referrals. Those rows
+have no ``locality`` (null): they are the flow of all localities. When the authority defines
+localities, the same counts are given again split by the child's locality of residence
+(:func:`ever6.cohort.localities.residence_postcodes`; ``unknown`` for a child with no postcode or
+one no locality holds), so each locality's rows add up to the all-localities rows.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import ibis
 import ibis.expr.types as ir
 from ibis.expr.types import Table
 
+from ever6.cohort.localities import locality_of, residence_postcodes
 from ever6.cohort.rules import plan_periods
 from ever6.cohort.sources import current_tables
 
@@ -43,7 +48,7 @@ FLOW_EVENTS = (
     "episodes_closed",
     "net_change",
 )
-FLOW_COLUMNS = ("month", "event", "status", "count")
+FLOW_COLUMNS = ("month", "event", "status", "locality", "count")
 NOT_IN_COHORT = "not in cohort"
 
 
@@ -53,10 +58,15 @@ def first_month(as_at: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def flow(raw: Mapping[str, Table], statuses: Table, as_at: date, *, months: int = 24) -> Table:
-    """Per month, event and status at R: how many (``FLOW_COLUMNS``); months with none are absent.
+def flow(
+    raw: Mapping[str, Table], statuses: Table, as_at: date, *, months: int = 24, localities: Table | None = None
+) -> Table:
+    """Per month, event and status at R: how many (``FLOW_COLUMNS``, ``locality`` null); months
+    with none are absent. With ``localities``, the same again per locality of residence.
 
     ``statuses``: ``la_child_id, status`` of the cohort at R (:func:`ever6.cohort.cohort`).
+    ``localities``: ``[localities]`` as rows (:func:`ever6.cohort.localities.lookup_table`), on
+    the same backend; None when the authority defines none.
     """
     t = current_tables(raw)
     r = ibis.literal(as_at, type="date")
@@ -83,13 +93,24 @@ def flow(raw: Mapping[str, Table], statuses: Table, as_at: date, *, months: int 
     every = every.filter(every.day.notnull() & (every.day >= start) & (every.day <= r))
     every = every.left_join(statuses.select("la_child_id", "status"), "la_child_id").drop("la_child_id_right")
     every = every.mutate(month=every.day.truncate("M").cast("date"), status=every.status.coalesce(NOT_IN_COHORT))
-    counts = every.group_by("month", "event", "status").agg(count=every.count().cast("int64"))
+    out = _counts(every, ("status",)).mutate(locality=ibis.null("string"))
+    if localities is not None:
+        placed = every.left_join(residence_postcodes(t), "la_child_id").drop("la_child_id_right")
+        placed = locality_of(placed, "postcode", localities, name="locality")
+        out = out.select(*FLOW_COLUMNS).union(_counts(placed, ("status", "locality")).select(*FLOW_COLUMNS))
+    return out.select(*FLOW_COLUMNS).order_by("month", "event", "status", "locality")
+
+
+def _counts(every: Table, keys: tuple[str, ...]) -> Table:
+    """Events counted per month, event and ``keys``, with each month's net change."""
+    counts = every.group_by("month", "event", *keys).agg(count=every.count().cast("int64"))
     # Net change: referrals add an open episode, closures take one away.
     moves = counts.filter(counts.event.isin(["referrals", "episodes_closed"]))
     signed = ibis.ifelse(moves.event == "referrals", moves["count"], -moves["count"])
-    net = moves.group_by("month", "status").agg(count=signed.sum().cast("int64"))
-    net = net.select("month", event=ibis.literal("net_change"), status=net.status, count=net["count"])
-    return counts.select(*FLOW_COLUMNS).union(net.select(*FLOW_COLUMNS)).order_by("month", "event", "status")
+    net = moves.group_by("month", *keys).agg(count=signed.sum().cast("int64"))
+    net = net.mutate(event=ibis.literal("net_change"))
+    columns = ("month", "event", *keys, "count")
+    return counts.select(*columns).union(net.select(*columns))
 
 
 def _last_census_date(batches: Table) -> ir.DateScalar:

@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from ever6.cohort import current_tables
 from ever6.cohort.flow import flow
+from ever6.cohort.localities import lookup_table
 from ever6.cohort.roll import on_roll
 from ever6.cohort.safeguarding import allocations, data_events
 from ever6.config import Settings
@@ -79,13 +80,16 @@ def _events(raw: Mapping[str, Any], links: pa.Table, run: Run, settings: Setting
     return data_events(raw, linked, run.as_at, settings.notifications).to_pyarrow()
 
 
-def _flow(warehouse: Warehouse, cohort: pa.Table, as_at: date) -> pa.Table:
-    """Flow into and out of social care per month up to the run's date (:mod:`ever6.cohort.flow`):
-    a few hundred counts, computed here so that no page reads the warehouse."""
+def _flow(warehouse: Warehouse, cohort: pa.Table, as_at: date, settings: Settings) -> pa.Table:
+    """Flow into and out of social care per month up to the run's date (:mod:`ever6.cohort.flow`),
+    also per locality of residence when the authority defines localities: a few hundred counts
+    (a few thousand by locality), computed here so that no page reads the warehouse."""
     import ibis
 
     statuses = ibis.memtable(cohort.select(["la_child_id", "status"]))
-    return flow(warehouse.raw_tables(), statuses, as_at).to_pyarrow()
+    places = settings.localities.load(settings.home)
+    lookup = ibis.memtable(lookup_table(places)) if places else None
+    return flow(warehouse.raw_tables(), statuses, as_at, localities=lookup).to_pyarrow()
 
 
 def profile_dates(metrics: pa.Table, as_at: date) -> list[date]:
@@ -296,7 +300,7 @@ def write_snapshot(
         ALLOCATION_TABLE: allocations(raw, run.as_at, settings.notifications).to_pyarrow(),
         EVENT_TABLE: _events(raw, links, run, settings),
         COUNTS_TABLE: pa.Table.from_pylist([counts.to_row()]),
-        "flow": _flow(warehouse, cohort, run.as_at),
+        "flow": _flow(warehouse, cohort, run.as_at, settings),
         PROFILE_TABLE: profile,
         PROFILE_SUPPRESSED_TABLE: with_figures(profile_shared),
     }

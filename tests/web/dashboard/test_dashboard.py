@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlencode
 
 import duckdb
 import pytest
@@ -600,7 +601,7 @@ def test_flow_table_equals_the_snapshot_month_by_month(
 ) -> None:
     client = client_for("vs_officer")
     for status in ("", "CPP"):
-        where = "WHERE status = ?" if status else ""
+        where = "WHERE locality IS NULL" + (" AND status = ?" if status else "")
         params = [status] if status else []
         expected: dict[tuple[str, str], int] = {}
         for month, event, count in _sql(
@@ -614,12 +615,57 @@ def test_flow_table_equals_the_snapshot_month_by_month(
         rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
         shown = {(r["Month"], e): int(r[label]) for r in rows for e, label in FLOW_LABELS.items()}
         assert {k: v for k, v in shown.items() if v} == {k: v for k, v in expected.items() if v}
+        assert {r["Locality"] for r in rows} == {"All localities"}  # the demo defines localities
         # one row a month, in order and without a gap, including any month with nothing
         months = [datetime.strptime(r["Month"], "%b %Y").date() for r in rows]
         assert all((b.year * 12 + b.month) - (a.year * 12 + a.month) == 1 for a, b in itertools.pairwise(months))
     html = client.get("/dashboard/flow/").content.decode()
     assert "Unsuppressed: for use inside the Virtual School only" in html
     assert 'data-ever6-chart="flow-spec"' in html
+
+
+def test_flow_for_a_locality_shows_that_localitys_counts(
+    published: Published, client_for: Callable[[str], Client]
+) -> None:
+    # Each locality's rows add up to the all-localities rows.
+    by_locality = "SELECT month, event, status, sum(count) FROM flow WHERE locality IS NOT NULL GROUP BY ALL"
+    every = "SELECT month, event, status, count FROM flow WHERE locality IS NULL"
+    assert sorted(_sql(published, by_locality)) == sorted(_sql(published, every))
+    ((place,),) = _sql(
+        published,
+        "SELECT locality FROM flow WHERE locality NOT IN ('unknown') AND event = 'referrals'"
+        " GROUP BY locality ORDER BY sum(count) DESC, locality LIMIT 1",
+    )
+    expected = {
+        (f"{month:%b %Y}", event): int(count)
+        for month, event, count in _sql(
+            published, "SELECT month, event, sum(count) FROM flow WHERE locality = ? GROUP BY ALL", [place]
+        )
+    }
+    client = client_for("vs_officer")
+    response = client.get("/dashboard/flow/", {"locality": place, "format": "csv", "table": "flow"})
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert {r["Locality"] for r in rows} == {place}
+    shown = {(r["Month"], e): int(r[label]) for r in rows for e, label in FLOW_LABELS.items()}
+    assert {k: v for k, v in shown.items() if v} == {k: v for k, v in expected.items() if v}
+    all_rows = client.get("/dashboard/flow/", {"format": "csv", "table": "flow"}).content.decode("utf-8-sig")
+    assert shown != {
+        (r["Month"], e): int(r[label])
+        for r in csv.DictReader(io.StringIO(all_rows))
+        for e, label in FLOW_LABELS.items()
+    }
+    response = client.get("/dashboard/flow/", {"locality": place})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'<option value="{place}" selected>' in html
+    assert f"Flow into and out of social care per month: all children, {place}" in html
+    # The localities page links to each locality's flow.
+    html = client.get("/dashboard/localities/").content.decode()
+    assert f'href="/dashboard/flow/?{urlencode({"locality": place})}"' in html
+    response = client.get("/dashboard/flow/", {"locality": "Atlantis"})
+    assert response.status_code == 400
+    assert "Select a locality from the list" in response.content.decode()
 
 
 def test_flow_refuses_an_unknown_status(client_for: Callable[[str], Client]) -> None:

@@ -34,6 +34,8 @@ MEASURES = (
 GROUPS = ("cwsw", "not_cwsw", "all_pupils")
 # A trend row as pdftotext reads it: the year, then the three groups' figures, alone at the line's end.
 ROW = re.compile(r"^(?:.* )?(\d{4}/\d{2})((?: \S+){3})$", re.MULTILINE)
+# A grant row: two amounts in pounds alone at the line's end.
+MONEY_ROW = re.compile(r"^(.*?) ?(−?£[\d,]+\.\d\d) (−?£[\d,]+\.\d\d)$", re.MULTILINE)
 
 
 def _published(snapshot: Path) -> tuple[list[str], dict[tuple[str, str, str], str]]:
@@ -99,6 +101,9 @@ def test_the_report_shows_exactly_the_published_suppressed_figures(
     assert decimals <= shown | national, decimals - shown - national
     assert "Shared: figures with disclosure control applied" in text
     assert re.search(r"Page 1 of \d+", text)
+    # No ledger: no grant section, and the notes say so.
+    assert "Virtual School Head grant" not in text
+    assert "There is no grant summary" in " ".join(text.split())
 
 
 def test_the_workbook_holds_the_reports_tables(report: dict[str, object], published: Published) -> None:
@@ -110,6 +115,7 @@ def test_the_workbook_holds_the_reports_tables(report: dict[str, object], publis
     book = load_workbook(io.BytesIO(annual.tables_workbook(report)))
     assert book.sheetnames[0] == "Figures by year"
     assert {"By phase", "In or out of LA", "Activity", "Advice line", "Agreements"} <= set(book.sheetnames)
+    assert "Grant" not in book.sheetnames  # no ledger
     sheet = book["Figures by year"]
     values = list(sheet.iter_rows(values_only=True))
     header = values.index(("Measure", "Year", "Ever6 CWSW", "Never CWSW (peers)", "All pupils"))
@@ -199,3 +205,83 @@ def test_the_head_downloads_the_report_from_the_web_shared_or_internal_and_each_
     # Others have no annual report, whatever they ask (the matrix checks the page itself).
     for role in ("vs_officer", "school_dsl", "finance"):
         assert client_for(role).get("/reports/annual/", {"format": "xlsx"}).status_code == 403
+
+
+def test_with_a_ledger_the_report_and_workbook_show_exactly_the_ledgers_figures(
+    accounts: dict[str, object], published: Published, tmp_path: Path
+) -> None:
+    """The ledger is made through the ORM with amounts summed here by hand, as at a date within the
+    first financial year: a month begun counts its actual (a forecast there is ignored), a month to
+    come its forecast; the second year holds an allocation and nothing else."""
+    from datetime import date
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+
+    from ever6.access import Role, Viewer
+    from ever6.web.documents import annual
+    from ever6.web.guard import snapshot
+    from tests.web.grant.helpers import make_line, make_year
+
+    snap = snapshot()
+    year = snap.academic_years()[-1]
+    start = int(year[:4])
+    first = make_year(start=start, baseline="100000.00", top_up="20000.00")
+    make_year(start=start + 1, baseline="50000.00", top_up="0.00")
+    first.payments.filter(instalment=1).update(received_on=date(start, 9, 30), received=Decimal("40000.00"))
+    months = [date(start + (m < 4), m, 1) for m in (*range(4, 13), 1, 2, 3)]  # April to March
+    make_line(
+        first,
+        "staffing",
+        "needs",
+        "Virtual School adviser",
+        {m: ("3000.50", "9999.00") if i < 10 else (None, "3000.50") for i, m in enumerate(months)},
+    )
+    make_line(
+        first,
+        "training",
+        "advice",
+        "Trauma-informed practice",
+        {months[6]: ("1234.56", "500.00"), months[11]: (None, "800.00")},
+    )
+    make_line(first, "commissioned", "advice", "Educational psychology", {months[10]: (None, "2500.00")})
+    today = date(start + 1, 1, 15)  # April to January begun: ten months' actuals
+
+    fy1, fy2 = f"{start}-{(start + 1) % 100:02d}", f"{start + 1}-{(start + 2) % 100:02d}"
+    expected = [
+        ("Allocation: baseline", "£100,000.00", "£50,000.00"),
+        ("Allocation: top-up", "£20,000.00", "£0.00"),
+        ("Allocation: total", "£120,000.00", "£50,000.00"),
+        ("Payments received", "£40,000.00", "£0.00"),
+        ("Spent: Staffing", "£30,005.00", "£0.00"),
+        ("Spent: Training", "£1,234.56", "£0.00"),
+        ("Spent: Commissioned services", "£0.00", "£0.00"),
+        ("Spent: Resources", "£0.00", "£0.00"),
+        ("Spent: Other", "£0.00", "£0.00"),
+        ("Spent: total", "£31,239.56", "£0.00"),
+        ("Committed (forecast for the rest of the year)", "£9,301.00", "£0.00"),
+        ("Balance (allocation less spent and committed)", "£79,459.44", "£50,000.00"),
+    ]
+    ctx = annual.build(snap, Viewer("head", Role.VS_HEAD), year, today=today)
+
+    path = tmp_path / "report.pdf"
+    path.write_bytes(annual.render(ctx))
+    text = subprocess.run(["pdftotext", "-raw", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    # A row as pdftotext reads it: its label (a long one wraps in its cell), then the two years' amounts.
+    section = text[text.index("Virtual School Head grant\n") :]
+    got = [(m.group(1), m.group(2), m.group(3)) for m in MONEY_ROW.finditer(section)]
+    assert [(a, b) for _, a, b in got] == [(a, b) for _, a, b in expected], section
+    assert all(what.startswith(label) for (label, _, _), (what, _, _) in zip(got, expected, strict=True)), got
+    flat = " ".join(text.split())
+    assert f"Grant {fy1} {fy2}" in flat
+    assert "not counts of children: disclosure control does not apply to them" in flat
+    assert "There is no grant summary" not in flat
+
+    sheet = load_workbook(io.BytesIO(annual.tables_workbook(ctx)))["Grant"]
+    values = list(sheet.iter_rows(values_only=True))
+    header = values.index(("Grant", fy1, fy2))
+    as_numbers = [
+        (what, float(a.replace("£", "").replace(",", "")), float(b.replace("£", "").replace(",", "")))
+        for what, a, b in expected
+    ]
+    assert values[header + 1 :] == as_numbers

@@ -14,9 +14,12 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.http.request import QueryDict
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
 
-from ever6.access import Capability, MetricQuery, Snapshot
+from ever6.access import Capability, MetricQuery, NotPublished, Snapshot
 from ever6.web.dashboard import figures
+from ever6.web.dashboard.flow import flow_localities, locality_label
 from ever6.web.dashboard.forms import FiguresForm, select_items
 from ever6.web.dashboard.labels import BREAKDOWN_LABELS, PERIOD_LABELS, THEME_LABELS
 from ever6.web.dashboard.views import (
@@ -51,6 +54,17 @@ class LocalitiesForm(FiguresForm):
             required=False,
             error_messages={"invalid_choice": "Select a theme from the list"},
         )
+
+
+def flow_links(snap: Snapshot, request: HttpRequest) -> list[tuple[str, str]]:
+    """Each locality's flow into and out of social care (``/dashboard/flow/``): its label and
+    link, for the localities the published flow holds (none before a refresh published them)."""
+    try:
+        rows = snap.flow(viewer(request))
+    except NotPublished:
+        return []
+    base = reverse("dashboard:flow")
+    return [(locality_label(name), f"{base}?{urlencode({'locality': name})}") for name in flow_localities(rows)]
 
 
 def _theme_of(request: HttpRequest) -> str:
@@ -92,5 +106,7 @@ def localities(request: HttpRequest) -> HttpResponse:
     )
     if response := _download(request, {"localities": table}, f"ever6-localities-{theme}-{year}-{by}", suppressed):
         return response
-    context.update(table=table, spec=spec, has_rows=bool(rows), by_label=PLACES[by])
+    context.update(
+        table=table, spec=spec, has_rows=bool(rows), by_label=PLACES[by], flow_links=flow_links(snap, request)
+    )
     return render(request, "dashboard/localities.html", {**context, **_common(request, run, suppressed)})

@@ -5,17 +5,21 @@ PDF, and its tables as an Excel workbook.
   CWSW), all pupils and the latest national figures, with the trend over every published year;
 - the same by phase and in and out of the authority;
 - partnership work in the academic year: training, the advice line and clinics;
-- the data sharing agreement's coverage of the schools with Ever6 CWSW pupils.
+- the data sharing agreement's coverage of the schools with Ever6 CWSW pupils;
+- the Virtual School Head grant, for each financial year the academic year overlaps that the grant
+  ledger holds (left out when it holds none): the ledger's own figures (:func:`grant_table`).
 
 Figures are suppressed (``Shared``) unless the report is made for use inside the Virtual School
 (``internal=True``, for a Virtual School role only: the access layer refuses anyone else the
-unsuppressed figures). A grant summary is not included (the grant ledger has its own reports).
+unsuppressed figures). The grant's figures are money, not counts of children: no disclosure
+control applies to them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from ever6.access import MetricQuery, Snapshot, Viewer
@@ -37,6 +41,10 @@ NOTE_SUPPRESSED = (
     "let such a count be worked out; z means not applicable; x means not published."
 )
 NOTE_INTERNAL = "Figures without disclosure control, for use inside the Virtual School only: do not share them."
+NOTE_GRANT = (
+    "The Virtual School Head grant's figures are money from the grant ledger, not counts of children: "
+    "disclosure control does not apply to them."
+)
 
 
 def _cells(rows: list[dict[str, Any]]) -> dict[tuple[str, str, str, str], Figure]:
@@ -225,6 +233,58 @@ def agreement_table(snap: Snapshot, viewer: Viewer, today: date) -> Table:
     )
 
 
+def financial_starts(year: str) -> tuple[int, int]:
+    """The financial years (April to March, by the year they start) that an academic year overlaps:
+    2024/25 (1 September 2024 to 31 August 2025) overlaps 2024-25 and 2025-26."""
+    start = int(year[:4])
+    return start, start + 1
+
+
+def grant_table(year: str, today: date) -> Table | None:
+    """The grant for each financial year the academic year overlaps that the ledger holds, as the
+    ledger's own calculation gives it on ``today`` (the figures the year's page shows that day);
+    ``None`` when the ledger holds none of them."""
+    from ever6.web.grant.ledger import money, position
+    from ever6.web.grant.models import GrantYear
+
+    records = list(GrantYear.objects.filter(start_year__in=financial_starts(year)).order_by("start_year"))
+    if not records:
+        return None
+
+    def figures(c: dict[str, Any]) -> list[tuple[str, str]]:
+        """(what, amount as the ledger gives it) in the table's order."""
+        return [
+            ("Allocation: baseline", c["baseline"]),
+            ("Allocation: top-up", c["top_up"]),
+            ("Allocation: total", c["allocation"]),
+            ("Payments received", c["received"]),
+            *((f"Spent: {k['label']}", k["actual"]) for k in c["categories"]),
+            ("Spent: total", c["total"]["actual"]),
+            ("Committed (forecast for the rest of the year)", c["total"]["forecast"]),
+            ("Balance (allocation less spent and committed)", c["variance"]),
+        ]
+
+    columns = [(f"fy{r.start_year}", r.label) for r in records]
+    by_year = [figures(position(r, today, today=today)) for r in records]
+
+    def pounds(text: str) -> Figure:
+        return Figure(money(Decimal(text)), float(text))
+
+    rows = [
+        {"what": what, **{k: pounds(f[i][1]) for (k, _), f in zip(columns, by_year, strict=True)}}
+        for i, (what, _) in enumerate(by_year[0])
+    ]
+    return Table(
+        f"Virtual School Head grant, financial year{'s' if len(records) > 1 else ''} "
+        f"{' and '.join(r.label for r in records)}, as at {today:%-d %B %Y}",
+        [("what", "Grant"), *columns],
+        rows,
+        frozenset(k for k, _ in columns),
+        "Pounds, from the grant ledger: spent is the actual spend of the months begun by this date; committed is "
+        "the forecast for the months still to come. " + NOTE_GRANT,
+    )
+
+
 def build(
     snap: Snapshot, viewer: Viewer, year: str, *, internal: bool = False, today: date | None = None
 ) -> dict[str, Any]:
@@ -256,10 +316,17 @@ def build(
         {"heading": "The advice line", "table": enquiry_table(year), "spec": None},
         {"heading": "Data sharing agreements", "table": agreement_table(snap, viewer, today), "spec": None},
     ]
+    from ever6.web.grant.models import year_label
+
+    grant = grant_table(year, today)
+    if grant is not None:
+        sections.append({"heading": "Virtual School Head grant", "table": grant, "spec": None})
+    grant_years = " and ".join(year_label(s) for s in financial_starts(year))
     as_at = snap.run().as_at
     sources = (
         f"Attendance, exclusions and children's social care records held by the authority, published by "
-        f"the Virtual School on {as_at:%-d %B %Y}; partnership records kept by the Virtual School.",
+        f"the Virtual School on {as_at:%-d %B %Y}; partnership records kept by the Virtual School"
+        + ("; the grant ledger kept by the Virtual School." if grant is not None else "."),
         *dict.fromkeys(
             f"National figures: {n.source}."
             for m in MEASURES
@@ -272,7 +339,9 @@ def build(
         "Ever6 CWSW: children with a social worker now or at any time in the last six years. Peers: pupils "
         "who have not had a social worker in that time.",
         *(f"{measure_label(m)}: {BY_NAME[m].description}." for m in MEASURES),
-        "A grant summary is not included: the grant ledger has its own financial progress reports.",
+        NOTE_GRANT
+        if grant is not None
+        else f"There is no grant summary: the grant ledger holds no record of the financial years {grant_years}.",
     )
     title = f"Children with a social worker: annual report {year}"
     return {
@@ -290,7 +359,16 @@ def render(ctx: dict[str, Any]) -> bytes:
 
 def tables_workbook(ctx: dict[str, Any]) -> bytes:
     """The report's tables as an Excel workbook, one sheet each, formula-safe."""
-    names = ("Figures by year", "National", "By phase", "In or out of LA", "Activity", "Advice line", "Agreements")
+    names = (
+        "Figures by year",
+        "National",
+        "By phase",
+        "In or out of LA",
+        "Activity",
+        "Advice line",
+        "Agreements",
+        "Grant",
+    )
     return workbook(
         [(names[i] if i < len(names) else f"Table {i + 1}", s["table"]) for i, s in enumerate(ctx["sections"])]
     )
