@@ -83,13 +83,14 @@ typecheck: install
 # The rule tests' Spark half too (tests/support/engines.py): every cohort scenario in one Spark query.
 # Three pytest runs side by side on two cores (each waits on browsers, servers and Spark for part of
 # its time), of about the same length by the JUnit times (var/pytest/*.xml): the web service's,
-# the measures', disclosure control's and the linkage's tests; the cohort's and the publish stage's;
-# and the rest. The web tests that write to the database run again on PostgreSQL as soon as any of
+# the measures', disclosure control's and the linkage's tests; the cohort's, the publish stage's and the
+# synthetic authority's against its ground truth; and the rest. The first run is the shortest by about
+# the PostgreSQL run's length, since that run follows whichever finishes first. The web tests that write to the database run again on PostgreSQL as soon as any of
 # the three finishes (bash's `wait -n`). Each run has its own temporary folder and log, printed at
 # the end.
 PYTEST_RUNS := var/pytest
 LANE_WEB := tests/web tests/metrics tests/disclosure tests/linkage
-LANE_ANALYTICS := tests/cohort tests/publish
+LANE_ANALYTICS := tests/cohort tests/publish tests/test_synthetic_authority.py
 PYTEST := EVER6_RULE_ENGINES=duckdb,spark $(BIN)/pytest -p no:cacheprovider --durations=10
 
 # The web tests that write to the database in earnest, again on PostgreSQL (tests/postgresql.py):
