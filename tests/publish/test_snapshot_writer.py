@@ -43,6 +43,16 @@ def test_unchanged_publications_reuse_their_suppression(
         return real(table, **kwargs)
 
     monkeypatch.setattr(snapshot_module, "suppress_metrics", counting)
+    profiled: list[int] = []
+    real_profile = snapshot_module._profile
+
+    def profiling(raw: Any, cohort: Any, *args: Any) -> Any:
+        profiled.append(cohort.num_rows)
+        return real_profile(raw, cohort, *args)
+
+    monkeypatch.setattr(snapshot_module, "_profile", profiling)
+    profile_before = _table(target, "profile_suppressed")
+    flow_before = _table(target, "flow")
     with Warehouse(settings.warehouse_path) as wh:
         run = Published(wh).latest()
         assert run is not None
@@ -50,6 +60,10 @@ def test_unchanged_publications_reuse_their_suppression(
         snapshot_module.write_snapshot(wh, run, settings)
         assert calls == []
         assert _table(target, "metric_suppressed") == before
+        # The profile's and flow's inputs (cohort, links, social care and school registers) are unchanged too.
+        assert profiled == []
+        assert _table(target, "profile_suppressed") == profile_before
+        assert _table(target, "flow") == flow_before
 
         # Change one publication's figures: only that one is suppressed again.
         year, period = digests[0][0], digests[0][1]
@@ -60,6 +74,18 @@ def test_unchanged_publications_reuse_their_suppression(
             [run.run_id, year, period],
         )
         snapshot_module.write_snapshot(wh, run, settings)
+        assert profiled == []  # new figures (a new day of marks) leave the profile as it was
+
+        # A cohort without one child, or in another order: the digest says so, or not.
+        published_run = Published(wh)
+        metrics, cohort, links = (published_run.output(name, run.run_id) for name in ("metric", "cohort", "link"))
+        same = snapshot_module.cohort_digest(wh, cohort, links, metrics, run.as_at, settings)
+        assert snapshot_module._previous_cohort_tables(target, same) is not None
+        shuffled = cohort.take(list(reversed(range(cohort.num_rows))))
+        assert snapshot_module.cohort_digest(wh, shuffled, links, metrics, run.as_at, settings) == same
+        fewer = snapshot_module.cohort_digest(wh, cohort.slice(1), links, metrics, run.as_at, settings)
+        assert fewer != same
+        assert snapshot_module._previous_cohort_tables(target, fewer) is None
     assert len(calls) == 1
     after = _table(target, "metric_suppressed")
     assert len(after) == len(before)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date
 
 import ibis
+import ibis.expr.types as ir
 from ibis.expr.types import Table
 
 
@@ -30,12 +31,16 @@ def roll_batches(enrolments: Table, batches: Table) -> Table:
     return joined.mutate(reference_date=joined.reference_date.fill_null(rolled)).drop("_last_event")
 
 
+def on_roll_during(enrolments: Table, first: ir.DateValue, last: ir.DateValue) -> ir.BooleanValue:
+    """Whether an enrolment was on roll at some time from ``first`` to ``last`` inclusive (dates,
+    or another table's columns when the periods are a table joined to the enrolments)."""
+    return (enrolments.entry_date <= last) & (enrolments.leaving_date.isnull() | (enrolments.leaving_date >= first))
+
+
 def on_roll(enrolments: Table, start: date, end: date) -> Table:
     """Current enrolments (:func:`ever6.cohort.current_tables`) on roll at some time from
     ``start`` to ``end`` inclusive, one per school and pupil: the latest entry among them."""
     first, last = ibis.literal(start, type="date"), ibis.literal(end, type="date")
-    e = enrolments.filter(
-        (enrolments.entry_date <= last) & (enrolments.leaving_date.isnull() | (enrolments.leaving_date >= first))
-    )
+    e = enrolments.filter(on_roll_during(enrolments, first, last))
     e = e.mutate(_rank=ibis.row_number().over(group_by=["urn", "upn"], order_by=ibis.desc("entry_date")))
     return e.filter(e._rank == 0).drop("_rank")

@@ -31,7 +31,7 @@ from ibis.expr.types import Table
 
 from ever6.attendance import POSSIBLE, SUMMARY_AUTHORISED, SUMMARY_POSSIBLE, SUMMARY_UNAUTHORISED, Category
 from ever6.cohort.localities import locality_of, residence_postcodes
-from ever6.cohort.roll import on_roll
+from ever6.cohort.roll import on_roll, on_roll_during
 from ever6.cohort.sources import CurrentTables
 from ever6.config import MeasureSettings
 from ever6.dates import (
@@ -190,11 +190,39 @@ def _by_year(year: ir.IntegerValue, values: dict[int, ir.Value]) -> ir.Value:
     return ibis.cases(*((year == y, v) for y, v in values.items()))
 
 
-def _rolls(inputs: Inputs, years: Iterable[int]) -> Table:
-    """:func:`_on_roll` of each academic year, told apart by ``academic_year``."""
-    return _union(
-        _on_roll(inputs, *academic_year_bounds(y)).mutate(**{YEAR: ibis.literal(y, type="int64")}) for y in years
+def _periods(years: Iterable[int], *, terms: bool = True) -> Table:
+    """``academic_year``, ``period``, ``_first``, ``_last``: each year (and with ``terms`` each of
+    its terms) and its first and last day, as a small table to join to. One join with the periods
+    builds one expression for every year and period, where a union of one expression per period
+    cost more to build and compile than to run (issue 22)."""
+    rows = [
+        (y, period, first, last)
+        for y in years
+        for period, (first, last) in {"year": academic_year_bounds(y), **(term_bounds(y) if terms else {})}.items()
+    ]
+    columns = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
+    return ibis.memtable(
+        pa.table(
+            {
+                YEAR: pa.array(columns[0], pa.int64()),
+                PERIOD: pa.array(columns[1], pa.string()),
+                "_first": pa.array(columns[2], pa.date32()),
+                "_last": pa.array(columns[3], pa.date32()),
+            }
+        )
     )
+
+
+def _rolls(inputs: Inputs, years: Iterable[int]) -> Table:
+    """:func:`_on_roll` of each academic year, told apart by ``academic_year``: the latest entry of
+    each enrolment on roll in the year."""
+    e = inputs.tables.pupil_enrolment
+    periods = _periods(years, terms=False)
+    e = e.join(periods, on_roll_during(e, periods._first, periods._last)).select(
+        YEAR, "urn", "upn", "entry_date", roll_ncyear="ncyear"
+    )
+    e = e.mutate(_rank=ibis.row_number().over(group_by=[YEAR, "urn", "upn"], order_by=ibis.desc("entry_date")))
+    return e.filter(e._rank == 0).select(YEAR, "urn", "upn", "roll_ncyear")
 
 
 def _pupils(inputs: Inputs) -> Table:
@@ -467,14 +495,18 @@ def absence_components(sessions: Table) -> dict[str, ir.IntegerValue]:
 SUSPENSION_CATEGORIES = ("SUSP", "FIXD")  # FIXD: a fixed-period exclusion, a suspension's former name
 
 
+def _exclusion_sums(excluded: Table, by: tuple[str, ...] = ()) -> Table:
+    """Per (``by``, urn, upn): the suspensions and permanent exclusions among ``excluded``."""
+    return excluded.group_by(*by, "urn", "upn").agg(
+        suspensions=excluded.category.isin(list(SUSPENSION_CATEGORIES)).sum().cast("int64"),
+        permanent=(excluded.category == "PERM").sum().cast("int64"),
+    )
+
+
 def exclusion_counts(exclusions: Table, start: date, end: date) -> Table:
     """Per enrolment (urn, upn): suspensions and permanent exclusions starting between ``start``
     and ``end``."""
-    xp = exclusions.filter((exclusions.start_date >= _d(start)) & (exclusions.start_date <= _d(end)))
-    return xp.group_by("urn", "upn").agg(
-        suspensions=xp.category.isin(list(SUSPENSION_CATEGORIES)).sum().cast("int64"),
-        permanent=(xp.category == "PERM").sum().cast("int64"),
-    )
+    return _exclusion_sums(exclusions.filter((exclusions.start_date >= _d(start)) & (exclusions.start_date <= _d(end))))
 
 
 def exclusion_period_facts(inputs: Inputs, years: Iterable[int]) -> Table:
@@ -482,20 +514,15 @@ def exclusion_period_facts(inputs: Inputs, years: Iterable[int]) -> Table:
     by ``period``): suspensions, permanent exclusions, AP."""
     years = tuple(years)
     x = inputs.tables.exclusion
-    units_by_period = []
-    counts_by_period = []
-    for y in years:
-        bounds = {"year": academic_year_bounds(y), **term_bounds(y)}
-        for period, (start, end) in bounds.items():
-            key = {YEAR: ibis.literal(y, type="int64"), PERIOD: ibis.literal(period)}
-            per_unit = exclusion_counts(x, start, end)
-            counts_by_period.append(per_unit.mutate(**key))
-            # On roll in the period: the roll, and anyone excluded from a school in it (who was on its
-            # roll then, whether or not that roll was loaded).
-            units = _on_roll(inputs, start, end).select("urn", "upn").union(per_unit.select("urn", "upn")).distinct()
-            units_by_period.append(units.mutate(**key))
-    all_units = _union(units_by_period)
-    all_counts = _union(counts_by_period)
+    periods = _periods(years)
+    # Each exclusion in every period it starts in (its year and its term), counted per period.
+    xp = x.join(periods, (x.start_date >= periods._first) & (x.start_date <= periods._last))
+    all_counts = _exclusion_sums(xp, (YEAR, PERIOD))
+    # On roll in the period: the roll, and anyone excluded from a school in it (who was on its
+    # roll then, whether or not that roll was loaded).
+    e = inputs.tables.pupil_enrolment
+    rolled = e.join(periods, on_roll_during(e, periods._first, periods._last)).select(YEAR, PERIOD, "urn", "upn")
+    all_units = rolled.union(all_counts.select(YEAR, PERIOD, "urn", "upn")).distinct()
     # Every unit of a term is a unit of the year: the years' units are described once.
     described = _describe(inputs, all_units.filter(all_units[PERIOD] == "year").drop(PERIOD), years)
     f = all_units.join(described, [YEAR, "urn", "upn"])

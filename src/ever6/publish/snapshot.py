@@ -11,6 +11,7 @@ Ever6 CWSW pupils.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Mapping
 from datetime import date
@@ -119,6 +120,86 @@ def _profile(
     exact = profile_table(rows)
     shared = suppress_profile(exact, cla_in_cwsw=settings.measures.cla_in_cwsw, rules=_rules(settings))
     return exact, shared
+
+
+COHORT_DIGEST_TABLE = "cohort_digest"
+FLOW_TABLE = "flow"
+# The snapshot's tables that come from the cohort and the social care and school registers alone.
+COHORT_TABLES = (PROFILE_TABLE, PROFILE_SUPPRESSED_TABLE, FLOW_TABLE)
+
+
+def cohort_digest(
+    warehouse: Warehouse, cohort: pa.Table, links: pa.Table, metrics: pa.Table, as_at: date, settings: Settings
+) -> str:
+    """A digest of everything the profile (:func:`_profile`) and the flow (:func:`_flow`) read: the
+    cohort and links (content, in any row order), the active batches of every format but education
+    data's (the earlier dates' cohorts, the rolls and the flow come from them; marks, returns,
+    exclusions and results never reach them), the dates, the localities, the settings that shape
+    them and the release.
+
+    A snapshot with the same digest holds the same profile and flow: a refresh after a new day of
+    marks (the cohort and links reused, :mod:`ever6.publish.reuse`) takes them from there rather
+    than building the cohort at each earlier date and suppressing the profile again.
+    """
+    from dataclasses import asdict
+
+    from ever6 import __version__
+    from ever6.publish.reuse import EDUCATION_FORMATS
+
+    batches = sorted(
+        b.batch_id for b in warehouse.batches() if b.status == "active" and b.format not in EDUCATION_FORMATS
+    )
+    record = {
+        "ever6": __version__,
+        "as_at": as_at,
+        "dates": profile_dates(metrics, as_at),
+        "batches": batches,
+        "cohort_settings": asdict(settings.cohort),
+        "cla_in_cwsw": settings.measures.cla_in_cwsw,
+        "rules": repr(_rules(settings)),
+    }
+    digest = hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode())
+    places = settings.localities.load(settings.home)
+    tables = [cohort, links.select(["la_child_id", "upn"])] + ([lookup_table(places)] if places else [])
+    for table in tables:
+        digest.update(_content_digest(table).encode())
+    return digest.hexdigest()
+
+
+def _content_digest(table: pa.Table) -> str:
+    """A digest of a table's schema and rows whatever their order and chunking."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("t", table)
+        row = con.execute(
+            "SELECT md5(coalesce(string_agg(r, chr(10) ORDER BY r), '')) FROM (SELECT CAST(t AS VARCHAR) AS r FROM t)"
+        ).fetchone()
+    finally:
+        con.close()
+    return f"{table.schema.remove_metadata()}|{row[0] if row else ''}"
+
+
+def _previous_cohort_tables(previous: Path, digest: str) -> dict[str, pa.Table] | None:
+    """:data:`COHORT_TABLES` of the snapshot at ``previous`` if it was built from the same inputs
+    (:func:`cohort_digest`); else None."""
+    import duckdb
+
+    if not previous.exists():
+        return None
+    con = duckdb.connect()
+    try:
+        con.execute("ATTACH ? AS old (READ_ONLY)", [str(previous)])
+        found = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'old' AND table_name = ?",
+            [COHORT_DIGEST_TABLE],
+        ).fetchall()[0][0]
+        if not found or con.execute(f"SELECT digest FROM old.{COHORT_DIGEST_TABLE}").fetchall() != [(digest,)]:  # noqa: S608
+            return None
+        return {name: con.sql(f'SELECT * FROM old."{name}"').to_arrow_table() for name in COHORT_TABLES}  # noqa: S608
+    finally:
+        con.close()
 
 
 PARTITION = ("academic_year", "period")
@@ -277,7 +358,15 @@ def write_snapshot(
     suppressed = _suppressed(metrics, digests, settings, nesting, previous=target)
     school_pupil = _school_pupils(cohort, links, enrolled)
     counts = count_cohort(run.run_id, run.as_at, cohort, links, school_pupil)
-    profile, profile_shared = _profile(raw, cohort, links, metrics, run.as_at, settings)
+    from_cohort = cohort_digest(warehouse, cohort, links, metrics, run.as_at, settings)
+    kept = _previous_cohort_tables(target, from_cohort)
+    if kept is None:
+        profile, profile_shared = _profile(raw, cohort, links, metrics, run.as_at, settings)
+        kept = {
+            PROFILE_TABLE: profile,
+            PROFILE_SUPPRESSED_TABLE: profile_shared,
+            FLOW_TABLE: _flow(warehouse, cohort, run.as_at, settings),
+        }
     tables = {
         "run": pa.table(
             {
@@ -300,9 +389,10 @@ def write_snapshot(
         ALLOCATION_TABLE: allocations(raw, run.as_at, settings.notifications).to_pyarrow(),
         EVENT_TABLE: _events(raw, links, run, settings),
         COUNTS_TABLE: pa.Table.from_pylist([counts.to_row()]),
-        "flow": _flow(warehouse, cohort, run.as_at, settings),
-        PROFILE_TABLE: profile,
-        PROFILE_SUPPRESSED_TABLE: with_figures(profile_shared),
+        FLOW_TABLE: kept[FLOW_TABLE],
+        PROFILE_TABLE: kept[PROFILE_TABLE],
+        PROFILE_SUPPRESSED_TABLE: with_figures(kept[PROFILE_SUPPRESSED_TABLE]),
+        COHORT_DIGEST_TABLE: pa.table({"digest": [from_cohort]}),
     }
 
     private_dir(target.parent)
