@@ -36,7 +36,7 @@ def authority_schools(viewer: Viewer) -> list[str]:
     from ever6.web.guard import snapshot
 
     snap = snapshot()
-    la_code = snap.run().la_code
+    la_code = snap.authority_la_code()  # [authority] la_code, or GIAS's most common, as the register's sync
     return sorted(str(s["urn"]) for s in snap.schools(viewer) if str(s.get("la_code") or "") == la_code)
 
 
@@ -68,6 +68,8 @@ def write_governors_packs(
             raise ValueError(f"no figures were published for {year!r} (published: {', '.join(years_published)})")
         years = governors.pack_years(snap, year)
         chosen = list(urns) if urns is not None else authority_schools(viewer)
+        if not chosen:  # an empty zip would read as done
+            raise ValueError("the published schools list (GIAS) holds none of the authority's schools")
         cells = governors.gather(snap, viewer, chosen, years)
         as_at = snap.run().as_at
     made_on = today or date.today()
