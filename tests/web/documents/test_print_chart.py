@@ -133,6 +133,8 @@ def test_only_line_and_bar_charts_are_drawn_here() -> None:
     )
     assert drawable(bar)
     assert bar is not None
+    # No panels: one bar, on a scale from 0 to 1 in quarters.
+    assert {"A", "s", "s: 1", "0.00", "1.00"} <= {label.text for label in draw(bar).labels}
     assert not drawable({**bar, "layer": [{"mark": {"type": "arc"}}], "encoding": {"theta": {"field": "value"}}})
     assert not drawable(None)
 
