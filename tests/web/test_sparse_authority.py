@@ -151,3 +151,15 @@ def test_each_page_says_what_it_has_instead_of_figures(clients: dict[str, Client
     assert "Your pupil list has <strong>0</strong>" in html.split('id="counts"')[1]
     _, html = _get(clients["vs_head"], reverse("events:record"))
     assert "No events yet." in html
+
+
+def test_governors_packs_for_an_authority_without_its_la_code(db: None, on_sparse: Sparse, tmp_path: Path) -> None:
+    """``ever6 packs governors`` with no ``[authority] la_code`` (this authority sets none): the
+    authority is GIAS's most common LA, as the schools register takes it, so its one school gets
+    its pack rather than none."""
+    from ever6.access import Role, Viewer
+    from ever6.web.documents.batch import write_governors_packs
+
+    written = write_governors_packs(Viewer("test", Role.VS_OFFICER), tmp_path, jobs=1)
+    assert [p.name for p in written.packs] == [f"governors-pack-{on_sparse.urn}-{written.year.replace('/', '-')}.pdf"]
+    assert written.packs[0].read_bytes().startswith(b"%PDF")

@@ -364,6 +364,20 @@ class Snapshot:
         rows: list[dict[str, Any]] = table.to_pylist()
         return rows[0] if rows else None
 
+    def authority_la_code(self) -> str:
+        """The authority's LA number: ``[authority] la_code`` as the refresh recorded it or, without
+        one, the LA most of the published schools belong to, as the linkage report takes it;
+        otherwise every school, the authority's own included, would read as outside it."""
+        la_code = self.run().la_code
+        if la_code:
+            return str(la_code)
+        table, _ = self._query(
+            "SELECT la_code FROM school WHERE la_code IS NOT NULL AND la_code <> '' "
+            "GROUP BY la_code ORDER BY count(*) DESC, la_code LIMIT 1"
+        )
+        codes = table.column("la_code").to_pylist()
+        return str(codes[0]) if codes else ""
+
     def home_authority(self) -> tuple[str, str]:
         """The authority's LA number and name (as GIAS names it on its own schools), for file headers."""
         la_code = self.run().la_code or ""

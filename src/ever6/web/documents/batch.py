@@ -7,6 +7,7 @@ and never touch the database), then zipped together.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
@@ -36,8 +37,14 @@ def authority_schools(viewer: Viewer) -> list[str]:
     from ever6.web.guard import snapshot
 
     snap = snapshot()
-    la_code = snap.run().la_code
+    la_code = snap.authority_la_code()  # [authority] la_code, or GIAS's most common, as the register's sync
     return sorted(str(s["urn"]) for s in snap.schools(viewer) if str(s.get("la_code") or "") == la_code)
+
+
+def _worker_start() -> None:
+    """A worker collects garbage less often: WeasyPrint makes hundreds of thousands of objects a
+    pack, and the default thresholds ran a collection every 700 of them (8% of a pack's CPU)."""
+    gc.set_threshold(50_000, 50, 100)
 
 
 def _render_to(path: str, ctx: dict[str, Any]) -> str:
@@ -68,6 +75,8 @@ def write_governors_packs(
             raise ValueError(f"no figures were published for {year!r} (published: {', '.join(years_published)})")
         years = governors.pack_years(snap, year)
         chosen = list(urns) if urns is not None else authority_schools(viewer)
+        if not chosen:  # an empty zip would read as done
+            raise ValueError("the published schools list (GIAS) holds none of the authority's schools")
         cells = governors.gather(snap, viewer, chosen, years)
         as_at = snap.run().as_at
     made_on = today or date.today()
@@ -89,11 +98,18 @@ def write_governors_packs(
                 progress(len(done), len(work))
     else:
         warm()  # the fonts and stylesheet loaded once, before the workers fork and share them
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            for written in pool.map(_render_to, *zip(*work, strict=True)):
-                done.append(Path(written))
-                if progress:
-                    progress(len(done), len(work))
+        gc.freeze()  # what is loaded so far is kept: the workers' collections do not walk it
+        pool = ProcessPoolExecutor(
+            max_workers=jobs, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start
+        )
+        try:
+            with pool:
+                for written in pool.map(_render_to, *zip(*work, strict=True)):
+                    done.append(Path(written))
+                    if progress:
+                        progress(len(done), len(work))
+        finally:
+            gc.unfreeze()
     archive = out / f"governors-packs-{year.replace('/', '-')}.zip"
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for pack in done:

@@ -1,11 +1,13 @@
-"""A line chart (:func:`ever6.web.charts.line_chart`'s specification) drawn as plain SVG for print.
+"""Line and bar charts (:mod:`ever6.web.charts`' specifications) drawn as plain SVG for print.
 
 vl-convert draws any Vega-Lite chart, but a governors' pack's small multiples cost it about 0.3
 CPU seconds, and WeasyPrint as long again to paint its SVG (some 600 elements): most of a pack's
 time, 630 times over at a large authority. This draws the same specification (its data, panels,
 categories, series, colours, dash patterns and point shapes) with a tenth of the elements, in a
-few milliseconds, laid out for an A4 page: three panels a row, the legend above them. Only what
-the specification holds is drawn, so the chart shows exactly the figures the table after it does.
+few milliseconds, laid out for an A4 page: a line chart three panels a row, a bar chart one panel
+a row (each on its own scale, as the specification resolves it), the legend above them. Only what
+the specification holds is drawn, so the chart shows exactly the figures the table after it does:
+a withheld figure is not in the data, so it has no point and no bar (never a bar of 0).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import escape
@@ -28,13 +31,40 @@ LEGEND_ROW = 18
 MARKER = 3.6  # a point's half-size
 
 
-def drawable(spec: dict[str, Any] | None) -> bool:
-    """Whether ``spec`` is a line chart this module draws (any other goes to vl-convert)."""
+def _kind(spec: dict[str, Any] | None) -> str:
+    """``line`` or ``bar`` for the two kinds :mod:`ever6.web.charts` makes, else ``""``."""
     if not spec:
-        return False
+        return ""
     inner = spec.get("spec", spec)
     mark = inner.get("mark")
-    return isinstance(mark, dict) and mark.get("type") == "line" and "color" in inner.get("encoding", {})
+    if isinstance(mark, dict) and mark.get("type") == "line" and "color" in inner.get("encoding", {}):
+        return "line"
+    layers = inner.get("layer") or []
+    bars = [layer for layer in layers if isinstance(layer.get("mark"), dict) and layer["mark"].get("type") == "bar"]
+    encoding = inner.get("encoding", {})
+    if bars and "color" in bars[0].get("encoding", {}) and {"x", "y", "yOffset"} <= encoding.keys():
+        return "bar"
+    return ""
+
+
+def drawable(spec: dict[str, Any] | None) -> bool:
+    """Whether ``spec`` is a chart this module draws (any other goes to vl-convert)."""
+    return bool(_kind(spec))
+
+
+def draw(spec: dict[str, Any]) -> Chart:
+    """The chart (``spec`` must be :func:`drawable`)."""
+    return draw_line_chart(spec) if _kind(spec) == "line" else draw_bar_chart(spec)
+
+
+def line_chart_svg(spec: dict[str, Any]) -> str:
+    """A line chart as an SVG document, its text included."""
+    return draw_line_chart(spec).svg()
+
+
+def bar_chart_svg(spec: dict[str, Any]) -> str:
+    """A bar chart as an SVG document, its text included."""
+    return draw_bar_chart(spec).svg()
 
 
 def nice_ticks(top: float, count: int = 4) -> list[float]:
@@ -75,20 +105,61 @@ def _marker(shape: str, x: float, y: float) -> str:
     return f"M{x - r:.1f},{y:.1f}a{r},{r} 0 1,0 {2 * r:.1f},0a{r},{r} 0 1,0 {-2 * r:.1f},0Z"  # a circle
 
 
-def _text(x: float, y: float, text: str, *, size: float = 9, anchor: str = "start", bold: bool = False) -> str:
-    weight = ' font-weight="bold"' if bold else ""
-    return (
-        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}"{weight} fill="#0b0c0c">'
-        f"{escape(text)}</text>"
-    )
+@dataclass(frozen=True)
+class Label:
+    """A piece of the chart's text: its baseline at (x, y) in the chart's units, ``anchor`` as SVG's
+    ``text-anchor`` (start, middle or end)."""
+
+    x: float
+    y: float
+    text: str
+    size: float = 9
+    anchor: str = "start"
+    bold: bool = False
+
+    def svg(self) -> str:
+        weight = ' font-weight="bold"' if self.bold else ""
+        return (
+            f'<text x="{self.x:.1f}" y="{self.y:.1f}" font-size="{self.size}" text-anchor="{self.anchor}"{weight} '
+            f'fill="#0b0c0c">{escape(self.text)}</text>'
+        )
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart drawn for print: its shapes (SVG elements) and its text, ``WIDTH`` by ``height`` units.
+
+    The text is kept apart so that a document can lay it out as its own text over the shapes
+    (:func:`ever6.web.documents.render.chart_svg`): WeasyPrint lays out SVG text a letter at a
+    time, which cost more than the rest of a governors' pack's chart."""
+
+    height: float
+    shapes: tuple[str, ...]
+    labels: tuple[Label, ...]
+    width: float = WIDTH
+
+    def svg(self, *, labels: bool = True) -> str:
+        """The chart as an SVG document, with its text or (``labels=False``) the shapes alone."""
+        text = "".join(label.svg() for label in self.labels) if labels else ""
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{self.width:.0f}" height="{self.height:.0f}" '
+            f'viewBox="0 0 {self.width:.0f} {self.height:.0f}" font-family="{FONT}">'
+            + "".join(self.shapes)
+            + text
+            + "</svg>"
+        )
+
+
+def _text(x: float, y: float, text: str, *, size: float = 9, anchor: str = "start", bold: bool = False) -> Label:
+    return Label(x, y, text, size, anchor, bold)
 
 
 def _scale(encoding: dict[str, Any], channel: str) -> list[Any]:
     return list(encoding.get(channel, {}).get("scale", {}).get("range", []))
 
 
-def line_chart_svg(spec: dict[str, Any]) -> str:
-    """The chart as an SVG document (``spec`` must be :func:`drawable`)."""
+def draw_line_chart(spec: dict[str, Any]) -> Chart:
+    """A line chart (``spec`` must be :func:`drawable` as one)."""
     inner = spec.get("spec", spec)
     encoding = inner["encoding"]
     categories: Sequence[str] = encoding["x"].get("sort") or sorted({r["category"] for r in spec["data"]["values"]})
@@ -107,14 +178,8 @@ def line_chart_svg(spec: dict[str, Any]) -> str:
     panels: Sequence[str] = facet["sort"] if facet else [""]
     rows = spec["data"]["values"]
     values = {(r["panel"] or "", r["series"], r["category"]): float(r["value"]) for r in rows}
-    title = spec.get("title", {})
-    title_text = title.get("text", "") if isinstance(title, dict) else str(title)
-
-    parts: list[str] = []
-    y0 = 6.0
-    if title_text:
-        parts.append(_text(0, y0 + 11, title_text, size=11, bold=True))
-        y0 += 20
+    parts: list[str | Label] = []
+    y0 = _title(spec, parts)
     # The legend: each series's colour, dash pattern and point shape, two to a row.
     per_row = 2
     for i, name in enumerate(series):
@@ -177,8 +242,107 @@ def line_chart_svg(spec: dict[str, Any]) -> str:
                 )
             marks = "".join(_marker(shape, x, y) for x, y in points)
             parts.append(f'<path d="{marks}" fill="{colour}"/>')
-    height = y0 + math.ceil(len(panels) / COLUMNS) * cell_h + 4
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0f}" '
-        f'viewBox="0 0 {WIDTH} {height:.0f}" font-family="{FONT}">' + "".join(parts) + "</svg>"
+    return _chart(parts, y0 + math.ceil(len(panels) / COLUMNS) * cell_h + 4)
+
+
+def _title(spec: dict[str, Any], parts: list[str | Label]) -> float:
+    """The chart's title, if it has one; where what follows it starts."""
+    title = spec.get("title", {})
+    title_text = title.get("text", "") if isinstance(title, dict) else str(title)
+    if not title_text:
+        return 6.0
+    parts.append(_text(0, 17, title_text, size=11, bold=True))
+    return 26.0
+
+
+def _chart(parts: list[str | Label], height: float) -> Chart:
+    return Chart(
+        round(height),
+        tuple(p for p in parts if isinstance(p, str)),
+        tuple(p for p in parts if isinstance(p, Label)),
     )
+
+
+# A bar chart: one panel a row, the category labels on the left, each category's bars (one a
+# series) beside each other, each bar's series and value after it as the web chart labels it.
+BAR_GUTTER = 120  # the category labels
+BAR_PLOT_W = 330  # the longest bar; the label after it fits in what is left of the width
+BAR_H, BAR_GAP, CATEGORY_GAP = 11, 2, 7
+CATEGORY_CHARS = 22  # a category label's line
+
+
+def draw_bar_chart(spec: dict[str, Any]) -> Chart:
+    """A bar chart (``spec`` must be :func:`drawable` as one)."""
+    inner = spec.get("spec", spec)
+    encoding = inner["encoding"]
+    rows = spec["data"]["values"]
+    categories: Sequence[str] = encoding["y"].get("sort") or sorted({r["category"] for r in rows})
+    bar_layer = next(layer for layer in inner["layer"] if layer["mark"]["type"] == "bar")
+    colour_scale = bar_layer["encoding"]["color"]["scale"]
+    series: Sequence[str] = encoding["yOffset"].get("sort") or colour_scale["domain"]
+    domain, colours = list(colour_scale["domain"]), list(colour_scale.get("range", []))
+    colour_of = {
+        name: (colours[domain.index(name) % len(colours)] if colours and name in domain else "#0b0c0c")
+        for name in series
+    }
+    value_title = str(encoding["x"].get("title") or "")
+    facet = spec.get("facet")
+    panels: Sequence[str] = facet["sort"] if facet else [""]
+    values = {(r["panel"] or "", r["series"], r["category"]): float(r["value"]) for r in rows}
+    # Each bar's label as the specification's text layer has it (the series and the value).
+    text_layer = next((layer for layer in inner["layer"] if layer["mark"]["type"] == "text"), None)
+    field = text_layer["encoding"]["text"]["field"] if text_layer else ""
+    labels = {(r["panel"] or "", r["series"], r["category"]): str(r.get(field, "")) for r in rows}
+
+    parts: list[str | Label] = []
+    y0 = _title(spec, parts)
+    # The legend: each series's colour, two to a row.
+    per_row = 2
+    for i, name in enumerate(series):
+        lx = (i % per_row) * (WIDTH / per_row)
+        ly = y0 + (i // per_row) * LEGEND_ROW + 8
+        parts.append(f'<path d="M{lx:.1f},{ly - 5:.1f}h10v10h-10Z" fill="{colour_of[name]}"/>')
+        parts.append(_text(lx + 16, ly + 3.5, name))
+    y0 += math.ceil(len(series) / per_row) * LEGEND_ROW + 6
+
+    band = len(series) * (BAR_H + BAR_GAP) - BAR_GAP  # one category's bars
+    ox = BAR_GUTTER
+    for panel in panels:
+        if panel:
+            parts.append(_text(0, y0 + 11, panel, size=9, bold=True))
+            y0 += 18
+        panel_values = [v for (pn, _, _), v in values.items() if pn == (panel or "")]
+        ticks = nice_ticks(max(panel_values, default=0.0), 4)
+        top = ticks[-1] or 1.0
+        step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+        plot_h = len(categories) * (band + CATEGORY_GAP) + CATEGORY_GAP
+
+        def x_of(v: float, top: float = top) -> float:
+            return ox + max(v, 0.0) / top * BAR_PLOT_W
+
+        grid = "".join(f"M{x_of(t):.1f},{y0:.1f}v{plot_h:.1f}" for t in ticks)
+        parts.append(f'<path d="{grid}" stroke="#dddddd" stroke-width="1" fill="none"/>')
+        parts.append(f'<path d="M{ox:.1f},{y0:.1f}v{plot_h:.1f}" stroke="#505a5f" stroke-width="1"/>')
+        bars: dict[str, list[str]] = {name: [] for name in series}
+        for c, category in enumerate(categories):
+            top_y = y0 + CATEGORY_GAP + c * (band + CATEGORY_GAP)
+            lines = textwrap.wrap(category, CATEGORY_CHARS)[:2] or [""]
+            mid = top_y + band / 2 + 3 - 5 * (len(lines) - 1)
+            parts.extend(_text(ox - 6, mid + 10 * n, line, size=8, anchor="end") for n, line in enumerate(lines))
+            for i, name in enumerate(series):
+                value = values.get((panel or "", name, category))
+                if value is None:  # withheld or not published: no bar, and no label
+                    continue
+                y = top_y + i * (BAR_H + BAR_GAP)
+                bars[name].append(f"M{ox:.1f},{y:.1f}H{x_of(value):.1f}v{BAR_H}H{ox:.1f}Z")
+                label = labels[(panel or "", name, category)]
+                if label:
+                    parts.append(_text(x_of(value) + 4, y + BAR_H - 2.5, label, size=8))
+        parts.extend(f'<path d="{"".join(d)}" fill="{colour_of[name]}"/>' for name, d in bars.items() if d)
+        axis_y = y0 + plot_h
+        parts.append(f'<path d="M{ox:.1f},{axis_y:.1f}h{BAR_PLOT_W}" stroke="#505a5f" stroke-width="1"/>')
+        parts.extend(_text(x_of(t), axis_y + 11, _tick_label(t, step), size=8, anchor="middle") for t in ticks)
+        if value_title:
+            parts.append(_text(ox + BAR_PLOT_W / 2, axis_y + 23, value_title, size=8, anchor="middle", bold=True))
+        y0 = axis_y + (34 if value_title else 22)
+    return _chart(parts, y0)

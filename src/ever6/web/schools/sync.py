@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import Any
-
 from django.db import transaction
 
 from ever6.access import Role, Viewer
@@ -15,14 +12,6 @@ from ever6.web.schools.models import School
 _SYNC = Viewer(username="system:sync-schools", role=Role.VS_OFFICER)
 
 
-def _most_common_la(schools: list[dict[str, Any]]) -> str:
-    """Without ``[authority] la_code``, the authority is taken to be the LA most of the published
-    schools belong to, as the linkage report takes it: otherwise every school, the authority's own
-    included, would read as outside it."""
-    codes = Counter(str(r["la_code"]) for r in schools if r.get("la_code"))
-    return codes.most_common(1)[0][0] if codes else ""
-
-
 def sync_schools() -> tuple[int, int]:
     """Add schools new to the published list and refresh the GIAS details of known ones.
 
@@ -31,7 +20,7 @@ def sync_schools() -> tuple[int, int]:
     """
     snap = snapshot()
     published = snap.schools(_SYNC)
-    la_code = snap.run().la_code or _most_common_la(published)
+    la_code = snap.authority_la_code()
     added = updated = 0
     with transaction.atomic():
         known = {s.urn: s for s in School.objects.all()}
