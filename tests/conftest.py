@@ -18,11 +18,15 @@ from tests.support.engines import RULE_ENGINES, OnEngine
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
 
-@pytest.fixture(autouse=True)
-def _no_background_dfe_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(autouse=True, scope="session")
+def _no_background_dfe_rules() -> Iterator[None]:
     """Imports in tests do not start the DfE validators (a minute per 10,000 children) in the
-    background; the tests of the rules ask for them (``--dfe-rules wait``, tests/formats/test_dfe_rules.py)."""
-    monkeypatch.setenv("EVER6_DFE_RULES", "off")
+    background; the tests of the rules ask for them (``--dfe-rules wait``, tests/formats/test_dfe_rules.py).
+    Session-wide, so that module fixtures which import files are covered too: a validator left running
+    from one holds the warehouse when the fixture's refresh comes."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EVER6_DFE_RULES", "off")
+        yield
 
 
 @pytest.fixture(scope="session")
