@@ -18,6 +18,7 @@ interval protection off, as before issue 14). Results are also written to
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import time
 from pathlib import Path
@@ -34,6 +35,8 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=3)
     parser.add_argument("--attack", action="store_true", help="run the interval attacker on each year")
     parser.add_argument("--year", help="only this academic year")
+    parser.add_argument("--home", type=Path, help="an ever6 home already built (read only; default: the cache's)")
+    parser.add_argument("--profile", type=Path, help="write cProfile statistics of the suppression to this file")
     parser.add_argument(
         "--secondary",
         action="store_true",
@@ -49,9 +52,9 @@ def main() -> None:
     from ever6.disclosure import DisclosureRules
     from ever6.metrics.publication import school_nesting, suppress_metrics
 
-    home = CACHE / f"disclosure-{args.scale}-{args.seed}" / "home"
+    home = args.home or CACHE / f"disclosure-{args.scale}-{args.seed}" / "home"
     snapshot = home / "published" / "web.duckdb"
-    if not snapshot.exists():
+    if not snapshot.exists() and args.home is None:
         build_demo(Settings(home=home, authority=AuthoritySettings(la_code="886")), scale=args.scale, seed=args.seed)
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
@@ -67,8 +70,14 @@ def main() -> None:
     results = []
     outs = []
     for year, table in tables.items():
+        profiler = cProfile.Profile() if args.profile else None
         started, cpu = time.perf_counter(), time.process_time()
+        if profiler:
+            profiler.enable()
         out = suppress_metrics(table, rules=rules, nesting=nesting)
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(str(args.profile).replace(".", f"-{year.replace('/', '-')}.", 1))
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         outs.append(out)
         hidden = sum(r is not None for r in out.column("suppression_reason").to_pylist())
