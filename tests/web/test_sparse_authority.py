@@ -144,6 +144,9 @@ def test_each_page_says_what_it_has_instead_of_figures(clients: dict[str, Client
     # The authority's one school is in the authority (no [authority] la_code: GIAS's most common).
     _, html = _get(clients["vs_head"], reverse("schools:school", kwargs={"urn": on_sparse.urn}))
     assert re.search(r"In this authority\s*</dt>\s*<dd[^>]*>\s*Yes", html)
+    # and so it is in the Schools ranking's filter for the authority's own schools.
+    _, html = _get(clients["vs_head"], reverse("dashboard:schools") + "?in_la=In")
+    assert f"/schools/{on_sparse.urn}/" in html
     # The school's DSL: no pupils on the list, and the page's two counts both say 0.
     _, html = _get(clients["school_dsl"], reverse("portal:pupils", kwargs={"urn": on_sparse.urn}))
     assert "The Virtual School found no Ever6 CWSW pupils on your roll on that date." in html

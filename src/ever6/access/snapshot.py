@@ -380,7 +380,7 @@ class Snapshot:
 
     def home_authority(self) -> tuple[str, str]:
         """The authority's LA number and name (as GIAS names it on its own schools), for file headers."""
-        la_code = self.run().la_code or ""
+        la_code = self.authority_la_code()
         table, _ = self._query(
             "SELECT la_name FROM school WHERE la_code = ? AND la_name IS NOT NULL "
             "GROUP BY la_name ORDER BY count(*) DESC, la_name LIMIT 1",

@@ -323,7 +323,7 @@ def schools(request: HttpRequest, snap: Snapshot, run: RunInfo, years: list[str]
     rows = snap.metrics(
         who, MetricQuery(year, period, ranking.MEASURES, ranking.GROUPS, "school"), suppressed=suppressed
     )
-    all_rows = ranking.school_rows(rows, schools=register, la_code=run.la_code, thresholds=thresholds)
+    all_rows = ranking.school_rows(rows, schools=register, la_code=snap.authority_la_code(), thresholds=thresholds)
     school_rows = ranking.sort_rows(ranking.filtered(all_rows, **chosen), sort)
     if who.can(Capability.PARTNERSHIP):  # the school's page is the partnership register's
         in_register = set(School.objects.filter(urn__in=[r["urn"] for r in school_rows]).values_list("urn", flat=True))

@@ -90,7 +90,7 @@ def suggested_tiers(snap: Snapshot, who: Viewer) -> dict[str, str]:
     rows = snap.metrics(who, MetricQuery(years[-1], "year", ranking.MEASURES, ranking.GROUPS, "school"))
     register = {s["urn"]: s for s in snap.schools(who)}
     school_rows = ranking.school_rows(
-        rows, schools=register, la_code=snap.run().la_code, thresholds=settings.EVER6_TIERS
+        rows, schools=register, la_code=snap.authority_la_code(), thresholds=settings.EVER6_TIERS
     )
     return {r["urn"]: r["tier"] for r in school_rows if r["tier"] in TIER_ORDER}
 
