@@ -174,10 +174,8 @@ def draw_line_chart(spec: dict[str, Any]) -> Chart:
         )
         for i in range(len(series))
     ]
-    facet = spec.get("facet")
-    panels: Sequence[str] = facet["sort"] if facet else [""]
     rows = spec["data"]["values"]
-    values = {(r["panel"] or "", r["series"], r["category"]): float(r["value"]) for r in rows}
+    panels, values = _panels_and_values(spec, rows)
     parts: list[str | Label] = []
     y0 = _title(spec, parts)
     # The legend: each series's colour, dash pattern and point shape, two to a row.
@@ -245,6 +243,16 @@ def draw_line_chart(spec: dict[str, Any]) -> Chart:
     return _chart(parts, y0 + math.ceil(len(panels) / COLUMNS) * cell_h + 4)
 
 
+def _panels_and_values(
+    spec: dict[str, Any], rows: list[dict[str, Any]]
+) -> tuple[Sequence[str], dict[tuple[str, str, str], float]]:
+    """The chart's panels (one, unnamed, without a facet) and each drawn value by (panel, series,
+    category): the rows hold only published figures, so a withheld one is simply absent."""
+    facet = spec.get("facet")
+    panels: Sequence[str] = facet["sort"] if facet else [""]
+    return panels, {(r["panel"] or "", r["series"], r["category"]): float(r["value"]) for r in rows}
+
+
 def _title(spec: dict[str, Any], parts: list[str | Label]) -> float:
     """The chart's title, if it has one; where what follows it starts."""
     title = spec.get("title", {})
@@ -286,9 +294,7 @@ def draw_bar_chart(spec: dict[str, Any]) -> Chart:
         for name in series
     }
     value_title = str(encoding["x"].get("title") or "")
-    facet = spec.get("facet")
-    panels: Sequence[str] = facet["sort"] if facet else [""]
-    values = {(r["panel"] or "", r["series"], r["category"]): float(r["value"]) for r in rows}
+    panels, values = _panels_and_values(spec, rows)
     # Each bar's label as the specification's text layer has it (the series and the value).
     text_layer = next((layer for layer in inner["layer"] if layer["mark"]["type"] == "text"), None)
     field = text_layer["encoding"]["text"]["field"] if text_layer else ""
