@@ -174,6 +174,20 @@ def test_a_county_shaped_table_keeps_every_primary_count_wide(
     assert shown > out.num_rows / 3  # and most of the table is still published
 
 
+def test_programs_within_the_primary_period_keep_every_primary_count_wide(
+    county_table: tuple[pa.Table, pa.Table], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every component's programs tried first within the primary's period (a term with its year,
+    or the year), the rest of the component held still (at la only components of 10,000 sums and
+    more): the perturbations found there must protect as well."""
+    monkeypatch.setattr(linked, "_RESTRICT_FROM", 0)
+    truth, register = county_table
+    out = suppress_metrics(truth, rules=PROTECTED, nesting=school_nesting(register, LA))
+    found = attack_publication(truth, out, schools_of(register, LA), width=WIDTH, only_primary=True)
+    assert found.attack.hidden > 100
+    assert not found.narrow_primary, f"{len(found.narrow_primary)} narrow, e.g. {_some(found)}"
+
+
 def test_without_interval_protection_the_attacker_narrows_primary_counts(
     county_table: tuple[pa.Table, pa.Table],
 ) -> None:

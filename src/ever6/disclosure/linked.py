@@ -34,7 +34,9 @@ own, nor does one that a few programs over the suppressed sums alone (shown ones
 the width: most of them, after exact-recovery suppression; those few programs run again after
 every ``AGAIN`` programs that suppressed something. The relations fall apart into
 connected components; one HiGHS model per component is built once and re-solved from its last
-basis with only bounds and costs changed.
+basis with only bounds and costs changed. In a large component a primary's program is first
+solved within its period (a term with its year, or the year), the other sums held still
+(``_Periods``): a quarter to a half of the sums, and most perturbations are found there.
 
 Sums that are suppressed but not primary (secondary cells, 0 or 6 and more) are not protected by
 this: their value is not itself disclosive (``docs/disclosure.md``).
@@ -192,7 +194,9 @@ def protect(
         rows_ub = _rows_touching(ub_csc, members)
         a_eq_k, a_ub_k = eq_csc[rows_eq][:, members], ub_csc[rows_ub][:, members]
         slack_k, truth_k = slack[rows_ub], model.truth[members]
-        lp = _Program(a_eq_k, a_ub_k, slack_k, truth_k, np.where(shown_rows[members] > 0, weight[members], 0.0))
+        cost_k = np.where(shown_rows[members] > 0, weight[members], 0.0)
+        periods_k = np.array([model.cells[int(g)][1] for g in members])
+        lp = _Periods(a_eq_k, a_ub_k, slack_k, truth_k, cost_k, periods_k)
         free = _Free(a_eq_k, a_ub_k, slack_k, truth_k, shown_rows[members] == 0, width)
         moved = free.moved(np.asarray(todo))
         result.free += int(moved[todo].sum())
@@ -397,6 +401,83 @@ class _Program:
         self.highs.changeColBounds(k, 0.0, highspy.kHighsInf)
         self.highs.changeColBounds(self.n + k, 0.0, self.truth[k])
         return y
+
+
+# A component of at least this many sums is first perturbed within the primary's period.
+_RESTRICT_FROM = 10_000
+
+
+class _Periods:
+    """A component's perturbation programs, tried first within the primary sum's period (a term
+    with its year, or the year alone), then over the whole component.
+
+    Restricted to a set ``R`` of sums, with every relation that has a sum in ``R`` kept and the
+    sums outside ``R`` held at their value (moved by 0): a perturbation found there, extended by
+    0 outside ``R``, satisfies every relation of the component (those without a sum in ``R`` hold
+    with nothing moved), so it protects exactly as one found over the whole component. Only when
+    the restricted program finds none is the whole component solved (a perturbation may need
+    another term). At la the perturbations found move 10 to 30 sums of one period and its year,
+    out of 24,228.
+    """
+
+    def __init__(
+        self,
+        a_eq: csc_matrix,
+        a_ub: csc_matrix,
+        slack: np.ndarray,
+        truth: np.ndarray,
+        cost: np.ndarray,
+        periods: np.ndarray,
+    ) -> None:
+        self.whole = _Program(a_eq, a_ub, slack, truth, cost)
+        self.n = truth.size
+        self.periods = periods
+        self.parts: dict[str, tuple[np.ndarray, _Program]] = {}
+        self.restricted = truth.size >= _RESTRICT_FROM
+        self.args = (a_eq.tocsc(), a_ub.tocsc(), slack, truth)
+        self.fallbacks = 0
+
+    @property
+    def cost(self) -> np.ndarray:
+        return self.whole.cost
+
+    def _part(self, period: str) -> tuple[np.ndarray, _Program]:
+        part = self.parts.get(period)
+        if part is None:
+            a_eq, a_ub, slack, truth = self.args
+            keep = np.flatnonzero((self.periods == period) | (self.periods == YEAR))
+            rows_eq = _rows_touching(a_eq, keep)
+            rows_ub = _rows_touching(a_ub, keep)
+            part = (
+                keep,
+                _Program(
+                    a_eq[rows_eq][:, keep], a_ub[rows_ub][:, keep], slack[rows_ub], truth[keep], self.whole.cost[keep]
+                ),
+            )
+            self.parts[period] = part
+        return part
+
+    def free(self, k: int) -> None:
+        """Moving sum ``k`` costs nothing from now on (it is suppressed)."""
+        self.whole.free(k)
+        for keep, program in self.parts.values():
+            at = int(np.searchsorted(keep, k))
+            if at < keep.size and keep[at] == k:
+                program.free(at)
+
+    def perturb(self, k: int, amount: float) -> np.ndarray | None:
+        """The cheapest perturbation moving sum ``k`` by ``amount``: within its period when one is
+        found there, else over the whole component."""
+        if self.restricted:
+            keep, program = self._part(str(self.periods[k]))
+            at = int(np.searchsorted(keep, k))
+            found = program.perturb(at, amount)
+            if found is not None:
+                y = np.zeros(self.n)
+                y[keep] = found
+                return y
+            self.fallbacks += 1
+        return self.whole.perturb(k, amount)
 
 
 def _system(model: _Model) -> tuple[csc_matrix, csc_matrix, np.ndarray]:
