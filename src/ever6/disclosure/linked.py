@@ -50,6 +50,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import highspy
 import numpy as np
@@ -63,6 +64,21 @@ ALL = "all"
 
 # A sum: (publication set, period, quantity, group, breakdown, breakdown value).
 Cell = tuple[object, str, str, str, str, str]
+
+
+def _kept_model(lp: Any, columns: Any) -> Any:
+    """A HiGHS instance holding ``lp`` with the constraint matrix ``columns`` (compressed by column),
+    quiet and without presolve: it is kept and solved again as costs and bounds change, from the
+    last point."""
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = columns.indptr
+    lp.a_matrix_.index_ = columns.indices
+    lp.a_matrix_.value_ = columns.data
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("presolve", "off")
+    highs.passModel(lp)
+    return highs
 
 
 @dataclass(frozen=True)
@@ -298,14 +314,7 @@ class _Free:
         lp.col_upper_ = np.where(hidden, self.cap, 0.0)
         lp.row_lower_ = np.concatenate([np.zeros(a_eq.shape[0]), np.full(a_ub.shape[0], -inf)])
         lp.row_upper_ = np.concatenate([np.zeros(a_eq.shape[0]), slack])
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = relations.indptr
-        lp.a_matrix_.index_ = relations.indices
-        lp.a_matrix_.value_ = relations.data
-        self.highs = highspy.Highs()  # type: ignore[no-untyped-call]
-        self.highs.setOptionValue("output_flag", False)
-        self.highs.setOptionValue("presolve", "off")
-        self.highs.passModel(lp)
+        self.highs = _kept_model(lp, relations)
         self.warm = False
         self.costed = np.zeros(0, dtype=np.int32)
 
@@ -372,14 +381,7 @@ class _Program:
         rows_eq, rows_ub = a_eq.shape[0], a_ub.shape[0]
         lp.row_lower_ = np.concatenate([np.zeros(rows_eq), np.full(rows_ub, -inf)])
         lp.row_upper_ = np.concatenate([np.zeros(rows_eq), slack])
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = full.indptr
-        lp.a_matrix_.index_ = full.indices
-        lp.a_matrix_.value_ = full.data
-        self.highs = highspy.Highs()  # type: ignore[no-untyped-call]
-        self.highs.setOptionValue("output_flag", False)
-        self.highs.setOptionValue("presolve", "off")
-        self.highs.passModel(lp)
+        self.highs = _kept_model(lp, full)
 
     def free(self, k: int) -> None:
         """Moving sum ``k`` costs nothing from now on (it is suppressed)."""

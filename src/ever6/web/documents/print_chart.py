@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,17 +179,14 @@ def draw_line_chart(spec: dict[str, Any]) -> Chart:
     parts: list[str | Label] = []
     y0 = _title(spec, parts)
     # The legend: each series's colour, dash pattern and point shape, two to a row.
-    per_row = 2
-    for i, name in enumerate(series):
-        lx = (i % per_row) * (WIDTH / per_row)
-        ly = y0 + (i // per_row) * LEGEND_ROW + 8
+    for i, name, lx, ly in _legend_places(series, y0):
         colour, dash, shape = styles[i]
         parts.append(
             f'<path d="M{lx:.1f},{ly:.1f}h28" stroke="{colour}" stroke-width="2.5" '
             f'stroke-dasharray="{dash}" fill="none"/><path d="{_marker(shape, lx + 14, ly)}" fill="{colour}"/>'
         )
         parts.append(_text(lx + 36, ly + 3.5, name))
-    y0 += math.ceil(len(series) / per_row) * LEGEND_ROW + 6
+    y0 += math.ceil(len(series) / LEGEND_PER_ROW) * LEGEND_ROW + 6
 
     cell_w = WIDTH / COLUMNS
     cell_h = TITLE_H + PANEL_H + AXIS_H
@@ -241,6 +238,15 @@ def draw_line_chart(spec: dict[str, Any]) -> Chart:
             marks = "".join(_marker(shape, x, y) for x, y in points)
             parts.append(f'<path d="{marks}" fill="{colour}"/>')
     return _chart(parts, y0 + math.ceil(len(panels) / COLUMNS) * cell_h + 4)
+
+
+LEGEND_PER_ROW = 2
+
+
+def _legend_places(series: Sequence[str], y0: float) -> Iterator[tuple[int, str, float, float]]:
+    """Each series's index, name and the place of its legend entry, two to a row below ``y0``."""
+    for i, name in enumerate(series):
+        yield i, name, (i % LEGEND_PER_ROW) * (WIDTH / LEGEND_PER_ROW), y0 + (i // LEGEND_PER_ROW) * LEGEND_ROW + 8
 
 
 def _panels_and_values(
@@ -303,13 +309,10 @@ def draw_bar_chart(spec: dict[str, Any]) -> Chart:
     parts: list[str | Label] = []
     y0 = _title(spec, parts)
     # The legend: each series's colour, two to a row.
-    per_row = 2
-    for i, name in enumerate(series):
-        lx = (i % per_row) * (WIDTH / per_row)
-        ly = y0 + (i // per_row) * LEGEND_ROW + 8
+    for _, name, lx, ly in _legend_places(series, y0):
         parts.append(f'<path d="M{lx:.1f},{ly - 5:.1f}h10v10h-10Z" fill="{colour_of[name]}"/>')
         parts.append(_text(lx + 16, ly + 3.5, name))
-    y0 += math.ceil(len(series) / per_row) * LEGEND_ROW + 6
+    y0 += math.ceil(len(series) / LEGEND_PER_ROW) * LEGEND_ROW + 6
 
     band = len(series) * (BAR_H + BAR_GAP) - BAR_GAP  # one category's bars
     ox = BAR_GUTTER
