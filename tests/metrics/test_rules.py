@@ -355,6 +355,27 @@ def test_termly_returns_fill_terms_without_marks(metrics_of: ScenarioRuns[Fixtur
     assert fig(f, "overall_absence_rate") == (31, 216, 14.4)
 
 
+def _spring(upn: str, code: str, sessions: int) -> dict[str, Any]:
+    return {"urn": "100002", "upn": upn, "academic_year": 2024, "term": "spring", "code": code, "sessions": sessions}
+
+
+def test_a_resent_termly_return_counts_each_rows_newest_version_once(tmp_path: Path) -> None:
+    # The measures read one batch of termly returns as it is and rank the rows of several
+    # (rules._termly): here a school sends its spring return again with U2's authorised absence
+    # corrected; U9's row is in the first return only. (DuckDB only: the ranking is the cohort's
+    # current-version rule, tested on both engines in tests/cohort.)
+    first = [_spring("U2", "*possible", 100), _spring("U2", "*authorised", 4), _spring("U9", "/", 40)]
+    resent = [_spring("U2", "*possible", 100), _spring("U2", "*authorised", 10)]
+    wh = build(
+        tmp_path,
+        [rows_result(tmp_path, "attendance-termly", {"attendance_termly": rows}) for rows in (first, resent)],
+    )
+    f = metrics(OnEngine("duckdb"), Fixture(wh), "resent")()
+    # U2 10 of 100 (not 14 of 200), U9 0 of 40.
+    assert fig(f, "overall_absence_rate", period="spring") == (10, 140, 7.1)
+    assert fig(f, "pupils", period="spring") == (2, None, 2)
+
+
 @scenario
 def census_total(tmp_path: Path) -> Fixture:
     # The school census gives a pupil's possible sessions and their absence by code.
