@@ -782,7 +782,7 @@ def _termly(t: CurrentTables) -> Table:
     """The current termly returns. When every active row comes from one batch, each row is its own
     current version: the termly readers refuse (``attendance_termly``) or add up (``school_census``)
     a (school, pupil, year, term, code) repeated in one file, so there is nothing to rank. Ranking the
-    versions was a quarter of the measures' DuckDB time at ``la`` (2 million rows, one batch)."""
+    versions was about a tenth of the measures' DuckDB time at ``la`` (2 million rows, one batch)."""
     if t.active is None:
         return t.attendance_termly
     rows = t.active["attendance_termly"]
