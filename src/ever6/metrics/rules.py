@@ -48,6 +48,7 @@ from ever6.metrics.measures import (
     BREAKDOWNS,
     MEASURES,
     METRIC_COLUMNS,
+    PERIODS,
     Measure,
     value_of,
 )
@@ -459,35 +460,71 @@ PERIOD = "period"  # "year" or a term's name
 def attendance_period_facts(
     inputs: Inputs, years: Iterable[int], *, as_at: date | None = None, sessions: Table | None = None
 ) -> Table:
-    """One row per counted enrolment, academic year and period (the year and each term, told apart
-    by ``period``): breakdown attributes and attendance components.
+    """One row per counted enrolment and academic year: breakdown attributes and, for the year and
+    each term, the attendance components (``<component>_<period>``: :func:`period_column`). An
+    enrolment counts in a period when it has a possible session in it; in a period where it has
+    none, its components there are 0 (``pupils_<period>`` 0).
 
     ``sessions``: the years' session counts (:func:`session_counts`), when already computed. The
-    enrolments are described once, and one aggregation serves every year and period.
+    periods are columns, not rows: the enrolments are described and summed once, a quarter of the
+    rows a row per period would take (issue 22).
     """
     years = tuple(years)
     if sessions is None:
         sessions = session_counts(inputs, years, as_at=as_at)
     counts = ("possible", "coded_possible", "authorised", "unauthorised", "c2", "k", "b")
-    year = sessions.group_by(YEAR, "urn", "upn").agg(**{c: sessions[c].sum() for c in counts})
-    year = year.select(YEAR, "urn", "upn", *counts, **{PERIOD: ibis.literal("year")})
-    terms = sessions.select(YEAR, "urn", "upn", *counts, **{PERIOD: sessions.term})
-    per_unit = year.union(terms)
-    per_unit = per_unit.filter(per_unit.possible > 0)
+    per_unit = sessions.group_by(YEAR, "urn", "upn").agg(
+        **{period_column(c, "year"): sessions[c].sum() for c in counts},
+        **{
+            period_column(c, term): ibis.ifelse(sessions.term == term, sessions[c], 0).sum()
+            for term in TERMS
+            for c in counts
+        },
+    )
+    # A unit of a term is a unit of its year (the year's sums include the term's).
+    per_unit = per_unit.filter(per_unit[period_column("possible", "year")] > 0)
     s = inputs.settings
     # Age on 31 August before the year: at least min_age, at most max_age. A pupil with no
     # known date of birth cannot be placed in the headline age range and is not counted.
     oldest = {y: _d(latest_birth_date_reaching(s.max_age + 1, date(y, 8, 31))) for y in years}
     youngest = {y: _d(latest_birth_date_reaching(s.min_age, date(y, 8, 31))) for y in years}
-    units = _describe(inputs, per_unit.filter(per_unit[PERIOD] == "year").select(YEAR, "urn", "upn"), years)
-    units = units.filter(
-        (units.birth_date > _by_year(units[YEAR], oldest)) & (units.birth_date <= _by_year(units[YEAR], youngest))
-    )
-    f = per_unit.join(units, [YEAR, "urn", "upn"])
-    return f.mutate(pupils=ibis.literal(1, type="int64"), **absence_components(f))
+    f = _describe(inputs, per_unit, years)
+    f = f.filter((f.birth_date > _by_year(f[YEAR], oldest)) & (f.birth_date <= _by_year(f[YEAR], youngest)))
+    columns: dict[str, ir.Value] = {}
+    for period in PERIODS:
+        counted = f[period_column("possible", period)] > 0
+
+        def at(component: str, period: str = period, counted: ir.BooleanValue = counted) -> ir.IntegerValue:
+            return ibis.ifelse(counted, f[period_column(component, period)], 0)
+
+        sessions_then = {c: at(c) for c in counts}
+        flags = absence_components(
+            _Sessions(sessions_then["possible"], sessions_then["authorised"], sessions_then["unauthorised"])
+        )
+        columns[period_column("pupils", period)] = ibis.ifelse(counted, 1, 0).cast("int64")
+        columns.update({period_column(c, period): v for c, v in sessions_then.items()})
+        columns.update({period_column(c, period): ibis.ifelse(counted, v, 0) for c, v in flags.items()})
+    return f.mutate(**columns)
 
 
-def absence_components(sessions: Table) -> dict[str, ir.IntegerValue]:
+@dataclass(frozen=True)
+class _Sessions:
+    """A period's session counts of a unit, as :func:`absence_components` reads them."""
+
+    possible: ir.IntegerValue
+    authorised: ir.IntegerValue
+    unauthorised: ir.IntegerValue
+
+
+TERMS = tuple(p for p in PERIODS if p != "year")
+
+
+def period_column(component: str, period: str) -> str:
+    """The column of a period's component in the facts, where the periods are columns."""
+    return f"{component}_{period}"
+
+
+def absence_components(sessions: Table | _Sessions) -> dict[str, ir.IntegerValue]:
     """An enrolment's sessions missed and whether it is persistently (10% or more of its own
     possible sessions) or severely (50% or more) absent: the one rule, for the measures and for
     each pupil's row on a school's list."""
@@ -517,33 +554,46 @@ def exclusion_counts(exclusions: Table, start: date, end: date) -> Table:
 
 
 def exclusion_period_facts(inputs: Inputs, years: Iterable[int]) -> Table:
-    """One row per enrolment on roll, academic year and period (the year and each term, told apart
-    by ``period``): suspensions, permanent exclusions, AP."""
+    """One row per enrolment on roll at some time in an academic year: breakdown attributes and,
+    for the year and each term (``<component>_<period>``: :func:`period_column`), whether it is on
+    roll then (``roll``), its suspensions, permanent exclusions and AP (0 in a period where it is
+    not on roll). Periods as columns, as in :func:`attendance_period_facts`."""
     years = tuple(years)
     x = inputs.tables.exclusion
     periods = _periods(years)
     # Each exclusion in every period it starts in (its year and its term), counted per period.
     xp = x.join(periods, (x.start_date >= periods._first) & (x.start_date <= periods._last))
-    all_counts = _exclusion_sums(xp, (YEAR, PERIOD))
+    counts = _exclusion_sums(xp, (YEAR, PERIOD))
     # On roll in the period: the roll, and anyone excluded from a school in it (who was on its
-    # roll then, whether or not that roll was loaded).
+    # roll then, whether or not that roll was loaded). Every unit of a term is a unit of the year.
     e = inputs.tables.pupil_enrolment
-    rolled = e.join(periods, on_roll_during(e, periods._first, periods._last)).select(YEAR, PERIOD, "urn", "upn")
-    all_units = rolled.union(all_counts.select(YEAR, PERIOD, "urn", "upn")).distinct()
-    # Every unit of a term is a unit of the year: the years' units are described once.
-    described = _describe(inputs, all_units.filter(all_units[PERIOD] == "year").drop(PERIOD), years)
-    f = all_units.join(described, [YEAR, "urn", "upn"])
-    f = f.left_join(all_counts, [YEAR, "urn", "upn", PERIOD]).drop(
-        f"{YEAR}_right", "urn_right", "upn_right", f"{PERIOD}_right"
+    zero = ibis.literal(0, type="int64")
+    rolled = e.join(periods, on_roll_during(e, periods._first, periods._last)).select(
+        YEAR, PERIOD, "urn", "upn", suspensions=zero, permanent=zero
     )
-    suspensions = f.suspensions.coalesce(0)
-    return f.mutate(
-        roll=ibis.literal(1, type="int64"),
-        suspensions=suspensions,
-        one_plus=ibis.ifelse(suspensions > 0, 1, 0),
-        permanent=f.permanent.coalesce(0),
-        in_ap=ibis.ifelse(f.type_code.isin(sorted(ALTERNATIVE_PROVISION_TYPES)), 1, 0),
+    both = rolled.union(counts.select(YEAR, PERIOD, "urn", "upn", "suspensions", "permanent"))
+    per_unit = both.group_by(YEAR, "urn", "upn").agg(
+        **{
+            column: value
+            for period in PERIODS
+            for column, value in {
+                period_column("roll", period): ibis.ifelse((both[PERIOD] == period).any(), 1, 0).cast("int64"),
+                period_column("suspensions", period): ibis.ifelse(both[PERIOD] == period, both.suspensions, 0).sum(),
+                period_column("permanent", period): ibis.ifelse(both[PERIOD] == period, both.permanent, 0).sum(),
+            }.items()
+        }
     )
+    f = _describe(inputs, per_unit, years)
+    in_ap = f.type_code.isin(sorted(ALTERNATIVE_PROVISION_TYPES))
+    columns: dict[str, ir.Value] = {}
+    for period in PERIODS:
+        roll = f[period_column("roll", period)]
+        suspensions = f[period_column("suspensions", period)].cast("int64")
+        columns[period_column("suspensions", period)] = suspensions
+        columns[period_column("one_plus", period)] = ibis.ifelse(suspensions > 0, 1, 0)
+        columns[period_column("permanent", period)] = f[period_column("permanent", period)].cast("int64")
+        columns[period_column("in_ap", period)] = ibis.ifelse(in_ap & (roll == 1), 1, 0)
+    return f.mutate(**columns)
 
 
 def pupil_attendance(inputs: Inputs, start_year: int, units: Table, *, as_at: date | None = None) -> Table:
@@ -630,6 +680,24 @@ def aggregate(
         )
         parts.append(grouped.mutate(breakdown=ibis.literal(breakdown)))
     return _union(parts).to_pyarrow()
+
+
+def periods_as_rows(sums: pa.Table, components: Iterable[str], *, present: str) -> pa.Table:
+    """Sums of facts whose periods are columns (:func:`period_column`), as rows: a ``period`` column
+    and each component under its own name. A cell is a period's only where one of its units is
+    (the sum of ``present`` in the period is not 0), as when the periods were rows."""
+    import pyarrow.compute as pc
+
+    components = tuple(components)
+    keys = [c for c in sums.column_names if c in (YEAR, "status_group", "breakdown_value", "breakdown")]
+    parts = []
+    for period in PERIODS:
+        rows = sums.filter(pc.not_equal(sums.column(period_column(present, period)), 0))
+        columns = {k: rows.column(k) for k in keys}
+        columns[PERIOD] = pa.array([period] * rows.num_rows, pa.string())
+        columns.update({c: rows.column(period_column(c, period)) for c in components})
+        parts.append(pa.table(columns))
+    return pa.concat_tables(parts)
 
 
 def _sums_of(sums: pa.Table, **key: object) -> pa.Table:
@@ -823,14 +891,25 @@ def compute_metrics(inputs: Inputs, *, years: Iterable[int] | None = None, as_at
     extra = group_pupils(inputs)
     opt = inputs.optional_groups
     sessions = cache(session_counts(inputs, years, as_at=as_at))
-    attendance = aggregate(
-        attendance_period_facts(inputs, years, sessions=sessions),
+    attendance = periods_as_rows(
+        aggregate(
+            attendance_period_facts(inputs, years, sessions=sessions),
+            [period_column(c, p) for p in PERIODS for c in ATTENDANCE_COMPONENTS],
+            by=(YEAR,),
+            optional=extra,
+        ),
         ATTENDANCE_COMPONENTS,
-        by=(YEAR, PERIOD),
-        optional=extra,
+        present="pupils",
     )
-    exclusions = aggregate(
-        exclusion_period_facts(inputs, years), EXCLUSION_COMPONENTS, by=(YEAR, PERIOD), optional=extra
+    exclusions = periods_as_rows(
+        aggregate(
+            exclusion_period_facts(inputs, years),
+            [period_column(c, p) for p in PERIODS for c in EXCLUSION_COMPONENTS],
+            by=(YEAR,),
+            optional=extra,
+        ),
+        EXCLUSION_COMPONENTS,
+        present="roll",
     )
     attainment = aggregate(attainment_facts(inputs, years), ATTAINMENT_COMPONENTS, by=(YEAR,), optional=extra)
     parts: list[pa.Table] = []
