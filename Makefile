@@ -91,7 +91,10 @@ typecheck: install
 PYTEST_RUNS := var/pytest
 LANE_WEB := tests/web tests/metrics tests/disclosure tests/linkage
 LANE_ANALYTICS := tests/cohort tests/publish tests/test_synthetic_authority.py
-PYTEST := EVER6_RULE_ENGINES=duckdb,spark $(BIN)/pytest -p no:cacheprovider --durations=10
+# The demo authority every run needs (tests/conftest.py's `published`) is built once, by the first run
+# to ask, in a folder the runs share (emptied with the rest of var/pytest at each start), and copied by each.
+SHARED_BUILDS := EVER6_TEST_SHARED=$(PYTEST_RUNS)/shared
+PYTEST := $(SHARED_BUILDS) EVER6_RULE_ENGINES=duckdb,spark $(BIN)/pytest -p no:cacheprovider --durations=10
 
 # The web tests that write to the database in earnest, again on PostgreSQL (tests/postgresql.py):
 # accounts and the audit log with its append-only triggers, the authorisation matrix, the portal's
@@ -113,7 +116,7 @@ unit: install chromium nginx postgresql
 	$(PYTEST) --basetemp=$(PYTEST_RUNS)/rest --junitxml=$(PYTEST_RUNS)/rest.xml \
 		$(addprefix --ignore=,$(LANE_WEB) $(LANE_ANALYTICS)) > $(PYTEST_RUNS)/rest.log 2>&1 & rest=$$!; \
 	wait -n -p finished $$web $$analytics $$rest; status=$$?; \
-	$(POSTGRESQL_RUN) > $(PYTEST_RUNS)/postgresql.log 2>&1 || status=1; \
+	$(SHARED_BUILDS) $(POSTGRESQL_RUN) > $(PYTEST_RUNS)/postgresql.log 2>&1 || status=1; \
 	for run in $$web $$analytics $$rest; do [ "$$run" = "$$finished" ] || wait $$run || status=1; done; \
 	for run in web analytics rest postgresql; do echo "--- $$run"; cat $(PYTEST_RUNS)/$$run.log; done; \
 	exit $$status
