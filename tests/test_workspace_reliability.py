@@ -146,8 +146,8 @@ def _served(home: Path, snapshot: Snapshot) -> tuple[int, list[int]]:
 
 def test_a_refresh_killed_at_each_step_leaves_one_run_visible_and_the_next_repairs(home: Path) -> None:
     # Which run is served is tested here, not which cells are suppressed: interval protection
-    # off makes the three snapshots' suppression cheap (a third of the test's time); the steps,
-    # the swap and the marking are the same at any width.
+    # off makes the three snapshots' suppression cheap; the steps, the swap and the marking are
+    # the same at any width.
     config = home / "ever6.toml"
     config.write_text(config.read_text() + "\n[disclosure]\nprotection_width = 0\n")
     snapshot = Snapshot(home / "published" / "web.duckdb")  # one reader, as a web process keeps it
