@@ -121,10 +121,10 @@ def cli_demo(tmp_path_factory: pytest.TempPathFactory) -> CliDemo:
 @pytest.fixture(scope="session")
 def small_demo(tmp_path_factory: pytest.TempPathFactory) -> DemoSummary:
     """The ``small`` synthetic authority (seed 11), imported and refreshed on DuckDB, built once for
-    the tests of its cohort and measures against its ground truth and of Spark's refresh against
-    DuckDB's; a test that changes it works on a copy. They read the cohort, the links and the
-    unsuppressed measures, never the snapshot's suppressed figures: interval protection off
-    (``protection_width = 0``) spares the build's costliest step, whose figures nobody reads."""
+    the tests of its cohort and measures against its ground truth; a test that changes it works
+    on a copy. They read the cohort, the links and the unsuppressed measures, never the snapshot's
+    suppressed figures: interval protection off (``protection_width = 0``) spares the build's
+    costliest step, whose figures nobody reads."""
     home = tmp_path_factory.mktemp("small-demo") / "home"
     return build_demo(Settings(home=home, disclosure=DisclosureSettings(protection_width=0)), scale="small", seed=11)
 
