@@ -83,15 +83,19 @@ typecheck: install
 # The rule tests' Spark half too (tests/support/engines.py): every cohort scenario in one Spark query.
 # Three pytest runs side by side on two cores (each waits on browsers, servers and Spark for part of
 # its time), of about the same length by the JUnit times (var/pytest/*.xml): the web service's,
-# the measures', disclosure control's and the linkage's tests; the cohort's, the publish stage's and the
-# synthetic authority's against its ground truth; and the rest. The first run is the shortest by about
-# the PostgreSQL run's length, since that run follows whichever finishes first. The web tests that write to the database run again on PostgreSQL as soon as any of
-# the three finishes (bash's `wait -n`). Each run has its own temporary folder and log, printed at
-# the end.
+# the measures', disclosure control's, the linkage's and the synthetic authority generator's tests;
+# the cohort's, the publish stage's and the synthetic authority's against its ground truth; and the
+# rest. One run should be the shortest by about the PostgreSQL run's length (now the second), since
+# that run follows whichever finishes first: the web tests that write to the database run again on
+# PostgreSQL as soon as any of the three finishes (bash's `wait -n`). Each run has its own
+# temporary folder and log, printed at the end.
 PYTEST_RUNS := var/pytest
-LANE_WEB := tests/web tests/metrics tests/disclosure tests/linkage
+LANE_WEB := tests/web tests/metrics tests/disclosure tests/linkage tests/synth
 LANE_ANALYTICS := tests/cohort tests/publish tests/test_synthetic_authority.py
-PYTEST := EVER6_RULE_ENGINES=duckdb,spark $(BIN)/pytest -p no:cacheprovider --durations=10
+# The demo authority every run needs (tests/conftest.py's `published`) is built once, by the first run
+# to ask, in a folder the runs share (emptied with the rest of var/pytest at each start), and copied by each.
+SHARED_BUILDS := EVER6_TEST_SHARED=$(PYTEST_RUNS)/shared
+PYTEST := $(SHARED_BUILDS) EVER6_RULE_ENGINES=duckdb,spark $(BIN)/pytest -p no:cacheprovider --durations=10
 
 # The web tests that write to the database in earnest, again on PostgreSQL (tests/postgresql.py):
 # accounts and the audit log with its append-only triggers, the authorisation matrix, the portal's
@@ -113,7 +117,7 @@ unit: install chromium nginx postgresql
 	$(PYTEST) --basetemp=$(PYTEST_RUNS)/rest --junitxml=$(PYTEST_RUNS)/rest.xml \
 		$(addprefix --ignore=,$(LANE_WEB) $(LANE_ANALYTICS)) > $(PYTEST_RUNS)/rest.log 2>&1 & rest=$$!; \
 	wait -n -p finished $$web $$analytics $$rest; status=$$?; \
-	$(POSTGRESQL_RUN) > $(PYTEST_RUNS)/postgresql.log 2>&1 || status=1; \
+	$(SHARED_BUILDS) $(POSTGRESQL_RUN) > $(PYTEST_RUNS)/postgresql.log 2>&1 || status=1; \
 	for run in $$web $$analytics $$rest; do [ "$$run" = "$$finished" ] || wait $$run || status=1; done; \
 	for run in web analytics rest postgresql; do echo "--- $$run"; cat $(PYTEST_RUNS)/$$run.log; done; \
 	exit $$status

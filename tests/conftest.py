@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,8 +15,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from ever6.config import AuthoritySettings, Settings
-from ever6.demo import build_demo
+from ever6.config import AuthoritySettings, DisclosureSettings, Settings
+from ever6.demo import DemoSummary, build_demo
 from tests.support.engines import RULE_ENGINES, OnEngine
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
@@ -45,10 +49,38 @@ class Published:
     other_urn: str  # a third school with Ever6 CWSW pupils, nobody's in these tests
 
 
+# `make test` runs three pytest runs side by side and names a folder they share (emptied at each
+# start): a workspace every run needs is built there once, by the first run to ask, and copied.
+SHARED = "EVER6_TEST_SHARED"
+
+
+def built_once(name: str, tmp_path_factory: pytest.TempPathFactory, build: Callable[[Path], None]) -> Path:
+    """This run's own workspace ``name``, made by ``build(home)``: under ``EVER6_TEST_SHARED``
+    built once for all the runs (the others wait for it) and copied, else built here."""
+    home = tmp_path_factory.mktemp(name) / "home"
+    shared = os.environ.get(SHARED)
+    if not shared:
+        build(home)
+        return home
+    folder = Path(shared)
+    folder.mkdir(parents=True, exist_ok=True)
+    built, done = folder / name, folder / f"{name}.built"
+    with (folder / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if the build fails
+        if not done.exists():
+            shutil.rmtree(built, ignore_errors=True)
+            build(built / "home")
+            done.touch()
+    shutil.copytree(built / "home", home, symlinks=True)  # the files' modes too
+    return home
+
+
 @pytest.fixture(scope="session")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
-    home = tmp_path_factory.mktemp("web-demo") / "home"
-    build_demo(Settings(home=home, authority=AuthoritySettings(la_code="886")), scale="tiny", seed=2026)
+    def build(home: Path) -> None:
+        build_demo(Settings(home=home, authority=AuthoritySettings(la_code="886")), scale="tiny", seed=2026)
+
+    home = built_once("web-demo", tmp_path_factory, build)
     snapshot = home / "published" / "web.duckdb"
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
@@ -58,6 +90,43 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
         con.close()
     assert len(urns) >= 3, "the tiny authority should have Ever6 CWSW pupils in at least three schools"
     return Published(home=home, snapshot=snapshot, urn=urns[0], unsigned_urn=urns[1], other_urn=urns[2])
+
+
+@dataclass(frozen=True)
+class CliDemo:
+    home: Path
+    stdout: str  # what `ever6 demo` printed
+
+
+@pytest.fixture(scope="session")
+def cli_demo(tmp_path_factory: pytest.TempPathFactory) -> CliDemo:
+    """``ever6 demo --scale tiny --seed 5 --no-serve`` run as a user would: the command in a new
+    process started with the common umask 022 (files 0644 unless ever6 acts). Built once; a test
+    that changes the workspace works on a copy (``shutil.copytree(..., symlinks=True)``)."""
+    home = tmp_path_factory.mktemp("cli-demo") / "home"
+    env = {**os.environ, "EVER6_HOME": str(home), "EVER6_USER": "test-manager", "COLUMNS": "200"}
+    env.pop("EVER6_CONFIG", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "ever6", "demo", "--scale", "tiny", "--seed", "5", "--no-serve"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        preexec_fn=lambda: os.umask(0o022),
+    )
+    assert result.returncode == 0, result.stderr
+    return CliDemo(home, result.stdout)
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory: pytest.TempPathFactory) -> DemoSummary:
+    """The ``small`` synthetic authority (seed 11), imported and refreshed on DuckDB, built once for
+    the tests of its cohort and measures against its ground truth; a test that changes it works
+    on a copy. They read the cohort, the links and the unsuppressed measures, never the snapshot's
+    suppressed figures: interval protection off (``protection_width = 0``) spares the build's
+    costliest step, whose figures nobody reads."""
+    home = tmp_path_factory.mktemp("small-demo") / "home"
+    return build_demo(Settings(home=home, disclosure=DisclosureSettings(protection_width=0)), scale="small", seed=11)
 
 
 @pytest.fixture(scope="session")

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import CliDemo
 from tests.test_cli import ever6
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("tiny-authority")
-    built = ever6(home, "demo", "--scale", "tiny", "--seed", "5", "--no-serve")
-    assert built.returncode == 0, built.stderr
-    assert "EVER6_PREVIOUS" in built.stdout
+def home(cli_demo: CliDemo, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's `ever6 demo` (tests/conftest.py), copied: these tests change its settings."""
+    assert "EVER6_PREVIOUS" in cli_demo.stdout
+    home = tmp_path_factory.mktemp("tiny-authority") / "home"
+    shutil.copytree(cli_demo.home, home, symlinks=True)
     return home
 
 

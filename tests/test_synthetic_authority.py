@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ever6.config import CohortSettings, Settings
-from ever6.demo import DemoSummary, build_demo
+from ever6.config import CohortSettings
+from ever6.demo import DemoSummary
 from ever6.publish.pipeline import build_cohort
 from ever6.warehouse import Warehouse
 
@@ -39,11 +39,10 @@ def _truth(path: Path) -> list[tuple[str, ...]]:
         ]
 
 
-@pytest.fixture(scope="module", params=["small"])
-def authority(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> DemoSummary:
-    home = tmp_path_factory.mktemp(f"authority-{request.param}")
-    settings = Settings(home=home)
-    return build_demo(settings, scale=request.param, seed=11)
+@pytest.fixture(scope="module")
+def authority(small_demo: DemoSummary) -> DemoSummary:
+    """The ``small`` synthetic authority, built once a session (tests/conftest.py)."""
+    return small_demo
 
 
 @pytest.mark.slow

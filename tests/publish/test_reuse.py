@@ -13,28 +13,30 @@ import pyarrow as pa
 import pytest
 
 from ever6.config import Settings, load_settings
-from ever6.demo import build_demo
 from ever6.publish.pipeline import analytics_tables, compute_measures, import_sources, refresh
 from ever6.publish.session_counts import keep as keep_session_counts
 from ever6.warehouse import Warehouse
 from ever6.warehouse.linkage_store import LinkageStore
 from ever6.warehouse.published import Published
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, date]:
-    home = tmp_path_factory.mktemp("reuse") / "home"
-    summary = build_demo(Settings(home=home), scale="tiny", seed=11)
-    return home, summary.cohort.as_at
+from tests.conftest import Published as PublishedDemo
 
 
 @pytest.fixture
-def workspace(built: tuple[Path, date], tmp_path: Path) -> tuple[Settings, date, Path]:
-    """A private copy of the refreshed tiny authority (each test imports into it)."""
-    home, as_at = built
+def workspace(published: PublishedDemo, tmp_path: Path) -> tuple[Settings, date, Path]:
+    """A private copy of the session's refreshed tiny authority (tests/conftest.py; each test
+    imports into it). What is reused is decided before the snapshot is written, and these tests
+    read the unsuppressed outputs only: interval protection off (``protection_width = 0``) makes
+    each refresh's snapshot cheap without changing anything they assert."""
     copy = tmp_path / "home"
-    shutil.copytree(home, copy)
-    return load_settings(copy), as_at, copy / "synthetic"
+    shutil.copytree(published.home, copy, symlinks=True)
+    config = copy / "ever6.toml"
+    config.write_text(config.read_text() + "\n[disclosure]\nprotection_width = 0\n")
+    settings = load_settings(copy)
+    assert settings.disclosure.protection_width == 0
+    with Warehouse(settings.warehouse_path, read_only=True) as wh:
+        run = Published(wh).latest()
+    assert run is not None
+    return settings, run.as_at, copy / "synthetic"
 
 
 def _messages() -> tuple[list[str], Any]:
