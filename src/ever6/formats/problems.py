@@ -113,9 +113,11 @@ class StreamedResult(ReadResult):
 
     stream_table: str = ""
     source: Callable[[], Iterator[pa.RecordBatch]] | None = None
-    # The file's SHA-256 as the reader computes it in a pass it makes anyway (None: the warehouse
-    # hashes the file itself).
+    # The file's SHA-256 as the reader computes it (None: the warehouse hashes the file itself).
     sha256: Callable[[], str] | None = None
+    # True when the reader hashes the bytes as it parses them: ``sha256()`` then costs nothing once
+    # ``batches()`` is exhausted, and asked before, it reads the file for its digest alone.
+    hashed_while_read: bool = False
     rows_streamed: int = 0
     consumed: bool = False
 

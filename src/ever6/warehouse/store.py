@@ -33,6 +33,7 @@ from ever6.formats.problems import ImportRefused, Problem, ReadResult, Severity,
 from ever6.model import TABLES
 from ever6.private import private_dir, private_files
 from ever6.provenance import Batch
+from ever6.warehouse.read_ahead import ReadAhead
 
 SCHEMA_VERSION = 1
 
@@ -81,8 +82,12 @@ CREATE TABLE IF NOT EXISTS import_batch (
     imported_by VARCHAR NOT NULL,
     status VARCHAR NOT NULL,
     rolled_back_at TIMESTAMP,
-    rolled_back_by VARCHAR
+    rolled_back_by VARCHAR,
+    source_bytes BIGINT
 );
+-- Warehouses from before it: the source's size in bytes (NULL for their batches), which tells an
+-- import whether a file can be one already held before it has the file's digest.
+ALTER TABLE import_batch ADD COLUMN IF NOT EXISTS source_bytes BIGINT;
 -- Which days each batch of attendance marks holds, and how many marks: a few hundred rows that
 -- tell the analytics where two batches overlap without scanning the marks.
 CREATE TABLE IF NOT EXISTS attendance_mark_day (batch_id INTEGER NOT NULL, date DATE NOT NULL, marks BIGINT NOT NULL);
@@ -316,15 +321,21 @@ class Warehouse:
                         result.drain()
                     continue
                 paths = (result.path, *result.extra_paths)
-                own = result.sha256 if isinstance(result, StreamedResult) and not result.extra_paths else None
-                digest = own() if own is not None else file_sha256(paths)
-                existing = self._active_batch_with(digest, result.format)
-                if existing is not None or (digest, result.format) in seen:
-                    outcomes.append(ImportOutcome(existing or self.batch(seen[digest, result.format]), created=False))
-                    continue
-                batch_id = self._write_batch(result, paths, digest, who or current_user())
+                size = sum(path.stat().st_size for path in paths)
+                digest = self._digest_first(result, paths, size)
+                if digest is not None:
+                    existing = self._active_batch_with(digest, result.format)
+                    if existing is not None or (digest, result.format) in seen:
+                        outcomes.append(
+                            ImportOutcome(existing or self.batch(seen[digest, result.format]), created=False)
+                        )
+                        continue
+                batch_id, digest, created = self._write_batch(result, paths, digest, size, who or current_user())
                 if result.errors:  # a streamed file found bad part-way: nothing of this command stays
                     refused = True
+                    continue
+                if not created:  # hashed while read, and held after all: its rows were taken out again
+                    outcomes.append(ImportOutcome(self.batch(batch_id), created=False))
                     continue
                 seen[digest, result.format] = batch_id
                 warnings = tuple(p for p in result.problems if p.severity is Severity.WARNING)
@@ -333,7 +344,32 @@ class Warehouse:
                 raise ImportRefused([p for r in results for p in r.errors])  # rolls the transaction back
         return outcomes
 
-    def _write_batch(self, result: ReadResult, paths: Sequence[Path], digest: str, who: str) -> int:
+    def _digest_first(self, result: ReadResult, paths: Sequence[Path], size: int) -> str | None:
+        """The source's digest before it is read, or None when the reader hashes it while it is
+        read and the warehouse holds no active batch of its format and size: then it cannot be
+        one already imported, and the file is read once, not twice."""
+        if not isinstance(result, StreamedResult) or result.extra_paths or result.sha256 is None:
+            return file_sha256(paths)
+        if result.hashed_while_read and not self._may_hold(result.format, size):
+            return None
+        return result.sha256()
+
+    def _may_hold(self, fmt: str, size: int) -> bool:
+        """Whether an active batch of this format may have a source of this size (unknown for the
+        batches of a warehouse from before sizes were kept)."""
+        rows = self.con.execute(
+            "SELECT 1 FROM import_batch WHERE format = ? AND status = 'active' "
+            "AND (source_bytes IS NULL OR source_bytes = ?) LIMIT 1",
+            [fmt, size],
+        ).fetchall()
+        return bool(rows)
+
+    def _write_batch(
+        self, result: ReadResult, paths: Sequence[Path], digest: str | None, size: int, who: str
+    ) -> tuple[int, str, bool]:
+        """Write one source as a batch: its id, its digest and True; or, for a source hashed while
+        it was read (``digest`` None) that turns out to be held already, the held batch's id, the
+        digest and False, with nothing of it left written."""
         (batch_id,) = self._one("SELECT nextval('import_batch_seq')")
         for name, table in result.tables.items():
             if isinstance(result, StreamedResult) and name == result.stream_table:
@@ -342,11 +378,19 @@ class Warehouse:
         if isinstance(result, StreamedResult):
             self._insert_stream(result.stream_table, result.batches(), batch_id)
             if result.errors:
-                return int(batch_id)
+                return int(batch_id), digest or "", True
+        if digest is None:
+            assert isinstance(result, StreamedResult)
+            assert result.sha256 is not None  # _digest_first gives None only then
+            digest = result.sha256()
+            existing = self._active_batch_with(digest, result.format)
+            if existing is not None:  # same content under another size cannot be: kept as a safeguard
+                self._delete_rows(int(batch_id), result.format)
+                return existing.batch_id, digest, False
         warnings = [p for p in result.problems if p.severity is Severity.WARNING]
         self.con.execute(
-            f"INSERT INTO import_batch ({_BATCH_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL, NULL)",
+            f"INSERT INTO import_batch ({_BATCH_COLUMNS}, source_bytes) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL, NULL, ?)",
             [
                 batch_id,
                 result.format,
@@ -359,50 +403,61 @@ class Warehouse:
                 len(warnings),
                 datetime.now().replace(microsecond=0),
                 who,
+                size,
             ],
         )
         if result.problems:
             self._insert("import_problem", problems_table(result.problems), batch_id)
-        return int(batch_id)
+        return int(batch_id), digest, True
 
     def _insert_stream(self, name: str, batches: Iterable[pa.RecordBatch], batch_id: int) -> None:
         """Append record batches as they come, in one ``INSERT`` scanning them as one Arrow stream
-        (one statement for the file, not one a batch); memory is bounded by one batch."""
+        (one statement for the file, not one a batch). The batches are read (and checked) one
+        ahead, in a thread of their own, while DuckDB writes (:mod:`ever6.warehouse.read_ahead`);
+        memory is bounded by a few batches."""
         view = f"_incoming_{name}"
         marks_per_day: dict[date, int] = {}
-        stream = iter(batches)
-        first = next(stream, None)
-        if first is None:
-            return
-        failure: list[BaseException] = []
 
-        def checked() -> Iterator[pa.RecordBatch]:
-            # Raised inside DuckDB's scan, an error would reach the caller as DuckDB's own: it is
-            # kept, the scan ends, and it is raised again here (the transaction then rolls back).
+        def prepared() -> Iterator[pa.RecordBatch]:
+            schema: pa.Schema | None = None
+            for batch in batches:
+                _check_batch(name, batch)
+                if schema is None:
+                    schema = batch.schema
+                elif batch.schema != schema:
+                    batch = batch.cast(schema)
+                if name == "attendance_mark":
+                    counts = pc.value_counts(batch.column("date"))
+                    for day, marks in zip(
+                        counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True
+                    ):
+                        marks_per_day[day] = marks_per_day.get(day, 0) + marks
+                yield batch
+
+        with ReadAhead(prepared()) as ahead:
+            stream = iter(ahead)
+            first = next(stream, None)
+            if first is None:
+                return
+            failure: list[BaseException] = []
+
+            def checked() -> Iterator[pa.RecordBatch]:
+                # Raised inside DuckDB's scan, an error would reach the caller as DuckDB's own: it
+                # is kept, the scan ends, and it is raised again here (the transaction then rolls back).
+                try:
+                    yield from itertools.chain([first], stream)
+                except Exception as exc:
+                    failure.append(exc)
+
+            columns = ", ".join(f'"{c}"' for c in first.schema.names)
+            self.con.register(view, pa.RecordBatchReader.from_batches(first.schema, checked()))
             try:
-                for batch in itertools.chain([first], stream):
-                    _check_batch(name, batch)
-                    if batch.schema != first.schema:
-                        batch = batch.cast(first.schema)
-                    if name == "attendance_mark":
-                        counts = pc.value_counts(batch.column("date"))
-                        for day, marks in zip(
-                            counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True
-                        ):
-                            marks_per_day[day] = marks_per_day.get(day, 0) + marks
-                    yield batch
-            except Exception as exc:
-                failure.append(exc)
-
-        columns = ", ".join(f'"{c}"' for c in first.schema.names)
-        self.con.register(view, pa.RecordBatchReader.from_batches(first.schema, checked()))
-        try:
-            insert = f'INSERT INTO "{name}" (batch_id, {columns}) SELECT ?, {columns} FROM "{view}"'
-            self.con.execute(insert, [batch_id])
-        finally:
-            self.con.unregister(view)
-        if failure:
-            raise failure[0]
+                insert = f'INSERT INTO "{name}" (batch_id, {columns}) SELECT ?, {columns} FROM "{view}"'
+                self.con.execute(insert, [batch_id])
+            finally:
+                self.con.unregister(view)
+            if failure:
+                raise failure[0]
         if marks_per_day:
             self.con.executemany(
                 "INSERT INTO attendance_mark_day VALUES (?, ?, ?)",
@@ -423,6 +478,15 @@ class Warehouse:
                 )
         finally:
             self.con.unregister(view)
+
+    def _delete_rows(self, batch_id: int, fmt: str) -> None:
+        """Delete every row a batch brought in (not its provenance)."""
+        for name in FORMATS[fmt].tables:
+            self.con.execute(f'DELETE FROM "{name}" WHERE batch_id = ?', [batch_id])
+        if "attendance_mark" in FORMATS[fmt].tables:  # and its day index and counts
+            self.con.execute("DELETE FROM attendance_mark_day WHERE batch_id = ?", [batch_id])
+            if self._has_table("attendance_session_count"):
+                self.con.execute("DELETE FROM attendance_session_count WHERE batch_id = ?", [batch_id])
 
     def _active_batch_with(self, digest: str, fmt: str) -> Batch | None:
         row = self.con.execute(
@@ -479,12 +543,7 @@ class Warehouse:
         if not batch.active:
             raise RollbackError(f"batch {batch_id} was already rolled back on {batch.rolled_back_at}")
         with self.transaction():
-            for name in FORMATS[batch.format].tables:
-                self.con.execute(f'DELETE FROM "{name}" WHERE batch_id = ?', [batch_id])
-            if "attendance_mark" in FORMATS[batch.format].tables:  # and its day index and counts
-                self.con.execute("DELETE FROM attendance_mark_day WHERE batch_id = ?", [batch_id])
-                if self._has_table("attendance_session_count"):
-                    self.con.execute("DELETE FROM attendance_session_count WHERE batch_id = ?", [batch_id])
+            self._delete_rows(batch_id, batch.format)
             self.con.execute(
                 "UPDATE import_batch SET status = 'rolled_back', rolled_back_at = ?, rolled_back_by = ? "
                 "WHERE batch_id = ?",
