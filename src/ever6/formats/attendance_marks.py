@@ -380,6 +380,8 @@ class _Reader:
         self.days: dict[int, date | None] = {}  # date vocabulary id -> the day
         self.spelling: dict[int, str] = {}  # day ordinal -> its first spelling in the file
         self.status: dict[tuple[int, int], int] = {}  # (code id, day ordinal) -> 0 ok, 1 unknown, 2 not in force
+        # The same by (code id, date id) of the vocabularies (-1: not yet worked out).
+        self.code_date_status = np.zeros((0, 0), dtype=np.int8)
         # Enrolments: (urn id << 32 | upn id), sorted, with their ids in order of first sight.
         self.pairs = np.zeros(0, dtype=np.int64)
         self.pair_ids = np.zeros(0, dtype=np.int64)
@@ -495,9 +497,14 @@ class _Reader:
             block.ids[canonical] = self.vocab[canonical].ids(column.dictionary.to_pylist())
         self.lines.add_block(start, self._quoted_newlines(block) if quoted else None)
         n = block.rows
-        row_ids = {c: block.ids[c][block.indices[c]] for c in COLUMNS}  # per row, the vocabulary id
+        # Per row, the vocabulary id of its enrolment's URN and UPN (the other columns are reached
+        # through their dictionaries, value by value).
+        row_ids = {c: block.ids[c][block.indices[c]] for c in ("urn", "upn")}
 
-        blank = {c: self.vocab[c].blank(block.ids[c])[block.indices[c]] for c in COLUMNS}
+        # Per row, whether a column is blank; gathered only for a column whose block has a blank value.
+        blank_entries = {c: self.vocab[c].blank(block.ids[c]) for c in COLUMNS}
+        none = np.zeros(n, dtype=np.bool_)
+        blank = {c: e[block.indices[c]] if e.any() else none for c, e in blank_entries.items()}
         keep = ~(blank["urn"] & blank["upn"] & blank["date"] & blank["session"] & blank["code"])
         for rule, canonical in zip(self.rules[:2], ("urn", "upn"), strict=True):
             self._report(rule, block, keep & blank[canonical], _constant(f"{canonical} is blank: the mark has no key"))
@@ -576,12 +583,25 @@ class _Reader:
             self.status[key] = found
         return found
 
+    def _status_matrix(self, code_ids: Ids, date_ids: Ids, entry_day: Ids) -> npt.NDArray[np.int8]:
+        """:meth:`_code_status` of each (code entry, date entry) of a block's dictionaries, from a
+        matrix kept by vocabulary ids (code x date spelling): only pairs never seen are worked out."""
+        shape = (len(self.vocab["code"].values), len(self.vocab["date"].values))
+        if self.code_date_status.shape != shape:
+            grown = np.full(shape, -1, dtype=np.int8)
+            old_codes, old_dates = self.code_date_status.shape
+            grown[:old_codes, :old_dates] = self.code_date_status
+            self.code_date_status = grown
+        status = self.code_date_status[np.ix_(code_ids, date_ids)]
+        for i, j in np.argwhere(status < 0).tolist():
+            found = self._code_status(int(code_ids[i]), int(entry_day[j]))
+            status[i, j] = self.code_date_status[code_ids[i], date_ids[j]] = found
+        return status
+
     def _check_codes(self, block: _Block, keep: Mask, date_ok: Mask, entry_day: Ids) -> None:
-        code_ids = block.ids["code"].tolist()
-        days = entry_day.tolist()
-        if not code_ids or not days or not block.rows:
+        if not len(block.ids["code"]) or not len(entry_day) or not block.rows:
             return
-        status = np.array([[self._code_status(c, d) for d in days] for c in code_ids], dtype=np.int8)
+        status = self._status_matrix(block.ids["code"], block.ids["date"], entry_day)
         per_row = status[block.indices["code"], block.indices["date"]]
 
         def unknown(row: int) -> str:
