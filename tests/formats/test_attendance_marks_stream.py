@@ -150,3 +150,17 @@ def test_header_problems_are_known_before_reading(tmp_path: Path) -> None:
     streamed = stream_attendance_marks(write(tmp_path, "urn,upn,date,code\n100001,A1,2024-09-02,/\n"))
     assert [p.message.startswith("no session column") for p in streamed.errors] == [True]
     assert list(streamed.batches()) == []
+
+
+def test_a_quote_found_far_into_the_file_turns_quoting_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The file is looked through for a quote a window at a time: a quote in the third window still
+    # counts, and the quoted newline then pushes the later lines down.
+    monkeypatch.setattr(marks_module, "_SCAN_BYTES", 4096)
+    plain = "".join(f"100001,A{i:04d},2024-09-02,AM,/\n" for i in range(300))  # lines 2 to 301, about 9 kB
+    late = '100001,"B\n1",2024-09-02,AM,/\n100001,B2,2024-09-02,AM,Q9\n'  # lines 302 and 303; 304
+    path = write(tmp_path, HEADER + "\n" + plain + late)
+    assert path.stat().st_size > 2 * 4096
+    result = read_attendance_marks(path)
+    assert [(p.line, p.field, p.message) for p in result.errors] == [
+        (304, "code", "code 'Q9' is not an attendance code")
+    ]

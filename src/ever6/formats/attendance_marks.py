@@ -170,7 +170,7 @@ class _Source:
 
     Whether the data holds a ``"`` at all decides the parser's quoting, so it is known before
     the parse: one memchr over the file mapped into memory, nothing copied (about 0.4 s of CPU
-    for 2.3 GB).
+    for 2.3 GB, against 1.7 s to read it).
     """
 
     def __init__(self, path: Path, body_offset: int) -> None:
@@ -201,12 +201,18 @@ class _Source:
         return self._digest
 
     def quoted(self) -> bool:
+        # Mapped a window at a time: pages of a mapping count as the process's own memory while
+        # mapped (the whole file at once was 2.3 GB at the peak for a 2.3 GB file).
         with self.path.open("rb") as fh:
             size = os.fstat(fh.fileno()).st_size
-            if size <= self.body_offset:
-                return False
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                return mapped.find(b'"', self.body_offset) >= 0
+            offset = self.body_offset - self.body_offset % mmap.ALLOCATIONGRANULARITY
+            while offset < size:
+                length = min(_SCAN_BYTES, size - offset)
+                with mmap.mmap(fh.fileno(), length, access=mmap.ACCESS_READ, offset=offset) as window:
+                    if window.find(b'"', max(self.body_offset - offset, 0)) >= 0:
+                        return True
+                offset += length
+        return False
 
 
 class _HashingReader(io.RawIOBase):
@@ -230,9 +236,12 @@ class _HashingReader(io.RawIOBase):
         return data
 
     def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
+        n: int = self._fh.readinto(buffer)
+        if n:
+            self._digest.update(memoryview(buffer)[:n])
+        elif len(buffer):
+            self.at_end = True
+        return n
 
     def hexdigest(self) -> str:
         return self._digest.hexdigest()
