@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -179,7 +179,7 @@ class _Source:
         self._digest: str | None = None
         self._reading: _HashingReader | None = None
 
-    def open(self) -> io.RawIOBase | BinaryIO:
+    def open(self) -> io.RawIOBase | io.BufferedReader:
         """The file, for the parser; hashed as it is read unless its digest is already known."""
         fh = self.path.open("rb")
         if self._digest is not None:
@@ -218,7 +218,7 @@ class _Source:
 class _HashingReader(io.RawIOBase):
     """A file whose bytes are hashed as they are read (sequentially, as the parser reads)."""
 
-    def __init__(self, fh: BinaryIO) -> None:
+    def __init__(self, fh: io.BufferedReader) -> None:
         super().__init__()
         self._fh = fh
         self._digest = hashlib.sha256()
