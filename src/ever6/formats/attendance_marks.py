@@ -228,10 +228,11 @@ class _HashingReader(io.RawIOBase):
         return True
 
     def read(self, size: int | None = -1) -> bytes:
-        data = self._fh.read(-1 if size is None else size)
+        whole = size is None or size < 0
+        data = self._fh.read(-1 if whole else size)
         if data:
             self._digest.update(data)
-        elif size != 0:
+        if whole or (not data and size != 0):
             self.at_end = True
         return data
 
