@@ -199,6 +199,7 @@ def count_reads(monkeypatch: pytest.MonkeyPatch, path: Path) -> list[int]:
 
 
 def test_a_new_file_is_read_once_and_hashed_as_it_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(marks_module, "_BLOCK_BYTES", 1 << 14)  # ten blocks, not hundreds
     path = marks_file(tmp_path, "marks.csv", pupils=100, days=20)  # 4,000 marks, about 150 kB
     content = path.read_bytes()
     assert len(content) > 2 * 65536  # beyond the header's first read, so a second pass would show
