@@ -569,28 +569,66 @@ def exclusion_units(inputs: Inputs, years: Iterable[int]) -> Table:
     # roll then, whether or not that roll was loaded). Every unit of a term is a unit of the year.
     e = inputs.tables.pupil_enrolment
     zero = ibis.literal(0, type="int64")
-    on_roll = e.join(periods, on_roll_during(e, periods._first, periods._last))
+    one = ibis.literal(1, type="int64")
+    # Each roll record once per year it is on roll in, with a flag per term (the terms make up the
+    # year): a quarter of the rows a row per period would take into the aggregation below.
+    in_year = _periods(years, terms=False)
+    on_roll = e.join(in_year, on_roll_during(e, in_year._first, in_year._last))
+    bounds = {y: term_bounds(y) for y in years}
+    in_term = {
+        term: on_roll_during(
+            on_roll,
+            _by_year(on_roll[YEAR], {y: _d(b[term][0]) for y, b in bounds.items()}),
+            _by_year(on_roll[YEAR], {y: _d(b[term][1]) for y, b in bounds.items()}),
+        )
+        for term in TERMS
+    }
     # The year's roll records as "<entry date><+NC year or ->": the largest is the latest entry (an
     # enrolment's entry dates differ: they are in its key), so the roll's NC year comes out of the
     # same aggregation instead of a window over the rolls and a join with them.
-    entry = on_roll.entry_date.cast("string")
-    latest_key = ibis.ifelse(
-        on_roll[PERIOD] == "year",
-        entry.concat(ibis.ifelse(on_roll.ncyear.isnull(), "-", ibis.literal("+").concat(on_roll.ncyear))),
-        ibis.null("string"),
+    latest_key = on_roll.entry_date.cast("string").concat(
+        ibis.ifelse(on_roll.ncyear.isnull(), "-", ibis.literal("+").concat(on_roll.ncyear))
     )
-    rolled = on_roll.select(YEAR, PERIOD, "urn", "upn", suspensions=zero, permanent=zero, _latest=latest_key)
-    excluded = counts.select(YEAR, PERIOD, "urn", "upn", "suspensions", "permanent", _latest=ibis.null("string"))
-    both = rolled.union(excluded)
+    rolled = on_roll.select(
+        YEAR,
+        "urn",
+        "upn",
+        _latest=latest_key,
+        **{
+            column: value
+            for period in PERIODS
+            for column, value in {
+                period_column("roll", period): one if period == "year" else ibis.ifelse(in_term[period], one, zero),
+                period_column("suspensions", period): zero,
+                period_column("permanent", period): zero,
+            }.items()
+        },
+    )
+    excluded = counts.select(
+        YEAR,
+        "urn",
+        "upn",
+        _latest=ibis.null("string"),
+        **{
+            column: value
+            for period in PERIODS
+            for column, value in {
+                period_column("roll", period): ibis.ifelse(counts[PERIOD] == period, one, zero),
+                period_column("suspensions", period): ibis.ifelse(counts[PERIOD] == period, counts.suspensions, 0),
+                period_column("permanent", period): ibis.ifelse(counts[PERIOD] == period, counts.permanent, 0),
+            }.items()
+        },
+    )
+    both = rolled.union(excluded.select(*rolled.columns))
     per_unit = both.group_by(YEAR, "urn", "upn").agg(
         _latest=both._latest.max(),
         **{
             column: value
             for period in PERIODS
             for column, value in {
-                period_column("roll", period): ibis.ifelse((both[PERIOD] == period).any(), 1, 0).cast("int64"),
-                period_column("suspensions", period): ibis.ifelse(both[PERIOD] == period, both.suspensions, 0).sum(),
-                period_column("permanent", period): ibis.ifelse(both[PERIOD] == period, both.permanent, 0).sum(),
+                period_column("roll", period): both[period_column("roll", period)].max().cast("int64"),
+                period_column("suspensions", period): both[period_column("suspensions", period)].sum(),
+                period_column("permanent", period): both[period_column("permanent", period)].sum(),
             }.items()
         },
     )
