@@ -115,8 +115,9 @@ class Inputs:
     # Each pupil's characteristics (:func:`_pupils`), which do not depend on the theme or year, when
     # already materialised: :func:`compute_metrics` ranks the rolls for them once, not per theme and year.
     pupils: Table | None = None
-    # Each enrolment's latest roll record of each year (:func:`_rolls`) of ``roll_years``, when already
-    # materialised: every theme describes its units with them, so they are ranked once, not per theme.
+    # Each enrolment's NC year in its latest roll record of each year of ``roll_years`` (``academic_year``,
+    # ``urn``, ``upn``, ``roll_ncyear``: :func:`_rolls`, or the :func:`exclusion_units` that
+    # :func:`compute_metrics` materialises), when already computed: not computed again per theme.
     rolls: Table | None = None
     roll_years: tuple[int, ...] = ()
     # ``[localities]`` as rows (ever6.cohort.localities.lookup_table), on the same backend; None
