@@ -489,6 +489,40 @@ def test_a_year_whose_roll_was_not_loaded_still_counts_its_pupils(metrics_of: Sc
     assert fig(f, "pupils", breakdown="phase", value="unknown", period="autumn") == (1, None, 1)
 
 
+@scenario
+def left_and_came_back(tmp_path: Path) -> Fixture:
+    # Two pupils leave 100002 in October 2024 and come back in January: each has two roll records
+    # of the year at the school. U21 came back in Year 7 (was in Year 6); U22's new record has no
+    # NC year (was wrongly Year 9).
+    rolls = rows_result(
+        tmp_path,
+        "pupils",
+        {
+            "pupil_enrolment": [
+                pupil("100002", "U21", "2013-02-01", leaving="2024-10-31", ncyear="6"),
+                pupil("100002", "U21", "2013-02-01", entry="2025-01-06", ncyear="7"),
+                pupil("100002", "U22", "2014-05-01", leaving="2024-10-31", ncyear="9"),
+                pupil("100002", "U22", "2014-05-01", entry="2025-01-06", ncyear=None),
+            ]
+        },
+    )
+    came_back = [*marks("100002", "U21", "/ \\ / \\"), *marks("100002", "U22", "/ \\ / \\")]
+    return Fixture(build(tmp_path, [rolls, rows_result(tmp_path, "attendance", {"attendance_mark": came_back})]))
+
+
+def test_the_year_group_is_the_latest_roll_record_of_the_year(metrics_of: ScenarioRuns[Fixture, Figures]) -> None:
+    f = metrics_of(left_and_came_back)
+    # U21: Year 7, from the January record, in the year and in the autumn term it was marked in.
+    assert fig(f, "pupils", breakdown="ncyear", value="7") == (1, None, 1)
+    assert fig(f, "pupils", breakdown="ncyear", value="7", period="autumn") == (1, None, 1)
+    # U22: the January record gives no NC year, so the chronological one: aged 10 on 31 August
+    # 2024, Year 6; not the earlier record's Year 9.
+    assert fig(f, "pupils", breakdown="ncyear", value="6") == (1, None, 1)
+    assert ("year", "pupils", "all_pupils", "ncyear", "9") not in f
+    # Each counted once (a unit is an enrolment, not a roll record): the base's 5 at 100002, and 2.
+    assert fig(f, "pupils", breakdown="school", value="100002") == (7, None, 7)
+
+
 # --- localities ---------------------------------------------------------------------------------
 
 # Real Kent postcodes (src/ever6/data/postcode_units.csv): Canterbury is district CT1 and sector

@@ -115,8 +115,9 @@ class Inputs:
     # Each pupil's characteristics (:func:`_pupils`), which do not depend on the theme or year, when
     # already materialised: :func:`compute_metrics` ranks the rolls for them once, not per theme and year.
     pupils: Table | None = None
-    # Each enrolment's latest roll record of each year (:func:`_rolls`) of ``roll_years``, when already
-    # materialised: every theme describes its units with them, so they are ranked once, not per theme.
+    # Each enrolment's NC year in its latest roll record of each year of ``roll_years`` (``academic_year``,
+    # ``urn``, ``upn``, ``roll_ncyear``: :func:`_rolls`, or the :func:`exclusion_units` that
+    # :func:`compute_metrics` materialises), when already computed: not computed again per theme.
     rolls: Table | None = None
     roll_years: tuple[int, ...] = ()
     # ``[localities]`` as rows (ever6.cohort.localities.lookup_table), on the same backend; None
@@ -255,7 +256,8 @@ def _derived_ncyear(birth_date: ir.DateValue, start_year: ir.IntegerValue) -> ir
 
 def _describe(inputs: Inputs, units: Table, years: Iterable[int]) -> Table:
     """Units (``academic_year``, ``urn``, ``upn``) of ``years`` with their status group and every
-    breakdown attribute.
+    breakdown attribute. Units with a ``roll_ncyear`` column (:func:`exclusion_units`) already carry
+    their roll record's NC year for the year; the others are matched with the rolls here.
 
     The pupil's characteristics come from their roll record by UPN and the school's from GIAS by
     URN, so a unit counts even when the roll for that year was not loaded; the NC year is the
@@ -268,8 +270,9 @@ def _describe(inputs: Inputs, units: Table, years: Iterable[int]) -> Table:
     est = inputs.tables.establishment.select("urn", "phase", "la_code", "type_code", school_postcode="postcode")
     u = u.left_join(est, "urn").drop("urn_right")
     years = tuple(years)
-    rolls = inputs.rolls if inputs.rolls is not None and inputs.roll_years == years else _rolls(inputs, years)
-    u = u.left_join(rolls, [YEAR, "urn", "upn"]).drop(f"{YEAR}_right", "urn_right", "upn_right")
+    if "roll_ncyear" not in units.columns:
+        rolls = inputs.rolls if inputs.rolls is not None and inputs.roll_years == years else _rolls(inputs, years)
+        u = u.left_join(rolls, [YEAR, "urn", "upn"]).drop(f"{YEAR}_right", "urn_right", "upn_right")
     if inputs.localities is not None:
         # Where the child lives: the social-care record's postcode, else the school roll's.
         u = u.mutate(_residence=u.child_postcode.coalesce(u.roll_postcode))
@@ -342,11 +345,14 @@ def mark_session_counts(marks: Table, codes: Table, start_year: int, last: date,
 
 
 def _marks_counts(inputs: Inputs, start_year: int, last: date) -> Table:
-    """The year's session counts from the current marks, per (urn, upn, term).
+    """The year's session counts from the current marks: rows of (urn, upn, term) whose sums per
+    (urn, upn, term) are the counts (:func:`session_counts` adds them up).
 
     With counts kept per batch, a batch alone on every one of its days of the year (no other batch
     resends them) and with none after ``last`` adds its kept counts; only the other batches' days
-    are counted from the marks (the current version of a resent day is resolved there).
+    are counted from the marks (the current version of a resent day is resolved there). The rows
+    are each batch's, not yet added up: whoever reads them sums per enrolment (and term) anyway,
+    and one aggregation fewer was a tenth of the measures' DuckDB time at ``la`` (issue 22).
     """
     marks = inputs.tables.attendance_mark
     if inputs.kept is None:
@@ -361,13 +367,13 @@ def _marks_counts(inputs: Inputs, start_year: int, last: date) -> Table:
     from_kept = kept.semi_join(clean, "batch_id").select("urn", "upn", "term", *MARK_COUNTS)
     recount = days.anti_join(clean, "batch_id").select("date").distinct()
     from_marks = mark_session_counts(marks.semi_join(recount, "date"), inputs.codes, start_year, last)
-    both = from_kept.union(from_marks.select("urn", "upn", "term", *MARK_COUNTS))
-    return both.group_by("urn", "upn", "term").agg(**{c: both[c].sum().cast("int64") for c in MARK_COUNTS})
+    return from_kept.union(from_marks.select("urn", "upn", "term", *MARK_COUNTS))
 
 
 def session_counts(inputs: Inputs, years: Iterable[int], *, as_at: date | None = None) -> Table:
     """Per (academic_year, urn, upn, term) of ``years``: possible, authorised, unauthorised, C2, K
-    and B sessions."""
+    and B sessions, as rows to add up: a (year, enrolment, term) may have several, one per batch of
+    marks (:func:`_marks_counts`); its counts are their sums."""
     years = tuple(years)
     codes = inputs.codes
     parts = []
@@ -457,54 +463,49 @@ def session_counts(inputs: Inputs, years: Iterable[int], *, as_at: date | None =
 PERIOD = "period"  # "year" or a term's name
 
 
-def attendance_period_facts(
-    inputs: Inputs, years: Iterable[int], *, as_at: date | None = None, sessions: Table | None = None
-) -> Table:
-    """One row per counted enrolment and academic year: breakdown attributes and, for the year and
-    each term, the attendance components (``<component>_<period>``: :func:`period_column`). An
-    enrolment counts in a period when it has a possible session in it; in a period where it has
-    none, its components there are 0 (``pupils_<period>`` 0).
+SESSION_COUNTS = ("possible", "coded_possible", "authorised", "unauthorised", "c2", "k", "b")
 
-    ``sessions``: the years' session counts (:func:`session_counts`), when already computed. The
-    periods are columns, not rows: the enrolments are described and summed once, a quarter of the
-    rows a row per period would take (issue 22).
-    """
-    years = tuple(years)
-    if sessions is None:
-        sessions = session_counts(inputs, years, as_at=as_at)
-    counts = ("possible", "coded_possible", "authorised", "unauthorised", "c2", "k", "b")
+
+def attendance_units(sessions: Table) -> Table:
+    """One row per enrolment and academic year with a possible session in the year: its session
+    counts (:func:`session_counts`) for the year and for each term as columns
+    (``<count>_<period>``: :func:`period_column`), 0 in a term without any."""
     per_unit = sessions.group_by(YEAR, "urn", "upn").agg(
-        **{period_column(c, "year"): sessions[c].sum() for c in counts},
+        **{period_column(c, "year"): sessions[c].sum() for c in SESSION_COUNTS},
         **{
             period_column(c, term): ibis.ifelse(sessions.term == term, sessions[c], 0).sum()
             for term in TERMS
-            for c in counts
+            for c in SESSION_COUNTS
         },
     )
     # A unit of a term is a unit of its year (the year's sums include the term's).
-    per_unit = per_unit.filter(per_unit[period_column("possible", "year")] > 0)
-    s = inputs.settings
+    return per_unit.filter(per_unit[period_column("possible", "year")] > 0)
+
+
+def _attendance_columns(f: Table, years: tuple[int, ...], settings: MeasureSettings) -> dict[str, ir.Value]:
+    """The attendance components of described units (:func:`attendance_units`' counts), for the
+    year and each term. A unit counts in a period when it has a possible session in it and its
+    pupil is in the headline age range; elsewhere its components are 0 (``pupils_<period>`` 0)."""
     # Age on 31 August before the year: at least min_age, at most max_age. A pupil with no
     # known date of birth cannot be placed in the headline age range and is not counted.
-    oldest = {y: _d(latest_birth_date_reaching(s.max_age + 1, date(y, 8, 31))) for y in years}
-    youngest = {y: _d(latest_birth_date_reaching(s.min_age, date(y, 8, 31))) for y in years}
-    f = _describe(inputs, per_unit, years)
-    f = f.filter((f.birth_date > _by_year(f[YEAR], oldest)) & (f.birth_date <= _by_year(f[YEAR], youngest)))
+    oldest = {y: _d(latest_birth_date_reaching(settings.max_age + 1, date(y, 8, 31))) for y in years}
+    youngest = {y: _d(latest_birth_date_reaching(settings.min_age, date(y, 8, 31))) for y in years}
+    in_range = (f.birth_date > _by_year(f[YEAR], oldest)) & (f.birth_date <= _by_year(f[YEAR], youngest))
     columns: dict[str, ir.Value] = {}
     for period in PERIODS:
-        counted = f[period_column("possible", period)] > 0
+        counted = in_range & (f[period_column("possible", period)] > 0)
 
         def at(component: str, period: str = period, counted: ir.BooleanValue = counted) -> ir.IntegerValue:
             return ibis.ifelse(counted, f[period_column(component, period)], 0)
 
-        sessions_then = {c: at(c) for c in counts}
+        sessions_then = {c: at(c) for c in SESSION_COUNTS}
         flags = absence_components(
             _Sessions(sessions_then["possible"], sessions_then["authorised"], sessions_then["unauthorised"])
         )
         columns[period_column("pupils", period)] = ibis.ifelse(counted, 1, 0).cast("int64")
         columns.update({period_column(c, period): v for c, v in sessions_then.items()})
         columns.update({period_column(c, period): ibis.ifelse(counted, v, 0) for c, v in flags.items()})
-    return f.mutate(**columns)
+    return columns
 
 
 @dataclass(frozen=True)
@@ -553,11 +554,12 @@ def exclusion_counts(exclusions: Table, start: date, end: date) -> Table:
     return _exclusion_sums(exclusions.filter((exclusions.start_date >= _d(start)) & (exclusions.start_date <= _d(end))))
 
 
-def exclusion_period_facts(inputs: Inputs, years: Iterable[int]) -> Table:
-    """One row per enrolment on roll at some time in an academic year: breakdown attributes and,
-    for the year and each term (``<component>_<period>``: :func:`period_column`), whether it is on
-    roll then (``roll``), its suspensions, permanent exclusions and AP (0 in a period where it is
-    not on roll). Periods as columns, as in :func:`attendance_period_facts`."""
+def exclusion_units(inputs: Inputs, years: Iterable[int]) -> Table:
+    """One row per enrolment on roll at some time in an academic year, or excluded from its school
+    in it: for the year and each term (``<component>_<period>``: :func:`period_column`) whether it
+    is on roll then (``roll``), its suspensions and permanent exclusions; and ``roll_ncyear``, the
+    NC year of its latest entry on roll in the year (what :func:`_rolls` gives; null for a unit
+    only excluded)."""
     years = tuple(years)
     x = inputs.tables.exclusion
     periods = _periods(years)
@@ -568,32 +570,117 @@ def exclusion_period_facts(inputs: Inputs, years: Iterable[int]) -> Table:
     # roll then, whether or not that roll was loaded). Every unit of a term is a unit of the year.
     e = inputs.tables.pupil_enrolment
     zero = ibis.literal(0, type="int64")
-    rolled = e.join(periods, on_roll_during(e, periods._first, periods._last)).select(
-        YEAR, PERIOD, "urn", "upn", suspensions=zero, permanent=zero
+    one = ibis.literal(1, type="int64")
+    # Each roll record once per year it is on roll in, with a flag per term (the terms make up the
+    # year): a quarter of the rows a row per period would take into the aggregation below.
+    in_year = _periods(years, terms=False)
+    on_roll = e.join(in_year, on_roll_during(e, in_year._first, in_year._last))
+    bounds = {y: term_bounds(y) for y in years}
+    in_term = {
+        term: on_roll_during(
+            on_roll,
+            _by_year(on_roll[YEAR], {y: _d(b[term][0]) for y, b in bounds.items()}),
+            _by_year(on_roll[YEAR], {y: _d(b[term][1]) for y, b in bounds.items()}),
+        )
+        for term in TERMS
+    }
+    # The year's roll records as "<entry date><+NC year or ->": the largest is the latest entry (an
+    # enrolment's entry dates differ: they are in its key), so the roll's NC year comes out of the
+    # same aggregation instead of a window over the rolls and a join with them.
+    latest_key = on_roll.entry_date.cast("string").concat(
+        ibis.ifelse(on_roll.ncyear.isnull(), "-", ibis.literal("+").concat(on_roll.ncyear))
     )
-    both = rolled.union(counts.select(YEAR, PERIOD, "urn", "upn", "suspensions", "permanent"))
-    per_unit = both.group_by(YEAR, "urn", "upn").agg(
+    rolled = on_roll.select(
+        YEAR,
+        "urn",
+        "upn",
+        _latest=latest_key,
         **{
             column: value
             for period in PERIODS
             for column, value in {
-                period_column("roll", period): ibis.ifelse((both[PERIOD] == period).any(), 1, 0).cast("int64"),
-                period_column("suspensions", period): ibis.ifelse(both[PERIOD] == period, both.suspensions, 0).sum(),
-                period_column("permanent", period): ibis.ifelse(both[PERIOD] == period, both.permanent, 0).sum(),
+                period_column("roll", period): one if period == "year" else ibis.ifelse(in_term[period], one, zero),
+                period_column("suspensions", period): zero,
+                period_column("permanent", period): zero,
             }.items()
-        }
+        },
     )
-    f = _describe(inputs, per_unit, years)
+    excluded = counts.select(
+        YEAR,
+        "urn",
+        "upn",
+        _latest=ibis.null("string"),
+        **{
+            column: value
+            for period in PERIODS
+            for column, value in {
+                period_column("roll", period): ibis.ifelse(counts[PERIOD] == period, one, zero),
+                period_column("suspensions", period): ibis.ifelse(counts[PERIOD] == period, counts.suspensions, 0),
+                period_column("permanent", period): ibis.ifelse(counts[PERIOD] == period, counts.permanent, 0),
+            }.items()
+        },
+    )
+    both = rolled.union(excluded.select(*rolled.columns))
+    per_unit = both.group_by(YEAR, "urn", "upn").agg(
+        _latest=both._latest.max(),
+        **{
+            column: value
+            for period in PERIODS
+            for column, value in {
+                period_column("roll", period): both[period_column("roll", period)].max().cast("int64"),
+                period_column("suspensions", period): both[period_column("suspensions", period)].sum(),
+                period_column("permanent", period): both[period_column("permanent", period)].sum(),
+            }.items()
+        },
+    )
+    dated = 10  # the length of an ISO date
+    ncyear = ibis.ifelse(
+        per_unit._latest.substr(dated, 1) == "+", per_unit._latest.substr(dated + 1), ibis.null("string")
+    )
+    return per_unit.mutate(roll_ncyear=ncyear).drop("_latest")
+
+
+def _exclusion_columns(f: Table) -> dict[str, ir.Value]:
+    """The exclusion and alternative-provision components of described units
+    (:func:`exclusion_units`' counts), for the year and each term: 0 where the unit is not on
+    roll in the period."""
     in_ap = f.type_code.isin(sorted(ALTERNATIVE_PROVISION_TYPES))
     columns: dict[str, ir.Value] = {}
     for period in PERIODS:
         roll = f[period_column("roll", period)]
         suspensions = f[period_column("suspensions", period)].cast("int64")
+        columns[period_column("roll", period)] = roll
         columns[period_column("suspensions", period)] = suspensions
         columns[period_column("one_plus", period)] = ibis.ifelse(suspensions > 0, 1, 0)
         columns[period_column("permanent", period)] = f[period_column("permanent", period)].cast("int64")
         columns[period_column("in_ap", period)] = ibis.ifelse(in_ap & (roll == 1), 1, 0)
-    return f.mutate(**columns)
+    return columns
+
+
+def period_facts(inputs: Inputs, years: Iterable[int], *, sessions: Table, excluded: Table | None = None) -> Table:
+    """One row per unit of attendance or exclusions and academic year: breakdown attributes and,
+    for the year and each term (``<component>_<period>``: :func:`period_column`), the attendance
+    components (:func:`_attendance_columns`) and the exclusion components
+    (:func:`_exclusion_columns`), each 0 where the unit is not one of that theme's in the period.
+
+    ``sessions``: the years' session counts (:func:`session_counts`); ``excluded``: the years'
+    :func:`exclusion_units`, when already computed. The two themes' units are nearly the same
+    enrolments: described once and summed once, not once per theme (issue 22). The periods are
+    columns, not rows: a quarter of the rows a row per period would take.
+    """
+    years = tuple(years)
+    keys = [YEAR, "urn", "upn"]
+    attending = attendance_units(sessions)
+    rolls = excluded if excluded is not None else exclusion_units(inputs, years)
+    joined = rolls.outer_join(attending, keys)
+    counts = [c for c in (*rolls.columns, *attending.columns) if c not in (*keys, "roll_ncyear")]
+    units = joined.select(
+        **{k: joined[k].coalesce(joined[f"{k}_right"]) for k in keys},
+        roll_ncyear=joined.roll_ncyear,
+        **{c: joined[c].fill_null(0) for c in counts},
+    ).view()  # a relation of its own: Ibis cannot add the description's joins to the outer join's chain
+    f = _describe(inputs, units, years)
+    return f.mutate(**_attendance_columns(f, years, inputs.settings), **_exclusion_columns(f))
 
 
 def pupil_attendance(inputs: Inputs, start_year: int, units: Table, *, as_at: date | None = None) -> Table:
@@ -822,10 +909,24 @@ def publish(
 
 
 def _values(measure: Measure, numerator: Any, denominator: Any) -> pa.Array:
-    """:func:`ever6.metrics.measures.value_of` of each figure (the one rule, called per figure)."""
-    nums = numerator.tolist()
-    dens = denominator.tolist() if denominator is not None else [None] * len(nums)
-    return pa.array([value_of(measure, n, d) for n, d in zip(nums, dens, strict=True)], pa.float64())
+    """:func:`ever6.metrics.measures.value_of` of each figure (the one rule), called once per
+    distinct (numerator, denominator): most figures share one with others (zeros, small counts),
+    and half a million calls were a third of the roll-up at ``la``. Pairs are told apart by their
+    bits, so a figure gets exactly what a call of its own would give."""
+    import numpy as np
+
+    nums = np.asarray(numerator, dtype=np.float64)
+    dens = np.asarray(denominator, dtype=np.float64) if denominator is not None else np.zeros_like(nums)
+    if not len(nums):
+        return pa.array([], pa.float64())
+    _, first, which = np.unique(
+        np.stack([nums.view(np.int64), dens.view(np.int64)], axis=1), axis=0, return_index=True, return_inverse=True
+    )
+    distinct = [
+        value_of(measure, n, d if denominator is not None else None)
+        for n, d in zip(nums[first].tolist(), dens[first].tolist(), strict=True)
+    ]
+    return pa.array(distinct, pa.float64()).take(pa.array(which.reshape(-1), pa.int64()))
 
 
 def years_with_data(t: CurrentTables) -> list[int]:
@@ -887,30 +988,22 @@ def compute_metrics(inputs: Inputs, *, years: Iterable[int] | None = None, as_at
     # aggregated in one query for all years and periods (building and compiling the expressions
     # costs as much as running them at the size of a small authority). The session counts are the
     # heaviest step (every mark): computed once, used by the year and by each term.
-    inputs = replace(inputs, rolls=cache(_rolls(inputs, years)), roll_years=years)
+    # Each enrolment's periods on roll and exclusions, and its roll's NC year each year: summed
+    # with the attendance, and the rolls every theme is described with.
+    excluded = cache(exclusion_units(inputs, years))
+    inputs = replace(inputs, rolls=excluded.select(YEAR, "urn", "upn", "roll_ncyear"), roll_years=years)
     extra = group_pupils(inputs)
     opt = inputs.optional_groups
     sessions = cache(session_counts(inputs, years, as_at=as_at))
-    attendance = periods_as_rows(
-        aggregate(
-            attendance_period_facts(inputs, years, sessions=sessions),
-            [period_column(c, p) for p in PERIODS for c in ATTENDANCE_COMPONENTS],
-            by=(YEAR,),
-            optional=extra,
-        ),
-        ATTENDANCE_COMPONENTS,
-        present="pupils",
+    components = (*ATTENDANCE_COMPONENTS, *EXCLUSION_COMPONENTS)
+    sums = aggregate(
+        period_facts(inputs, years, sessions=sessions, excluded=excluded),
+        [period_column(c, p) for p in PERIODS for c in components],
+        by=(YEAR,),
+        optional=extra,
     )
-    exclusions = periods_as_rows(
-        aggregate(
-            exclusion_period_facts(inputs, years),
-            [period_column(c, p) for p in PERIODS for c in EXCLUSION_COMPONENTS],
-            by=(YEAR,),
-            optional=extra,
-        ),
-        EXCLUSION_COMPONENTS,
-        present="roll",
-    )
+    attendance = periods_as_rows(sums, ATTENDANCE_COMPONENTS, present="pupils")
+    exclusions = periods_as_rows(sums, EXCLUSION_COMPONENTS, present="roll")
     attainment = aggregate(attainment_facts(inputs, years), ATTAINMENT_COMPONENTS, by=(YEAR,), optional=extra)
     parts: list[pa.Table] = []
     for year in years:
@@ -948,9 +1041,10 @@ __all__ = [
     "METRIC_COLUMNS",
     "Inputs",
     "attainment_facts",
-    "attendance_period_facts",
+    "attendance_units",
     "compute_metrics",
-    "exclusion_period_facts",
+    "exclusion_units",
+    "period_facts",
     "pupil_attendance",
     "years_with_data",
 ]
