@@ -138,8 +138,8 @@ class Cubes:
             # or every value together (each term and the year keep their bounds on each other).
             for j in sorted(ub_neighbours):
                 found.extend(({k: 1, j: 1}, {k: 1, j: -1}))
-            if len(ub_neighbours) > 1:
-                found.append({k: 1, **{j: 1 for j in ub_neighbours}})
+            if len(fiber) > 2:
+                found.append(dict.fromkeys(fiber, 1))
         unique = {tuple(sorted(u.items())): u for u in found}
         # The smallest first; of a size, those moving the other sums the same way first (a term with
         # its year keeps every bound between them).

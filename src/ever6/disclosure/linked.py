@@ -38,6 +38,14 @@ basis with only bounds and costs changed. In a large component a primary's progr
 solved within its period (a term with its year, or the year), the other sums held still
 (``_Periods``): a quarter to a half of the sums, and most perturbations are found there.
 
+Before any program, a "cube" is tried (``cubes``): a perturbation built from the relations'
+structure (the primary's school up by the width and schools of the same phase and authority down,
+crossed with small moves along its group, its period and its quantity that the relations there
+leave at 0) and checked by arithmetic against every relation of the component, so it protects on
+the same argument as a program's. One that moves only suppressed sums settles its primaries for
+nothing, before the passes; in the loop, one whose shown sums cost at most ``_CUBE_PRICE`` is taken
+instead of the primary's program. What no cube settles goes to the passes and programs as before.
+
 Sums that are suppressed but not primary (secondary cells, 0 or 6 and more) are not protected by
 this: their value is not itself disclosive (``docs/disclosure.md``).
 """
