@@ -186,8 +186,8 @@ def test_programs_within_the_primary_period_keep_every_primary_count_wide(
     found_cubes: list[bool] = []
 
     class Counted(linked.Cubes):
-        def find(self, k: int, hidden: np.ndarray, cost: np.ndarray, limit: float) -> np.ndarray | None:
-            y = super().find(k, hidden, cost, limit)
+        def find(self, k: int, cost: np.ndarray, limit: float) -> np.ndarray | None:
+            y = super().find(k, cost, limit)
             found_cubes.append(y is not None)
             return y
 

@@ -5,13 +5,14 @@ run along one coordinate at a time: a breakdown's values add up to ``all`` and a
 phase's and authority's (the column), the group sums (the group), a year against its terms (the
 period), a numerator within its denominator (the quantity). So a perturbation can be built as a
 product, a "cube": along each coordinate a small vector that the relations along it leave at 0
-(the primary's school ``+1`` and another school of the same phase and authority ``-1``; its group
-``+1`` and a sibling in the same group sum ``-1``; its term alone, or with the year), multiplied
-out and scaled by the width. Whether the product is a perturbation of the table is then checked
+(the primary's school ``+1`` and other schools of the same phase and authority ``-1`` in all; its
+group ``+1`` and a sibling in the same group sum ``-1``; its term alone, with the year, or every
+period together), multiplied out and scaled by the width. Whether the product is a perturbation of the table is then checked
 exactly, by arithmetic: ``A_eq y == 0``, ``A_ub y <= slack`` and ``truth + y >= 0`` (a few sparse
-products). A checked ``y`` is exactly what the linear programs find (``linked``), so it protects
-on the same argument: a table that satisfies every relation, indistinguishable from the truth
-where ``y`` touches only suppressed sums, with the primary moved by the width.
+products). A checked ``y`` is a perturbation of the same kind as the linear programs find
+(``linked``), so it protects on the same argument: a table that satisfies every relation,
+indistinguishable from the truth where ``y`` touches only suppressed sums, with the primary moved
+by the width. The search only proposes; the arithmetic decides.
 """
 
 from __future__ import annotations
@@ -200,13 +201,15 @@ class Cubes:
             yield pattern
         del c
 
-    def find(self, k: int, hidden: np.ndarray, cost: np.ndarray, limit: float) -> np.ndarray | None:
-        """A checked cube moving ``k`` by the width, costing at most ``limit`` (0: suppressed sums
-        only); its values as a dense vector, or None.
+    def find(self, k: int, cost: np.ndarray, limit: float) -> np.ndarray | None:
+        """A checked cube moving ``k`` by the width whose moved sums' ``cost`` adds up to at most
+        ``limit`` (a suppressed sum costs 0, so 0: suppressed sums only), the cheapest of those
+        tried; its values as a dense vector, or None.
 
         The primary's column (its school, say) moves by the width; the opposite move is spread
         over other values of its breakdown with the same totals (schools of the same phase and
-        authority), as much at each as its sums and bounds allow, the most room first."""
+        authority), as much at each as its sums and bounds allow, the cheapest and the most room
+        first."""
         c = self.cells[k]
         if c[4] == "all":
             return None

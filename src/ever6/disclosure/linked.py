@@ -283,7 +283,7 @@ def protect_component(
     moved = np.zeros(c.truth.size, dtype=bool)
     for k in todo:
         if cubes is not None and not moved[k]:
-            y = cubes.find(k, hidden, lp.cost, 0.0)
+            y = cubes.find(k, lp.cost, 0.0)
             if y is not None:
                 moved |= np.abs(y) >= width - _MOVED
     result.cubes += int(moved[todo].sum())
@@ -312,7 +312,7 @@ def protect_component(
         if moved[k]:
             continue
         clock = time.process_time()
-        y = cubes.find(k, hidden, lp.cost, _CUBE_PRICE) if cubes is not None else None
+        y = cubes.find(k, lp.cost, _CUBE_PRICE) if cubes is not None else None
         result.seconds["cubes"] += time.process_time() - clock
         if y is not None:
             result.cubes += 1
