@@ -1,18 +1,18 @@
 """Perturbations found by the tables' structure and checked by arithmetic, before any program.
 
-A sum is a cell ``(publication set, period, quantity, group, breakdown, value)``; the relations
-run along one coordinate at a time: a breakdown's values add up to ``all`` and a school's to its
+A sum is a cell ``(publication set, period, quantity, group, breakdown, value)``; the relations run
+along one coordinate at a time: a breakdown's values add up to ``all`` and a school's to its
 phase's and authority's (the column), the group sums (the group), a year against its terms (the
 period), a numerator within its denominator (the quantity). So a perturbation can be built as a
-product, a "cube": along each coordinate a small vector that the relations along it leave at 0
-(the primary's school ``+1`` and other schools of the same phase and authority ``-1`` in all; its
-group ``+1`` and a sibling in the same group sum ``-1``; its term alone, with the year, or every
-period together), multiplied out and scaled by the width. Whether the product is a perturbation of the table is then checked
-exactly, by arithmetic: ``A_eq y == 0``, ``A_ub y <= slack`` and ``truth + y >= 0`` (a few sparse
-products). A checked ``y`` is a perturbation of the same kind as the linear programs find
-(``linked``), so it protects on the same argument: a table that satisfies every relation,
-indistinguishable from the truth where ``y`` touches only suppressed sums, with the primary moved
-by the width. The search only proposes; the arithmetic decides.
+product, a "cube": along each coordinate a small vector that the relations along it leave at 0 (the
+primary's school ``+1`` and other schools of the same phase and authority ``-1`` in all; its group
+``+1`` and a sibling in the same group sum ``-1``; its term alone, with the year, or every period
+together), multiplied out and scaled by the width. Whether the product is a perturbation of the
+table is then checked exactly, by arithmetic: ``A_eq y == 0``, ``A_ub y <= slack`` and ``truth + y
+>= 0`` (a few sparse products). A checked ``y`` is a perturbation of the same kind as the linear
+programs find (``linked``), so it protects on the same argument: a table that satisfies every
+relation, indistinguishable from the truth where ``y`` touches only suppressed sums, with the
+primary moved by the width. The search only proposes; the arithmetic decides.
 """
 
 from __future__ import annotations

@@ -121,7 +121,7 @@ class Protection:
     """What :func:`protect` did: rows added (row -> internal reason) and its counts."""
 
     added: dict[int, str]
-    primary: int = 0  # primary sums protected
+    primary: int = 0  # primary sums given a perturbation of their own (a program's or a cube's)
     programs: int = 0  # linear programs solved
     unprotectable: int = 0  # primary sums no perturbation can move by the width
     free: int = 0  # primary sums already protected by what was suppressed before
@@ -216,7 +216,7 @@ def protect(
         if _DEBUG:
             print(f"component of {members.size} sums, {len(todo)} primary", file=sys.stderr, flush=True)
             clock = time.process_time()
-            before = (result.primary, result.programs, result.free, len(result.added))
+            before = (result.primary, result.programs, result.free, len(result.added), result.cubes)
         local = {int(g): k for k, g in enumerate(members)}
         rows_eq = _rows_touching(eq_csc, members)
         rows_ub = _rows_touching(ub_csc, members)
@@ -240,9 +240,9 @@ def protect(
         protect_component(component, width, hide, result)
         if _DEBUG:
             print(
-                f"  {time.process_time() - clock:.1f} CPU s: {result.primary - before[0]} primaries with programs,"
-                f" {result.programs - before[1]} programs, {result.free - before[2]} free,"
-                f" {len(result.added) - before[3]} rows suppressed",
+                f"  {time.process_time() - clock:.1f} CPU s: {result.primary - before[0]} primaries given a"
+                f" perturbation of their own, {result.programs - before[1]} programs, {result.free - before[2]} free,"
+                f" {result.cubes - before[4]} by cubes, {len(result.added) - before[3]} rows suppressed",
                 file=sys.stderr,
                 flush=True,
             )
