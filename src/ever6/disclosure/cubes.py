@@ -8,8 +8,8 @@ product, a "cube": along each coordinate a small vector that the relations along
 primary's school ``+1`` and other schools of the same phase and authority ``-1`` in all; its group
 ``+1`` and a sibling in the same group sum ``-1``; its term alone, with the year, or every period
 together), multiplied out and scaled by the width. Whether the product is a perturbation of the
-table is then checked exactly, by arithmetic: ``A_eq y == 0``, ``A_ub y <= slack`` and ``truth + y
->= 0`` (a few sparse products). A checked ``y`` is a perturbation of the same kind as the linear
+table is then checked exactly, by arithmetic: ``A_eq y == 0``, ``A_ub y <= slack`` and
+``truth + y >= 0`` (a few sparse products). A checked ``y`` is a perturbation of the same kind as the linear
 programs find (``linked``), so it protects on the same argument: a table that satisfies every
 relation, indistinguishable from the truth where ``y`` touches only suppressed sums, with the
 primary moved by the width. The search only proposes; the arithmetic decides.
