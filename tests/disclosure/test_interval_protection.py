@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -177,13 +178,24 @@ def test_a_county_shaped_table_keeps_every_primary_count_wide(
 def test_programs_within_the_primary_period_keep_every_primary_count_wide(
     county_table: tuple[pa.Table, pa.Table], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every component's programs tried first within the primary's period (a term with its year,
-    or the year), the rest of the component held still (at la only components of 10,000 sums and
-    more): the perturbations found there must protect as well."""
+    """Every component treated as a large one (at la only components of 10,000 sums and more):
+    programs tried first within the primary's period (a term with its year, or the year), the rest
+    of the component held still, and cubes (``disclosure.cubes``) tried before the passes and
+    instead of programs: the perturbations found both ways must protect as well."""
     monkeypatch.setattr(linked, "_RESTRICT_FROM", 0)
+    found_cubes: list[bool] = []
+
+    class Counted(linked.Cubes):
+        def find(self, k: int, cost: np.ndarray, limit: float) -> np.ndarray | None:
+            y = super().find(k, cost, limit)
+            found_cubes.append(y is not None)
+            return y
+
+    monkeypatch.setattr(linked, "Cubes", Counted)
     truth, register = county_table
     out = suppress_metrics(truth, rules=PROTECTED, nesting=school_nesting(register, LA))
     found = attack_publication(truth, out, schools_of(register, LA), width=WIDTH, only_primary=True)
+    assert sum(found_cubes) > 50  # many primaries settled by cubes
     assert found.attack.hidden > 100
     assert not found.narrow_primary, f"{len(found.narrow_primary)} narrow, e.g. {_some(found)}"
 

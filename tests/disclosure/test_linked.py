@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pytest
 from scipy.optimize import linprog
 
-from ever6.disclosure import DisclosureRules, MeasureSpec, suppress
+from ever6.disclosure import DisclosureRules, MeasureSpec, linked, suppress
 
 PUPILS = MeasureSpec("pupils", "count", True, False, numerator_quantity="pupils", follows=())
 SPECS = {"pupils": PUPILS}
@@ -141,7 +142,10 @@ def test_a_year_and_its_terms_are_protected_together() -> None:
     assert shown  # something is still published
 
 
-def test_the_result_depends_on_the_content_not_the_row_order() -> None:
+@pytest.mark.parametrize("large_from", [10_000, 0], ids=["as-is", "cubes-and-period-programs"])
+def test_the_result_depends_on_the_content_not_the_row_order(large_from: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # With 0, the table's component is treated as a large one: cubes and programs within a period.
+    monkeypatch.setattr(linked, "_RESTRICT_FROM", large_from)
     cells: dict[Cell, int] = {}
     for period, (f, m, u) in {"autumn": (1, 30, 2), "spring": (4, 28, 2), "summer": (2, 31, 1)}.items():
         cells.update(sex_rows(period, "cpp", f + m + u, F=f, M=m, U=u))
