@@ -376,6 +376,26 @@ def test_a_resent_termly_return_counts_each_rows_newest_version_once(tmp_path: P
     assert fig(f, "pupils", period="spring") == (2, None, 2)
 
 
+def test_a_termly_row_outside_the_three_terms_counts_in_the_year_only(tmp_path: Path) -> None:
+    # The termly readers refuse a term other than autumn, spring or summer, but the warehouse does
+    # not: a row written there by other means (here a return for the whole year) counts in the
+    # year, as it always has, though the year's counts are otherwise the sum of the terms'
+    # (rules.attendance_units). (DuckDB only: which sum is taken is decided in Python, the same
+    # on both engines.)
+    whole_year = [
+        {"urn": "100002", "upn": "U2", "academic_year": 2024, "term": "whole year", "code": code, "sessions": n}
+        for code, n in (("*possible", 20), ("*authorised", 2), ("*unauthorised", 1))
+    ]
+    wh = build(tmp_path, [rows_result(tmp_path, "attendance-termly", {"attendance_termly": whole_year})])
+    f = metrics(OnEngine("duckdb"), Fixture(wh), "whole_year")()
+    # The base year's 9 of 56 (test_absence_rates), and U2's 3 of 20.
+    assert fig(f, "overall_absence_rate") == (12, 76, 15.8)
+    assert fig(f, "pupils") == (8, None, 8)  # U2 is one enrolment still
+    # No term has the row: the autumn is the base fixture's (every mark is in the autumn).
+    assert fig(f, "overall_absence_rate", period="autumn") == (9, 56, 16.1)
+    assert ("spring", "overall_absence_rate", "all_pupils", "all", "all") not in f
+
+
 @scenario
 def census_total(tmp_path: Path) -> Fixture:
     # The school census gives a pupil's possible sessions and their absence by code.
