@@ -8,7 +8,7 @@ sums count people (1 to 5 people identify a child) and which count sessions or p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Kind = Literal["count", "rate", "per_1000", "average"]
 Theme = Literal["attendance", "exclusions", "provision", "attainment"]
@@ -281,3 +281,30 @@ def value_of(measure: Measure, numerator: float | None, denominator: float | Non
     if not denominator:
         return None
     return round(numerator / denominator * measure.scale, 1)
+
+
+def values_of(measure: Measure, numerators: Any, denominators: Any | None) -> list[float | None]:
+    """:func:`value_of` of each (numerator, denominator) of two float arrays, column at a time:
+    the same figures to the last bit, at a twentieth of the cost of a call per figure (half a
+    million figures at ``la``: issue 22). The arithmetic is IEEE's in numpy as in Python, in the
+    same order; ``round(x, 1)`` rounds the exact ``x * 10`` to an integer k and gives the double
+    nearest k / 10, which ``rint(x * 10) / 10`` gives too unless the product's own rounding moved
+    it across a half (or ``x * 10`` has no fraction bits): those few figures call :func:`value_of`."""
+    import numpy as np
+
+    nums = np.asarray(numerators, dtype=np.float64)
+    if measure.kind == "count":
+        return [float(v) for v in nums.tolist()]
+    if denominators is None:
+        return [None] * len(nums)
+    dens = np.asarray(denominators, dtype=np.float64)
+    computed = ~(dens == 0)  # ``not denominator``: a NaN is computed, as in value_of
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tenths = nums / np.where(computed, dens, 1.0) * measure.scale * 10.0
+        near_half = np.abs(np.abs(tenths - np.floor(tenths)) - 0.5) <= 4 * np.spacing(tenths)
+        rounded = np.rint(tenths) / 10.0
+    exact = ~near_half & ~(np.abs(tenths) >= 2.0**52)
+    out: list[float | None] = rounded.tolist()
+    for i in np.flatnonzero(~computed | ~exact).tolist():
+        out[i] = value_of(measure, float(nums[i]), float(dens[i]))
+    return out

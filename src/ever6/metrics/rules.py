@@ -50,7 +50,7 @@ from ever6.metrics.measures import (
     METRIC_COLUMNS,
     PERIODS,
     Measure,
-    value_of,
+    values_of,
 )
 
 STATUS_GROUPS = ("cpp", "cinp", "cin_other", "ever6_previous", "cla_cwsw", "cla_only", "not_cwsw")
@@ -936,24 +936,10 @@ def publish(
 
 
 def _values(measure: Measure, numerator: Any, denominator: Any) -> pa.Array:
-    """:func:`ever6.metrics.measures.value_of` of each figure (the one rule), called once per
-    distinct (numerator, denominator): most figures share one with others (zeros, small counts),
-    and half a million calls were a third of the roll-up at ``la``. Pairs are told apart by their
-    bits, so a figure gets exactly what a call of its own would give."""
-    import numpy as np
-
-    nums = np.asarray(numerator, dtype=np.float64)
-    dens = np.asarray(denominator, dtype=np.float64) if denominator is not None else np.zeros_like(nums)
-    if not len(nums):
-        return pa.array([], pa.float64())
-    _, first, which = np.unique(
-        np.stack([nums.view(np.int64), dens.view(np.int64)], axis=1), axis=0, return_index=True, return_inverse=True
-    )
-    distinct = [
-        value_of(measure, n, d if denominator is not None else None)
-        for n, d in zip(nums[first].tolist(), dens[first].tolist(), strict=True)
-    ]
-    return pa.array(distinct, pa.float64()).take(pa.array(which.reshape(-1), pa.int64()))
+    """:func:`ever6.metrics.measures.value_of` of each figure (the one rule), column at a time
+    (:func:`ever6.metrics.measures.values_of`): a call per figure, even once per distinct
+    (numerator, denominator), was a third of the roll-up at ``la``."""
+    return pa.array(values_of(measure, numerator, denominator), pa.float64())
 
 
 def years_with_data(t: CurrentTables) -> list[int]:
