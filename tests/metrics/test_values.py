@@ -39,7 +39,7 @@ def test_each_figure_is_value_of(kind: str) -> None:
     nums, dens = _pairs()
     if measure.scale != 1 or measure.denominator:
         # Numerators scaled so that x * 10 lands on and near every half: 0.05, 0.15 ... per scale.
-        halves = [k / 20 / measure.scale for k in range(1, 2_000, 2)]
+        halves = [sign * k / 20 / measure.scale for k in range(1, 2_000, 2) for sign in (1, -1)]
         nums += halves
         dens += [1.0] * len(halves)
     got = values_of(measure, nums, dens if measure.denominator else None)

@@ -301,7 +301,7 @@ def values_of(measure: Measure, numerators: Any, denominators: Any | None) -> li
     computed = ~(dens == 0)  # ``not denominator``: a NaN is computed, as in value_of
     with np.errstate(divide="ignore", invalid="ignore"):
         tenths = nums / np.where(computed, dens, 1.0) * measure.scale * 10.0
-        near_half = np.abs(np.abs(tenths - np.floor(tenths)) - 0.5) <= 4 * np.spacing(tenths)
+        near_half = np.abs(np.abs(tenths - np.floor(tenths)) - 0.5) <= 4 * np.abs(np.spacing(tenths))
         rounded = np.rint(tenths) / 10.0
     exact = ~near_half & ~(np.abs(tenths) >= 2.0**52)
     out: list[float | None] = rounded.tolist()
