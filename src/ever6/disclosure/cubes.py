@@ -25,6 +25,7 @@ from math import prod
 import numpy as np
 from scipy.sparse import csc_matrix, csr_matrix  # type: ignore[import-untyped]
 
+# A sum: (publication set, period, quantity, group, breakdown, breakdown value); linked uses it too.
 Cell = tuple[object, str, str, str, str, str]
 Line = tuple[object, str, str, str, str]  # a sum without its breakdown value
 Pattern = list[tuple[tuple[str, str, str], int]]  # (period, quantity, group) -> +1 or -1

@@ -65,15 +65,12 @@ import numpy as np
 from scipy.sparse import coo_matrix, csc_matrix  # type: ignore[import-untyped]
 from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
 
-from ever6.disclosure.cubes import Cubes
+from ever6.disclosure.cubes import Cell, Cubes
 
 _DEBUG = bool(os.environ.get("EVER6_LINKED_DEBUG"))
 YEAR = "year"
 TERMS = ("autumn", "spring", "summer")
 ALL = "all"
-
-# A sum: (publication set, period, quantity, group, breakdown, breakdown value).
-Cell = tuple[object, str, str, str, str, str]
 
 
 def _kept_model(lp: Any, columns: Any) -> Any:
