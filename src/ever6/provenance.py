@@ -8,6 +8,8 @@ the warehouse.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -46,3 +48,17 @@ class Batch:
     @property
     def rows(self) -> int:
         return sum(self.row_counts.values())
+
+
+def file_sha256(paths: Sequence[Path]) -> str:
+    """One digest for the content of a source, independent of file names and order."""
+    digests = []
+    for path in paths:
+        h = hashlib.sha256()
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        digests.append(h.hexdigest())
+    if len(digests) == 1:
+        return digests[0]
+    return hashlib.sha256("".join(sorted(digests)).encode()).hexdigest()

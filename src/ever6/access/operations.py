@@ -325,7 +325,7 @@ class Operations:
         nothing has been imported yet, or the warehouse is busy (a preview does not wait for it)."""
         viewer.require(Capability.DATA_PAGES)
         from ever6.formats import format_named
-        from ever6.warehouse.store import file_sha256
+        from ever6.provenance import file_sha256
 
         if not self.path.exists():
             return [], []

@@ -40,6 +40,7 @@ from ever6.formats import ATTENDANCE
 from ever6.formats.csv_source import DEFAULT_DATE_FORMATS, binary_signature, header_key, parse_date
 from ever6.formats.problems import Problem, ReadResult, StreamedResult
 from ever6.model import ATTENDANCE_MARK, empty_table
+from ever6.provenance import file_sha256
 
 FORMAT = ATTENDANCE.name
 COLUMNS: tuple[str, ...] = ("urn", "upn", "date", "session", "code")
@@ -193,11 +194,7 @@ class _Source:
             if reading is not None and reading.at_end:
                 self._digest = reading.hexdigest()
             else:  # asked before the parse, or the parse stopped part-way: hash the file alone
-                digest = hashlib.sha256()
-                with self.path.open("rb") as fh:
-                    while chunk := fh.read(_SCAN_BYTES):
-                        digest.update(chunk)
-                self._digest = digest.hexdigest()
+                self._digest = file_sha256([self.path])
         return self._digest
 
     def quoted(self) -> bool:

@@ -10,7 +10,6 @@ rows and keeps its provenance, marked ``rolled_back``, as the record of what hap
 from __future__ import annotations
 
 import getpass
-import hashlib
 import itertools
 import json
 import os
@@ -32,7 +31,7 @@ from ever6.formats import FORMATS
 from ever6.formats.problems import ImportRefused, Problem, ReadResult, Severity, StreamedResult, problems_table
 from ever6.model import TABLES
 from ever6.private import private_dir, private_files
-from ever6.provenance import Batch
+from ever6.provenance import Batch, file_sha256
 from ever6.warehouse.read_ahead import ReadAhead
 
 SCHEMA_VERSION = 1
@@ -118,20 +117,6 @@ class ImportOutcome:
 
 class RollbackError(ValueError):
     pass
-
-
-def file_sha256(paths: Sequence[Path]) -> str:
-    """One digest for the content of a source, independent of file names and order."""
-    digests = []
-    for path in paths:
-        h = hashlib.sha256()
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        digests.append(h.hexdigest())
-    if len(digests) == 1:
-        return digests[0]
-    return hashlib.sha256("".join(sorted(digests)).encode()).hexdigest()
 
 
 def _check_tables(result: ReadResult) -> None:
