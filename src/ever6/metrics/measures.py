@@ -305,6 +305,10 @@ def values_of(measure: Measure, numerators: Any, denominators: Any | None) -> li
         rounded = np.rint(tenths) / 10.0
     exact = ~near_half & ~(np.abs(tenths) >= 2.0**52)
     out: list[float | None] = rounded.tolist()
-    for i in np.flatnonzero(~computed | ~exact).tolist():
+    # No denominator: no figure (value_of's ``not denominator``), without a call per cell (most
+    # cells of a term or a small group at ``la``).
+    for i in np.flatnonzero(~computed).tolist():
+        out[i] = None
+    for i in np.flatnonzero(computed & ~exact).tolist():
         out[i] = value_of(measure, float(nums[i]), float(dens[i]))
     return out

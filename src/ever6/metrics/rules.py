@@ -43,6 +43,7 @@ from ever6.dates import (
     term_bounds,
 )
 from ever6.engines import cache
+from ever6.localities import UNKNOWN
 from ever6.metrics.measures import (
     ALTERNATIVE_PROVISION_TYPES,
     BREAKDOWNS,
@@ -112,9 +113,11 @@ class Inputs:
     la_code: str | None
     settings: MeasureSettings
     kept: KeptCounts | None = None  # session counts kept per batch: without them, every mark is counted
-    # Each pupil's characteristics (:func:`_pupils`), which do not depend on the theme or year, when
-    # already materialised: :func:`compute_metrics` ranks the rolls for them once, not per theme and year.
+    # Each pupil's and each school's description (:func:`described_pupils`, :func:`described_schools`),
+    # which do not depend on the theme or year, when already materialised: :func:`compute_metrics`
+    # computes them once, not per theme.
     pupils: Table | None = None
+    schools: Table | None = None
     # Each enrolment's NC year in its latest roll record of each year of ``roll_years`` (``academic_year``,
     # ``urn``, ``upn``, ``roll_ncyear``: :func:`_rolls`, or the :func:`exclusion_units` that
     # :func:`compute_metrics` materialises), when already computed: not computed again per theme.
@@ -254,30 +257,58 @@ def _derived_ncyear(birth_date: ir.DateValue, start_year: ir.IntegerValue) -> ir
     )
 
 
+def described_pupils(inputs: Inputs) -> Table:
+    """One row per UPN on a roll or linked to a child: the pupil's characteristics from their most
+    recent roll record (:func:`_pupils`), their status group, primary need and years since social
+    work ended (:func:`pupil_groups`), and with ``[localities]`` where they live (``b_locality``:
+    the social-care record's postcode, else the school roll's). None of it depends on the unit, the
+    theme or the year: :func:`compute_metrics` materialises it once for every theme (issue 22)."""
+    pupils = _pupils(inputs)
+    groups = pupil_groups(inputs)
+    # Both have at most one row per UPN; a unit's pupil may be in either or both.
+    p = pupils.outer_join(groups, "upn")
+    p = p.select(
+        upn=p.upn.coalesce(p.upn_right),
+        **{c: p[c] for c in pupils.columns if c != "upn"},
+        **{c: p[c] for c in groups.columns if c != "upn"},
+    )
+    if inputs.localities is not None:
+        p = p.mutate(_residence=p.child_postcode.coalesce(p.roll_postcode))
+        p = locality_of(p, "_residence", inputs.localities, name="b_locality").drop("_residence")
+    return p
+
+
+def described_schools(inputs: Inputs) -> Table:
+    """One row per school (URN) in GIAS: its phase, LA, type, and with ``[localities]`` the locality
+    of its postcode (``b_school_locality``)."""
+    est = inputs.tables.establishment.select("urn", "phase", "la_code", "type_code", school_postcode="postcode")
+    if inputs.localities is not None:
+        est = locality_of(est, "school_postcode", inputs.localities, name="b_school_locality")
+    return est
+
+
 def _describe(inputs: Inputs, units: Table, years: Iterable[int]) -> Table:
     """Units (``academic_year``, ``urn``, ``upn``) of ``years`` with their status group and every
     breakdown attribute. Units with a ``roll_ncyear`` column (:func:`exclusion_units`) already carry
     their roll record's NC year for the year; the others are matched with the rolls here.
 
-    The pupil's characteristics come from their roll record by UPN and the school's from GIAS by
-    URN, so a unit counts even when the roll for that year was not loaded; the NC year is the
-    roll's for the year, else the chronological one from the date of birth. Every year is
-    described in one expression, the year a column: one query (and one compilation) for all.
+    The pupil's characteristics come from their roll record by UPN (:func:`described_pupils`) and
+    the school's from GIAS by URN (:func:`described_schools`), so a unit counts even when the roll
+    for that year was not loaded; the NC year is the roll's for the year, else the chronological
+    one from the date of birth. Every year is described in one expression, the year a column: one
+    query (and one compilation) for all.
     """
-    pupils = inputs.pupils if inputs.pupils is not None else _pupils(inputs)
+    pupils = inputs.pupils if inputs.pupils is not None else described_pupils(inputs)
     u = units.left_join(pupils, "upn").drop("upn_right")
-    u = u.left_join(pupil_groups(inputs), "upn").drop("upn_right")
-    est = inputs.tables.establishment.select("urn", "phase", "la_code", "type_code", school_postcode="postcode")
-    u = u.left_join(est, "urn").drop("urn_right")
+    schools = inputs.schools if inputs.schools is not None else described_schools(inputs)
+    u = u.left_join(schools, "urn").drop("urn_right")
     years = tuple(years)
     if "roll_ncyear" not in units.columns:
         rolls = inputs.rolls if inputs.rolls is not None and inputs.roll_years == years else _rolls(inputs, years)
         u = u.left_join(rolls, [YEAR, "urn", "upn"]).drop(f"{YEAR}_right", "urn_right", "upn_right")
     if inputs.localities is not None:
-        # Where the child lives: the social-care record's postcode, else the school roll's.
-        u = u.mutate(_residence=u.child_postcode.coalesce(u.roll_postcode))
-        u = locality_of(u, "_residence", inputs.localities, name="b_locality")
-        u = locality_of(u, "school_postcode", inputs.localities, name="b_school_locality")
+        # A pupil on no roll and linked to no child, a school not in GIAS: no postcode.
+        u = u.mutate(b_locality=u.b_locality.coalesce(UNKNOWN), b_school_locality=u.b_school_locality.coalesce(UNKNOWN))
     in_la = (
         ibis.cases((u.la_code.isnull(), "unknown"), (u.la_code == inputs.la_code, "in LA"), else_="out of LA")
         if inputs.la_code
@@ -366,6 +397,11 @@ def _marks_counts(inputs: Inputs, start_year: int, last: date) -> Table:
     clean = kept.select("batch_id").distinct().anti_join(unsafe, "batch_id")
     from_kept = kept.semi_join(clean, "batch_id").select("urn", "upn", "term", *MARK_COUNTS)
     recount = days.anti_join(clean, "batch_id").select("date").distinct()
+    # Usually no day is counted again (each batch of marks its own days, kept as it came): then the
+    # marks are not read at all, nor the query that would count them built and compiled (a quarter
+    # of a second, whatever the size; issue 22). One count on the day index decides.
+    if not recount.count().to_pyarrow().as_py():
+        return from_kept
     from_marks = mark_session_counts(marks.semi_join(recount, "date"), inputs.codes, start_year, last)
     return from_kept.union(from_marks.select("urn", "upn", "term", *MARK_COUNTS))
 
@@ -500,18 +536,24 @@ def attendance_units(sessions: Table) -> Table:
     return per_unit.filter(per_unit[period_column("possible", "year")] > 0)
 
 
-def _attendance_columns(f: Table, years: tuple[int, ...], settings: MeasureSettings) -> dict[str, ir.Value]:
-    """The attendance components of described units (:func:`attendance_units`' counts), for the
-    year and each term. A unit counts in a period when it has a possible session in it and its
-    pupil is in the headline age range; elsewhere its components are 0 (``pupils_<period>`` 0)."""
+def _counted(f: Table, years: tuple[int, ...], settings: MeasureSettings) -> dict[str, ir.BooleanValue]:
+    """Whether each described unit counts in each period's attendance (``_counted_<period>``): it
+    has a possible session in the period and its pupil is in the headline age range."""
     # Age on 31 August before the year: at least min_age, at most max_age. A pupil with no
     # known date of birth cannot be placed in the headline age range and is not counted.
     oldest = {y: _d(latest_birth_date_reaching(settings.max_age + 1, date(y, 8, 31))) for y in years}
     youngest = {y: _d(latest_birth_date_reaching(settings.min_age, date(y, 8, 31))) for y in years}
     in_range = (f.birth_date > _by_year(f[YEAR], oldest)) & (f.birth_date <= _by_year(f[YEAR], youngest))
+    return {f"_counted_{period}": in_range & (f[period_column("possible", period)] > 0) for period in PERIODS}
+
+
+def _attendance_columns(f: Table) -> dict[str, ir.Value]:
+    """The attendance components of described units (:func:`attendance_units`' counts), for the
+    year and each term: a unit's where it counts in the period (:func:`_counted`), elsewhere 0
+    (``pupils_<period>`` 0)."""
     columns: dict[str, ir.Value] = {}
     for period in PERIODS:
-        counted = in_range & (f[period_column("possible", period)] > 0)
+        counted = f[f"_counted_{period}"]
 
         def at(component: str, period: str = period, counted: ir.BooleanValue = counted) -> ir.IntegerValue:
             return ibis.ifelse(counted, f[period_column(component, period)], 0)
@@ -698,7 +740,12 @@ def period_facts(inputs: Inputs, years: Iterable[int], *, sessions: Table, exclu
         **{c: joined[c].fill_null(0) for c in counts},
     ).view()  # a relation of its own: Ibis cannot add the description's joins to the outer join's chain
     f = _describe(inputs, units, years)
-    return f.mutate(**_attendance_columns(f, years, inputs.settings), **_exclusion_columns(f))
+    # Whether a unit counts in each period, as columns of a relation of their own: the 44 attendance
+    # components that read them name them, where repeating the age test in each made a query
+    # (and a compilation) several times longer (issue 22).
+    counted = _counted(f, years, inputs.settings)
+    f = f.mutate(**counted).view()
+    return f.mutate(**_attendance_columns(f), **_exclusion_columns(f)).drop(*counted)
 
 
 def pupil_attendance(inputs: Inputs, start_year: int, units: Table, *, as_at: date | None = None) -> Table:
@@ -759,29 +806,56 @@ def attainment_facts(inputs: Inputs, years: Iterable[int]) -> Table:
 
 
 def aggregate(
-    facts: Table, components: Iterable[str], *, by: tuple[str, ...] = (), optional: Table | None = None
+    facts: Table,
+    components: Iterable[str],
+    *,
+    by: tuple[str, ...] = (),
+    optional: Table | None = None,
+    whole: bool = False,
 ) -> pa.Table:
     """Sum components per status group and breakdown value, for every breakdown (and ``by``).
 
     ``optional`` (:func:`group_pupils`): each optional group's pupils are counted again under the
     group's name, so its sums sit beside the status groups' and leave them as they were.
+
+    ``whole``: every component is a whole number, so sums of sums are the same sums: without optional
+    groups the facts are first summed per combination of every breakdown's value (0.48 million
+    units to 0.2 million rows at ``la``), and each breakdown sums those (issue 22). Not for
+    fractional points, whose float sums could differ in the last bit when added in another grouping.
     """
     components = tuple(components)
     # Every breakdown reads the same facts: materialise them once (a temporary table on DuckDB,
     # a cached DataFrame on Spark) rather than recompute them per breakdown.
     # A breakdown the facts do not describe (locality, when the authority defines none) is left out.
     present = [b for b in BREAKDOWNS if b == "all" or f"b_{b}" in facts.columns]
-    columns = (*by, *(f"b_{b}" for b in present if b != "all"), *components)
-    selected = facts.select(*by, "status_group", *columns[len(by) :])
-    if optional is not None:
-        again = facts.join(optional, "upn")
-        selected = selected.union(again.select(*by, again.group.name("status_group"), *columns[len(by) :]))
-    facts = cache(selected)
+    # Cast once as the facts are written, not in each breakdown's sums: 13 times fewer expressions to
+    # build and compile (issue 22). The components are whole counts, whose sums as doubles are exact
+    # in any order (far below 2**53), or already doubles (Attainment 8's points).
+    columns = {
+        **{f"b_{b}": facts[f"b_{b}"].cast("string") for b in present if b != "all"},
+        **{c: facts[c].cast("float64") for c in components},
+    }
+    keys = (*by, "status_group", *(c for c in columns if c not in components))
+
+    def combined(rows: Table) -> Table:
+        return rows.group_by(*keys).agg(**{c: rows[c].sum() for c in components}) if whole else rows
+
+    if optional is None:
+        facts = cache(combined(facts.select(*by, "status_group", **columns)))
+    else:
+        # The facts materialised once, and the optional groups' rows taken from them: a union of the
+        # facts and their join with the groups computed the facts twice (the description, the
+        # counts), and compiling the query twice as long was a second or two (issue 22).
+        described = cache(facts.select("upn", *by, "status_group", **columns))
+        again = described.join(optional, "upn")
+        again = cache(again.select(*by, again.group.name("status_group"), *columns))
+        # (Not summed first here: materialising the sums as well cost more than it saved.)
+        facts = described.select(*keys, *components).union(again.select(*keys, *components))
     parts = []
     for breakdown in present:
-        key = ibis.literal("all") if breakdown == "all" else facts[f"b_{breakdown}"].cast("string")
+        key = ibis.literal("all") if breakdown == "all" else facts[f"b_{breakdown}"]
         grouped = facts.group_by(*by, "status_group", breakdown_value=key).agg(
-            **{c: facts[c].sum().cast("float64") for c in components}
+            **{c: facts[c].sum() for c in components}
         )
         parts.append(grouped.mutate(breakdown=ibis.literal(breakdown)))
     return _union(parts).to_pyarrow()
@@ -992,10 +1066,9 @@ def compute_metrics(inputs: Inputs, *, years: Iterable[int] | None = None, as_at
     inputs = replace(
         inputs, tables=replace(inputs.tables, pupil_enrolment=cache(rolls), attendance_termly=_termly(inputs.tables))
     )
-    # Each pupil's characteristics do not depend on the theme or the year: ranked once. (The status
-    # groups come from the cohort and links, a few thousand rows held in memory: not materialised,
-    # which would put them on another backend than the warehouse's tables.)
-    inputs = replace(inputs, pupils=cache(_pupils(inputs)))
+    # Each pupil's and school's description does not depend on the theme or the year: described once
+    # (the rolls ranked, the status groups and localities matched), not in each theme's query.
+    inputs = replace(inputs, pupils=cache(described_pupils(inputs)), schools=cache(described_schools(inputs)))
     years = tuple(years if years is not None else years_with_data(inputs.tables))
     if not years:
         return metrics_table([])
@@ -1007,7 +1080,10 @@ def compute_metrics(inputs: Inputs, *, years: Iterable[int] | None = None, as_at
     # with the attendance, and the rolls every theme is described with.
     excluded = cache(exclusion_units(inputs, years))
     inputs = replace(inputs, rolls=excluded.select(YEAR, "urn", "upn", "roll_ncyear"), roll_years=years)
+    # The optional groups' pupils (from the current versions of several social-care tables: a
+    # query longer than the facts' own) are read by the attendance and the attainment: computed once.
     extra = group_pupils(inputs)
+    extra = cache(extra) if extra is not None else None
     opt = inputs.optional_groups
     sessions = cache(session_counts(inputs, years, as_at=as_at))
     # Only the sums something reads: absence is authorised + unauthorised, added after the sums
@@ -1019,6 +1095,7 @@ def compute_metrics(inputs: Inputs, *, years: Iterable[int] | None = None, as_at
         [period_column(c, p) for p in PERIODS for c in components if c != "in_ap" or p == "year"],
         by=(YEAR,),
         optional=extra,
+        whole=True,
     )
     attendance = periods_as_rows(sums, [c for c in ATTENDANCE_COMPONENTS if c != "absence"], present="pupils")
     attendance = attendance.append_column(
