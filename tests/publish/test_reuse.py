@@ -203,3 +203,65 @@ def test_session_counts_kept_per_batch_give_what_counting_every_mark_gives(
         # The resent day's version counted, and stopped counting with its batch.
         without = unauthorised(rolled)
         assert any(with_resent[k] > without[k] for k in without if k in with_resent)
+
+
+def test_a_new_day_replays_the_interval_protection_of_what_it_did_not_change(
+    published: PublishedDemo, tmp_path: Path
+) -> None:
+    """The web snapshot after a new day of marks (interval protection on, as by default): the
+    protection of the current year's unchanged components is replayed from the previous snapshot
+    (``ever6.disclosure.memo``), and the suppressed figures are those of protecting again."""
+    import duckdb
+    import pyarrow.compute as pc
+
+    from ever6.disclosure import DisclosureRules
+    from ever6.metrics.publication import school_nesting, suppress_metrics
+
+    home = tmp_path / "home"
+    shutil.copytree(published.home, home, symlinks=True)
+    settings = load_settings(home)
+    assert settings.disclosure.protection_width > 0
+    _next_day_of_marks(home / "synthetic", tmp_path / "next_day.csv")
+
+    def memo(snapshot: Path) -> dict[str, set[str]]:
+        con = duckdb.connect(str(snapshot), read_only=True)
+        try:
+            rows = con.execute("SELECT academic_year, key FROM protection_memo").fetchall()
+        finally:
+            con.close()
+        out: dict[str, set[str]] = {}
+        for year, key in rows:
+            out.setdefault(year, set()).add(key)
+        return out
+
+    before = memo(settings.snapshot_path)
+    with Warehouse(settings.warehouse_path) as wh:
+        run = Published(wh).latest()
+        assert run is not None
+        import_sources(wh, settings, "attendance", [tmp_path / "next_day.csv"])
+        refresh(wh, settings, run.as_at)
+    after = memo(settings.snapshot_path)
+    con = duckdb.connect(str(settings.snapshot_path), read_only=True)
+    try:
+        la = con.sql("SELECT la_code FROM run").fetchall()[0][0]
+        register = con.sql("SELECT * FROM school").to_arrow_table()
+        metric = con.sql("SELECT * FROM metric").to_arrow_table()
+        shown = con.sql("SELECT * EXCLUDE (figure) FROM metric_suppressed").to_arrow_table()
+    finally:
+        con.close()
+    changed = [y for y in sorted(after) if after[y] != before.get(y)]
+    assert len(changed) == 1, f"the new day changes the protection of one year, not {changed}"
+    year = changed[0]
+    assert after[year] & before[year], "no component of the current year replayed"
+    assert after[year] - before[year], "no component of the current year protected again"
+    assert before[year] - after[year], "the entries the new day made obsolete are kept"
+    # Protecting the year again, without the memo, publishes the same.
+    rules = DisclosureRules(protection_width=settings.disclosure.protection_width)
+    nesting = school_nesting(register, la, settings.localities.load(settings.home))
+    again = suppress_metrics(
+        metric.filter(pc.equal(metric["academic_year"], year)),
+        cla_in_cwsw=settings.measures.cla_in_cwsw,
+        rules=rules,
+        nesting=nesting,
+    )
+    assert _sorted(shown.filter(pc.equal(shown["academic_year"], year))) == _sorted(again)

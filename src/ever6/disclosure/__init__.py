@@ -4,9 +4,11 @@
 people are suppressed (``c``), rates and averages follow their counts, and secondary suppression
 makes sure no suppressed cell can be recovered from totals, rows, columns or breakdowns. Every
 suppressed cell carries its reason. :func:`for_school` is what one school's users may see.
+:class:`Memo` lets a later run replay the interval protection of what did not change.
 The algorithm and its limits are in :mod:`ever6.disclosure.suppression` and ``docs/disclosure.md``.
 """
 
+from ever6.disclosure.memo import Memo
 from ever6.disclosure.rules import DEFAULT_GROUP_SUMS, DisclosureRules, Kind, MeasureSpec, group_sums
 from ever6.disclosure.suppression import BASE_COLUMNS, REASON_COLUMN, for_school, suppress
 
@@ -17,6 +19,7 @@ __all__ = [
     "DisclosureRules",
     "Kind",
     "MeasureSpec",
+    "Memo",
     "for_school",
     "group_sums",
     "suppress",

@@ -48,6 +48,9 @@ instead of the primary's program. What no cube settles goes to the passes and pr
 
 Sums that are suppressed but not primary (secondary cells, 0 or 6 and more) are not protected by
 this: their value is not itself disclosive (``docs/disclosure.md``).
+
+Given a :class:`~ever6.disclosure.memo.Memo`, a component whose input is unchanged since the run
+that filled it is not solved again: its recorded ``hide`` calls are replayed (``disclosure.memo``).
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ from scipy.sparse import coo_matrix, csc_matrix  # type: ignore[import-untyped]
 from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
 
 from ever6.disclosure.cubes import Cell, Cubes
+from ever6.disclosure.memo import Entry, Memo, RowView, component_key
 
 _DEBUG = bool(os.environ.get("EVER6_LINKED_DEBUG"))
 YEAR = "year"
@@ -135,6 +139,7 @@ def protect(
     followers: Mapping[str, Sequence[str]],
     width: int,
     is_small: Callable[[float], bool],
+    memo: Memo | None = None,
 ) -> Protection:
     """Rows to suppress besides ``hidden_rows`` so that no primary sum is narrower than ``width``.
 
@@ -142,7 +147,8 @@ def protect(
     value) -> the categories of other breakdowns it lies in (a school -> its phase, in / out of
     the authority). ``subsets``: (numerator quantity, denominator quantity) pairs where the first
     counts some of the people the second counts. ``followers``: measure -> the measures suppressed
-    wherever it is.
+    wherever it is. ``memo``: components' protections recorded by an earlier run, replayed where
+    a component's input is unchanged; this run's are recorded in it (``disclosure.memo``).
     """
     result = Protection(added={})
     if width <= 0 or not rows:
@@ -234,7 +240,12 @@ def protect(
                 print("hide", model.cells[g], file=sys.stderr)
             return [local[i] for i in hide_cell(g, reason) if i in local]
 
-        protect_component(component, width, hide, result)
+        if memo is None:
+            protect_component(component, width, hide, result)
+        else:
+            rows_shown = {row for c in component.cells for row in publishers.get(c, ())}
+            views = [_row_view(by_row[row], row in hidden, index, local) for row in rows_shown]
+            _memoised(component, width, hide, result, memo, views, followers)
         if _DEBUG:
             print(
                 f"  {time.process_time() - clock:.1f} CPU s: {result.primary - before[0]} primaries given a"
@@ -244,6 +255,87 @@ def protect(
                 flush=True,
             )
     return result
+
+
+def _row_view(r: Published, hidden: bool, index: Mapping[Cell, int], local: Mapping[int, int]) -> RowView:
+    sums = tuple((q, local.get(index[(r.pub_set, r.period, q, *r.key)], -1)) for q, _ in r.sums)
+    return RowView((repr(r.pub_set), r.period, r.measure, *r.key), hidden, sums)
+
+
+def _memoised(
+    component: Component,
+    width: int,
+    hide: Callable[[int, str], list[int]],
+    result: Protection,
+    memo: Memo,
+    rows: Sequence[RowView],
+    followers: Mapping[str, Sequence[str]],
+) -> None:
+    """:func:`protect_component`, or the replay of its recorded ``hide`` calls when everything it
+    reads is as it was when they were recorded (``disclosure.memo``)."""
+    c = component
+    arrays = [
+        ("a_eq.shape", np.array(c.a_eq.shape)),
+        ("a_eq.indptr", c.a_eq.indptr),
+        ("a_eq.indices", c.a_eq.indices),
+        ("a_eq.data", c.a_eq.data),
+        ("a_ub.shape", np.array(c.a_ub.shape)),
+        ("a_ub.indptr", c.a_ub.indptr),
+        ("a_ub.indices", c.a_ub.indices),
+        ("a_ub.data", c.a_ub.data),
+        ("slack", c.slack),
+        ("truth", c.truth),
+        ("cost", c.cost),
+        ("hidden", c.hidden),
+    ]
+    key = component_key(arrays, c.cells, c.todo, rows, followers, width, _tunables())
+    entry = memo.find(key)
+    if entry is not None:
+        # The real hide: what it suppresses in rows of later components happens as it did.
+        for k, reason in entry.hides:
+            hide(k, reason)
+        primary, programs, unprotectable, free, cubes = entry.counts
+        result.primary += primary
+        result.programs += programs
+        result.unprotectable += unprotectable
+        result.free += free
+        result.cubes += cubes
+        return
+    calls: list[tuple[int, str]] = []
+
+    def recorded(k: int, reason: str) -> list[int]:
+        calls.append((k, reason))
+        return hide(k, reason)
+
+    before = (result.primary, result.programs, result.unprotectable, result.free, result.cubes)
+    clock = time.process_time()
+    protect_component(c, width, recorded, result)
+    after = (result.primary, result.programs, result.unprotectable, result.free, result.cubes)
+    counts = tuple(a - b for a, b in zip(after, before, strict=True))
+    memo.record(
+        key,
+        Entry(tuple(calls), (counts[0], counts[1], counts[2], counts[3], counts[4]), time.process_time() - clock),
+    )
+
+
+def _tunables() -> dict[str, object]:
+    """What besides its input decides a component's protection: the constants here and in
+    ``cubes`` (read when called: tests change some), and the solver's release."""
+    from importlib.metadata import version
+
+    from ever6.disclosure import cubes
+
+    return {
+        "AGAIN": AGAIN,
+        "_MOVED": _MOVED,
+        "_CUBE_PRICE": _CUBE_PRICE,
+        "_FREE_ROUNDS": _FREE_ROUNDS,
+        "_ROUND_WORTH": _ROUND_WORTH,
+        "_RESTRICT_FROM": _RESTRICT_FROM,
+        "Cubes": f"{Cubes.__module__}.{Cubes.__qualname__}",
+        "cubes": (cubes._AXES, cubes._DEPTH, cubes._VECTORS, cubes._PATTERNS, cubes._PARTNERS, cubes._TOL),
+        "highspy": version("highspy"),
+    }
 
 
 @dataclass

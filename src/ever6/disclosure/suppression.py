@@ -71,6 +71,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ever6.disclosure._linear import Number, certificate, determined
+from ever6.disclosure.memo import Memo
 from ever6.disclosure.rules import DEFAULT_GROUP_SUMS, DisclosureRules, MeasureSpec
 
 BASE_COLUMNS = ("measure", "group", "breakdown", "breakdown_value", "numerator", "denominator", "value")
@@ -140,6 +141,7 @@ def suppress(
     missing_is_zero: bool = False,
     reasons: Literal["shared", "internal"] = "shared",
     nesting: Mapping[tuple[str, str], Sequence[tuple[str, str]]] | None = None,
+    memo: Memo | None = None,
 ) -> pa.Table:
     """Apply primary and secondary suppression and format every figure for publication.
 
@@ -153,6 +155,8 @@ def suppress(
     ``reasons``: ``"shared"`` (the default, for anything that leaves the Virtual School) gives every
     suppressed cell the one reason ``rules.shared_reason``; ``"internal"`` the detailed reason
     (primary or secondary, and why), which would tell a reader whether a hidden count is 1 to 5.
+    ``memo``: interval protection of components unchanged since an earlier run is replayed from
+    it, and this run's is recorded there (:mod:`ever6.disclosure.memo`); the result is the same.
 
     Deterministic: the result depends on the table's content, not its row order.
     """
@@ -208,7 +212,7 @@ def suppress(
             for key, reason in member_reasons.items():
                 detail[part_cells[m][key].index] = reason.render(m)
 
-    _linked(table, columns, partition_by, specs, rules, group_sums, nesting or {}, detail)
+    _linked(table, columns, partition_by, specs, rules, group_sums, nesting or {}, detail, memo)
     if reasons == "shared":
         detail = [None if d is None else rules.shared_reason for d in detail]
     return _publish(table, specs, rules, detail)
@@ -223,6 +227,7 @@ def _linked(
     group_sums: Mapping[str, Sequence[str]],
     nesting: Mapping[tuple[str, str], Sequence[tuple[str, str]]],
     detail: list[str | None],
+    memo: Memo | None = None,
 ) -> None:
     """Suppress more until no primary sum is narrower than ``rules.protection_width`` given
     everything published together (:mod:`ever6.disclosure.linked`)."""
@@ -267,6 +272,7 @@ def _linked(
         followers,
         rules.protection_width,
         rules.is_small,
+        memo,
     )
     for i, reason in protection.added.items():
         detail[i] = reason

@@ -25,7 +25,7 @@ from typing import Literal
 
 import pyarrow as pa
 
-from ever6.disclosure import DisclosureRules, MeasureSpec, group_sums, suppress
+from ever6.disclosure import DisclosureRules, MeasureSpec, Memo, group_sums, suppress
 from ever6.localities import Localities
 from ever6.metrics.measures import MEASURES, Measure
 
@@ -85,14 +85,17 @@ def suppress_metrics(
     rules: DisclosureRules | None = None,
     nesting: Nesting | None = None,
     reasons: Literal["shared", "internal"] = "shared",
+    memo: Memo | None = None,
 ) -> pa.Table:
     """The published measures with primary and secondary suppression and DfE symbols applied.
 
     Suppress a year with its terms in one call: they are published together, and the linked check
-    protects each against the others. ``nesting``: :func:`school_nesting`.
+    protects each against the others. ``nesting``: :func:`school_nesting`. ``memo``: interval
+    protection recorded by an earlier run, replayed where unchanged (:mod:`ever6.disclosure.memo`).
     """
     sums = {**group_sums(cla_in_cwsw), "cin": ("cinp", "cin_other")}
-    return suppress(table, disclosure_specs(), rules or DisclosureRules(), sums, nesting=nesting, reasons=reasons)
+    specs = disclosure_specs()
+    return suppress(table, specs, rules or DisclosureRules(), sums, nesting=nesting, reasons=reasons, memo=memo)
 
 
 def unchanged_years(unchanged: set[tuple[str, str]], partitions: pa.Table) -> set[tuple[str, str]]:

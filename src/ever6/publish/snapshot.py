@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -27,7 +28,7 @@ from ever6.cohort.roll import on_roll
 from ever6.cohort.safeguarding import allocations, data_events
 from ever6.config import Settings
 from ever6.dates import shift_years
-from ever6.disclosure import DisclosureRules
+from ever6.disclosure import DisclosureRules, Memo
 from ever6.faults import fault_point
 from ever6.metrics.profile import child_facts, profile_counts, profile_rows, profile_table, suppress_profile
 from ever6.metrics.publication import Nesting, school_nesting, suppress_metrics, unchanged_years
@@ -235,22 +236,35 @@ def partition_digests(metrics: pa.Table, settings: Settings, nesting: Nesting | 
         con.close()
 
 
+MEMO_TABLE = "protection_memo"
+
+
 def _suppressed(
     metrics: pa.Table, digests: pa.Table, settings: Settings, nesting: Nesting, *, previous: Path
-) -> pa.Table:
-    """The suppressed figures: reused from the previous snapshot where a publication is unchanged."""
+) -> tuple[pa.Table, pa.Table]:
+    """The suppressed figures: reused from the previous snapshot where a publication is unchanged;
+    and the interval protection to keep for the next snapshot (:data:`MEMO_TABLE`).
+
+    A year suppressed again replays the protection of every component of its relations that is
+    unchanged since the previous snapshot (:mod:`ever6.disclosure.memo`): after a new day of marks,
+    the current year's exclusions, alternative provision and attainment. The entries kept are
+    those of the years reused whole and those each year suppressed now used or made."""
     import duckdb
 
     reused = pa.table({})
     unchanged: set[tuple[str, str]] = set()
+    memo_before: dict[str, dict[str, str]] = defaultdict(dict)
     if previous.exists():
         con = duckdb.connect()
         try:
             con.execute("ATTACH ? AS old (READ_ONLY)", [str(previous)])
-            has_digests = con.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'old' AND table_name = 'partition_digest'"
-            ).fetchall()[0][0]
-            if has_digests:
+            tables = {
+                str(name)
+                for (name,) in con.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE database_name = 'old'"
+                ).fetchall()
+            }
+            if "partition_digest" in tables:
                 con.register("new_digest", digests)
                 same = con.execute(
                     "SELECT academic_year, period FROM old.partition_digest o "
@@ -265,20 +279,31 @@ def _suppressed(
                     reused = con.sql(
                         "SELECT s.* FROM old.metric_suppressed s SEMI JOIN same USING (academic_year, period)"
                     ).to_arrow_table()
+            if MEMO_TABLE in tables:
+                query = f"SELECT academic_year, key, entry FROM old.{MEMO_TABLE}"  # noqa: S608 (our own table)
+                for year, key, entry in con.execute(query).fetchall():
+                    memo_before[str(year)][str(key)] = str(entry)
         finally:
             con.close()
     keys = list(zip(metrics.column("academic_year").to_pylist(), metrics.column("period").to_pylist(), strict=True))
     changed = metrics.filter(pa.array([k not in unchanged for k in keys], type=pa.bool_()))
-    fresh = _suppress_in_parallel(changed, settings, nesting) if changed.num_rows else None
+    fresh, memos = _suppress_years(changed, settings, nesting, memo_before) if changed.num_rows else (None, {})
+    kept = {year: memo_before[year] for year in {y for y, _ in unchanged}} | {y: m.kept for y, m in memos.items()}
+    memo_table = pa.table(
+        {
+            "academic_year": pa.array([y for y, entries in sorted(kept.items()) for _ in entries], pa.string()),
+            "key": pa.array([k for _, entries in sorted(kept.items()) for k in entries], pa.string()),
+            "entry": pa.array([e for _, entries in sorted(kept.items()) for e in entries.values()], pa.string()),
+        }
+    )
     if fresh is None:
         # Nothing to suppress (no school data yet, say): the table still needs its columns.
         empty = metrics.slice(0, 0)
-        return (
-            reused if reused.num_rows else _suppress_partition(empty, settings.measures.cla_in_cwsw, _rules(settings))
-        )
+        table = reused if reused.num_rows else _suppress_year(empty, settings.measures.cla_in_cwsw, _rules(settings))[0]
+        return table, memo_table
     if reused.num_rows == 0:
-        return fresh
-    return pa.concat_tables([reused.select(fresh.column_names).cast(fresh.schema), fresh])
+        return fresh, memo_table
+    return pa.concat_tables([reused.select(fresh.column_names).cast(fresh.schema), fresh]), memo_table
 
 
 # Below this many rows a second process costs more than it saves.
@@ -289,32 +314,58 @@ def _rules(settings: Settings) -> DisclosureRules:
     return DisclosureRules(protection_width=settings.disclosure.protection_width)
 
 
-def _suppress_partition(
-    table: pa.Table, cla_in_cwsw: bool, rules: DisclosureRules, nesting: Nesting | None = None
-) -> pa.Table:
-    return suppress_metrics(table, cla_in_cwsw=cla_in_cwsw, rules=rules, nesting=nesting)
+def _suppress_year(
+    table: pa.Table,
+    cla_in_cwsw: bool,
+    rules: DisclosureRules,
+    nesting: Nesting | None = None,
+    previous: Mapping[str, str] | None = None,
+) -> tuple[pa.Table, Memo]:
+    """One publication set (a year with its terms) suppressed, replaying the interval protection of
+    ``previous`` where unchanged; the memo returned holds what the next snapshot keeps of it."""
+    memo = Memo(previous=previous or {})
+    out = suppress_metrics(table, cla_in_cwsw=cla_in_cwsw, rules=rules, nesting=nesting, memo=memo)
+    memo.previous = {}  # not sent back from a worker process: the caller has it
+    return out, memo
 
 
-def _suppress_in_parallel(metrics: pa.Table, settings: Settings, nesting: Nesting) -> pa.Table:
-    """Suppress each publication set (a year with its terms), on every core: they are independent."""
+def _suppress_years(
+    metrics: pa.Table, settings: Settings, nesting: Nesting, previous: Mapping[str, Mapping[str, str]]
+) -> tuple[pa.Table, dict[str, Memo]]:
+    """Suppress each publication set (a year with its terms) on its own, on every core when the
+    table is large: they are independent. Each year's memo is its own (``previous[year]`` in, and
+    the year's memo out), so a worker process gets and gives back only its year's entries."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     import pyarrow.compute as pc
 
     cla, rules = settings.measures.cla_in_cwsw, _rules(settings)
-    parts = sorted(set(metrics.column("academic_year").to_pylist()))
-    workers = min(len(parts), os.cpu_count() or 1)
+    values = sorted(set(metrics.column("academic_year").to_pylist()))
+    tables = [metrics.filter(pc.equal(metrics["academic_year"], y)) for y in values]
+    years = [str(y) for y in values]
+    memos = [dict(previous.get(y, {})) for y in years]
+    workers = min(len(years), os.cpu_count() or 1)
     if workers < 2 or metrics.num_rows < _PARALLEL_FROM_ROWS:
-        return suppress_metrics(metrics, cla_in_cwsw=cla, rules=rules, nesting=nesting)
-    tables = [metrics.filter(pc.equal(metrics["academic_year"], y)) for y in parts]
-    tables.sort(key=lambda t: -t.num_rows)  # the largest first, so the cores finish together
-    # "spawn": the refresh may run in a thread of the web service, where forking is unsafe.
-    context = multiprocessing.get_context("spawn")
-    n = len(tables)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        results = list(pool.map(_suppress_partition, tables, [cla] * n, [rules] * n, [nesting] * n))
-    return pa.concat_tables(results)
+        results = [_suppress_year(t, cla, rules, nesting, m) for t, m in zip(tables, memos, strict=True)]
+    else:
+        order = sorted(range(len(years)), key=lambda i: -tables[i].num_rows)  # the largest first
+        # "spawn": the refresh may run in a thread of the web service, where forking is unsafe.
+        context = multiprocessing.get_context("spawn")
+        n = len(order)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            done = list(
+                pool.map(
+                    _suppress_year,
+                    [tables[i] for i in order],
+                    [cla] * n,
+                    [rules] * n,
+                    [nesting] * n,
+                    [memos[i] for i in order],
+                )
+            )
+        results = [done[order.index(i)] for i in range(len(years))]
+    return pa.concat_tables([t for t, _ in results]), {y: m for y, (_, m) in zip(years, results, strict=True)}
 
 
 def with_figures(suppressed: pa.Table) -> pa.Table:
@@ -355,7 +406,7 @@ def write_snapshot(
     target = path or settings.snapshot_path
     nesting = school_nesting(schools, settings.authority.la_code or "", settings.localities.load(settings.home))
     digests = partition_digests(metrics, settings, nesting)
-    suppressed = _suppressed(metrics, digests, settings, nesting, previous=target)
+    suppressed, memo = _suppressed(metrics, digests, settings, nesting, previous=target)
     school_pupil = _school_pupils(cohort, links, enrolled)
     counts = count_cohort(run.run_id, run.as_at, cohort, links, school_pupil)
     from_cohort = cohort_digest(warehouse, cohort, links, metrics, run.as_at, settings)
@@ -393,6 +444,7 @@ def write_snapshot(
         PROFILE_TABLE: kept[PROFILE_TABLE],
         PROFILE_SUPPRESSED_TABLE: with_figures(kept[PROFILE_SUPPRESSED_TABLE]),
         COHORT_DIGEST_TABLE: pa.table({"digest": [from_cohort]}),
+        MEMO_TABLE: memo,
     }
 
     private_dir(target.parent)
