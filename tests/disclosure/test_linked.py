@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from scipy.optimize import linprog
+from scipy.sparse import csc_matrix
 
 from ever6.disclosure import DisclosureRules, MeasureSpec, linked, suppress
 
@@ -159,3 +160,24 @@ def test_the_result_depends_on_the_content_not_the_row_order(large_from: int, mo
     first = hidden(suppress(forward, SPECS, PROTECTED, group_sums={}))
     assert first
     assert hidden(suppress(backward, SPECS, PROTECTED, group_sums={})) == first
+
+
+def test_the_pass_over_suppressed_sums_takes_in_each_sum_suppressed_later_with_its_relations() -> None:
+    # Relations written out by hand: x1 + x2 = t and x2 + z = u. Only x1 (the primary, 2) is
+    # suppressed at first, so the pass holds x2, t, z and u still and x1 is pinned; the second
+    # relation has no suppressed sum and is left out of the pass's program.
+    x1, x2, _t, _z, u = range(5)
+    truth = np.array([2.0, 3.0, 5.0, 1.0, 4.0])
+    a_eq = csc_matrix(np.array([[1.0, 1.0, -1.0, 0.0, 0.0], [0.0, 1.0, 0.0, 1.0, -1.0]]))
+    a_ub = csc_matrix((0, 5))
+    hidden = np.array([True, False, False, False, False])
+    free = linked._Free(a_eq, a_ub, np.zeros(0), truth, hidden, width=3)
+    primary = np.array([x1])
+    assert not free.moved(primary)[x1]
+    # x2 suppressed: the second relation now holds it to z and u, both shown, so x1 is still pinned
+    # (a pass that left that relation out would move x2 against x1 freely).
+    free.free(x2)
+    assert not free.moved(primary)[x1]
+    # u suppressed too: x1 up by 3, x2 down by 3, u down by 3 keeps both relations.
+    free.free(u)
+    assert free.moved(primary)[x1]

@@ -75,6 +75,7 @@ class Cubes:
         self._signatures: list[tuple[int, ...]] = []
         self._kinds: dict[Line, np.ndarray] = {}
         self._rooms: dict[tuple[bytes, bytes], float] = {}
+        self._stacks: dict[tuple[Line, int], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
         self.found = 0
         self.checked = 0
 
@@ -237,13 +238,14 @@ class Cubes:
         patterns = self._cached_patterns.get(key)
         if patterns is None:
             patterns = self._cached_patterns[key] = list(self._patterns(k))
-        for pattern in patterns:
-            lines = [(self._line((c[0], p, q, g, c[4]), key), s) for (p, q, g), s in pattern]
+        for at, pattern in enumerate(patterns):
+            # The pattern's sums at every value of the line: one row per (period, quantity, group).
+            stack, safe, valid, pattern_signs = self._stacked(key, at, pattern)
             for direction in (1.0, -1.0):
                 if direction < 0 and self.truth[k] < w:
                     break
-                mine = np.array([int(idx[own]) for idx, _ in lines])
-                signs = np.array([direction * s for _, s in lines])
+                mine = stack[:, own]
+                signs = direction * pattern_signs
                 if (mine < 0).any() or (self.truth[mine] + signs * w < -_TOL).any():
                     continue
                 spent = float(cost[mine].sum())
@@ -251,18 +253,14 @@ class Cubes:
                     continue
                 if best is not None and spent >= best[0] - _TOL:
                     continue
-                ok = same.copy()
-                room = np.full(size, np.inf)
-                price = np.zeros(size)
-                for idx, s in lines:
-                    ok &= idx >= 0
-                    safe = np.where(idx >= 0, idx, 0)
-                    if limit <= _TOL:
-                        ok &= free[safe]
-                    else:
-                        price += cost[safe]
-                    if direction * s > 0:  # moved down at the partner
-                        room = np.minimum(room, self.truth[safe])
+                ok = same & valid
+                if limit <= _TOL:
+                    ok &= free[safe].all(axis=0)
+                    price = np.zeros(size)
+                else:
+                    price = cost[safe].sum(axis=0)
+                down = signs > 0  # moved down at the partner
+                room = self.truth[safe[down]].min(axis=0) if down.any() else np.full(size, np.inf)
                 ok &= room >= 1.0 - _TOL
                 if best is not None:
                     ok &= price < best[0] - spent - _TOL
@@ -273,7 +271,7 @@ class Cubes:
                 partners = partners[np.lexsort((partners, -np.minimum(room[partners], w), price[partners]))][:_PARTNERS]
                 support, amounts, left = [mine], [signs * w], w
                 for v2 in partners:
-                    theirs = np.array([int(idx[v2]) for idx, _ in lines])
+                    theirs = stack[:, v2]
                     extra = float(cost[theirs].sum())
                     if spent + extra > limit + _TOL:
                         continue
@@ -304,18 +302,27 @@ class Cubes:
         y[best[1]] = best[2]
         return y
 
+    def _stacked(self, key: Line, at: int, pattern: Pattern) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Pattern ``at`` of ``key``'s line as arrays: its sums at every value of the line (-1 where
+        absent), the same with 0 there, whether a value has them all, and the pattern's signs."""
+        cached = self._stacks.get((key, at))
+        if cached is not None:
+            return cached
+        stack = np.stack([self._line((key[0], p, q, g, key[4]), key) for (p, q, g), _ in pattern])
+        valid: np.ndarray = np.asarray((stack >= 0).all(axis=0))
+        made = (stack, np.where(stack >= 0, stack, 0), valid, np.array([float(s) for _, s in pattern]))
+        self._stacks[(key, at)] = made
+        return made
+
     def _room(self, support: np.ndarray, signs: np.ndarray) -> float:
         """How far ``signs`` at ``support`` can be scaled before an inequality is broken."""
         cached = self._rooms.get((support.tobytes(), signs.tobytes()))
         if cached is None:
-            ub = self.ub_csc[:, support]
-            touched = np.unique(ub.indices)
+            touched, values = _times(self.ub_csc, support, signs)
             cached = np.inf
-            if touched.size:
-                values = (ub @ signs)[touched]
-                up = values > _TOL
-                if up.any():
-                    cached = float((self.slack[touched][up] / values[up]).min())
+            up = values > _TOL
+            if up.any():
+                cached = float((self.slack[touched][up] / values[up]).min())
             self._rooms[(support.tobytes(), signs.tobytes())] = cached
         return cached
 
@@ -324,13 +331,22 @@ class Cubes:
         every inequality within its slack, every sum at least 0."""
         if (self.truth[support] + amounts < -_TOL).any():
             return False
-        eq = self.eq_csc[:, support] @ amounts
+        _, eq = _times(self.eq_csc, support, amounts)
         if np.abs(eq).max(initial=0.0) > _TOL:
             return False
-        ub = self.ub_csc[:, support]
-        touched = np.unique(ub.indices)
-        if touched.size:
-            values = ub @ amounts
-            if (values[touched] > self.slack[touched] + _TOL).any():
-                return False
-        return True
+        touched, values = _times(self.ub_csc, support, amounts)
+        return not (values > self.slack[touched] + _TOL).any()
+
+
+def _times(a: csc_matrix, support: np.ndarray, amounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``a @ y`` for ``y`` (``amounts`` at ``support``, 0 elsewhere): the rows touched and their
+    values, read from the compressed columns (a few dozen entries: cheaper than slicing)."""
+    starts = a.indptr[support]
+    lengths = a.indptr[support + 1] - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+    rows, inverse = np.unique(a.indices[offsets], return_inverse=True)
+    values = np.bincount(inverse, weights=a.data[offsets] * np.repeat(amounts, lengths), minlength=rows.size)
+    return rows, values

@@ -72,6 +72,8 @@ from ever6.disclosure.cubes import Cell, Cubes
 from ever6.disclosure.memo import Entry, Memo, RowView, component_key
 
 _DEBUG = bool(os.environ.get("EVER6_LINKED_DEBUG"))
+# A folder to pickle each large component into (with the width), for ``bench/replay_components``.
+_DUMP = os.environ.get("EVER6_LINKED_DUMP")
 YEAR = "year"
 TERMS = ("autumn", "spring", "summer")
 ALL = "all"
@@ -234,6 +236,9 @@ def protect(
             todo=todo,
         )
 
+        if _DUMP and members.size >= _RESTRICT_FROM:
+            _dump(component, width)
+
         def hide(k: int, reason: str, members: np.ndarray = members, local: dict[int, int] = local) -> list[int]:
             g = int(members[k])
             if _DEBUG:
@@ -388,16 +393,19 @@ def protect_component(
         if hiding >= every:
             # What the programs since suppressed may let the suppressed sums alone move other
             # primaries: a few batched programs settle them, instead of one program each.
-            clock = time.process_time()
-            open_ = [i for i in todo[position:] if not moved[i]]
-            again = free.moved(np.asarray(open_, dtype=int))
-            settled = int(again[open_].sum())
-            result.seconds["passes"] += time.process_time() - clock
-            result.free += settled
-            moved |= again
             hiding = 0
-            if settled < 4 * every:
-                every *= 2  # it settles fewer and fewer: pass less often
+            open_ = [i for i in todo[position:] if not moved[i]]
+            if len(open_) < _PASS_FROM:
+                every = len(todo) + 1  # too few for a pass to pay, and open ones only get fewer
+            else:
+                clock = time.process_time()
+                again = free.moved(np.asarray(open_, dtype=int))
+                settled = int(again[open_].sum())
+                result.seconds["passes"] += time.process_time() - clock
+                result.free += settled
+                moved |= again
+                if settled < 4 * every:
+                    every *= 2  # it settles fewer and fewer: pass less often
         if moved[k]:
             continue
         clock = time.process_time()
@@ -432,6 +440,20 @@ def protect_component(
         moved |= np.abs(y) >= width - _MOVED
 
 
+def _dump(component: Component, width: int) -> None:
+    """Pickle ``component`` with ``width`` into ``EVER6_LINKED_DUMP``, named by its sums, primary
+    sums and digest (read by ``bench/replay_components.py``)."""
+    import hashlib
+    import pickle
+    from pathlib import Path
+
+    folder = Path(str(_DUMP))
+    folder.mkdir(parents=True, exist_ok=True)
+    data = pickle.dumps((component, width))
+    name = f"{component.truth.size}-{len(component.todo)}-{hashlib.sha256(data).hexdigest()[:8]}.pickle"
+    (folder / name).write_bytes(data)
+
+
 _MOVED = 1e-6
 # A primary that no cube over suppressed sums moves takes a cube that suppresses shown sums costing
 # at most this (``weight`` in ``protect``: at la a shown school's sum costs 1 to 6, a total 9 to 33),
@@ -452,6 +474,11 @@ _ROUND_WORTH = 20
 # sums) a pass costs as much as a hundred programs, and the first passes settled 982, 578 and 194
 # primaries, the later ones 29 and 16.
 AGAIN = 50
+# A pass after the first runs only while at least this many primaries are open: its rounds cost
+# 2 to 10 CPU s in a county's component (24,840 sums) whatever the number pushed, and at la
+# (2025/26, replayed) a third pass over 42 open primaries took 19 CPU s to settle 26, where a
+# program costs 0.07 to 0.25 s.
+_PASS_FROM = 100
 
 
 class _Free:
@@ -460,9 +487,10 @@ class _Free:
     Each pass pushes every open primary sum up to the width at once, then down, then random
     signs. Each solution is a perturbation that needs no new suppression, so a primary it moves by
     the width is protected already and needs no program of its own (most of them, after
-    exact-recovery suppression). One HiGHS model over the whole component is kept: a sum
-    suppressed since is let go (its bounds opened), and each round is solved from scratch or from
-    the last point, whichever was the quicker (:meth:`_solve`).
+    exact-recovery suppression). One HiGHS model over the component's suppressed sums is kept (a
+    shown sum is held at 0, so it is left out, with the relations of shown sums alone): a sum
+    suppressed since is added to it before the next round, and each round is solved from scratch
+    or from the last point, whichever was the quicker (:meth:`_solve`).
     """
 
     def __init__(
@@ -475,37 +503,91 @@ class _Free:
         self.cap = float(4 * width)  # any point of it is a point: a cap keeps it bounded
         relations = vstack([a_eq, a_ub]).tocsc()
         inf = highspy.kHighsInf
+        self.relations = relations
+        self.row_lower = np.concatenate([np.zeros(a_eq.shape[0]), np.full(a_ub.shape[0], -inf)])
+        self.row_upper = np.concatenate([np.zeros(a_eq.shape[0]), slack])
+        # Only the suppressed sums are columns, and only the relations with one of them rows: a
+        # shown sum is held at 0, and a relation of shown sums alone holds at 0 (its slack is at
+        # least 0), so the program is the same, smaller.
+        self.column = np.full(n, -1, dtype=np.int64)  # a sum's column in the model, -1 if none
+        self.row = np.full(relations.shape[0], -1, dtype=np.int64)  # a relation's row, -1 if none
+        self.sums = np.flatnonzero(hidden)
+        self.column[self.sums] = np.arange(self.sums.size)
+        rows = _rows_touching(relations, self.sums)
+        self.row[rows] = np.arange(rows.size)
+        self.pending: list[int] = []
         lp = highspy.HighsLp()
-        lp.num_col_ = n
-        lp.num_row_ = relations.shape[0]
-        lp.col_cost_ = np.zeros(n)
-        lp.col_lower_ = np.where(hidden, -truth, 0.0)
-        lp.col_upper_ = np.where(hidden, self.cap, 0.0)
-        lp.row_lower_ = np.concatenate([np.zeros(a_eq.shape[0]), np.full(a_ub.shape[0], -inf)])
-        lp.row_upper_ = np.concatenate([np.zeros(a_eq.shape[0]), slack])
-        self.highs = _kept_model(lp, relations)
+        lp.num_col_ = self.sums.size
+        lp.num_row_ = rows.size
+        lp.col_cost_ = np.zeros(self.sums.size)
+        lp.col_lower_ = -truth[self.sums]
+        lp.col_upper_ = np.full(self.sums.size, self.cap)
+        lp.row_lower_ = self.row_lower[rows]
+        lp.row_upper_ = self.row_upper[rows]
+        self.highs = _kept_model(lp, relations[rows][:, self.sums].tocsc())
         self.costed = np.zeros(0, dtype=np.int32)
         self.iterations = {True: 0, False: 0}  # in the last round solved from scratch (True) or not
 
     def free(self, k: int) -> None:
-        """Sum ``k`` is suppressed from now on: it may move."""
-        self.highs.changeColBounds(k, -self.truth[k], self.cap)
+        """Sum ``k`` is suppressed from now on: it may move (a column added before the next round)."""
+        if self.column[k] < 0:
+            self.column[k] = self.n  # pending
+            self.pending.append(k)
+
+    def _add_pending(self) -> None:
+        """The sums suppressed since the last round become columns, with their relations not yet in
+        the model as rows (empty until the columns come: no column there yet)."""
+        if not self.pending:
+            return
+        added = np.array(self.pending, dtype=np.int64)
+        self.pending = []
+        rows = _rows_touching(self.relations, added)
+        new = rows[self.row[rows] < 0]
+        if new.size:
+            self.row[new] = self.highs.getNumRow() + np.arange(new.size)
+            self.highs.addRows(
+                new.size,
+                self.row_lower[new],
+                self.row_upper[new],
+                0,
+                np.zeros(new.size, dtype=np.int32),
+                np.zeros(0, dtype=np.int32),
+                np.zeros(0),
+            )
+        part = self.relations[:, added].tocsc()
+        self.column[added] = self.sums.size + np.arange(added.size)
+        self.sums = np.concatenate([self.sums, added])
+        self.highs.addCols(
+            added.size,
+            np.zeros(added.size),
+            -self.truth[added],
+            np.full(added.size, self.cap),
+            part.nnz,
+            part.indptr[:-1].astype(np.int32),
+            self.row[part.indices].astype(np.int32),
+            part.data.astype(float),
+        )
 
     def _solve(self) -> None:
         """Solve the round by whichever way took fewer simplex iterations the last time it was
         used: the dual simplex from scratch, or the primal from the last point (which stays
         feasible: only costs change between rounds, and bounds only open between passes). The
-        first round is from scratch, the second from the last point. At la the two differ by
-        component: 5,174 iterations from scratch against 10,420 going on (0.9 against 3.0 CPU s) in
-        one, 15,676 against 3,092 (8.3 against 0.9 s) in another. Counted in iterations, not
-        seconds, so the same table gives the same points."""
+        first round is from scratch, the second from the last point. Counted in iterations, not
+        seconds, so the same table gives the same points.
+
+        From scratch, HiGHS presolves first (the kept models are built without it, to go on from
+        the last point): at la (2025/26, the component of 24,840 sums and 5,252 primaries,
+        replayed) a round from scratch took 0.5 to 1 CPU s against 2 to 5 without, and its passes
+        9.3 s against 59.2."""
         cold = self.iterations[True] <= self.iterations[False]
         if cold:
             self.highs.clearSolver()
             self.highs.setOptionValue("simplex_strategy", 1)
+            self.highs.setOptionValue("presolve", "on")
         else:
             self.highs.setOptionValue("simplex_strategy", 4)
         self.highs.run()
+        self.highs.setOptionValue("presolve", "off")
         self.iterations[cold] = self.highs.getInfo().simplex_iteration_count
 
     def moved(self, primaries: np.ndarray) -> np.ndarray:
@@ -514,22 +596,33 @@ class _Free:
         moved = np.zeros(self.n, dtype=bool)
         if primaries.size == 0:
             return moved
+        self._add_pending()
         rnd = np.random.default_rng(primaries.size)  # deterministic: the same table, the same points
         settled = primaries.size
         for attempt in range(_FREE_ROUNDS):
-            open_ = primaries[~moved[primaries]].astype(np.int32)
+            open_ = primaries[~moved[primaries]]
             if open_.size == 0 or (attempt > 2 and settled < _ROUND_WORTH):
                 break
             sign = (-1.0, 1.0)[attempt] if attempt < 2 else rnd.choice((-1.0, 1.0), open_.size)
             # Costs only on the sums pushed this round; the last round's are set back to 0.
             if self.costed.size:
                 self.highs.changeColsCost(self.costed.size, self.costed, np.zeros(self.costed.size))
-            self.highs.changeColsCost(open_.size, open_, np.broadcast_to(sign, open_.shape).astype(float))
-            self.costed = open_
+            columns = self.column[open_].astype(np.int32)
+            self.highs.changeColsCost(columns.size, columns, np.broadcast_to(sign, columns.shape).astype(float))
+            self.costed = columns
+            tick = time.process_time()
             self._solve()
+            if _DEBUG:
+                print(
+                    f"    round {attempt}: {open_.size} open, {time.process_time() - tick:.2f} CPU s,"
+                    f" {self.highs.getInfo().simplex_iteration_count} iterations, {self.highs.getNumCol()} columns,"
+                    f" {self.highs.getNumRow()} rows",
+                    file=sys.stderr,
+                )
             if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 break
-            y = np.asarray(self.highs.getSolution().col_value)
+            y = np.zeros(self.n)
+            y[self.sums] = np.asarray(self.highs.getSolution().col_value)
             moved |= np.abs(y) >= self.width - _MOVED
             settled = open_.size - int((~moved[open_]).sum())
         return moved
