@@ -337,6 +337,7 @@ def _tunables() -> dict[str, object]:
         "_FREE_ROUNDS": _FREE_ROUNDS,
         "_ROUND_WORTH": _ROUND_WORTH,
         "_RESTRICT_FROM": _RESTRICT_FROM,
+        "_PASS_FROM": _PASS_FROM,
         "Cubes": f"{Cubes.__module__}.{Cubes.__qualname__}",
         "cubes": (cubes._AXES, cubes._DEPTH, cubes._VECTORS, cubes._PATTERNS, cubes._PARTNERS, cubes._TOL),
         "highspy": version("highspy"),
