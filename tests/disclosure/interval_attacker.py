@@ -236,7 +236,13 @@ def attack(
             bounds = [{(y, t, q, *k): 1.0, (y, "year", q, *k): -1.0} for k in keys for t in terms]
             bounds += [{(y, "year", q, *k): 1.0, **{(y, t, q, *k): -1.0 for t in terms}} for k in keys]
             kind(f"terms bound the year {q}", bounds, inequalities, False)
-    kind("numerator within denominator", [{n: 1.0, d: -1.0} for n, d in subset_pairs], inequalities, False)
+    # One kind per pair of quantities: a pair that does not hold (an events numerator above its
+    # roll) leaves the others in use.
+    by_pair: dict[tuple[str, str], list[dict[Cell, float]]] = defaultdict(list)
+    for n, d in sorted(subset_pairs):
+        by_pair[(n[2], d[2])].append({n: 1.0, d: -1.0})
+    for (nq, dq), pair_rows in sorted(by_pair.items()):
+        kind(f"numerator {nq} within denominator {dq}", pair_rows, inequalities, False)
 
     for c, x in known.items():  # what is shown is the truth (else a relation would look wrong)
         assert abs(x - truth.get(c, 0.0)) < 1e-6, f"{c}: shown {x}, truly {truth.get(c)}"

@@ -891,15 +891,17 @@ def _build(
         if len(terms) == len(TERMS):
             bounds([{(s, YEAR, q, *k): 1.0, **{(s, t, q, *k): -1.0 for t in terms}} for k in sorted(keys)])
 
-    # A people numerator within its people denominator.
-    pairs = sorted(set(subsets))  # sorted: the same table, the same programs
-    found_ub = [
-        {c: 1.0, (c[0], c[1], den, *c[3:]): -1.0}
-        for c in publishers
-        for num, den in pairs
-        if c[2] == num and (c[0], c[1], den, *c[3:]) in publishers
-    ]
-    bounds(found_ub)
+    # A people numerator within its people denominator: one kind per pair of quantities, so that
+    # a numerator that is not a subset (suspensions, counted as events, exceed the roll) leaves
+    # the pairs that hold (persistent absentees within pupils) in use.
+    for num, den in sorted(set(subsets)):  # sorted: the same table, the same programs
+        bounds(
+            [
+                {c: 1.0, (c[0], c[1], den, *c[3:]): -1.0}
+                for c in publishers
+                if c[2] == num and (c[0], c[1], den, *c[3:]) in publishers
+            ]
+        )
 
     # Every relation: a shown sum may be moved too (and is then suppressed).
     def unknown(c: Cell) -> bool:
