@@ -60,3 +60,12 @@ def test_spark_adopts_warehouse_tables_row_for_row(tmp_path: Path, spark: Any) -
     adopted = engine_for("spark").adopt({"t": on_duckdb}, spark)
     assert adopted["t"]._find_backend().name == "pyspark"
     assert adopted["t"].to_pyarrow().to_pylist() == rows.to_pylist()
+
+
+def test_the_analytics_compile_without_merging_selects(tmp_path: Path) -> None:
+    """Ibis's select merging measured the whole expression below each select, two fifths of the
+    time compiling took (issue 22): the engines' expressions compile with each select as written."""
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        batches = wh.raw_tables()["import_batch"]
+        twice = batches.mutate(one=1).mutate(two=2)
+        assert str(twice.compile()).upper().count("SELECT") == 2

@@ -38,6 +38,14 @@ __all__ = [
     "spark_tables_from_parquet",
 ]
 
+# Ibis compiles an expression to SQL by lowering it to selects, then merging each select into the
+# one that reads it wherever the merged select is no more complex: each merge measures the whole
+# expression below it, again at every select, and that was two fifths of the compile time, an eighth
+# of a tiny authority's refresh (issue 22). Unmerged, the SQL nests subqueries that DuckDB's and
+# Spark's optimisers flatten; the figures are the same (docs/scale.md). Set here, where the
+# analytics' tables are bound to an engine, so that every expression compiled is compiled so.
+ibis.options.sql.fuse_selects = False
+
 # Local mode's defaults; [engine] spark_conf overrides any of them.
 _LOCAL_CONF = {
     "spark.ui.enabled": "false",

@@ -19,10 +19,12 @@ Written as Ibis expressions over the warehouse's raw tables, so it runs on any e
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import ibis
+import ibis.expr.operations as ops
 from ibis.expr.types import Table
 
 from ever6.cohort.roll import roll_batches
@@ -138,7 +140,22 @@ def latest_with_batch(raw: Mapping[str, Table], name: str) -> Table:
 
 
 def current_tables(raw: Mapping[str, Table]) -> CurrentTables:
-    """Current versions of the canonical tables, from the raw tables and ``import_batch``."""
+    """Current versions of the canonical tables, from the raw tables and ``import_batch``.
+
+    Building these expressions is a few tenths of a second of Ibis's checks, and a refresh asks
+    for them about ten times (the cohort, the measures, each part of the snapshot): the same raw
+    tables give the same expressions, built once. They are only expressions: what they read is
+    read when they run. "The same" is the same table of the same connection object: Ibis deems
+    two DuckDB connections made from open connections equal, so the connection's identity is part
+    of the key (the key holds the connection, so its identity is not reused while it is cached).
+    """
+    key = tuple(sorted((name, table.op(), id(getattr(table.op(), "source", None))) for name, table in raw.items()))
+    return _current_tables(key)
+
+
+@functools.lru_cache(maxsize=8)
+def _current_tables(raw_ops: tuple[tuple[str, ops.Relation, int], ...]) -> CurrentTables:
+    raw = {name: op.to_expr() for name, op, _ in raw_ops}
     batches = raw["import_batch"]
     latest = {
         name: _latest(raw[name], batches, TABLES[name].key)

@@ -82,7 +82,7 @@ def _events(raw: Mapping[str, Any], links: pa.Table, run: Run, settings: Setting
     return data_events(raw, linked, run.as_at, settings.notifications).to_pyarrow()
 
 
-def _flow(warehouse: Warehouse, cohort: pa.Table, as_at: date, settings: Settings) -> pa.Table:
+def _flow(raw: Mapping[str, Any], cohort: pa.Table, as_at: date, settings: Settings) -> pa.Table:
     """Flow into and out of social care per month up to the run's date (:mod:`ever6.cohort.flow`),
     also per locality of residence when the authority defines localities: a few hundred counts
     (a few thousand by locality), computed here so that no page reads the warehouse."""
@@ -91,7 +91,7 @@ def _flow(warehouse: Warehouse, cohort: pa.Table, as_at: date, settings: Setting
     statuses = ibis.memtable(cohort.select(["la_child_id", "status"]))
     places = settings.localities.load(settings.home)
     lookup = ibis.memtable(lookup_table(places)) if places else None
-    return flow(warehouse.raw_tables(), statuses, as_at, localities=lookup).to_pyarrow()
+    return flow(raw, statuses, as_at, localities=lookup).to_pyarrow()
 
 
 def profile_dates(metrics: pa.Table, as_at: date) -> list[date]:
@@ -416,7 +416,7 @@ def write_snapshot(
         kept = {
             PROFILE_TABLE: profile,
             PROFILE_SUPPRESSED_TABLE: profile_shared,
-            FLOW_TABLE: _flow(warehouse, cohort, run.as_at, settings),
+            FLOW_TABLE: _flow(raw, cohort, run.as_at, settings),
         }
     tables = {
         "run": pa.table(

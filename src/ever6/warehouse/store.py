@@ -554,6 +554,8 @@ class Warehouse:
         index ``attendance_mark_day`` as Ibis tables bound to this warehouse."""
         import ibis  # only analytics need Ibis; imports alone stay light
 
+        import ever6.engines  # noqa: F401  (Ibis's SQL options, set once for every engine)
+
         backend = ibis.duckdb.from_connection(self.con)
         self._backends.append(backend)
         # A read-only warehouse may predate the marks' day index.
