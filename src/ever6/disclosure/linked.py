@@ -33,8 +33,9 @@ re-check loop. A primary that an earlier ``y`` already moved by ``width`` needs 
 own, nor does one that a few programs over the suppressed sums alone (shown ones held) move by
 the width: most of them, after exact-recovery suppression; those few programs run again after
 every ``AGAIN`` programs that suppressed something. The relations fall apart into
-connected components; one HiGHS model per component is built once and re-solved from its last
-basis with only bounds and costs changed. In a large component a primary's program is first
+connected components; one HiGHS model per component is built once and solved again with only
+bounds and costs changed, each time from the slack basis (nothing moved), which is quicker than
+going on from the last perturbation's. In a large component a primary's program is first
 solved within its period (a term with its year, or the year), the other sums held still
 (``_Periods``): a quarter to a half of the sums, and most perturbations are found there.
 
@@ -631,8 +632,8 @@ class _Free:
 
 class _Program:
     """One component's perturbation problem in HiGHS: ``y = up - down``, ``A_eq y = 0``,
-    ``A_ub y <= slack``, ``0 <= down <= truth``, minimising ``cost . (up + down)``; re-solved
-    from its last basis as bounds and costs change."""
+    ``A_ub y <= slack``, ``0 <= down <= truth``, minimising ``cost . (up + down)``; kept, and
+    solved again from the slack basis (nothing moved) as bounds and costs change."""
 
     def __init__(
         self, a_eq: csc_matrix, a_ub: csc_matrix, slack: np.ndarray, truth: np.ndarray, cost: np.ndarray
@@ -668,6 +669,10 @@ class _Program:
         up, down = (k, self.n + k) if amount > 0 else (self.n + k, k)
         self.highs.changeColBounds(up, abs(amount), highspy.kHighsInf if amount > 0 else self.truth[k])
         self.highs.changeColBounds(down, 0.0, 0.0)
+        # From the slack basis (y = 0), not the last perturbation's: HiGHS then starts without
+        # factorising a full basis or recomputing its edge weights. At `tiny` the programs of the
+        # four largest components took 37.1 CPU s against 115.2 (the same optimal costs).
+        self.highs.clearSolver()
         self.highs.run()
         y = None
         if self.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
