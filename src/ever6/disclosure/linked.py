@@ -373,8 +373,8 @@ def protect_component(
     todo = c.todo
     clock = time.process_time()
     # Cubes only where programs are dear: in a component of some thousand sums a program costs
-    # about 10 ms, and at small (every component under 10,000 sums) the search cost more than it
-    # saved (37.9 CPU s for both years against 27.1, and 49,240 cells against 48,962).
+    # about 10 ms, and at small (then every component under 10,000 sums) the search cost more than
+    # it saved (37.9 CPU s for both years against 27.1, and 49,240 cells against 48,962).
     cubes = Cubes(c.a_eq, c.a_ub, c.slack, c.truth, c.cells, width) if c.truth.size >= _RESTRICT_FROM else None
     moved = np.zeros(c.truth.size, dtype=bool)
     for k in todo:
@@ -684,8 +684,12 @@ class _Program:
         return y
 
 
-# A component of at least this many sums is first perturbed within the primary's period.
-_RESTRICT_FROM = 10_000
+# A component of at least this many sums is first perturbed within the primary's period (and
+# tries cubes). Below it the whole component's programs, from the slack basis, are cheap enough
+# and suppress far fewer sums: `small`'s four components of 10,044 to 13,716 sums, replayed,
+# took 90.2 CPU s and suppressed 1,315 sums whole against 132.1 s and 2,537 restricted with
+# cubes (10,000 before). At `la` the components of 24,228 sums and more stay restricted.
+_RESTRICT_FROM = 20_000
 
 
 class _Periods:
