@@ -4,7 +4,7 @@
     python -m bench.replay_components var/components [--only NAME] [--profile FILE]
 
 With ``EVER6_LINKED_DUMP`` set, ``ever6.disclosure.linked.protect`` pickles each component of
-10,000 sums or more (a ``Component`` with the width) into that folder, named
+``_RESTRICT_FROM`` (20,000) sums or more (a ``Component`` with the width) into that folder, named
 ``<sums>-<primaries>-<digest>.pickle``. This script protects each alone with
 ``protect_component``, as ``protect`` does, and prints per component: CPU seconds by step
 (cubes, passes, programs), the programs, the primaries settled by cubes and by the passes, and
