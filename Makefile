@@ -83,15 +83,15 @@ typecheck: install
 # The rule tests' Spark half too (tests/support/engines.py): every cohort scenario in one Spark query.
 # Three pytest runs side by side on two cores (each waits on browsers, servers and Spark for part of
 # its time), of about the same length by the JUnit times (var/pytest/*.xml): the web service's,
-# the measures', disclosure control's, the linkage's and the synthetic authority generator's tests;
-# the cohort's, the publish stage's and the synthetic authority's against its ground truth; and the
-# rest. One run should be the shortest by about the PostgreSQL run's length (now the second), since
+# the linkage's and the synthetic authority generator's tests; the cohort's, the measures', disclosure
+# control's, the publish stage's and the synthetic authority's against its ground truth; and the
+# rest. One run should be the shortest by about the PostgreSQL run's length (now the first), since
 # that run follows whichever finishes first: the web tests that write to the database run again on
 # PostgreSQL as soon as any of the three finishes (bash's `wait -n`). Each run has its own
 # temporary folder and log, printed at the end.
 PYTEST_RUNS := var/pytest
-LANE_WEB := tests/web tests/metrics tests/disclosure tests/linkage tests/synth
-LANE_ANALYTICS := tests/cohort tests/publish tests/test_synthetic_authority.py
+LANE_WEB := tests/web tests/linkage tests/synth
+LANE_ANALYTICS := tests/cohort tests/metrics tests/disclosure tests/publish tests/test_synthetic_authority.py
 # The demo authority every run needs (tests/conftest.py's `published`) is built once, by the first run
 # to ask, in a folder the runs share (emptied with the rest of var/pytest at each start), and copied by each.
 SHARED_BUILDS := EVER6_TEST_SHARED=$(PYTEST_RUNS)/shared
