@@ -22,7 +22,7 @@ validators: $(VALIDATORS_INSTALLED)
 $(VALIDATORS_INSTALLED): validators/requirements.txt
 	$(PYTHON) -m venv $(VALIDATORS_VENV)
 	$(VALIDATORS_VENV)/bin/pip install --quiet --upgrade pip
-	$(VALIDATORS_VENV)/bin/pip install --quiet --no-deps -r validators/requirements.txt
+	$(VALIDATORS_VENV)/bin/pip install --quiet --no-compile --no-deps -r validators/requirements.txt
 	touch $@
 
 # The web service's front-end assets (GOV.UK Frontend, Vega-Lite), pinned by package-lock.json.
@@ -63,10 +63,12 @@ java:
 	  echo "Installing a Java runtime for Spark"; \
 	  apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
 
+# --no-compile: byte-compiling every installed module (PySpark's thousands) took over a minute of the
+# install; Python compiles what is imported, when it is first imported.
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,spark,postgres]'
+	$(BIN)/pip install --quiet --no-compile -e '.[dev,spark,postgres]'
 	touch $@
 
 demo: install
