@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from ever6.config import AuthoritySettings, DisclosureSettings, Settings
+from ever6.config import DisclosureSettings, Settings
 from ever6.demo import DemoSummary, build_demo
 from tests.support.engines import RULE_ENGINES, OnEngine
 
@@ -40,28 +40,20 @@ def reference_dir() -> Path:
     return REFERENCE
 
 
-@dataclass(frozen=True)
-class Published:
-    home: Path
-    snapshot: Path
-    urn: str  # a school with Ever6 CWSW pupils, whose DSL has signed the agreement
-    unsigned_urn: str  # a school with Ever6 CWSW pupils and no agreement
-    other_urn: str  # a third school with Ever6 CWSW pupils, nobody's in these tests
-
-
 # `make test` runs three pytest runs side by side and names a folder they share (emptied at each
 # start): a workspace every run needs is built there once, by the first run to ask, and copied.
 SHARED = "EVER6_TEST_SHARED"
 
 
 def built_once(name: str, tmp_path_factory: pytest.TempPathFactory, build: Callable[[Path], None]) -> Path:
-    """This run's own workspace ``name``, made by ``build(home)``: under ``EVER6_TEST_SHARED``
-    built once for all the runs (the others wait for it) and copied, else built here."""
-    home = tmp_path_factory.mktemp(name) / "home"
+    """The folder holding workspace ``name`` (``home``, made by ``build(home)``, with whatever
+    ``build`` left beside it): under ``EVER6_TEST_SHARED`` built once for all the runs (the others
+    wait for it), else built for this run. Read it only: a fixture copies it (:func:`copied`)."""
     shared = os.environ.get(SHARED)
     if not shared:
-        build(home)
-        return home
+        built = tmp_path_factory.mktemp(name)
+        build(built / "home")
+        return built
     folder = Path(shared)
     folder.mkdir(parents=True, exist_ok=True)
     built, done = folder / name, folder / f"{name}.built"
@@ -71,16 +63,54 @@ def built_once(name: str, tmp_path_factory: pytest.TempPathFactory, build: Calla
             shutil.rmtree(built, ignore_errors=True)
             build(built / "home")
             done.touch()
-    shutil.copytree(built / "home", home, symlinks=True)  # the files' modes too
+    return built
+
+
+def copied(built: Path, name: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the workspace a :func:`built_once` folder holds, the files' modes too."""
+    home = tmp_path_factory.mktemp(name) / "home"
+    shutil.copytree(built / "home", home, symlinks=True)
     return home
 
 
-@pytest.fixture(scope="session")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
-    def build(home: Path) -> None:
-        build_demo(Settings(home=home, authority=AuthoritySettings(la_code="886")), scale="tiny", seed=2026)
+def _demo(home: Path) -> None:
+    """``ever6 demo --scale tiny --seed 2026 --no-serve`` run as a user would: the command in a new
+    process started with the common umask 022 (files 0644 unless ever6 acts); what it printed is
+    kept beside the workspace (``demo.stdout``)."""
+    env = {**os.environ, "EVER6_HOME": str(home), "EVER6_USER": "test-manager", "COLUMNS": "200"}
+    env.pop("EVER6_CONFIG", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "ever6", "demo", "--scale", "tiny", "--seed", "2026", "--no-serve"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+        preexec_fn=lambda: os.umask(0o022),
+    )
+    assert result.returncode == 0, result.stderr
+    (home.parent / "demo.stdout").write_text(result.stdout)
 
-    home = built_once("web-demo", tmp_path_factory, build)
+
+@pytest.fixture(scope="session")
+def tiny_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of the session's one tiny demo build (:func:`_demo`), shared by :func:`published`
+    and :func:`cli_demo`: a build is over a minute and a half of CPU, made once per `make test`."""
+    return built_once("tiny-demo", tmp_path_factory, _demo)
+
+
+@dataclass(frozen=True)
+class Published:
+    home: Path
+    snapshot: Path
+    urn: str  # a school with Ever6 CWSW pupils, whose DSL has signed the agreement
+    unsigned_urn: str  # a school with Ever6 CWSW pupils and no agreement
+    other_urn: str  # a third school with Ever6 CWSW pupils, nobody's in these tests
+
+
+@pytest.fixture(scope="session")
+def published(tiny_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Published:
+    """The tiny demo (LA 886, seed 2026), this run's own copy: its snapshot is what the web serves."""
+    home = copied(tiny_demo, "web-demo", tmp_path_factory)
     snapshot = home / "published" / "web.duckdb"
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
@@ -99,23 +129,11 @@ class CliDemo:
 
 
 @pytest.fixture(scope="session")
-def cli_demo(tmp_path_factory: pytest.TempPathFactory) -> CliDemo:
-    """``ever6 demo --scale tiny --seed 5 --no-serve`` run as a user would: the command in a new
-    process started with the common umask 022 (files 0644 unless ever6 acts). Built once; a test
-    that changes the workspace works on a copy (``shutil.copytree(..., symlinks=True)``)."""
-    home = tmp_path_factory.mktemp("cli-demo") / "home"
-    env = {**os.environ, "EVER6_HOME": str(home), "EVER6_USER": "test-manager", "COLUMNS": "200"}
-    env.pop("EVER6_CONFIG", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "ever6", "demo", "--scale", "tiny", "--seed", "5", "--no-serve"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        preexec_fn=lambda: os.umask(0o022),
-    )
-    assert result.returncode == 0, result.stderr
-    return CliDemo(home, result.stdout)
+def cli_demo(tiny_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> CliDemo:
+    """The tiny demo as ``ever6 demo`` built it (:func:`_demo`), this run's own copy, with what the
+    command printed; a test that changes the workspace works on a copy
+    (``shutil.copytree(..., symlinks=True)``)."""
+    return CliDemo(copied(tiny_demo, "cli-demo", tmp_path_factory), (tiny_demo / "demo.stdout").read_text())
 
 
 @pytest.fixture(scope="session")

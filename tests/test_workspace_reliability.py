@@ -1,7 +1,7 @@
 """A demo workspace built under umask 022, then: every file private; a refresh killed at each step
 leaves the exports and the web serving one run; backup, damage, restore, check.
 
-One demo build (about a minute, tests/conftest.py's ``cli_demo``, shared with tests/test_refresh_cli.py)
+One demo build (tests/conftest.py's ``cli_demo``, the session's tiny demo, shared with tests/test_refresh_cli.py)
 serves the module; each test but the first works on a copy.
 """
 
