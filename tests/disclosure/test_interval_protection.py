@@ -203,10 +203,13 @@ def test_programs_within_the_primary_period_keep_every_primary_count_wide(
 def test_without_interval_protection_the_attacker_narrows_primary_counts(
     county_table: tuple[pa.Table, pa.Table],
 ) -> None:
-    """What the tests above guard against: exact recovery alone is prevented, but bounds are not."""
+    """What the tests above guard against: exact recovery alone is prevented, but bounds are not.
+
+    One primary sum in ten (a fixed choice) is enough to show narrow ones (57 of its 233; 635 of
+    all 2,262), at an eighth of the attacker's time; the tests above check every primary."""
     truth, register = county_table
     out = suppress_metrics(truth, rules=DisclosureRules(protection_width=0), nesting=school_nesting(register, LA))
-    found = attack_publication(truth, out, schools_of(register, LA), width=WIDTH, only_primary=True)
+    found = attack_publication(truth, out, schools_of(register, LA), width=WIDTH, only_primary=True, one_in=10)
     assert found.narrow_primary
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import shutil
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pytest
 
@@ -17,7 +18,7 @@ from ever6.publish.pipeline import analytics_tables, compute_measures, import_so
 from ever6.publish.session_counts import keep as keep_session_counts
 from ever6.warehouse import Warehouse
 from ever6.warehouse.linkage_store import LinkageStore
-from ever6.warehouse.published import Published
+from ever6.warehouse.published import Published, Run
 from tests.conftest import Published as PublishedDemo
 
 
@@ -65,18 +66,63 @@ def _sorted(table: pa.Table) -> list[tuple[Any, ...]]:
     return sorted(tuple(r.values()) for r in table.to_pylist())
 
 
-def test_a_new_day_of_marks_reuses_the_cohort_links_and_other_years(
-    workspace: tuple[Settings, date, Path], tmp_path: Path
-) -> None:
-    settings, as_at, data = workspace
-    day, n = _next_day_of_marks(data, tmp_path / "next_day.csv")
+@dataclass(frozen=True)
+class NextDay:
+    """The session's tiny authority copied, one more day of marks imported and refreshed (interval
+    protection on, as by default): what the refresh said, and the runs and memo before and after."""
+
+    settings: Settings
+    day: date
+    before: Run
+    after: Run
+    seen: list[str]
+    memo_before: dict[str, set[str]]
+    memo_after: dict[str, set[str]]
+
+
+def _memo(snapshot: Path) -> dict[str, set[str]]:
+    """The snapshot's protection memo: its keys by academic year."""
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        rows = con.execute("SELECT academic_year, key FROM protection_memo").fetchall()
+    finally:
+        con.close()
+    out: dict[str, set[str]] = {}
+    for year, key in rows:
+        out.setdefault(year, set()).add(key)
+    return out
+
+
+@pytest.fixture(scope="module")
+def next_day(published: PublishedDemo, tmp_path_factory: pytest.TempPathFactory) -> NextDay:
+    """One refresh after a new day of marks, read by the two tests after it: one asserts what it
+    reused and computed, the other what its interval protection replayed."""
+    folder = tmp_path_factory.mktemp("next-day")
+    home = folder / "home"
+    shutil.copytree(published.home, home, symlinks=True)
+    settings = load_settings(home)
+    assert settings.disclosure.protection_width > 0
+    day, n = _next_day_of_marks(home / "synthetic", folder / "next_day.csv")
     assert n > 0
+    memo_before = _memo(settings.snapshot_path)
     with Warehouse(settings.warehouse_path) as wh:
         before = Published(wh).latest()
         assert before is not None
-        import_sources(wh, settings, "attendance", [tmp_path / "next_day.csv"])
+        import_sources(wh, settings, "attendance", [folder / "next_day.csv"])
         seen, progress = _messages()
-        after = refresh(wh, settings, as_at, progress=progress)
+        after = refresh(wh, settings, before.as_at, progress=progress)
+    return NextDay(settings, day, before, after, seen, memo_before, _memo(settings.snapshot_path))
+
+
+def test_a_new_day_of_marks_reuses_the_cohort_links_and_other_years(next_day: NextDay) -> None:
+    settings, day, before, after, seen = (
+        next_day.settings,
+        next_day.day,
+        next_day.before,
+        next_day.after,
+        next_day.seen,
+    )
+    with Warehouse(settings.warehouse_path, read_only=True) as wh:
         published = Published(wh)
         assert any(f"reusing the cohort and links of run {before.run_id}" in m for m in seen), seen
         assert not any("linking" in m for m in seen)
@@ -87,7 +133,7 @@ def test_a_new_day_of_marks_reuses_the_cohort_links_and_other_years(
         # What was reused and what was computed together equal a full computation.
         cohort = published.output("cohort", after.run_id)
         links = published.output("link", after.run_id)
-        full = compute_measures(analytics_tables(wh, settings), cohort, links, settings, as_at)
+        full = compute_measures(analytics_tables(wh, settings), cohort, links, settings, after.as_at)
         assert _sorted(published.output("metric", after.run_id)) == _sorted(full)
         assert _sorted(cohort) == _sorted(published.output("cohort", before.run_id))
         # and the new day counted: the current year's possible sessions grew.
@@ -205,42 +251,16 @@ def test_session_counts_kept_per_batch_give_what_counting_every_mark_gives(
         assert any(with_resent[k] > without[k] for k in without if k in with_resent)
 
 
-def test_a_new_day_replays_the_interval_protection_of_what_it_did_not_change(
-    published: PublishedDemo, tmp_path: Path
-) -> None:
-    """The web snapshot after a new day of marks (interval protection on, as by default): the
-    protection of the current year's unchanged components is replayed from the previous snapshot
-    (``ever6.disclosure.memo``), and the suppressed figures are those of protecting again."""
-    import duckdb
+def test_a_new_day_replays_the_interval_protection_of_what_it_did_not_change(next_day: NextDay) -> None:
+    """The web snapshot after a new day of marks: the protection of the current year's unchanged
+    components is replayed from the previous snapshot (``ever6.disclosure.memo``), and the
+    suppressed figures are those of protecting again."""
     import pyarrow.compute as pc
 
     from ever6.disclosure import DisclosureRules
     from ever6.metrics.publication import school_nesting, suppress_metrics
 
-    home = tmp_path / "home"
-    shutil.copytree(published.home, home, symlinks=True)
-    settings = load_settings(home)
-    assert settings.disclosure.protection_width > 0
-    _next_day_of_marks(home / "synthetic", tmp_path / "next_day.csv")
-
-    def memo(snapshot: Path) -> dict[str, set[str]]:
-        con = duckdb.connect(str(snapshot), read_only=True)
-        try:
-            rows = con.execute("SELECT academic_year, key FROM protection_memo").fetchall()
-        finally:
-            con.close()
-        out: dict[str, set[str]] = {}
-        for year, key in rows:
-            out.setdefault(year, set()).add(key)
-        return out
-
-    before = memo(settings.snapshot_path)
-    with Warehouse(settings.warehouse_path) as wh:
-        run = Published(wh).latest()
-        assert run is not None
-        import_sources(wh, settings, "attendance", [tmp_path / "next_day.csv"])
-        refresh(wh, settings, run.as_at)
-    after = memo(settings.snapshot_path)
+    settings, before, after = next_day.settings, next_day.memo_before, next_day.memo_after
     con = duckdb.connect(str(settings.snapshot_path), read_only=True)
     try:
         la = con.sql("SELECT la_code FROM run").fetchall()[0][0]
