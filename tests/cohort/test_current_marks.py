@@ -74,6 +74,7 @@ def test_newer_batch_wins_only_where_days_overlap(tmp_path: Path) -> None:
 def test_day_index_is_built_for_a_warehouse_that_predates_it(tmp_path: Path) -> None:
     wh = load(tmp_path, rows_result(tmp_path, "attendance", {"attendance_mark": [mark("2025-09-01", "AM", "/")]}))
     wh.con.execute("DROP TABLE attendance_mark_day")
+    wh.con.execute("DELETE FROM ever6_meta WHERE key = 'schema_statements'")  # nor did it record its schema
     wh.close()
     from ever6.warehouse import Warehouse
 

@@ -141,3 +141,43 @@ def test_warehouse_survives_reopening(tmp_path: Path) -> None:
         assert len(wh.batches()) == 1
     with Warehouse(path, read_only=True) as wh:
         assert wh.row_count("cin_episode") == 1
+
+
+def test_a_warehouse_from_an_earlier_schema_is_brought_up_to_date_on_opening(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    with Warehouse(path) as wh:
+        wh.import_result(census_result(tmp_path, "2025-03-31", [Child("a", episodes=[Episode("2024-01-01")])]))
+        # As an earlier version left it: without a column added since, and without the record of
+        # the schema it was made with.
+        wh.con.execute("ALTER TABLE cm_identity DROP COLUMN team_email")
+        wh.con.execute("DELETE FROM ever6_meta WHERE key = 'schema_statements'")
+    with Warehouse(path) as wh:
+        columns = {
+            r[0]
+            for r in wh.con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = 'cm_identity'"
+            ).fetchall()
+        }
+        assert "team_email" in columns
+        assert wh.row_count("cin_child") == 1
+    # Once current, opening it again finds it current and changes nothing.
+    with Warehouse(path) as wh:
+        assert wh._schema_current()
+
+
+def test_raw_tables_are_bound_as_ibis_binds_them(tmp_path: Path) -> None:
+    import ibis
+
+    path = tmp_path / "w.duckdb"
+    with Warehouse(path) as wh:
+        wh.import_result(census_result(tmp_path, "2025-03-31", [Child("a", episodes=[Episode("2024-01-01")])]))
+    for read_only in (False, True):
+        with Warehouse(path, read_only=read_only) as wh:
+            raw = wh.raw_tables()
+            backend = ibis.duckdb.from_connection(wh.con)
+            assert sorted(raw) == sorted(wh.raw_table_names())
+            for name, table in raw.items():
+                assert table.schema() == backend.table(name).schema(), name
+                assert table.op().namespace == backend.table(name).op().namespace
+            assert raw["cin_child"].count().execute() == 1
+            assert raw["import_batch"].source_files.type().is_array()

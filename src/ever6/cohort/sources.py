@@ -20,8 +20,7 @@ Written as Ibis expressions over the warehouse's raw tables, so it runs on any e
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 
 import ibis
 import ibis.expr.operations as ops
@@ -33,33 +32,104 @@ from ever6.model import TABLES
 _CIN_EPISODE_CHILDREN = ("cin_assessment", "cin_plan", "cin_section47", "cp_plan")
 
 
-@dataclass(frozen=True)
-class CurrentTables:
-    """The deduplicated canonical tables the cohort engine reads."""
+class _Current:
+    """One of :class:`CurrentTables`' tables, built the first time it is read."""
 
-    cin_child: Table
-    cin_episode: Table
-    cin_assessment: Table
-    cin_plan: Table
-    cin_section47: Table
-    cp_plan: Table
-    la_child: Table
-    la_episode: Table
-    cm_identity: Table
-    kinship_register: Table
-    early_help_episode: Table
-    establishment: Table
-    pupil_enrolment: Table
-    attendance_mark: Table
-    attendance_termly: Table
-    exclusion: Table
-    attainment: Table
-    # The days the current marks fall on, from the import's day index (a few hundred rows) when
-    # the warehouse has one: finding the years with marks then needs no scan of the marks.
-    attendance_mark_days: Table | None = None
-    # Every table's rows from active batches, not reduced to their newest version: enough to
-    # know which values of a key column occur (the years with data), without ranking versions.
-    active: Mapping[str, Table] | None = None
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, tables: CurrentTables, owner: type | None = None) -> Table:
+        return tables.table(self.name)
+
+
+class CurrentTables:
+    """The deduplicated canonical tables the cohort engine reads.
+
+    Each is an Ibis expression built when it is first read, then kept: building them all was a
+    tenth of a small command's time, and most commands read a few (a cohort export, the cohort's;
+    a link report, the linkage's).
+    """
+
+    cin_child = _Current()
+    cin_episode = _Current()
+    cin_assessment = _Current()
+    cin_plan = _Current()
+    cin_section47 = _Current()
+    cp_plan = _Current()
+    la_child = _Current()
+    la_episode = _Current()
+    cm_identity = _Current()
+    kinship_register = _Current()
+    early_help_episode = _Current()
+    establishment = _Current()
+    pupil_enrolment = _Current()
+    attendance_mark = _Current()
+    attendance_termly = _Current()
+    exclusion = _Current()
+    attainment = _Current()
+
+    def __init__(self, raw: Mapping[str, Table], given: Mapping[str, Table] | None = None) -> None:
+        self._raw = dict(raw)
+        self._built: dict[str, Table] = dict(given or {})
+        # Every table's rows from active batches, not reduced to their newest version: enough to
+        # know which values of a key column occur (the years with data), without ranking versions.
+        self.active: Mapping[str, Table] = _ActiveRows(self._raw)
+
+    def table(self, name: str) -> Table:
+        """The current version of canonical table ``name``."""
+        if name not in self._built:
+            if name not in TABLES:
+                raise KeyError(name)
+            self._built[name] = latest_version(self._raw, name)
+        return self._built[name]
+
+    def replace(self, **tables: Table) -> CurrentTables:
+        """The same tables, with these in place of theirs (the others shared, built or not)."""
+        return _Replaced(self, tables)
+
+    @functools.cached_property
+    def attendance_mark_days(self) -> Table | None:
+        """The days the current marks fall on, from the import's day index (a few hundred rows)
+        when the warehouse has one: finding the years with marks then needs no scan of the marks."""
+        if "attendance_mark_day" not in self._raw:
+            return None
+        active = _active_batches(self._raw["import_batch"])
+        return self._raw["attendance_mark_day"].semi_join(active, "batch_id").select("date")
+
+
+class _Replaced(CurrentTables):
+    def __init__(self, base: CurrentTables, tables: Mapping[str, Table]) -> None:
+        super().__init__(base._raw, tables)
+        self._base = base
+        self.active = base.active
+
+    def table(self, name: str) -> Table:
+        return self._built[name] if name in self._built else self._base.table(name)
+
+
+class _ActiveRows(Mapping[str, Table]):
+    """Each canonical table's rows from active batches, each built when first read."""
+
+    def __init__(self, raw: Mapping[str, Table]) -> None:
+        self._raw = raw
+        self._built: dict[str, Table] = {}
+
+    def __getitem__(self, name: str) -> Table:
+        if name not in TABLES:
+            raise KeyError(name)
+        if name not in self._built:
+            self._built[name] = self._raw[name].semi_join(_active_batches(self._raw["import_batch"]), "batch_id")
+        return self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(TABLES)
+
+    def __len__(self) -> int:
+        return len(TABLES)
+
+
+def _active_batches(batches: Table) -> Table:
+    return batches.filter(batches.status == "active").select("batch_id")
 
 
 def _latest(raw: Table, batches: Table, key: tuple[str, ...]) -> Table:
@@ -155,27 +225,4 @@ def current_tables(raw: Mapping[str, Table]) -> CurrentTables:
 
 @functools.lru_cache(maxsize=8)
 def _current_tables(raw_ops: tuple[tuple[str, ops.Relation, int], ...]) -> CurrentTables:
-    raw = {name: op.to_expr() for name, op, _ in raw_ops}
-    batches = raw["import_batch"]
-    latest = {
-        name: _latest(raw[name], batches, TABLES[name].key)
-        for name in TABLES
-        if name != "attendance_mark" and name not in _CIN_EPISODE_CHILDREN
-    }
-    latest["attendance_mark"] = _latest_marks(
-        raw["attendance_mark"], batches, TABLES["attendance_mark"].key, raw.get("attendance_mark_day")
-    )
-    episode_versions = latest["cin_episode"].select("la_child_id", "referral_date", "batch_id")
-    for name in _CIN_EPISODE_CHILDREN:
-        latest[name] = _episode_blocks(raw[name], batches, episode_versions, TABLES[name].key)
-    # One enrolment in several years' rolls: the newest roll's record wins, not the last import.
-    latest["pupil_enrolment"] = _latest(
-        raw["pupil_enrolment"], roll_batches(raw["pupil_enrolment"], batches), TABLES["pupil_enrolment"].key
-    )
-    cleaned = {name: table.drop("batch_id") if "batch_id" in table.columns else table for name, table in latest.items()}
-    active = batches.filter(batches.status == "active").select("batch_id")
-    days = None
-    if "attendance_mark_day" in raw:
-        days = raw["attendance_mark_day"].semi_join(active, "batch_id").select("date")
-    rows = {name: raw[name].semi_join(active, "batch_id") for name in TABLES}
-    return CurrentTables(**cleaned, attendance_mark_days=days, active=rows)
+    return CurrentTables({name: op.to_expr() for name, op, _ in raw_ops})

@@ -760,8 +760,7 @@ def pupil_attendance(inputs: Inputs, start_year: int, units: Table, *, as_at: da
     """
     keys = units.select("urn", "upn").distinct()
     t = inputs.tables
-    tables = replace(
-        t,
+    tables = t.replace(
         attendance_mark=t.attendance_mark.semi_join(keys, ["urn", "upn"]),
         attendance_termly=t.attendance_termly.semi_join(keys, ["urn", "upn"]),
     )
@@ -1064,7 +1063,7 @@ def compute_metrics(inputs: Inputs, *, years: Iterable[int] | None = None, as_at
     rolls = inputs.tables.pupil_enrolment
     rolls = rolls.drop(*(c for c in _NAME_COLUMNS if c in rolls.columns))
     inputs = replace(
-        inputs, tables=replace(inputs.tables, pupil_enrolment=cache(rolls), attendance_termly=_termly(inputs.tables))
+        inputs, tables=inputs.tables.replace(pupil_enrolment=cache(rolls), attendance_termly=_termly(inputs.tables))
     )
     # Each pupil's and school's description does not depend on the theme or the year: described once
     # (the rolls ranked, the status groups and localities matched), not in each theme's query.
