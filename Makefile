@@ -83,14 +83,14 @@ typecheck: install
 	$(BIN)/mypy
 
 # The rule tests' Spark half too (tests/support/engines.py): every cohort scenario in one Spark query.
-# Four pytest runs side by side on two cores (each waits on browsers, servers and Spark for part of
-# its time): the web service's, the linkage's and the synthetic authority generator's tests; the
-# cohort's, the measures', disclosure control's, the publish stage's and the synthetic authority's
-# against its ground truth; the rest; and the web tests that write to the database, again on
-# PostgreSQL. The work is bound by the two cores, so all four start at once: a run that waited for
-# another to finish left a core idle at the end (the PostgreSQL run ran alone for its last two
-# minutes when it followed the first run to finish). Each run has its own temporary folder and log,
-# printed at the end; the JUnit times are in var/pytest/*.xml.
+# Three pytest runs side by side on two cores (each waits on browsers, servers and Spark for part of
+# its time), of about the same length by the JUnit times (var/pytest/*.xml): the web service's,
+# the linkage's and the synthetic authority generator's tests; the cohort's, the measures', disclosure
+# control's, the publish stage's and the synthetic authority's against its ground truth; and the
+# rest. One run should be the shortest by about the PostgreSQL run's length (now the first), since
+# that run follows whichever finishes first: the web tests that write to the database run again on
+# PostgreSQL as soon as any of the three finishes (bash's `wait -n`). Each run has its own
+# temporary folder and log, printed at the end.
 PYTEST_RUNS := var/pytest
 LANE_WEB := tests/web tests/linkage tests/synth
 LANE_ANALYTICS := tests/cohort tests/metrics tests/disclosure tests/publish tests/test_synthetic_authority.py
@@ -118,8 +118,9 @@ unit: install chromium nginx postgresql
 		> $(PYTEST_RUNS)/analytics.log 2>&1 & analytics=$$!; \
 	$(PYTEST) --basetemp=$(PYTEST_RUNS)/rest --junitxml=$(PYTEST_RUNS)/rest.xml \
 		$(addprefix --ignore=,$(LANE_WEB) $(LANE_ANALYTICS)) > $(PYTEST_RUNS)/rest.log 2>&1 & rest=$$!; \
-	$(SHARED_BUILDS) $(POSTGRESQL_RUN) > $(PYTEST_RUNS)/postgresql.log 2>&1 & postgresql=$$!; \
-	status=0; for run in $$web $$analytics $$rest $$postgresql; do wait $$run || status=1; done; \
+	wait -n -p finished $$web $$analytics $$rest; status=$$?; \
+	$(SHARED_BUILDS) $(POSTGRESQL_RUN) > $(PYTEST_RUNS)/postgresql.log 2>&1 || status=1; \
+	for run in $$web $$analytics $$rest; do [ "$$run" = "$$finished" ] || wait $$run || status=1; done; \
 	for run in web analytics rest postgresql; do echo "--- $$run"; cat $(PYTEST_RUNS)/$$run.log; done; \
 	exit $$status
 
