@@ -78,7 +78,10 @@ def _demo(home: Path) -> None:
     process started with the common umask 022 (files 0644 unless ever6 acts); what it printed is
     kept beside the workspace (``demo.stdout``)."""
     env = {**os.environ, "EVER6_HOME": str(home), "EVER6_USER": "test-manager", "COLUMNS": "200"}
-    env.pop("EVER6_CONFIG", None)
+    # The demo's own web database in its workspace, as a user's, whichever run builds it: not the
+    # PostgreSQL server of a run testing the web service on PostgreSQL (`make unit-postgresql`).
+    for name in ("EVER6_CONFIG", "EVER6_TEST_POSTGRESQL", "DATABASE_URL"):
+        env.pop(name, None)
     result = subprocess.run(
         [sys.executable, "-m", "ever6", "demo", "--scale", "tiny", "--seed", "2026", "--no-serve"],
         capture_output=True,
