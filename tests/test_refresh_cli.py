@@ -95,6 +95,24 @@ def test_suppressed_export_hides_small_counts(home: Path, tmp_path: Path) -> Non
             assert not 1 <= int(r["value"]) <= 5
 
 
+def test_a_suppressed_export_is_what_the_web_shows_and_what_protecting_again_gives(home: Path, tmp_path: Path) -> None:
+    """The export takes the snapshot's protection (the figures the web service shows) when its run,
+    figures and rules are the export's; without the snapshot it protects the year itself, the same."""
+    export = ("metrics", "export", "--year", "2025/26", "--period", "autumn", "--suppress", "--out")
+    shown, protected = tmp_path / "shown.csv", tmp_path / "protected.csv"
+    assert ever6(home, *export, shown).returncode == 0
+    snapshot = home / "published" / "web.duckdb"
+    aside = tmp_path / "web.duckdb"
+    shutil.move(snapshot, aside)
+    try:
+        result = ever6(home, *export, protected)
+    finally:
+        shutil.move(aside, snapshot)
+    assert result.returncode == 0, result.stderr
+    assert shown.read_bytes() == protected.read_bytes()
+    assert any(r["value"] == "c" for r in rows(shown))
+
+
 def test_the_protection_width_setting_widens_the_suppressed_export(home: Path, tmp_path: Path) -> None:
     """``[disclosure] protection_width`` reaches the export (3 by default): a term suppressed with
     its year hides more than with the protection switched off."""

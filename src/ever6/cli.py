@@ -533,6 +533,7 @@ def metrics_export(
             cla_in_cwsw=settings.measures.cla_in_cwsw,
             protection_width=settings.disclosure.protection_width,
             localities=settings.localities.load(settings.home),
+            snapshot=settings.snapshot_path,
         )
     out.print(f"Wrote {n:,} figures to {output}{' (suppressed)' if suppress or school else ''}.")
 
@@ -559,6 +560,7 @@ def metrics_gaps(
             cla_in_cwsw=settings.measures.cla_in_cwsw,
             protection_width=settings.disclosure.protection_width,
             localities=settings.localities.load(settings.home),
+            snapshot=settings.snapshot_path,
         )
     out.print(f"Wrote {n:,} comparisons to {output}.")
 

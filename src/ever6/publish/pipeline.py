@@ -47,7 +47,7 @@ from ever6.publish.imports import read_sources as read_sources
 from ever6.publish.reuse import plan as reuse_plan
 from ever6.publish.session_counts import keep as keep_session_counts
 from ever6.publish.session_counts import kept_counts
-from ever6.publish.snapshot import write_snapshot
+from ever6.publish.snapshot import published_suppression, write_snapshot
 from ever6.warehouse import Warehouse
 from ever6.warehouse.opening import open_warehouse
 from ever6.warehouse.published import Published, Run
@@ -341,15 +341,20 @@ def export_metrics(
     cla_in_cwsw: bool = False,
     protection_width: int = 0,
     localities: Localities | None = None,
+    snapshot: Path | None = None,
 ) -> int:
     """Write the latest run's measures for a year (and period) as CSV or, for ``.xlsx``, Excel.
 
     ``school``: only what that school's users may see (its own rows and the LA's), always suppressed.
     ``localities``: the authority's (``[localities]``), so that a school is protected against its locality.
+    ``snapshot``: the web snapshot, whose suppressed figures are taken when they are this year's
+    under the same rules (:func:`ever6.publish.snapshot.published_suppression`).
     """
     run, table = _published_metrics(warehouse, academic_year, period)
     if suppress or school:
-        table = _suppressed_with_year(warehouse, run, academic_year, period, cla_in_cwsw, protection_width, localities)
+        table = _suppressed_with_year(
+            warehouse, run, academic_year, period, cla_in_cwsw, protection_width, localities, snapshot
+        )
     if school:
         table = for_school(table, school)
     suppressed = bool(suppress or school)
@@ -372,11 +377,14 @@ def export_gaps(
     cla_in_cwsw: bool = False,
     protection_width: int = 0,
     localities: Localities | None = None,
+    snapshot: Path | None = None,
 ) -> int:
     """Each group's figures beside pupils never CWSW and the national figures, with the gaps."""
     run, table = _published_metrics(warehouse, academic_year, period)
     if suppress:
-        table = _suppressed_with_year(warehouse, run, academic_year, period, cla_in_cwsw, protection_width, localities)
+        table = _suppressed_with_year(
+            warehouse, run, academic_year, period, cla_in_cwsw, protection_width, localities, snapshot
+        )
     return write_csv(out, GAP_COLUMNS, gaps(table))
 
 
@@ -388,13 +396,21 @@ def _suppressed_with_year(
     cla_in_cwsw: bool,
     protection_width: int,
     localities: Localities | None = None,
+    snapshot: Path | None = None,
 ) -> pa.Table:
-    """A period's figures suppressed with the rest of its year, one publication set (``suppress_period``)."""
+    """A period's figures suppressed with the rest of its year, one publication set (``suppress_period``):
+    as the web snapshot published them when it holds this year under the same rules, else protected now."""
     metrics = Published(warehouse).output("metric", run.run_id)
     year = metrics.filter(pc.equal(metrics["academic_year"], academic_year))
     schools = current_tables(warehouse.raw_tables()).establishment.to_pyarrow()
     nesting = school_nesting(schools, _la_code(run), localities)
     rules = DisclosureRules(protection_width=protection_width)
+    if snapshot is not None:
+        published = published_suppression(
+            snapshot, run.run_id, year, rules=rules, cla_in_cwsw=cla_in_cwsw, nesting=nesting
+        )
+        if published is not None:
+            return published.filter(pc.equal(published["period"], period))
     return suppress_period(year, period, cla_in_cwsw=cla_in_cwsw, rules=rules, nesting=nesting)
 
 

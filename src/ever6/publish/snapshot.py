@@ -213,11 +213,20 @@ def partition_digests(metrics: pa.Table, settings: Settings, nesting: Nesting | 
     the last snapshot has the same suppressed figures: a new day of marks re-suppresses only the
     current year and term, not every year (suppression at ``la`` takes tens of seconds a year).
     """
+    return _partition_digests(metrics, _rules(settings), settings.measures.cla_in_cwsw, nesting)
+
+
+def _partition_digests(
+    metrics: pa.Table, rules: DisclosureRules, cla_in_cwsw: bool, nesting: Nesting | None
+) -> pa.Table:
     import duckdb
 
-    # The schools' nesting (phase, authority, locality) is part of what suppresses them.
+    from ever6 import __version__
+
+    # The schools' nesting (phase, authority, locality) is part of what suppresses them, and the
+    # release is: another version may protect the same figures differently.
     nested = hashlib.sha256(repr(sorted((nesting or {}).items())).encode()).hexdigest()
-    rules = f"{_rules(settings)!r}|cla_in_cwsw={settings.measures.cla_in_cwsw}|nesting={nested}"
+    text = f"{rules!r}|cla_in_cwsw={cla_in_cwsw}|nesting={nested}|ever6={__version__}"
     con = duckdb.connect()
     try:
         con.register("metric", metrics)
@@ -230,10 +239,57 @@ def partition_digests(metrics: pa.Table, settings: Settings, nesting: Nesting | 
                        chr(10) ORDER BY measure, "group", breakdown, breakdown_value)) AS digest
             FROM metric GROUP BY academic_year, period ORDER BY academic_year, period
             """,
-            params={"rules": rules},
+            params={"rules": text},
         ).to_arrow_table()
     finally:
         con.close()
+
+
+def published_suppression(
+    path: Path,
+    run_id: int,
+    metrics: pa.Table,
+    *,
+    rules: DisclosureRules,
+    cla_in_cwsw: bool,
+    nesting: Nesting | None,
+) -> pa.Table | None:
+    """The suppressed figures of ``metrics`` (whole years of run ``run_id``) as the snapshot at ``path``
+    published them, if it is that run's snapshot and every publication in ``metrics`` has the digest
+    it had there (:func:`partition_digests`: the same figures, rules, nesting and release, so the
+    same protection); else None, and the caller protects them itself.
+
+    An export with ``--suppress`` gives what the web service shows, without protecting a year again
+    (tens of seconds at ``la``)."""
+    import duckdb
+
+    if not path.exists() or metrics.num_rows == 0:
+        return None
+    digests = _partition_digests(metrics, rules, cla_in_cwsw, nesting)
+    con = duckdb.connect()
+    try:
+        con.execute("ATTACH ? AS snap (READ_ONLY)", [str(path)])
+        tables = {
+            str(name)
+            for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'snap'").fetchall()
+        }
+        if not {"run", "partition_digest", "metric_suppressed"} <= tables:
+            return None
+        if con.execute("SELECT run_id FROM snap.run").fetchall() != [(run_id,)]:
+            return None
+        con.register("wanted", digests)
+        missing = con.execute(
+            "SELECT count(*) FROM wanted w LEFT JOIN snap.partition_digest p USING (academic_year, period) "
+            "WHERE p.digest IS DISTINCT FROM w.digest"
+        ).fetchall()[0][0]
+        if missing:
+            return None
+        columns = f"s.* EXCLUDE ({FIGURE_COLUMN})"
+        query = f"SELECT {columns} FROM snap.metric_suppressed s SEMI JOIN wanted USING (academic_year, period)"  # noqa: S608
+        table = con.sql(query).to_arrow_table()
+    finally:
+        con.close()
+    return table
 
 
 MEMO_TABLE = "protection_memo"
