@@ -10,6 +10,12 @@ PORT ?= 8000
 FRONTEND := src/ever6/web/frontend
 FRONTEND_INSTALLED := $(FRONTEND)/node_modules/.installed
 
+# Python writes each module's byte code when it first imports it (pip installs with --no-compile,
+# below), so that later processes read it: a machine whose environment sets PYTHONDONTWRITEBYTECODE
+# would otherwise compile PySpark, Ibis and Django from source in every test process (13 CPU s an
+# import of the test's libraries instead of 4).
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: install validators java documents chromium nginx postgresql frontend demo test lint typecheck unit unit-postgresql bench bench-region clean
 
 install: $(INSTALLED) validators java documents frontend
@@ -128,7 +134,14 @@ unit: install chromium nginx postgresql
 unit-postgresql: install postgresql
 	$(POSTGRESQL_RUN)
 
-test: lint typecheck unit
+# The checks run beside the tests (mypy would otherwise hold one core while the other waits); their
+# output comes first, the tests' last.
+test: install chromium nginx postgresql
+	@mkdir -p var; $(MAKE) --no-print-directory lint typecheck > var/checks.log 2>&1 & checks=$$!; \
+	$(MAKE) --no-print-directory unit > var/unit.log 2>&1 & unit=$$!; \
+	wait $$checks; status=$$?; cat var/checks.log; \
+	wait $$unit || status=1; cat var/unit.log; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) $(VALIDATORS_VENV) var .pytest_cache .mypy_cache .ruff_cache $(FRONTEND)/node_modules
