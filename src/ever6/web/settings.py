@@ -224,6 +224,11 @@ STATICFILES_DIRS = [
     ("vega-embed", FRONTEND / "vega-embed" / "build"),
     ("ever6", WEB_DIR / "static" / "ever6"),
 ]
+# Only the files the pages use, of all those folders hold (ever6.web.staticfiles).
+STATICFILES_FINDERS = [
+    "ever6.web.staticfiles.ServedFilesFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+]
 WHITENOISE_USE_FINDERS = True  # serve straight from the npm packages; no collectstatic step
 
 LOGGING = {
