@@ -9,15 +9,15 @@ starts instead of 1,270.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from fnmatch import fnmatch
-from pathlib import PurePosixPath
 from typing import Any
 
+from django.contrib.staticfiles import utils
 from django.contrib.staticfiles.finders import FileSystemFinder
 
-# Per prefix of ``STATICFILES_DIRS``, the files served (patterns relative to its folder); the
-# folders without a prefix (GOV.UK's fonts and images) and prefixes not named here are served whole.
+# Per prefix of ``STATICFILES_DIRS``, the files served (relative to its folder); the folders without
+# a prefix (GOV.UK's fonts and images) and prefixes not named here are served whole.
 SERVED: dict[str, tuple[str, ...]] = {
     "govuk": ("govuk-frontend.min.css", "govuk-frontend.min.js"),
     "vega": ("vega.min.js",),
@@ -26,22 +26,23 @@ SERVED: dict[str, tuple[str, ...]] = {
 }
 
 
-def served(prefix: str | None, path: str) -> bool:
-    """Whether ``path`` (relative to the folder of ``prefix``) is one of the files served."""
-    patterns = SERVED.get(prefix or "")
-    return patterns is None or any(fnmatch(PurePosixPath(path).as_posix(), p) for p in patterns)
-
-
 class ServedFilesFinder(FileSystemFinder):
     """Django's finder of ``STATICFILES_DIRS``, limited to :data:`SERVED`."""
 
     def find_location(self, root: str, path: str, prefix: str | None = None) -> str | None:
-        if prefix and path.startswith(f"{prefix}/") and not served(prefix, path.removeprefix(f"{prefix}/")):
+        only = SERVED.get(prefix or "")
+        if only is not None and path.startswith(f"{prefix}/") and path.removeprefix(f"{prefix}/") not in only:
             return None
         found: str | None = super().find_location(root, path, prefix)
         return found
 
     def list(self, ignore_patterns: Any) -> Iterator[tuple[str, Any]]:
-        for path, storage in super().list(ignore_patterns):
-            if served(getattr(storage, "prefix", None), path):
-                yield path, storage
+        for prefix, root in self.locations:
+            if not os.path.isdir(root):
+                continue
+            storage = self.storages[root]
+            only = SERVED.get(prefix or "")
+            if only is None:
+                yield from ((path, storage) for path in utils.get_files(storage, ignore_patterns))
+            else:  # only those files: the folder is not walked
+                yield from ((name, storage) for name in only if storage.exists(name))
