@@ -56,3 +56,17 @@ def test_the_packages_other_files_are_not_served(client: Client, name: str) -> N
     assert (FRONTEND / {"govuk": "govuk-frontend/dist/govuk"}.get(prefix, f"{prefix}/build") / rest).is_file()
     assert prefix in SERVED
     assert client.get(f"/assets/{name}").status_code == 404
+
+
+def test_collectstatic_collects_only_what_is_served(tmp_path: Path) -> None:
+    """A deployment whose proxy serves the assets (``EVER6_STATIC_ROOT``) gets the same few files."""
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    with override_settings(STATIC_ROOT=str(tmp_path)):
+        call_command("collectstatic", interactive=False, verbosity=0)
+    collected = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
+    assert {"govuk/govuk-frontend.min.css", "vega-lite/vega-lite.min.js", "ever6/ever6.css"} <= collected
+    assert any(name.startswith("fonts/") for name in collected)
+    assert not [name for name in collected if name.endswith((".map", ".d.ts", ".scss", ".mjs"))]
+    assert _named_by_the_pages() <= collected
