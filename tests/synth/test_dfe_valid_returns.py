@@ -14,7 +14,6 @@ import pytest
 from lxml import etree
 
 from ever6.formats import dfe_rules
-from ever6.synth import generate
 from ever6.synth.scales import CIN_YEARS, LA_ONS_CODE, SSDA903_YEARS
 
 # Queries ("please check") a real authority's return has, and why the synthetic one has them too.
@@ -29,12 +28,11 @@ REAL_QUERIES = {
 
 
 @pytest.fixture(scope="module")
-def returns(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def returns(tiny_returns: Path) -> Path:
+    """``tiny`` at seed 7, generated once a run (tests/synth/conftest.py)."""
     if not dfe_rules.validators_available():
         pytest.fail("the DfE validators' environment is missing: run `make validators` (part of `make install`)")
-    out = tmp_path_factory.mktemp("tiny-returns")
-    generate("tiny", 7, out)
-    return out
+    return tiny_returns
 
 
 @pytest.mark.slow
