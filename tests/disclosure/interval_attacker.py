@@ -395,7 +395,12 @@ def _component(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each cell's interval; where ``exact`` is False, only feasible points spanning ``width``.
 
-    One HiGHS model per component, re-solved from its last basis with only the objective changed.
+    One HiGHS model per component. The programs that look for points start afresh (presolve and
+    dual simplex, ``fresh``): from the last basis, an objective far from the last one took two to
+    four times the iterations and the CPU (the tiny authority's attack 44 CPU s instead of 26). The
+    exact minima and maxima are re-solved from the last basis with only the objective changed.
+    Which points are found never decides a verdict: a sum the points do not show wide gets its
+    exact interval.
     While looking for points, upper bounds are capped (ten times the largest figure in sight: a
     point of the capped problem is a point of the real one, and small caps keep HiGHS accurate);
     the exact minima and maxima are taken without the cap.
@@ -427,12 +432,14 @@ def _component(
     highs.passModel(lp)
     objective = np.zeros(n)
 
-    def solve(c: np.ndarray) -> np.ndarray | None:
+    def solve(c: np.ndarray, *, fresh: bool = False) -> np.ndarray | None:
         nonlocal objective
         changed = np.flatnonzero(c != objective).astype(np.int32)
         if changed.size:
             highs.changeColsCost(changed.size, changed, c[changed])
             objective = c.copy()
+        if fresh:
+            highs.clearSolver()
         highs.run()
         status = highs.getModelStatus()
         if status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
@@ -453,7 +460,7 @@ def _component(
         return targets & ((np.floor(seen_hi + 1e-6) - np.ceil(seen_lo - 1e-6)) < width)
 
     for _ in range(3):
-        see(solve(np.array([rnd.choice((-1.0, 1.0)) for _ in range(n)])))
+        see(solve(np.array([rnd.choice((-1.0, 1.0)) for _ in range(n)]), fresh=True))
     # Batch rounds: push every cell not yet seen to span the width up (then down) at once; each
     # point is feasible, so what it reaches is within the cell's interval. Cells that conflict
     # are left for the next round, and whatever no round settles gets its own two programs.
@@ -463,7 +470,7 @@ def _component(
             break
         before = int(open_.sum())
         for sign in (-1.0, 1.0):
-            see(solve(np.where(open_, sign, 0.0)))
+            see(solve(np.where(open_, sign, 0.0), fresh=True))
         if int(still_narrow().sum()) > 0.8 * before:
             break
     lo, hi = seen_lo.copy(), seen_hi.copy()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import shutil
 from dataclasses import dataclass, replace
@@ -43,6 +44,28 @@ def workspace(published: PublishedDemo, tmp_path: Path) -> tuple[Settings, date,
 def _messages() -> tuple[list[str], Any]:
     seen: list[str] = []
     return seen, lambda message, _fraction: seen.append(message)
+
+
+class _Decided(Exception):
+    """Raised from a refresh's progress once it has said what it will compute (:func:`_decision`)."""
+
+
+def _decision(wh: Warehouse, settings: Settings, as_at: date, *, until: str) -> list[str]:
+    """What a refresh said up to its first message starting with ``until``, where it is stopped:
+    what it reuses is decided, and said, before any of it is computed (``ever6.publish.reuse.plan``),
+    and computing it is the same work as any full refresh's (tests/publish/test_pipeline_engines.py).
+    Stopped before it publishes, the warehouse's latest run is still the one it was compared with.
+    A refresh that never says ``until`` runs to the end, and the caller's assertions see all it said."""
+    seen: list[str] = []
+
+    def progress(message: str, _fraction: float) -> None:
+        seen.append(message)
+        if message.startswith(until):
+            raise _Decided(message)
+
+    with contextlib.suppress(_Decided):
+        refresh(wh, settings, as_at, progress=progress)
+    return seen
 
 
 def _next_day_of_marks(data: Path, out: Path) -> tuple[date, int]:
@@ -146,8 +169,7 @@ def test_social_care_data_means_everything_is_computed_again(workspace: tuple[Se
         batch = wh.batches()[0]
         assert batch.format == "cin-census"
         wh.rollback(batch.batch_id)  # a census year taken out: the cohort may change
-        seen, progress = _messages()
-        refresh(wh, settings, as_at, progress=progress)
+        seen = _decision(wh, settings, as_at, until="linking")
         assert "building the cohort (social care, pupil or school data changed)" in seen
         assert any("linking" in m for m in seen)
 
@@ -157,8 +179,8 @@ def test_a_linkage_decision_means_the_links_are_computed_again(workspace: tuple[
     with Warehouse(settings.warehouse_path) as wh:
         link = Published(wh).output("link", Published(wh).latest().run_id).to_pylist()[0]  # type: ignore[union-attr]
         LinkageStore(wh).decide(link["la_child_id"], link["urn"] or "", link["upn"], "reject", "not this pupil")
-        seen, progress = _messages()
-        refresh(wh, settings, as_at, progress=progress)
+        seen = _decision(wh, settings, as_at, until="linking")
+        assert "building the cohort (linkage decisions or a linkage run since)" in seen, seen
         assert any("linking" in m for m in seen), seen
 
 
@@ -167,13 +189,13 @@ def test_another_reference_date_or_setting_means_everything_is_computed_again(
 ) -> None:
     settings, as_at, _ = workspace
     with Warehouse(settings.warehouse_path) as wh:
-        for changed, when in (
-            (settings, as_at - timedelta(days=1)),
-            (replace(settings, measures=replace(settings.measures, cla_in_cwsw=True)), as_at),
+        # Each compared with the published run (neither refresh publishes): one change at a time.
+        for changed, when, why in (
+            (settings, as_at - timedelta(days=1), f"the reference date changed from {as_at}"),
+            (replace(settings, measures=replace(settings.measures, cla_in_cwsw=True)), as_at, "the settings changed"),
         ):
-            seen, progress = _messages()
-            refresh(wh, changed, when, progress=progress)
-            assert any(m.startswith("building the cohort") for m in seen), seen
+            seen = _decision(wh, changed, when, until="building the cohort")
+            assert f"building the cohort ({why})" in seen, seen
 
 
 def test_nothing_new_reuses_everything(workspace: tuple[Settings, date, Path]) -> None:

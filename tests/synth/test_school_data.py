@@ -13,7 +13,7 @@ import pytest
 from stdnum.gb import upn as upn_mod
 
 from ever6.attendance import Category, category_of, load_codes
-from ever6.synth import generate
+from ever6.synth import Manifest
 from ever6.synth.attainment import ATTAINMENT_COLUMNS, MEASURES
 from ever6.synth.exclusions import EXCLUSION_COLUMNS, REASON_CODES
 from ever6.synth.marks import CATEGORY, CODES, MARK_COLUMNS
@@ -41,10 +41,9 @@ def header(path: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("tiny-school")
-    generate("tiny", SEED, out)
-    return out
+def tiny(tiny_returns: Path) -> Path:
+    """``tiny`` at seed 7, generated once a run (tests/synth/conftest.py)."""
+    return tiny_returns
 
 
 @pytest.fixture(scope="module")
@@ -418,10 +417,9 @@ RESULT_BANDS: dict[str, tuple[float, float]] = {
 
 
 @pytest.fixture(scope="module")
-def small_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("small-school")
-    generate("small", 11, out)
-    return out
+def small_dir(small_generated: tuple[Path, Manifest]) -> Path:
+    """``small`` at seed 11, generated once a run (tests/synth/conftest.py)."""
+    return small_generated[0]
 
 
 @pytest.fixture(scope="module")

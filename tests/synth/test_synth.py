@@ -20,8 +20,9 @@ from ever6.synth.noise import CM_COLUMNS, NOISE_TAGS
 from ever6.synth.pupils import PUPIL_COLUMNS
 from ever6.synth.schools import SCHOOL_COLUMNS
 from ever6.synth.truth import COHORT_HEADER
+from tests.synth.conftest import TINY_SEED
 
-SEED = 7
+SEED = TINY_SEED
 R = date(2026, 3, 31)
 RP = date(2025, 3, 31)
 COHORT_FILES = [f"cohort_{r.isoformat()}_{m}.csv" for r in (R, RP) for m in ("default", "strict")]
@@ -38,10 +39,9 @@ def header(path: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("tiny")
-    generate("tiny", SEED, out)
-    return out
+def tiny(tiny_returns: Path) -> Path:
+    """``tiny`` at seed 7, generated once a run (tests/synth/conftest.py)."""
+    return tiny_returns
 
 
 @pytest.fixture(scope="module")
@@ -445,9 +445,9 @@ def test_tiny_calibration_is_plausible(manifest: Manifest) -> None:
 
 
 @pytest.mark.slow
-def test_small_calibration(tmp_path: Path) -> None:
-    """About 1 pupil in 10 Ever6 CWSW, ~3% CIN, ~0.45% CP, ~0.7% looked after at a time."""
-    c = generate("small", 11, tmp_path).calibration
+def test_small_calibration(small_generated: tuple[Path, Manifest]) -> None:
+    """About 1 pupil in 10 Ever6 CWSW, ~3% CIN, ~0.45% CP, ~0.7% looked after at a time (seed 11)."""
+    c = small_generated[1].calibration
     assert 0.075 <= c["pupils_cwsw_share"] <= 0.13
     assert 0.024 <= c["cin_rate_at_r"] <= 0.042
     assert 0.0028 <= c["cpp_rate_at_r"] <= 0.0070

@@ -223,14 +223,13 @@ def test_truth_recomputed_from_the_files_matches(tmp_path: Path, seed: int) -> N
             assert recomputed == written, name
 
 
-def test_no_file_repeats_an_earlier_years_activity(tmp_path: Path) -> None:
+def test_no_file_repeats_an_earlier_years_activity(tiny_returns: Path) -> None:
     """A real return holds its own year's activity only: no assessment authorised, plan ended or
-    conference held before the year (DfE rules 8696, 4013, 8930, 8715)."""
-    generate("tiny", 7, tmp_path)
+    conference held before the year (DfE rules 8696, 4013, 8930, 8715): ``tiny`` at seed 7."""
     held_over = after_closure = 0
     for year in range(2020, 2027):
         first = date(year - 1, 4, 1)
-        for child in parse_cin(tmp_path / "cin_census" / f"cin_census_{year}.xml"):
+        for child in parse_cin(tiny_returns / "cin_census" / f"cin_census_{year}.xml"):
             for ep in child.episodes:
                 dates = [a.auth for a in ep.assessments] + [p.end for p in ep.cin_plans + ep.cp_plans]
                 dates += [s.icpc for s in ep.s47s]
