@@ -12,7 +12,7 @@ import ibis
 import pyarrow as pa
 import pytest
 
-from ever6.cohort.safeguarding import allocations, data_events
+from ever6.cohort.safeguarding import allocations, data_events, periods_at
 from ever6.config import NotificationSettings
 from ever6.warehouse import Warehouse
 from tests.support.builders import Child, Episode, Plan, census_result, d, load, rows_result, ssda903_result
@@ -161,3 +161,29 @@ def test_allocation_with_its_provenance_and_the_default_team(warehouse: Warehous
         "SELECT batch_id, source_file FROM import_batch WHERE format = 'case-management'"
     ).fetchall()
     assert {(r["batch_id"], r["source_file"]) for r in rows.values()} == {batch[0]}
+
+
+@pytest.mark.parametrize("settings", [NotificationSettings(), NotificationSettings(looked_after=True, absence_run=2)])
+def test_the_periods_given_materialised_give_the_same_events_and_allocations(
+    warehouse: Warehouse, settings: NotificationSettings
+) -> None:
+    """The snapshot computes the open periods once for both (``periods_at``, materialised)."""
+    from ever6.engines import cache
+
+    raw = warehouse.raw_tables()
+    periods = cache(periods_at(raw, R, settings))
+    links = ibis.memtable(LINKS)
+    assert (
+        data_events(raw, links, R, settings, periods=periods)
+        .to_pyarrow()
+        .equals(data_events(raw, links, R, settings).to_pyarrow())
+    )
+    assert (
+        allocations(raw, R, settings, periods=periods).to_pyarrow().equals(allocations(raw, R, settings).to_pyarrow())
+    )
+    # The periods are what both read: other periods (none open) give other answers.
+    assert (
+        not allocations(raw, R, settings, periods=periods.limit(0))
+        .to_pyarrow()
+        .equals(allocations(raw, R, settings).to_pyarrow())
+    )

@@ -95,13 +95,26 @@ def open_periods(t: CurrentTables, as_at: ir.DateScalar, settings: NotificationS
     return periods
 
 
-def allocations(raw: Mapping[str, Table], as_at: date, settings: NotificationSettings | None = None) -> Table:
+def periods_at(raw: Mapping[str, Table], as_at: date, settings: NotificationSettings | None = None) -> Table:
+    """:func:`open_periods` as known on ``as_at``: what :func:`allocations` and :func:`data_events`
+    both read, for a caller that computes it once for both (the snapshot materialises it)."""
+    return open_periods(current_tables(raw), _date(as_at), settings or NotificationSettings())
+
+
+def allocations(
+    raw: Mapping[str, Table],
+    as_at: date,
+    settings: NotificationSettings | None = None,
+    *,
+    periods: Table | None = None,
+) -> Table:
     """One row per child in the case-management extract: the allocated worker and team, whether a
-    plan is open on R (and which kinds), and the batch the allocation came from."""
+    plan is open on R (and which kinds), and the batch the allocation came from.
+
+    ``periods``: :func:`periods_at` for the same date and settings, if the caller has it."""
     settings = settings or NotificationSettings()
     r = _date(as_at)
-    t = current_tables(raw)
-    periods = open_periods(t, r, settings)
+    periods = periods_at(raw, as_at, settings) if periods is None else periods
     now = periods.filter((periods.start_date <= r) & (periods.end_date.isnull() | (periods.end_date >= r)))
     kinds = now.select("la_child_id", "kind").distinct()
     flags = kinds.group_by("la_child_id").agg(open_plans=kinds.kind.collect(order_by=kinds.kind).join(","))
@@ -187,18 +200,24 @@ def _removed(t: CurrentTables, as_at: ir.DateScalar) -> Table:
 
 
 def data_events(
-    raw: Mapping[str, Table], links: Table, as_at: date, settings: NotificationSettings | None = None
+    raw: Mapping[str, Table],
+    links: Table,
+    as_at: date,
+    settings: NotificationSettings | None = None,
+    *,
+    periods: Table | None = None,
 ) -> Table:
     """The events found in the data, dated within the retention period up to R, for linked
     children whose plan or episode was open on the event's date.
 
-    ``links``: the run's links of children to pupils (``la_child_id``, ``urn``, ``upn``).
+    ``links``: the run's links of children to pupils (``la_child_id``, ``urn``, ``upn``);
+    ``periods``: :func:`periods_at` for the same date and settings, if the caller has it.
     """
     settings = settings or NotificationSettings()
     r = _date(as_at)
     since = _date(as_at - timedelta(days=settings.retention_days))
     t = current_tables(raw)
-    periods = open_periods(t, r, settings)
+    periods = periods_at(raw, as_at, settings) if periods is None else periods
     links = links.select("la_child_id", "urn", "upn").distinct()
     watched = links.semi_join(periods, "la_child_id").select("urn", "upn")
     marks = t.attendance_mark.filter((t.attendance_mark.date > since) & (t.attendance_mark.date <= r))

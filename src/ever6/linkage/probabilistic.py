@@ -21,6 +21,7 @@ engine's dialect and the trained parameters are copied over level by level
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -97,7 +98,15 @@ POSTCODE_DIFFERS_M = 0.2
 
 
 def settings_dict(dialect: str) -> dict[str, Any]:
-    """:func:`settings_creator`'s settings in ``dialect``, the postcode's "differs" level fixed."""
+    """:func:`settings_creator`'s settings in ``dialect``, the postcode's "differs" level fixed.
+
+    A copy of one built once per dialect: Splink writes every level's SQL through sqlglot, and a
+    refresh asks twice (training, scoring), a tenth of a second each (issue 22)."""
+    return deepcopy(_settings_dict(dialect))
+
+
+@functools.cache
+def _settings_dict(dialect: str) -> dict[str, Any]:
     settings = settings_creator().create_settings_dict(dialect)
     for comparison in settings["comparisons"]:
         if comparison["output_column_name"] == "postcode":
@@ -172,7 +181,10 @@ def _linker(db_api: DatabaseAPI[Any], children: pa.Table, pupils: pa.Table, sett
     right = db_api.register(pupils, dataset_display_name="pupils", table_name=f"ever6_pupils_{n}")
     # log_level=None: Splink would otherwise reset its logger's level on every Linker, overriding
     # the application's choice (the CLI shows Splink's messages only with --verbose).
-    return Linker([left, right], settings, log_level=None)
+    # validate_settings=False: Splink's check of the settings' columns against the inputs only logs
+    # warnings, and costs a tenth of a second a linker; the settings are this module's and the
+    # inputs :func:`features` tables, which tests/linkage/test_splink_settings.py checks.
+    return Linker([left, right], settings, log_level=None, validate_settings=False)
 
 
 # Fewer named records than this on either side and expectation maximisation has nothing to
