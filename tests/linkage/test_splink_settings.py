@@ -53,7 +53,8 @@ def _settings_warnings(children: pa.Table, pupils: pa.Table, caplog: pytest.LogC
     caplog.clear()
     db_api = DuckDBAPI(":memory:")
     left, right = db_api.register(children), db_api.register(pupils)
-    with caplog.at_level("WARNING"):
+    # Splink's own logger at WARNING: the CLI quietens it (to ERROR) in any process that ran a command.
+    with caplog.at_level("WARNING", logger="splink"):
         Linker([left, right], probabilistic.settings_dict("duckdb"), log_level=None, validate_settings=True)
     return [r.getMessage() for r in caplog.records if "SETTINGS VALIDATION" in r.getMessage()]
 
