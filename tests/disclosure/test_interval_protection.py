@@ -180,10 +180,12 @@ def test_programs_within_the_primary_period_keep_every_primary_count_wide(
 ) -> None:
     """Every component treated as a large one (at la only components of 10,000 sums and more):
     programs tried first within the primary's period (a term with its year, or the year), the rest
-    of the component held still, and cubes (``disclosure.cubes``) tried before the passes and
-    instead of programs: the perturbations found both ways must protect as well."""
+    of the component held still, cubes (``disclosure.cubes``) tried before the passes and
+    instead of programs, and primaries of other schools, quantities and groups pushed together by
+    one program: the perturbations found all three ways must protect as well."""
     monkeypatch.setattr(linked, "_RESTRICT_FROM", 0)
     found_cubes: list[bool] = []
+    batches: list[bool] = []
 
     class Counted(linked.Cubes):
         def find(self, k: int, cost: np.ndarray, limit: float) -> np.ndarray | None:
@@ -191,11 +193,21 @@ def test_programs_within_the_primary_period_keep_every_primary_count_wide(
             found_cubes.append(y is not None)
             return y
 
+    pushed = linked._Periods.perturb
+
+    def counted(self: Any, ks: list[int], amount: float, *, whole: bool = True) -> np.ndarray | None:
+        y = pushed(self, ks, amount, whole=whole)
+        if len(ks) > 1:
+            batches.append(y is not None)
+        return y
+
     monkeypatch.setattr(linked, "Cubes", Counted)
+    monkeypatch.setattr(linked._Periods, "perturb", counted)
     truth, register = county_table
     out = suppress_metrics(truth, rules=PROTECTED, nesting=school_nesting(register, LA))
     found = attack_publication(truth, out, schools_of(register, LA), width=WIDTH, only_primary=True)
     assert sum(found_cubes) > 50  # many primaries settled by cubes
+    assert sum(batches) > 5  # and many by a program pushing several
     assert found.attack.hidden > 100
     assert not found.narrow_primary, f"{len(found.narrow_primary)} narrow, e.g. {_some(found)}"
 
