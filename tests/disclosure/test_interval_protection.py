@@ -181,11 +181,23 @@ def test_programs_within_the_primary_period_keep_every_primary_count_wide(
     """Every component treated as a large one (at la only components of 10,000 sums and more):
     programs tried first within the primary's period (a term with its year, or the year), the rest
     of the component held still, cubes (``disclosure.cubes``) tried before the passes and
-    instead of programs, and primaries of other schools, quantities and groups pushed together by
-    one program: the perturbations found all three ways must protect as well."""
+    instead of programs, primaries of other schools, quantities and groups pushed together by
+    one program, and programs first over the primaries' own schools and a few partner schools
+    (40 schools here; a breakdown of more than 16 values counts as wide, and 4 partners): the
+    perturbations found all these ways must protect as well."""
     monkeypatch.setattr(linked, "_RESTRICT_FROM", 0)
+    monkeypatch.setattr(linked, "_NEAR_WIDE", 16)
+    monkeypatch.setattr(linked, "_NEAR_PARTNERS", 4)
     found_cubes: list[bool] = []
     batches: list[bool] = []
+    programs: list[Any] = []
+    near = linked._Periods._near
+
+    def nearby(self: Any, ks: list[int]) -> np.ndarray:
+        programs.append(self)
+        keep: np.ndarray = near(self, ks)
+        assert keep.size < self.n  # a school's program holds most of the component still
+        return keep
 
     class Counted(linked.Cubes):
         def find(self, k: int, cost: np.ndarray, limit: float) -> np.ndarray | None:
@@ -203,11 +215,13 @@ def test_programs_within_the_primary_period_keep_every_primary_count_wide(
 
     monkeypatch.setattr(linked, "Cubes", Counted)
     monkeypatch.setattr(linked._Periods, "perturb", counted)
+    monkeypatch.setattr(linked._Periods, "_near", nearby)
     truth, register = county_table
     out = suppress_metrics(truth, rules=PROTECTED, nesting=school_nesting(register, LA))
     found = attack_publication(truth, out, schools_of(register, LA), width=WIDTH, only_primary=True)
     assert sum(found_cubes) > 50  # many primaries settled by cubes
     assert sum(batches) > 5  # and many by a program pushing several
+    assert sum(p.near_found for p in set(programs)) > 5  # and many among a few schools
     assert found.attack.hidden > 100
     assert not found.narrow_primary, f"{len(found.narrow_primary)} narrow, e.g. {_some(found)}"
 

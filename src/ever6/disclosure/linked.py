@@ -39,7 +39,11 @@ going on from the last perturbation's. In a large component a primary's program 
 solved within its period (a term with its year, or the year), the other sums held still
 (``_Periods``): a quarter to a half of the sums, and most perturbations are found there; and
 up to ``_BATCH`` primaries of other schools, quantities and groups are pushed up by one program,
-since HiGHS's cost per solve is most of a program's there.
+since HiGHS's cost per solve is most of a program's there. Before its period, such a program is
+solved over a few schools (``_Periods._near``): the primaries' own and, for each, the
+``_NEAR_PARTNERS`` schools sharing most relations with it (its phase, locality, in or out of
+the authority), the most suppressed first, with every sum of the other breakdowns of the period
+and its year: a tenth of the sums, the rest held still on the same argument.
 
 Before any program, a "cube" is tried (``cubes``): a perturbation built from the relations'
 structure (the primary's school up by the width and schools of the same phase and authority down,
@@ -342,6 +346,9 @@ def _tunables() -> dict[str, object]:
         "_FREE_ROUNDS": _FREE_ROUNDS,
         "_ROUND_WORTH": _ROUND_WORTH,
         "_RESTRICT_FROM": _RESTRICT_FROM,
+        "_NEAR_WIDE": _NEAR_WIDE,
+        "_ROUND_ITERATIONS": _ROUND_ITERATIONS,
+        "_NEAR_PARTNERS": _NEAR_PARTNERS,
         "_PASS_FROM": _PASS_FROM,
         "Cubes": f"{Cubes.__module__}.{Cubes.__qualname__}",
         "cubes": (cubes._AXES, cubes._DEPTH, cubes._VECTORS, cubes._PATTERNS, cubes._PARTNERS, cubes._TOL),
@@ -372,7 +379,7 @@ def protect_component(
     c = component
     hidden = c.hidden.copy()
     periods = np.array([cell[1] for cell in c.cells])
-    lp = _Periods(c.a_eq, c.a_ub, c.slack, c.truth, c.cost, periods)
+    lp = _Periods(c.a_eq, c.a_ub, c.slack, c.truth, c.cost, periods, c.cells)
     free = _Free(c.a_eq, c.a_ub, c.slack, c.truth, hidden, width)
     todo = c.todo
     clock = time.process_time()
@@ -428,7 +435,9 @@ def protect_component(
                 result.seconds["passes"] += time.process_time() - clock
                 result.free += settled
                 moved |= again
-                if settled < 4 * every:
+                if free.large and not free.paid:
+                    every = len(todo) + 1  # programs over a few schools settle them for less
+                elif settled < 4 * every:
                     every *= 2  # it settles fewer and fewer: pass less often
         # The next open primaries of one period, up to _BATCH of them, that no cheap cube settles.
         while position < len(todo) and (moved[todo[position]] or done[todo[position]]):
@@ -533,6 +542,12 @@ _CUBE_PRICE = 12.0
 # 540, 504, 444, 383, ... 61, 39: each settled primary about 8 ms against a program's 130 to 180.
 _FREE_ROUNDS = 64
 _ROUND_WORTH = 20
+# In a large component (``_RESTRICT_FROM``), where a program over a few schools settles a primary
+# for 10 to 40 ms, a pass's round (2 to 37 CPU s there) must settle a primary per _ROUND_ITERATIONS
+# simplex iterations, else the pass stops; and a pass that settled fewer is the last. At la
+# (replayed: 2025/26's exclusions and attendance, 2024/25's attendance) 100 took 123.5, 44.0 and
+# 245.9 CPU s for 2,339, 1,076 and 1,364 sums; 300, 139.6, 52.0 and 272.6 s for 2,268, 978, 1,260.
+_ROUND_ITERATIONS = 300
 # After this many programs that suppressed something, the batched programs over the suppressed
 # sums alone run again for the primaries left (``_Free``). A pass that settles fewer
 # than four primaries per program waited for doubles the wait: in a county's component (24,228
@@ -565,6 +580,7 @@ class _Free:
 
         n = truth.size
         self.n, self.truth, self.width = n, truth, width
+        self.large = n >= _RESTRICT_FROM
         self.cap = float(4 * width)  # any point of it is a point: a cap keeps it bounded
         relations = vstack([a_eq, a_ub]).tocsc()
         inf = highspy.kHighsInf
@@ -591,6 +607,7 @@ class _Free:
         lp.row_upper_ = self.row_upper[rows]
         self.highs = _kept_model(lp, relations[rows][:, self.sums].tocsc())
         self.costed = np.zeros(0, dtype=np.int32)
+        self.paid = True  # the last pass settled at least one primary per _ROUND_ITERATIONS iterations
         self.iterations = {True: 0, False: 0}  # in the last round solved from scratch (True) or not
 
     def free(self, k: int) -> None:
@@ -638,13 +655,15 @@ class _Free:
         used: the dual simplex from scratch, or the primal from the last point (which stays
         feasible: only costs change between rounds, and bounds only open between passes). The
         first round is from scratch, the second from the last point. Counted in iterations, not
-        seconds, so the same table gives the same points.
+        seconds, so the same table gives the same points. In a large component every round is from
+        scratch: at la (2025/26, the exclusions' component of 74,520 sums) the one round from the
+        last point took 32,413 iterations and 24.8 CPU s, the others 6,500 to 8,000 and 2 s.
 
         From scratch, HiGHS presolves first (the kept models are built without it, to go on from
         the last point): at la (2025/26, the component of 24,840 sums and 5,252 primaries,
         replayed) a round from scratch took 0.5 to 1 CPU s against 2 to 5 without, and its passes
         9.3 s against 59.2."""
-        cold = self.iterations[True] <= self.iterations[False]
+        cold = self.iterations[True] <= self.iterations[False] or self.large
         if cold:
             self.highs.clearSolver()
             self.highs.setOptionValue("simplex_strategy", 1)
@@ -664,9 +683,12 @@ class _Free:
         self._add_pending()
         rnd = np.random.default_rng(primaries.size)  # deterministic: the same table, the same points
         settled = primaries.size
+        iterations = last = 0
         for attempt in range(_FREE_ROUNDS):
             open_ = primaries[~moved[primaries]]
             if open_.size == 0 or (attempt > 2 and settled < _ROUND_WORTH):
+                break
+            if self.large and attempt >= 2 and settled * _ROUND_ITERATIONS < last:
                 break
             sign = (-1.0, 1.0)[attempt] if attempt < 2 else rnd.choice((-1.0, 1.0), open_.size)
             # Costs only on the sums pushed this round; the last round's are set back to 0.
@@ -677,6 +699,8 @@ class _Free:
             self.costed = columns
             tick = time.process_time()
             self._solve()
+            last = self.highs.getInfo().simplex_iteration_count
+            iterations += last
             if _DEBUG:
                 print(
                     f"    round {attempt}: {open_.size} open, {time.process_time() - tick:.2f} CPU s,"
@@ -690,6 +714,7 @@ class _Free:
             y[self.sums] = np.asarray(self.highs.getSolution().col_value)
             moved |= np.abs(y) >= self.width - _MOVED
             settled = open_.size - int((~moved[open_]).sum())
+        self.paid = int(moved[primaries].sum()) * _ROUND_ITERATIONS >= iterations
         return moved
 
 
@@ -756,6 +781,13 @@ class _Program:
 # took 90.2 CPU s and suppressed 1,315 sums whole against 132.1 s and 2,537 restricted with
 # cubes (10,000 before). At `la` the components of 24,228 sums and more stay restricted.
 _RESTRICT_FROM = 20_000
+# A breakdown of more than _NEAR_WIDE values (the schools) is wide: a program over a few schools
+# takes, for each primary, its own school and the _NEAR_PARTNERS others sharing most relations with
+# it. At la (2025/26, the exclusions' component of 74,520 sums, replayed, the passes as they were)
+# every such program found a perturbation: programs 38.1 CPU s against 265.7 over the period, sums
+# suppressed 2,265 against 2,052; 32 and 64 partners, 51.1 and 66.0 s for 2,273 and 2,218 sums.
+_NEAR_WIDE = 64
+_NEAR_PARTNERS = 16
 
 
 class _Periods:
@@ -779,6 +811,7 @@ class _Periods:
         truth: np.ndarray,
         cost: np.ndarray,
         periods: np.ndarray,
+        cells: Sequence[Cell] = (),
     ) -> None:
         self.whole = _Program(a_eq, a_ub, slack, truth, cost)
         self.n = truth.size
@@ -786,7 +819,37 @@ class _Periods:
         self.parts: dict[str, tuple[np.ndarray, _Program]] = {}
         self.restricted = truth.size >= _RESTRICT_FROM
         self.args = (a_eq.tocsc(), a_ub.tocsc(), slack, truth)
+        self.rows = (a_eq.tocsr(), a_ub.tocsr())
         self.fallbacks = 0
+        self.near_found = 0
+        self.near_tried = 0
+        self._near_index(cells)
+
+    def _near_index(self, cells: Sequence[Cell]) -> None:
+        """The breakdowns with many values (schools), each value's sums by period, and the sums of
+        the other breakdowns by period: what :meth:`_near` takes its sets from."""
+        self.value = np.full(self.n, -1, dtype=np.int64)  # a sum's value of a wide breakdown, or -1
+        self.by_value: dict[tuple[str, int], np.ndarray] = {}
+        self.narrow: dict[str, np.ndarray] = {}
+        self.every_period = tuple(sorted({str(p) for p in self.periods}))
+        if not self.restricted or not cells:
+            return
+        values: dict[str, set[str]] = defaultdict(set)
+        for cell in cells:
+            values[cell[4]].add(cell[5])
+        wide = {b for b, vs in values.items() if len(vs) > _NEAR_WIDE}
+        codes: dict[tuple[str, str], int] = {}
+        groups: dict[tuple[str, int], list[int]] = defaultdict(list)
+        narrow: dict[str, list[int]] = defaultdict(list)
+        for k, cell in enumerate(cells):
+            if cell[4] in wide:
+                code = codes.setdefault((cell[4], cell[5]), len(codes))
+                self.value[k] = code
+                groups[(cell[1], code)].append(k)
+            else:
+                narrow[cell[1]].append(k)
+        self.by_value = {key: np.array(ks, dtype=np.int64) for key, ks in groups.items()}
+        self.narrow = {period: np.array(ks, dtype=np.int64) for period, ks in narrow.items()}
 
     @property
     def cost(self) -> np.ndarray:
@@ -808,6 +871,61 @@ class _Periods:
             self.parts[period] = part
         return part
 
+    def _near(self, ks: Sequence[int]) -> np.ndarray:
+        """The sums of the primaries' period and year in the narrow breakdowns, with every sum of
+        the primaries' own values (schools) and of ``_NEAR_PARTNERS`` other values each: those
+        sharing most relations with the primary (schools of its phase, locality and authority),
+        the most suppressed first."""
+        spanned = self._spanned(str(self.periods[ks[0]]))
+        a_eq = self.args[0]
+        eq_rows, _ = self.rows
+        parts = [self.narrow[p] for p in spanned if p in self.narrow]
+        chosen: set[int] = set()
+        for k in ks:
+            own = int(self.value[k])
+            rows = a_eq.indices[a_eq.indptr[k] : a_eq.indptr[k + 1]]
+            if rows.size:
+                cols = np.concatenate([eq_rows.indices[eq_rows.indptr[r] : eq_rows.indptr[r + 1]] for r in rows])
+            else:
+                cols = np.zeros(0, dtype=np.int64)
+            vals = self.value[cols]
+            vals = vals[(vals >= 0) & (vals != own)]
+            if own >= 0:
+                chosen.add(own)
+            if vals.size == 0:
+                continue
+            shared = np.bincount(vals)
+            candidates = np.flatnonzero(shared)
+            hidden = np.array([self._hidden_count(spanned, int(v)) for v in candidates])
+            order = np.lexsort((candidates, -hidden, -shared[candidates]))
+            chosen.update(int(v) for v in candidates[order[:_NEAR_PARTNERS]])
+        parts.extend(self.by_value[(p, v)] for v in chosen for p in spanned if (p, v) in self.by_value)
+        return np.unique(np.concatenate(parts))
+
+    def _spanned(self, period: str) -> tuple[str, ...]:
+        """A term's programs span it and its year; the year's, every period: a head count of the
+        year is bounded by its terms', so moving it may need a term to move (at la, 2024/25, every
+        primary that no program within its period could move was a year's)."""
+        return self.every_period if period == YEAR else (period, YEAR)
+
+    def _hidden_count(self, spanned: tuple[str, ...], value: int) -> int:
+        cost = self.whole.cost
+        return sum(int((cost[self.by_value[(p, value)]] == 0).sum()) for p in spanned if (p, value) in self.by_value)
+
+    def _restricted(self, keep: np.ndarray) -> _Program:
+        """A program over the sums ``keep`` alone, the others held still."""
+        a_eq, a_ub, slack, truth = self.args
+        eq_rows, ub_rows = self.rows
+        rows_eq = _rows_touching(a_eq, keep)
+        rows_ub = _rows_touching(a_ub, keep)
+        return _Program(
+            eq_rows[rows_eq][:, keep],
+            ub_rows[rows_ub][:, keep],
+            slack[rows_ub],
+            truth[keep],
+            self.whole.cost[keep],
+        )
+
     def free(self, k: int) -> None:
         """Moving sum ``k`` costs nothing from now on (it is suppressed)."""
         self.whole.free(k)
@@ -820,16 +938,30 @@ class _Periods:
         """The cheapest perturbation moving each sum of ``ks`` (all of one period) by ``amount``:
         within their period when one is found there, else (if ``whole``) over the whole component."""
         if self.restricted:
-            keep, program = self._part(str(self.periods[ks[0]]))
-            found = program.perturb([int(np.searchsorted(keep, k)) for k in ks], amount)
-            if found is not None:
-                y = np.zeros(self.n)
-                y[keep] = found
-                return y
+            if self.narrow:
+                self.near_tried += 1
+                keep = self._near(ks)
+                found = self._restricted(keep).perturb([int(np.searchsorted(keep, k)) for k in ks], amount)
+                if found is not None:
+                    self.near_found += 1
+                    y = np.zeros(self.n)
+                    y[keep] = found
+                    return y
+            if self.periods[ks[0]] != YEAR or not self.narrow:
+                keep, program = self._part(str(self.periods[ks[0]]))
+                found = program.perturb([int(np.searchsorted(keep, k)) for k in ks], amount)
+                if found is not None:
+                    y = np.zeros(self.n)
+                    y[keep] = found
+                    return y
             if not whole:
                 return None
             self.fallbacks += 1
-        return self.whole.perturb(ks, amount)
+        tick = time.process_time()
+        moved = self.whole.perturb(ks, amount)
+        if _DEBUG:
+            print(f"    whole: {time.process_time() - tick:.2f} CPU s, {self.periods[ks[0]]}", file=sys.stderr)
+        return moved
 
 
 def _system(model: _Model) -> tuple[csc_matrix, csc_matrix, np.ndarray]:
