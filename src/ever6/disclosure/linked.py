@@ -838,12 +838,13 @@ class _Periods:
         for cell in cells:
             values[cell[4]].add(cell[5])
         wide = {b for b, vs in values.items() if len(vs) > _NEAR_WIDE}
-        codes: dict[tuple[str, str], int] = {}
+        # Numbered in order, not as met: ties between partners go the same way whatever the rows' order.
+        codes = {key: at for at, key in enumerate(sorted((b, v) for b in wide for v in values[b]))}
         groups: dict[tuple[str, int], list[int]] = defaultdict(list)
         narrow: dict[str, list[int]] = defaultdict(list)
         for k, cell in enumerate(cells):
             if cell[4] in wide:
-                code = codes.setdefault((cell[4], cell[5]), len(codes))
+                code = codes[(cell[4], cell[5])]
                 self.value[k] = code
                 groups[(cell[1], code)].append(k)
             else:
@@ -912,6 +913,15 @@ class _Periods:
         cost = self.whole.cost
         return sum(int((cost[self.by_value[(p, value)]] == 0).sum()) for p in spanned if (p, value) in self.by_value)
 
+    def _lifted(self, keep: np.ndarray, program: _Program, ks: Sequence[int], amount: float) -> np.ndarray | None:
+        """``program``'s perturbation over the sums ``keep``, with 0 for every other sum."""
+        found = program.perturb([int(np.searchsorted(keep, k)) for k in ks], amount)
+        if found is None:
+            return None
+        y = np.zeros(self.n)
+        y[keep] = found
+        return y
+
     def _restricted(self, keep: np.ndarray) -> _Program:
         """A program over the sums ``keep`` alone, the others held still."""
         a_eq, a_ub, slack, truth = self.args
@@ -936,23 +946,20 @@ class _Periods:
 
     def perturb(self, ks: Sequence[int], amount: float, *, whole: bool = True) -> np.ndarray | None:
         """The cheapest perturbation moving each sum of ``ks`` (all of one period) by ``amount``:
-        within their period when one is found there, else (if ``whole``) over the whole component."""
+        over a few schools (:meth:`_near`) when one is found there, else within their period (a
+        year's sum: straight on), else (if ``whole``) over the whole component."""
         if self.restricted:
             if self.narrow:
                 self.near_tried += 1
                 keep = self._near(ks)
-                found = self._restricted(keep).perturb([int(np.searchsorted(keep, k)) for k in ks], amount)
-                if found is not None:
+                y = self._lifted(keep, self._restricted(keep), ks, amount)
+                if y is not None:
                     self.near_found += 1
-                    y = np.zeros(self.n)
-                    y[keep] = found
                     return y
             if self.periods[ks[0]] != YEAR or not self.narrow:
                 keep, program = self._part(str(self.periods[ks[0]]))
-                found = program.perturb([int(np.searchsorted(keep, k)) for k in ks], amount)
-                if found is not None:
-                    y = np.zeros(self.n)
-                    y[keep] = found
+                y = self._lifted(keep, program, ks, amount)
+                if y is not None:
                     return y
             if not whole:
                 return None
