@@ -838,6 +838,8 @@ class _Periods:
         for cell in cells:
             values[cell[4]].add(cell[5])
         wide = {b for b, vs in values.items() if len(vs) > _NEAR_WIDE}
+        if not wide:
+            return  # no schools to choose among: the set would be the period's, solved twice
         # Numbered in order, not as met: ties between partners go the same way whatever the rows' order.
         codes = {key: at for at, key in enumerate(sorted((b, v) for b in wide for v in values[b]))}
         groups: dict[tuple[str, int], list[int]] = defaultdict(list)
