@@ -822,7 +822,6 @@ class _Periods:
         self.rows = (a_eq.tocsr(), a_ub.tocsr())
         self.fallbacks = 0
         self.near_found = 0
-        self.near_tried = 0
         self._near_index(cells)
 
     def _near_index(self, cells: Sequence[Cell]) -> None:
@@ -861,16 +860,8 @@ class _Periods:
     def _part(self, period: str) -> tuple[np.ndarray, _Program]:
         part = self.parts.get(period)
         if part is None:
-            a_eq, a_ub, slack, truth = self.args
             keep = np.flatnonzero((self.periods == period) | (self.periods == YEAR))
-            rows_eq = _rows_touching(a_eq, keep)
-            rows_ub = _rows_touching(a_ub, keep)
-            part = (
-                keep,
-                _Program(
-                    a_eq[rows_eq][:, keep], a_ub[rows_ub][:, keep], slack[rows_ub], truth[keep], self.whole.cost[keep]
-                ),
-            )
+            part = (keep, self._restricted(keep))
             self.parts[period] = part
         return part
 
@@ -899,6 +890,9 @@ class _Periods:
                 continue
             shared = np.bincount(vals)
             candidates = np.flatnonzero(shared)
+            # Only those that can be among the first _NEAR_PARTNERS by relations shared need counting.
+            least = np.sort(shared[candidates])[::-1][min(_NEAR_PARTNERS, candidates.size) - 1]
+            candidates = candidates[shared[candidates] >= least]
             hidden = np.array([self._hidden_count(spanned, int(v)) for v in candidates])
             order = np.lexsort((candidates, -hidden, -shared[candidates]))
             chosen.update(int(v) for v in candidates[order[:_NEAR_PARTNERS]])
@@ -952,7 +946,6 @@ class _Periods:
         year's sum: straight on), else (if ``whole``) over the whole component."""
         if self.restricted:
             if self.narrow:
-                self.near_tried += 1
                 keep = self._near(ks)
                 y = self._lifted(keep, self._restricted(keep), ks, amount)
                 if y is not None:
