@@ -182,13 +182,25 @@ def test_programs_within_the_primary_period_keep_every_primary_count_wide(
     programs tried first within the primary's period (a term with its year, or the year), the rest
     of the component held still, cubes (``disclosure.cubes``) tried before the passes and
     instead of programs, primaries of other schools, quantities and groups pushed together by
-    one program, and programs first over the primaries' own schools and a few partner schools
-    (40 schools here; a breakdown of more than 16 values counts as wide, and 4 partners): the
+    one program, programs first over the primaries' own schools and a few partner schools
+    (40 schools here; a breakdown of more than 16 values counts as wide, and 4 partners), and the
+    passes over blocks of about 8 schools adding up alike, the rest held still: the
     perturbations found all these ways must protect as well."""
     monkeypatch.setattr(linked, "_RESTRICT_FROM", 0)
     monkeypatch.setattr(linked, "_NEAR_WIDE", 16)
     monkeypatch.setattr(linked, "_NEAR_PARTNERS", 4)
+    monkeypatch.setattr(linked, "_BLOCK_VALUES", 8)
     found_cubes: list[bool] = []
+    in_blocks: list[int] = []
+    passes = linked._Blocks.moved
+
+    def settled(self: Any, primaries: np.ndarray) -> np.ndarray:
+        assert len(self.parts) > 3  # the schools in several blocks, besides the other breakdowns'
+        moved: np.ndarray = passes(self, primaries)
+        in_blocks.append(int(moved[primaries].sum()))
+        return moved
+
+    monkeypatch.setattr(linked._Blocks, "moved", settled)
     batches: list[bool] = []
     programs: list[Any] = []
     near = linked._Periods._near
@@ -219,7 +231,8 @@ def test_programs_within_the_primary_period_keep_every_primary_count_wide(
     truth, register = county_table
     out = suppress_metrics(truth, rules=PROTECTED, nesting=school_nesting(register, LA))
     found = attack_publication(truth, out, schools_of(register, LA), width=WIDTH, only_primary=True)
-    assert sum(found_cubes) > 50  # many primaries settled by cubes
+    assert sum(in_blocks) > 100  # many primaries settled by the passes over blocks
+    assert sum(found_cubes) > 50  # many by cubes
     assert sum(batches) > 5  # and many by a program pushing several
     assert sum(p.near_found for p in set(programs)) > 5  # and many among a few schools
     assert found.attack.hidden > 100

@@ -341,12 +341,17 @@ class Cubes:
 def _times(a: csc_matrix, support: np.ndarray, amounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``a @ y`` for ``y`` (``amounts`` at ``support``, 0 elsewhere): the rows touched and their
     values, read from the compressed columns (a few dozen entries: cheaper than slicing)."""
-    starts = a.indptr[support]
-    lengths = a.indptr[support + 1] - starts
-    total = int(lengths.sum())
-    if total == 0:
+    offsets, lengths = entries(a, support)
+    if offsets.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
     rows, inverse = np.unique(a.indices[offsets], return_inverse=True)
     values = np.bincount(inverse, weights=a.data[offsets] * np.repeat(amounts, lengths), minlength=rows.size)
     return rows, values
+
+
+def entries(a: csc_matrix, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where ``columns``' entries lie in ``a.indices`` and ``a.data`` (one column after another),
+    and how many each column has."""
+    starts = a.indptr[columns]
+    lengths = a.indptr[columns + 1] - starts
+    return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum())), lengths

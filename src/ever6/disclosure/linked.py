@@ -43,15 +43,20 @@ since HiGHS's cost per solve is most of a program's there. Before its period, su
 solved over a few schools (``_Periods._near``): the primaries' own and, for each, the
 ``_NEAR_PARTNERS`` schools sharing most relations with it (its phase, locality, in or out of
 the authority), the most suppressed first, with every sum of the other breakdowns of the period
-and its year: a tenth of the sums, the rest held still on the same argument.
+and its year: a tenth of the sums, the rest held still on the same argument. The passes of such
+a component run block by block (``_Blocks``), the rest held still on the same argument: schools
+that add up alike (to the same phase, locality and authority), about ``_BLOCK_VALUES`` a block, and
+the other breakdowns' sums; a round costs milliseconds there, against seconds over the component,
+and a pass solves again only the blocks where something was suppressed since.
 
 Before any program, a "cube" is tried (``cubes``): a perturbation built from the relations'
 structure (the primary's school up by the width and schools of the same phase and authority down,
 crossed with small moves along its group, its period and its quantity that the relations there
 leave at 0) and checked by arithmetic against every relation of the component, so it protects on
-the same argument as a program's. One that moves only suppressed sums settles its primaries for
-nothing, before the passes; in the loop, one whose shown sums cost at most ``_CUBE_PRICE`` is taken
-instead of the primary's program. What no cube settles goes to the passes and programs as before.
+the same argument as a program's. Where the passes are over the whole component, one that moves
+only suppressed sums settles its primaries for nothing, before the passes (a block's pass finds
+those and more); in the loop, one whose shown sums cost at most ``_CUBE_PRICE`` is taken instead
+of the primary's program. What no cube settles goes to the passes and programs as before.
 
 Sums that are suppressed but not primary (secondary cells, 0 or 6 and more) are not protected by
 this: their value is not itself disclosive (``docs/disclosure.md``).
@@ -75,7 +80,7 @@ import numpy as np
 from scipy.sparse import coo_matrix, csc_matrix  # type: ignore[import-untyped]
 from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
 
-from ever6.disclosure.cubes import Cell, Cubes
+from ever6.disclosure.cubes import Cell, Cubes, entries
 from ever6.disclosure.memo import Entry, Memo, RowView, component_key
 
 _DEBUG = bool(os.environ.get("EVER6_LINKED_DEBUG"))
@@ -86,18 +91,42 @@ TERMS = ("autumn", "spring", "summer")
 ALL = "all"
 
 
-def _kept_model(lp: Any, columns: Any) -> Any:
-    """A HiGHS instance holding ``lp`` with the constraint matrix ``columns`` (compressed by column),
-    quiet and without presolve: it is kept and solved again as costs and bounds change, from the
-    last point."""
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = columns.indptr
-    lp.a_matrix_.index_ = columns.indices
-    lp.a_matrix_.value_ = columns.data
+def _kept_model(
+    cost: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    columns: csc_matrix,
+) -> Any:
+    """A HiGHS instance holding the program ``min cost . x``, ``lower <= x <= upper``, ``row_lower <=
+    columns x <= row_upper`` (``columns``: the constraint matrix compressed by column), quiet and
+    without presolve: it is kept and solved again as costs and bounds change, from the last point.
+    Passed as arrays, not as a ``HighsLp`` (a tenth of the time: at la a program over a few schools
+    took 30 ms to build that way, against 3 ms)."""
     highs = highspy.Highs()  # type: ignore[no-untyped-call]
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("presolve", "off")
-    highs.passModel(lp)
+    n = cost.size
+    status = highs.passModel(
+        n,
+        row_lower.size,
+        columns.nnz,
+        int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMinimize),
+        0.0,
+        np.asarray(cost, dtype=float),
+        np.asarray(lower, dtype=float),
+        np.asarray(upper, dtype=float),
+        np.asarray(row_lower, dtype=float),
+        np.asarray(row_upper, dtype=float),
+        columns.indptr[:-1].astype(np.int32),
+        columns.indices.astype(np.int32),
+        columns.data.astype(float),
+        np.zeros(n, dtype=np.int32),  # every column continuous
+    )
+    if status != highspy.HighsStatus.kOk:
+        raise RuntimeError(f"HiGHS refused a program of {n} columns and {row_lower.size} rows")
     return highs
 
 
@@ -349,6 +378,7 @@ def _tunables() -> dict[str, object]:
         "_NEAR_WIDE": _NEAR_WIDE,
         "_ROUND_ITERATIONS": _ROUND_ITERATIONS,
         "_NEAR_PARTNERS": _NEAR_PARTNERS,
+        "_BLOCK_VALUES": _BLOCK_VALUES,
         "_PASS_FROM": _PASS_FROM,
         "Cubes": f"{Cubes.__module__}.{Cubes.__qualname__}",
         "cubes": (cubes._AXES, cubes._DEPTH, cubes._VECTORS, cubes._PATTERNS, cubes._PARTNERS, cubes._TOL),
@@ -380,7 +410,12 @@ def protect_component(
     hidden = c.hidden.copy()
     periods = np.array([cell[1] for cell in c.cells])
     lp = _Periods(c.a_eq, c.a_ub, c.slack, c.truth, c.cost, periods, c.cells)
-    free = _Free(c.a_eq, c.a_ub, c.slack, c.truth, hidden, width)
+    blocks = _blocks(c.a_eq, c.cells, hidden) if c.truth.size >= _RESTRICT_FROM else None
+    free: _Free | _Blocks
+    if blocks is None:
+        free = _Free(c.a_eq, c.a_ub, c.slack, c.truth, hidden, width)
+    else:
+        free = _Blocks(c.a_eq, c.a_ub, c.slack, c.truth, hidden, width, blocks)
     todo = c.todo
     clock = time.process_time()
     # Cubes only where programs are dear: in a component of some thousand sums a program costs
@@ -388,7 +423,9 @@ def protect_component(
     # it saved (37.9 CPU s for both years against 27.1, and 49,240 cells against 48,962).
     cubes = Cubes(c.a_eq, c.a_ub, c.slack, c.truth, c.cells, width) if c.truth.size >= _RESTRICT_FROM else None
     moved = np.zeros(c.truth.size, dtype=bool)
-    for k in todo:
+    # Cubes over suppressed sums alone only where the passes are over the whole component: a block's
+    # pass finds what they would (a cube moves a school and others adding up alike) and more.
+    for k in todo if blocks is None else ():
         if cubes is not None and not moved[k]:
             y = cubes.find(k, lp.cost, 0.0)
             if y is not None:
@@ -574,13 +611,21 @@ class _Free:
     """
 
     def __init__(
-        self, a_eq: csc_matrix, a_ub: csc_matrix, slack: np.ndarray, truth: np.ndarray, hidden: np.ndarray, width: int
+        self,
+        a_eq: csc_matrix,
+        a_ub: csc_matrix,
+        slack: np.ndarray,
+        truth: np.ndarray,
+        hidden: np.ndarray,
+        width: int,
+        *,
+        large: bool = False,
     ) -> None:
         from scipy.sparse import vstack
 
         n = truth.size
         self.n, self.truth, self.width = n, truth, width
-        self.large = n >= _RESTRICT_FROM
+        self.large = large or n >= _RESTRICT_FROM  # a block of a large component is solved as one
         self.cap = float(4 * width)  # any point of it is a point: a cap keeps it bounded
         relations = vstack([a_eq, a_ub]).tocsc()
         inf = highspy.kHighsInf
@@ -597,17 +642,17 @@ class _Free:
         rows = _rows_touching(relations, self.sums)
         self.row[rows] = np.arange(rows.size)
         self.pending: list[int] = []
-        lp = highspy.HighsLp()
-        lp.num_col_ = self.sums.size
-        lp.num_row_ = rows.size
-        lp.col_cost_ = np.zeros(self.sums.size)
-        lp.col_lower_ = -truth[self.sums]
-        lp.col_upper_ = np.full(self.sums.size, self.cap)
-        lp.row_lower_ = self.row_lower[rows]
-        lp.row_upper_ = self.row_upper[rows]
-        self.highs = _kept_model(lp, relations[rows][:, self.sums].tocsc())
+        self.highs = _kept_model(
+            np.zeros(self.sums.size),
+            -truth[self.sums],
+            np.full(self.sums.size, self.cap),
+            self.row_lower[rows],
+            self.row_upper[rows],
+            relations[rows][:, self.sums].tocsc(),
+        )
         self.costed = np.zeros(0, dtype=np.int32)
         self.paid = True  # the last pass settled at least one primary per _ROUND_ITERATIONS iterations
+        self.spent = 0  # simplex iterations in the last pass
         self.iterations = {True: 0, False: 0}  # in the last round solved from scratch (True) or not
 
     def free(self, k: int) -> None:
@@ -714,7 +759,123 @@ class _Free:
             y[self.sums] = np.asarray(self.highs.getSolution().col_value)
             moved |= np.abs(y) >= self.width - _MOVED
             settled = open_.size - int((~moved[open_]).sum())
+        self.spent = iterations
         self.paid = int(moved[primaries].sum()) * _ROUND_ITERATIONS >= iterations
+        return moved
+
+
+def _wide(cells: Sequence[Cell]) -> np.ndarray:
+    """Each sum's value of a wide breakdown (one of more than ``_NEAR_WIDE`` values: the schools),
+    or -1. Numbered in order, not as met: ties go the same way whatever the rows' order."""
+    values: dict[str, set[str]] = defaultdict(set)
+    for cell in cells:
+        values[cell[4]].add(cell[5])
+    wide = {b for b, vs in values.items() if len(vs) > _NEAR_WIDE}
+    codes = {key: at for at, key in enumerate(sorted((b, v) for b in wide for v in values[b]))}
+    return np.array([codes.get((cell[4], cell[5]), -1) for cell in cells], dtype=np.int64)
+
+
+def _blocks(a_eq: csc_matrix, cells: Sequence[Cell], hidden: np.ndarray) -> np.ndarray | None:
+    """Each sum's block for the passes (:class:`_Blocks`): 0 for the sums of the narrow breakdowns;
+    the schools (values of a wide breakdown) that add up alike (to the same phase, locality and
+    authority) in blocks of about ``_BLOCK_VALUES``, the most suppressed first. None without a
+    wide breakdown."""
+    value = _wide(cells)
+    if (value < 0).all():
+        return None
+    column: dict[tuple[str, str], int] = {}
+    column_of = np.array([column.setdefault((cell[4], cell[5]), len(column)) for cell in cells], dtype=np.int64)
+    eq = a_eq.tocoo()
+    head = np.full(a_eq.shape[0], -1, dtype=np.int64)
+    negative = eq.data < 0
+    head[eq.row[negative]] = eq.col[negative]
+    # A school's sums are parts of its phase's, locality's, authority's (a total outside the school).
+    heads = head[eq.row]
+    part = (eq.data > 0) & (value[eq.col] >= 0) & (heads >= 0)
+    part[part] &= value[heads[part]] != value[eq.col[part]]
+    pairs = np.unique(value[eq.col[part]] * len(column) + column_of[heads[part]])
+    totals: dict[int, set[int]] = defaultdict(set)
+    for pair in pairs.tolist():
+        totals[pair // len(column)].add(pair % len(column))
+    alike: dict[frozenset[int], list[int]] = defaultdict(list)
+    for v in range(int(value.max()) + 1):
+        alike[frozenset(totals[v])].append(v)
+    suppressed = np.bincount(value[hidden & (value >= 0)], minlength=int(value.max()) + 1)
+    block_of = np.zeros(int(value.max()) + 1, dtype=np.int64)
+    blocks = 0
+    for values in sorted(alike.values()):
+        ordered = sorted(values, key=lambda v: (-int(suppressed[v]), v))
+        count = max(1, round(len(ordered) / _BLOCK_VALUES))
+        for at, v in enumerate(ordered):
+            block_of[v] = blocks + 1 + at * count // len(ordered)
+        blocks += count
+    return np.where(value >= 0, block_of[np.maximum(value, 0)], 0)
+
+
+class _Blocks:
+    """The passes over a large component's blocks (:func:`_blocks`), one :class:`_Free` each, the
+    other sums held still: a perturbation found in a block, extended by 0, is one of the whole
+    component (the argument of :class:`_Periods`). A round over a block costs milliseconds where one
+    over the component costs seconds, and a pass solves again only the blocks where a sum was
+    suppressed since the last."""
+
+    large = True
+
+    def __init__(
+        self,
+        a_eq: csc_matrix,
+        a_ub: csc_matrix,
+        slack: np.ndarray,
+        truth: np.ndarray,
+        hidden: np.ndarray,
+        width: int,
+        block: np.ndarray,
+    ) -> None:
+        self.n = truth.size
+        self.block = block
+        order = np.argsort(block, kind="stable")
+        self.members = np.split(order, np.flatnonzero(np.diff(block[order])) + 1)
+        self.at = np.zeros(self.n, dtype=np.int64)  # a sum's place in its block
+        eq_csc, ub_csc = a_eq.tocsc(), a_ub.tocsc()
+        eq_csr, ub_csr = a_eq.tocsr(), a_ub.tocsr()
+        self.parts: list[_Free] = []
+        for members in self.members:
+            self.at[members] = np.arange(members.size)
+            rows_eq = _rows_touching(eq_csc, members)
+            rows_ub = _rows_touching(ub_csc, members)
+            self.parts.append(
+                _Free(
+                    eq_csr[rows_eq][:, members],
+                    ub_csr[rows_ub][:, members],
+                    slack[rows_ub],
+                    truth[members],
+                    hidden[members],
+                    width,
+                    large=True,
+                )
+            )
+        self.changed = set(range(len(self.parts)))
+        self.paid = True  # as :attr:`_Free.paid`, over the blocks of the last pass
+
+    def free(self, k: int) -> None:
+        """Sum ``k`` is suppressed from now on."""
+        b = int(self.block[k])
+        self.parts[b].free(int(self.at[k]))
+        self.changed.add(b)
+
+    def moved(self, primaries: np.ndarray) -> np.ndarray:
+        """As :meth:`_Free.moved`, block by block; a block where nothing was suppressed since its
+        last pass is not solved again."""
+        moved = np.zeros(self.n, dtype=bool)
+        where = self.block[primaries]
+        spent = 0
+        for b in np.unique(where).tolist():
+            if b in self.changed:
+                found = self.parts[b].moved(self.at[primaries[where == b]])
+                moved[self.members[b][found]] = True
+                spent += self.parts[b].spent
+        self.changed.clear()
+        self.paid = int(moved[primaries].sum()) * _ROUND_ITERATIONS >= spent
         return moved
 
 
@@ -734,17 +895,16 @@ class _Program:
         relations = vstack([a_eq, a_ub]).tocsr()
         full = hstack([relations, -relations]).tocsc()
         inf = highspy.kHighsInf
-        lp = highspy.HighsLp()
-        lp.num_col_ = 2 * n
-        lp.num_row_ = full.shape[0]
-        lp.col_cost_ = np.concatenate([cost, cost])
         self.cost = cost.copy()
-        lp.col_lower_ = np.zeros(2 * n)
-        lp.col_upper_ = np.concatenate([np.full(n, inf), truth])
         rows_eq, rows_ub = a_eq.shape[0], a_ub.shape[0]
-        lp.row_lower_ = np.concatenate([np.zeros(rows_eq), np.full(rows_ub, -inf)])
-        lp.row_upper_ = np.concatenate([np.zeros(rows_eq), slack])
-        self.highs = _kept_model(lp, full)
+        self.highs = _kept_model(
+            np.concatenate([cost, cost]),
+            np.zeros(2 * n),
+            np.concatenate([np.full(n, inf), truth]),
+            np.concatenate([np.zeros(rows_eq), np.full(rows_ub, -inf)]),
+            np.concatenate([np.zeros(rows_eq), slack]),
+            full,
+        )
 
     def free(self, k: int) -> None:
         """Moving sum ``k`` costs nothing from now on (it is suppressed)."""
@@ -788,6 +948,12 @@ _RESTRICT_FROM = 20_000
 # suppressed 2,265 against 2,052; 32 and 64 partners, 51.1 and 66.0 s for 2,273 and 2,218 sums.
 _NEAR_WIDE = 64
 _NEAR_PARTNERS = 16
+# The passes of a large component with a wide breakdown run over blocks of about _BLOCK_VALUES
+# schools (``_blocks``). At la (2024/25, the attendance component of 74,304 sums, replayed) blocks
+# of 24 schools took 71.9 CPU s and suppressed 1,546 sums, of 48 71.5 s and 1,348; of 96 (rounds
+# solved as in a small component, beside another run) the six large components 356 s and 9,055
+# sums, against 325 s and 9,349 with 48.
+_BLOCK_VALUES = 48
 
 
 class _Periods:
@@ -833,25 +999,23 @@ class _Periods:
         self.every_period = tuple(sorted({str(p) for p in self.periods}))
         if not self.restricted or not cells:
             return
-        values: dict[str, set[str]] = defaultdict(set)
-        for cell in cells:
-            values[cell[4]].add(cell[5])
-        wide = {b for b, vs in values.items() if len(vs) > _NEAR_WIDE}
-        if not wide:
+        self.value = _wide(cells)
+        if (self.value < 0).all():
             return  # no schools to choose among: the set would be the period's, solved twice
-        # Numbered in order, not as met: ties between partners go the same way whatever the rows' order.
-        codes = {key: at for at, key in enumerate(sorted((b, v) for b in wide for v in values[b]))}
         groups: dict[tuple[str, int], list[int]] = defaultdict(list)
         narrow: dict[str, list[int]] = defaultdict(list)
         for k, cell in enumerate(cells):
-            if cell[4] in wide:
-                code = codes[(cell[4], cell[5])]
-                self.value[k] = code
-                groups[(cell[1], code)].append(k)
+            if self.value[k] >= 0:
+                groups[(cell[1], int(self.value[k]))].append(k)
             else:
                 narrow[cell[1]].append(k)
         self.by_value = {key: np.array(ks, dtype=np.int64) for key, ks in groups.items()}
         self.narrow = {period: np.array(ks, dtype=np.int64) for period, ks in narrow.items()}
+        # Suppressed sums by period and value, kept up to date by free(): partners are ranked by them.
+        self.period_at = np.searchsorted(np.array(self.every_period), self.periods.astype(str))
+        self.suppressed = np.zeros((len(self.every_period), int(self.value.max()) + 1), dtype=np.int64)
+        wide_hidden = (self.value >= 0) & (self.whole.cost == 0)
+        np.add.at(self.suppressed, (self.period_at[wide_hidden], self.value[wide_hidden]), 1)
 
     @property
     def cost(self) -> np.ndarray:
@@ -871,6 +1035,7 @@ class _Periods:
         sharing most relations with the primary (schools of its phase, locality and authority),
         the most suppressed first."""
         spanned = self._spanned(str(self.periods[ks[0]]))
+        spanned_at = np.searchsorted(np.array(self.every_period), np.array(spanned))
         a_eq = self.args[0]
         eq_rows, _ = self.rows
         parts = [self.narrow[p] for p in spanned if p in self.narrow]
@@ -893,7 +1058,7 @@ class _Periods:
             # Only those that can be among the first _NEAR_PARTNERS by relations shared need counting.
             least = np.sort(shared[candidates])[::-1][min(_NEAR_PARTNERS, candidates.size) - 1]
             candidates = candidates[shared[candidates] >= least]
-            hidden = np.array([self._hidden_count(spanned, int(v)) for v in candidates])
+            hidden = self.suppressed[spanned_at][:, candidates].sum(axis=0)
             order = np.lexsort((candidates, -hidden, -shared[candidates]))
             chosen.update(int(v) for v in candidates[order[:_NEAR_PARTNERS]])
         parts.extend(self.by_value[(p, v)] for v in chosen for p in spanned if (p, v) in self.by_value)
@@ -904,10 +1069,6 @@ class _Periods:
         year is bounded by its terms', so moving it may need a term to move (at la, 2024/25, every
         primary that no program within its period could move was a year's)."""
         return self.every_period if period == YEAR else (period, YEAR)
-
-    def _hidden_count(self, spanned: tuple[str, ...], value: int) -> int:
-        cost = self.whole.cost
-        return sum(int((cost[self.by_value[(p, value)]] == 0).sum()) for p in spanned if (p, value) in self.by_value)
 
     def _lifted(self, keep: np.ndarray, program: _Program, ks: Sequence[int], amount: float) -> np.ndarray | None:
         """``program``'s perturbation over the sums ``keep``, with 0 for every other sum."""
@@ -934,6 +1095,8 @@ class _Periods:
 
     def free(self, k: int) -> None:
         """Moving sum ``k`` costs nothing from now on (it is suppressed)."""
+        if self.whole.cost[k] and self.value[k] >= 0:
+            self.suppressed[self.period_at[k], self.value[k]] += 1
         self.whole.free(k)
         for keep, program in self.parts.values():
             at = int(np.searchsorted(keep, k))
@@ -1005,10 +1168,13 @@ def _components(a_eq: csc_matrix, a_ub: csc_matrix, n: int) -> np.ndarray:
 
 
 def _rows_touching(a_csc: csc_matrix, members: np.ndarray) -> np.ndarray:
+    """The relations (rows, in order) with a sum of ``members`` in them."""
     if a_csc.shape[0] == 0 or members.size == 0:
         return np.array([], dtype=int)
-    parts = [a_csc.indices[a_csc.indptr[j] : a_csc.indptr[j + 1]] for j in members]
-    return np.unique(np.concatenate(parts)) if parts else np.array([], dtype=int)
+    offsets, _ = entries(a_csc, members)
+    touched = np.zeros(a_csc.shape[0], dtype=bool)
+    touched[a_csc.indices[offsets]] = True
+    return np.flatnonzero(touched)
 
 
 # --- the model -----------------------------------------------------------------------------------
