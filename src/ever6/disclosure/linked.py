@@ -415,7 +415,7 @@ def protect_component(
     if blocks is None:
         free = _Free(c.a_eq, c.a_ub, c.slack, c.truth, hidden, width)
     else:
-        free = _Blocks(c.a_eq, c.a_ub, c.slack, c.truth, hidden, width, blocks)
+        free = _Blocks(c, hidden, width, blocks)
     todo = c.todo
     clock = time.process_time()
     # Cubes only where programs are dear: in a component of some thousand sums a program costs
@@ -821,39 +821,18 @@ class _Blocks:
 
     large = True
 
-    def __init__(
-        self,
-        a_eq: csc_matrix,
-        a_ub: csc_matrix,
-        slack: np.ndarray,
-        truth: np.ndarray,
-        hidden: np.ndarray,
-        width: int,
-        block: np.ndarray,
-    ) -> None:
-        self.n = truth.size
+    def __init__(self, component: Component, hidden: np.ndarray, width: int, block: np.ndarray) -> None:
+        self.n = component.truth.size
         self.block = block
         order = np.argsort(block, kind="stable")
         self.members = np.split(order, np.flatnonzero(np.diff(block[order])) + 1)
         self.at = np.zeros(self.n, dtype=np.int64)  # a sum's place in its block
-        eq_csc, ub_csc = a_eq.tocsc(), a_ub.tocsc()
-        eq_csr, ub_csr = a_eq.tocsr(), a_ub.tocsr()
+        relations = _Relations(component.a_eq, component.a_ub, component.slack)
         self.parts: list[_Free] = []
         for members in self.members:
             self.at[members] = np.arange(members.size)
-            rows_eq = _rows_touching(eq_csc, members)
-            rows_ub = _rows_touching(ub_csc, members)
-            self.parts.append(
-                _Free(
-                    eq_csr[rows_eq][:, members],
-                    ub_csr[rows_ub][:, members],
-                    slack[rows_ub],
-                    truth[members],
-                    hidden[members],
-                    width,
-                    large=True,
-                )
-            )
+            a_eq, a_ub, slack = relations.within(members)
+            self.parts.append(_Free(a_eq, a_ub, slack, component.truth[members], hidden[members], width, large=True))
         self.changed = set(range(len(self.parts)))
         self.paid = True  # as :attr:`_Free.paid`, over the blocks of the last pass
 
@@ -984,8 +963,8 @@ class _Periods:
         self.periods = periods
         self.parts: dict[str, tuple[np.ndarray, _Program]] = {}
         self.restricted = truth.size >= _RESTRICT_FROM
-        self.args = (a_eq.tocsc(), a_ub.tocsc(), slack, truth)
-        self.rows = (a_eq.tocsr(), a_ub.tocsr())
+        self.truth = truth
+        self.relations = _Relations(a_eq, a_ub, slack)
         self.fallbacks = 0
         self.near_found = 0
         self._near_index(cells)
@@ -1036,8 +1015,7 @@ class _Periods:
         the most suppressed first."""
         spanned = self._spanned(str(self.periods[ks[0]]))
         spanned_at = np.searchsorted(np.array(self.every_period), np.array(spanned))
-        a_eq = self.args[0]
-        eq_rows, _ = self.rows
+        a_eq, eq_rows = self.relations.columns[0], self.relations.rows[0]
         parts = [self.narrow[p] for p in spanned if p in self.narrow]
         chosen: set[int] = set()
         for k in ks:
@@ -1081,17 +1059,8 @@ class _Periods:
 
     def _restricted(self, keep: np.ndarray) -> _Program:
         """A program over the sums ``keep`` alone, the others held still."""
-        a_eq, a_ub, slack, truth = self.args
-        eq_rows, ub_rows = self.rows
-        rows_eq = _rows_touching(a_eq, keep)
-        rows_ub = _rows_touching(a_ub, keep)
-        return _Program(
-            eq_rows[rows_eq][:, keep],
-            ub_rows[rows_ub][:, keep],
-            slack[rows_ub],
-            truth[keep],
-            self.whole.cost[keep],
-        )
+        a_eq, a_ub, slack = self.relations.within(keep)
+        return _Program(a_eq, a_ub, slack, self.truth[keep], self.whole.cost[keep])
 
     def free(self, k: int) -> None:
         """Moving sum ``k`` costs nothing from now on (it is suppressed)."""
@@ -1165,6 +1134,22 @@ def _components(a_eq: csc_matrix, a_ub: csc_matrix, n: int) -> np.ndarray:
     graph = bmat([[None, stacked.T], [stacked, None]]).tocsr()
     _, labels = connected_components(graph, directed=False)
     return np.asarray(labels[:n])
+
+
+class _Relations:
+    """A component's relations, to restrict to a set of its sums."""
+
+    def __init__(self, a_eq: csc_matrix, a_ub: csc_matrix, slack: np.ndarray) -> None:
+        self.columns = (a_eq.tocsc(), a_ub.tocsc())
+        self.rows = (a_eq.tocsr(), a_ub.tocsr())
+        self.slack = slack
+
+    def within(self, keep: np.ndarray) -> tuple[csc_matrix, csc_matrix, np.ndarray]:
+        """The relations with a sum in ``keep`` (sorted), over those sums alone: every other sum
+        held at 0, so that a perturbation of them, extended by 0, is one of the component."""
+        rows_eq = _rows_touching(self.columns[0], keep)
+        rows_ub = _rows_touching(self.columns[1], keep)
+        return self.rows[0][rows_eq][:, keep], self.rows[1][rows_ub][:, keep], self.slack[rows_ub]
 
 
 def _rows_touching(a_csc: csc_matrix, members: np.ndarray) -> np.ndarray:
