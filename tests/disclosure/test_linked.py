@@ -181,3 +181,37 @@ def test_the_pass_over_suppressed_sums_takes_in_each_sum_suppressed_later_with_i
     # u suppressed too: x1 up by 3, x2 down by 3, u down by 3 keeps both relations.
     free.free(u)
     assert free.moved(primary)[x1]
+
+
+def test_the_passes_block_by_block_need_no_block_of_other_breakdowns(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Written out by hand: three schools (a wide breakdown when more than 2 values count as wide),
+    # each with cwsw = cin + other and no other breakdown, so every block is a block of schools.
+    # School B's cin (2, the primary) can go up by 3 against its other (5): both are suppressed.
+    monkeypatch.setattr(linked, "_NEAR_WIDE", 2)
+    cells = [
+        ("set", "year", "pupils", group, "school", school)
+        for school in ("A", "B", "C")
+        for group in ("cwsw", "cin", "other")
+    ]
+    truth = np.array([9.0, 4.0, 5.0, 7.0, 2.0, 5.0, 8.0, 4.0, 4.0])
+    a_eq = csc_matrix(
+        np.array(
+            [[1.0 if j == 3 * s else -1.0 if j in (3 * s + 1, 3 * s + 2) else 0.0 for j in range(9)] for s in range(3)]
+        )
+    )
+    hidden = np.array([False, False, False, False, True, True, False, False, False])
+    component = linked.Component(
+        a_eq=a_eq,
+        a_ub=csc_matrix((0, 9)),
+        slack=np.zeros(0),
+        truth=truth,
+        cost=np.where(hidden, 0.0, 1.0),
+        cells=cells,
+        hidden=hidden,
+        todo=[4],
+    )
+    blocks = linked._blocks(a_eq, cells, hidden)
+    assert blocks is not None
+    assert (blocks > 0).all()  # no sum of another breakdown: no block 0
+    passes = linked._Blocks(component, hidden, width=3, block=blocks)
+    assert passes.moved(np.array([4]))[4]

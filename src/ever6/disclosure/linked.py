@@ -823,6 +823,7 @@ class _Blocks:
 
     def __init__(self, component: Component, hidden: np.ndarray, width: int, block: np.ndarray) -> None:
         self.n = component.truth.size
+        _, block = np.unique(block, return_inverse=True)  # numbered 0, 1, ... (none may be empty)
         self.block = block
         order = np.argsort(block, kind="stable")
         self.members = np.split(order, np.flatnonzero(np.diff(block[order])) + 1)
