@@ -200,18 +200,9 @@ def test_the_passes_block_by_block_need_no_block_of_other_breakdowns(monkeypatch
         )
     )
     hidden = np.array([False, False, False, False, True, True, False, False, False])
-    component = linked.Component(
-        a_eq=a_eq,
-        a_ub=csc_matrix((0, 9)),
-        slack=np.zeros(0),
-        truth=truth,
-        cost=np.where(hidden, 0.0, 1.0),
-        cells=cells,
-        hidden=hidden,
-        todo=[4],
-    )
-    blocks = linked._blocks(a_eq, cells, hidden)
+    blocks = linked._blocks(a_eq, cells, linked._wide(cells), hidden)
     assert blocks is not None
     assert (blocks > 0).all()  # no sum of another breakdown: no block 0
-    passes = linked._Blocks(component, hidden, width=3, block=blocks)
+    relations = linked._Relations(a_eq, csc_matrix((0, 9)), np.zeros(0))
+    passes = linked._Blocks(relations, truth, hidden, width=3, block=blocks)
     assert passes.moved(np.array([4]))[4]

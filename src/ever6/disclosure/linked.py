@@ -410,12 +410,13 @@ def protect_component(
     hidden = c.hidden.copy()
     periods = np.array([cell[1] for cell in c.cells])
     lp = _Periods(c.a_eq, c.a_ub, c.slack, c.truth, c.cost, periods, c.cells)
-    blocks = _blocks(c.a_eq, c.cells, hidden) if c.truth.size >= _RESTRICT_FROM else None
+    # The schools as the programs over a few schools numbered them (every -1 in a small component).
+    blocks = _blocks(c.a_eq, c.cells, lp.value, hidden) if (lp.value >= 0).any() else None
     free: _Free | _Blocks
     if blocks is None:
         free = _Free(c.a_eq, c.a_ub, c.slack, c.truth, hidden, width)
     else:
-        free = _Blocks(c, hidden, width, blocks)
+        free = _Blocks(lp.relations, c.truth, hidden, width, blocks)
     todo = c.todo
     clock = time.process_time()
     # Cubes only where programs are dear: in a component of some thousand sums a program costs
@@ -775,12 +776,11 @@ def _wide(cells: Sequence[Cell]) -> np.ndarray:
     return np.array([codes.get((cell[4], cell[5]), -1) for cell in cells], dtype=np.int64)
 
 
-def _blocks(a_eq: csc_matrix, cells: Sequence[Cell], hidden: np.ndarray) -> np.ndarray | None:
+def _blocks(a_eq: csc_matrix, cells: Sequence[Cell], value: np.ndarray, hidden: np.ndarray) -> np.ndarray | None:
     """Each sum's block for the passes (:class:`_Blocks`): 0 for the sums of the narrow breakdowns;
     the schools (values of a wide breakdown) that add up alike (to the same phase, locality and
-    authority) in blocks of about ``_BLOCK_VALUES``, the most suppressed first. None without a
-    wide breakdown."""
-    value = _wide(cells)
+    authority) in blocks of about ``_BLOCK_VALUES``, the most suppressed first. ``value``: each
+    sum's school (:func:`_wide`). None without a wide breakdown."""
     if (value < 0).all():
         return None
     column: dict[tuple[str, str], int] = {}
@@ -821,19 +821,20 @@ class _Blocks:
 
     large = True
 
-    def __init__(self, component: Component, hidden: np.ndarray, width: int, block: np.ndarray) -> None:
-        self.n = component.truth.size
+    def __init__(
+        self, relations: _Relations, truth: np.ndarray, hidden: np.ndarray, width: int, block: np.ndarray
+    ) -> None:
+        self.n = truth.size
         _, block = np.unique(block, return_inverse=True)  # numbered 0, 1, ... (none may be empty)
         self.block = block
         order = np.argsort(block, kind="stable")
         self.members = np.split(order, np.flatnonzero(np.diff(block[order])) + 1)
         self.at = np.zeros(self.n, dtype=np.int64)  # a sum's place in its block
-        relations = _Relations(component.a_eq, component.a_ub, component.slack)
         self.parts: list[_Free] = []
         for members in self.members:
             self.at[members] = np.arange(members.size)
             a_eq, a_ub, slack = relations.within(members)
-            self.parts.append(_Free(a_eq, a_ub, slack, component.truth[members], hidden[members], width, large=True))
+            self.parts.append(_Free(a_eq, a_ub, slack, truth[members], hidden[members], width, large=True))
         self.changed = set(range(len(self.parts)))
         self.paid = True  # as :attr:`_Free.paid`, over the blocks of the last pass
 
