@@ -4,9 +4,9 @@
 A reader gets a year with its terms, and every measure; so a suppressed sum is attacked with every
 relation that holds between them (an attacker with linear programming finds them all):
 
-* a breakdown's categories add up to the group's ``all``; the group sums (``cwsw``, ``cin``,
-  ``all_pupils``); a school's figures add up to its phase's, to in / out of the authority and
-  to its locality's (``nesting``; each breakdown a kind of its own);
+* a breakdown's categories add up to the group's ``all`` (each breakdown a kind of its own); the
+  group sums (``cwsw``, ``cin``, ``all_pupils``); a school's figures add up to its phase's, to in /
+  out of the authority and to its locality's (``nesting``; each breakdown a kind of its own);
 * a sum that several measures publish (pupils; the roll under the exclusion rates; possible
   sessions under the absence rates) is one unknown, known wherever any of them shows it;
 * the terms add up to the year for additive sums (sessions), and bound it for head counts (each
@@ -16,7 +16,7 @@ relation that holds between them (an attacker with linear programming finds them
 
 A kind of relation is used when it holds on the figures themselves (checked, not assumed): one
 that holds here would hold for an attacker too, and using more relations than the attacker does
-only makes the protection stricter.
+only makes the protection stricter. They are built in :mod:`ever6.disclosure.relations`.
 
 The method is the classic cell-suppression model (Fischetti and Salazar-Gonzalez; what
 tau-Argus does), solved one primary sum at a time. The truth is a table that satisfies every
@@ -77,18 +77,16 @@ from typing import Any
 
 import highspy
 import numpy as np
-from scipy.sparse import coo_matrix, csc_matrix  # type: ignore[import-untyped]
+from scipy.sparse import csc_matrix  # type: ignore[import-untyped]
 from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
 
 from ever6.disclosure.cubes import Cell, Cubes, entries
 from ever6.disclosure.memo import Entry, Memo, RowView, component_key
+from ever6.disclosure.relations import YEAR, build
 
 _DEBUG = bool(os.environ.get("EVER6_LINKED_DEBUG"))
 # A folder to pickle each large component into (with the width), for ``bench/replay_components``.
 _DUMP = os.environ.get("EVER6_LINKED_DUMP")
-YEAR = "year"
-TERMS = ("autumn", "spring", "summer")
-ALL = "all"
 
 
 def _kept_model(
@@ -144,18 +142,6 @@ class Published:
 
 
 @dataclass
-class _Model:
-    cells: list[Cell]
-    truth: np.ndarray
-    variable: np.ndarray  # hidden or absent (not published): unknown to a reader
-    target: np.ndarray  # hidden (suppressed)
-    equations: list[tuple[int | None, list[tuple[int, float]]]]  # (total or None, terms) sum = 0
-    inequalities: list[list[tuple[int, float]]]  # sum <= 0
-    relations_of: list[list[int]]  # cell -> equations it is in
-    total_degree: np.ndarray
-
-
-@dataclass
 class Protection:
     """What :func:`protect` did: rows added (row -> internal reason) and its counts."""
 
@@ -195,38 +181,26 @@ def protect(
     rows = sorted(rows, key=lambda r: (str(r.pub_set), r.period, r.measure, r.key))
     hidden = set(hidden_rows)
     by_cell_key: dict[tuple[object, str, tuple[str, str, str]], list[Published]] = defaultdict(list)
-    publishers: dict[Cell, list[int]] = defaultdict(list)
-    truth: dict[Cell, float] = {}
-    people: set[Cell] = set()
     for r in rows:
         by_cell_key[(r.pub_set, r.period, r.key)].append(r)
-        for position, (q, value) in enumerate(r.sums):
-            cell = (r.pub_set, r.period, q, *r.key)
-            publishers[cell].append(r.row)
-            if value is not None:
-                truth[cell] = value
-            if position < len(r.people) and r.people[position]:
-                people.add(cell)
     by_row = {r.row: r for r in rows}
-    model = _build(rows, publishers, truth, hidden, group_sums, nesting, subsets)
+    model = build(rows, group_sums, nesting, subsets)
     n = len(model.cells)
-    index = {c: i for i, c in enumerate(model.cells)}
-    shown_rows = np.array([sum(i not in hidden for i in publishers.get(c, ())) for c in model.cells])
-    primary = np.array(
-        [c in people and shown_rows[i] == 0 and is_small(model.truth[i]) for i, c in enumerate(model.cells)]
-    )
+    rows_shown = np.bincount(model.entry_cell, minlength=n)
+    hidden_entry = np.isin(model.entry_row, np.fromiter(hidden, dtype=np.int64, count=len(hidden)))
+    shown_rows = np.bincount(model.entry_cell[~hidden_entry], minlength=n)
+    primary = model.people & (shown_rows == 0)
+    primary[primary] = [is_small(float(v)) for v in model.truth[primary]]
     # What moving a shown sum costs: more for a total (it is in more relations as the total, and
     # its suppression is the most felt) and for a sum that more rows show.
-    weight = (1.0 + model.total_degree) * np.maximum(1, [len(publishers.get(c, ())) for c in model.cells])
+    weight = (1.0 + model.total_degree) * np.maximum(1, rows_shown)
 
     def hide_row(row: int, reason: str, newly: list[int]) -> None:
         if row in hidden:
             return
         hidden.add(row)
         result.added[row] = reason
-        r = by_row[row]
-        for q, _ in r.sums:
-            i = index[(r.pub_set, r.period, q, *r.key)]
+        for i in model.cells_of(row).tolist():
             shown_rows[i] -= 1
             if shown_rows[i] == 0:
                 newly.append(i)
@@ -235,7 +209,7 @@ def protect(
         newly: list[int] = []
         cell = model.cells[i]
         leaders = set()
-        for row in publishers.get(cell, ()):
+        for row in model.rows_of(i).tolist():
             leaders.add(by_row[row].measure)
             hide_row(row, reason, newly)
         # Measures that follow a measure suppressed here are suppressed here too.
@@ -244,7 +218,7 @@ def protect(
                 hide_row(r.row, reason, newly)
         return newly
 
-    a_eq, a_ub, slack = _system(model)
+    a_eq, a_ub, slack = model.a_eq, model.a_ub, model.slack
     labels = _components(a_eq, a_ub, n)
     order = np.argsort(labels, kind="stable")
     cuts = np.flatnonzero(np.diff(labels[order])) + 1
@@ -284,8 +258,8 @@ def protect(
         if memo is None:
             protect_component(component, width, hide, result)
         else:
-            rows_shown = {row for c in component.cells for row in publishers.get(c, ())}
-            views = [_row_view(by_row[row], row in hidden, index, local) for row in rows_shown]
+            showing = {row for g in members.tolist() for row in model.rows_of(g).tolist()}
+            views = [_row_view(by_row[row], row in hidden, model.cells_of(row), local) for row in showing]
             _memoised(component, width, hide, result, memo, views, followers)
         if _DEBUG:
             print(
@@ -298,8 +272,8 @@ def protect(
     return result
 
 
-def _row_view(r: Published, hidden: bool, index: Mapping[Cell, int], local: Mapping[int, int]) -> RowView:
-    sums = tuple((q, local.get(index[(r.pub_set, r.period, q, *r.key)], -1)) for q, _ in r.sums)
+def _row_view(r: Published, hidden: bool, numbers: np.ndarray, local: Mapping[int, int]) -> RowView:
+    sums = tuple((q, local.get(i, -1)) for (q, _), i in zip(r.sums, numbers.tolist(), strict=True))
     return RowView((repr(r.pub_set), r.period, r.measure, *r.key), hidden, sums)
 
 
@@ -1100,30 +1074,6 @@ class _Periods:
         return moved
 
 
-def _system(model: _Model) -> tuple[csc_matrix, csc_matrix, np.ndarray]:
-    """The relations over the perturbations: A_eq y = 0 and A_ub y <= slack (from the truth)."""
-    n = len(model.cells)
-    r: list[int] = []
-    c: list[int] = []
-    v: list[float] = []
-    for e, (_, terms) in enumerate(model.equations):
-        for i, coef in terms:
-            r.append(e)
-            c.append(i)
-            v.append(coef)
-    a_eq = coo_matrix((v, (r, c)), shape=(len(model.equations), n)).tocsr()
-    r, c, v = [], [], []
-    slack: list[float] = []
-    for e, terms in enumerate(model.inequalities):
-        slack.append(-sum(coef * model.truth[i] for i, coef in terms))
-        for i, coef in terms:
-            r.append(e)
-            c.append(i)
-            v.append(coef)
-    a_ub = coo_matrix((v, (r, c)), shape=(len(model.inequalities), n)).tocsr()
-    return a_eq, a_ub, np.maximum(np.array(slack, dtype=float), 0.0)
-
-
 def _components(a_eq: csc_matrix, a_ub: csc_matrix, n: int) -> np.ndarray:
     from scipy.sparse import bmat, vstack
 
@@ -1162,139 +1112,3 @@ def _rows_touching(a_csc: csc_matrix, members: np.ndarray) -> np.ndarray:
     touched = np.zeros(a_csc.shape[0], dtype=bool)
     touched[a_csc.indices[offsets]] = True
     return np.flatnonzero(touched)
-
-
-# --- the model -----------------------------------------------------------------------------------
-
-
-def _build(
-    rows: Sequence[Published],
-    publishers: Mapping[Cell, list[int]],
-    truth: Mapping[Cell, float],
-    hidden: set[int],
-    group_sums: Mapping[str, Sequence[str]],
-    nesting: Mapping[tuple[str, str], Sequence[tuple[str, str]]],
-    subsets: Sequence[tuple[str, str]],
-) -> _Model:
-    shown = {c for c, idx in publishers.items() if any(i not in hidden for i in idx)}
-    by_q: dict[tuple[object, str, str], set[tuple[str, str, str]]] = defaultdict(set)
-    for c in publishers:
-        by_q[(c[0], c[1], c[2])].add((c[3], c[4], c[5]))
-
-    equations: list[tuple[Cell | None, dict[Cell, float]]] = []
-    inequalities: list[dict[Cell, float]] = []
-
-    def kind(found: list[tuple[Cell | None, dict[Cell, float]]]) -> None:
-        if all(abs(sum(coef * truth.get(c, 0.0) for c, coef in eq.items())) < 1e-6 for _, eq in found):
-            equations.extend(found)
-
-    def bounds(found: list[dict[Cell, float]]) -> bool:
-        if all(sum(coef * truth.get(c, 0.0) for c, coef in eq.items()) < 1e-6 for eq in found):
-            inequalities.extend(found)
-            return True
-        return False
-
-    for (s, p, q), keys in by_q.items():
-        groups = sorted({g for g, _, _ in keys})
-        columns = sorted({(b, v) for _, b, v in keys})
-        breakdowns = sorted({b for b, _ in columns if b != ALL})
-        found: list[tuple[Cell | None, dict[Cell, float]]] = []
-        for g in groups:
-            for b in breakdowns:
-                total: Cell = (s, p, q, g, ALL, ALL)
-                eq = {(s, p, q, g, bb, v): 1.0 for bb, v in columns if bb == b}
-                eq[total] = -1.0
-                found.append((total, eq))
-        kind(found)
-        found = []
-        present_groups = set(groups)
-        for total_group, parts in group_sums.items():
-            if total_group not in present_groups:
-                continue
-            for b, v in columns:
-                total = (s, p, q, total_group, b, v)
-                eq = {(s, p, q, part, b, v): 1.0 for part in parts}
-                eq[total] = -1.0
-                found.append((total, eq))
-        kind(found)
-        parents: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-        for b, v in columns:
-            for parent in nesting.get((b, v), ()):
-                if parent in columns:
-                    parents[parent].append((b, v))
-        # One kind per parent breakdown (phase, in / out of the authority, locality): one whose
-        # nesting does not hold on these figures leaves the others in use.
-        by_parent: dict[str, list[tuple[Cell | None, dict[Cell, float]]]] = defaultdict(list)
-        for parent, children in sorted(parents.items()):
-            for g in groups:
-                total = (s, p, q, g, *parent)
-                eq = {(s, p, q, g, *child): 1.0 for child in children}
-                eq[total] = -1.0
-                by_parent[parent[0]].append((total, eq))
-        for _, found in sorted(by_parent.items()):
-            kind(found)
-
-    # A year against its terms.
-    for (s, p, q), keys in by_q.items():
-        if p != YEAR:
-            continue
-        terms = [t for t in TERMS if (s, t, q) in by_q]
-        if not terms:
-            continue
-        if len(terms) == len(TERMS):
-            additive: list[tuple[Cell | None, dict[Cell, float]]] = []
-            for k in sorted(keys):
-                total = (s, YEAR, q, *k)
-                additive.append((total, {**{(s, t, q, *k): 1.0 for t in terms}, total: -1.0}))
-            if all(abs(sum(c * truth.get(x, 0.0) for x, c in eq.items())) < 1e-6 for _, eq in additive):
-                equations.extend(additive)
-                continue
-        within = [{(s, t, q, *k): 1.0, (s, YEAR, q, *k): -1.0} for k in sorted(keys) for t in terms]
-        bounds(within)
-        if len(terms) == len(TERMS):
-            bounds([{(s, YEAR, q, *k): 1.0, **{(s, t, q, *k): -1.0 for t in terms}} for k in sorted(keys)])
-
-    # A people numerator within its people denominator: one kind per pair of quantities, so that
-    # a numerator that is not a subset (suspensions, counted as events, exceed the roll) leaves
-    # the pairs that hold (persistent absentees within pupils) in use.
-    for num, den in sorted(set(subsets)):  # sorted: the same table, the same programs
-        bounds(
-            [
-                {c: 1.0, (c[0], c[1], den, *c[3:]): -1.0}
-                for c in publishers
-                if c[2] == num and (c[0], c[1], den, *c[3:]) in publishers
-            ]
-        )
-
-    # Every relation: a shown sum may be moved too (and is then suppressed).
-    def unknown(c: Cell) -> bool:
-        return c not in shown
-
-    cells: list[Cell] = []
-    index: dict[Cell, int] = {}
-
-    def at(c: Cell) -> int:
-        i = index.get(c)
-        if i is None:
-            i = index[c] = len(cells)
-            cells.append(c)
-        return i
-
-    eqs: list[tuple[int | None, list[tuple[int, float]]]] = []
-    for c in publishers:
-        at(c)
-    for head, eq in equations:
-        eqs.append((at(head) if head is not None else None, [(at(c), coef) for c, coef in eq.items()]))
-    ineqs = [[(at(c), coef) for c, coef in eq.items()] for eq in inequalities]
-    n = len(cells)
-    t = np.array([truth.get(c, 0.0) for c in cells])
-    variable = np.array([unknown(c) for c in cells], dtype=bool)
-    target = np.array([c in publishers and c not in shown for c in cells], dtype=bool)
-    relations_of: list[list[int]] = [[] for _ in range(n)]
-    total_degree = np.zeros(n, dtype=int)
-    for e, (total_i, eq_terms) in enumerate(eqs):
-        if total_i is not None:
-            total_degree[total_i] += 1
-        for i, _ in eq_terms:
-            relations_of[i].append(e)
-    return _Model(cells, t, variable, target, eqs, ineqs, relations_of, total_degree)
