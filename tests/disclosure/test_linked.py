@@ -8,6 +8,7 @@ counts are not negative), written here apart from ``ever6.disclosure``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -206,3 +207,53 @@ def test_the_passes_block_by_block_need_no_block_of_other_breakdowns(monkeypatch
     relations = linked._Relations(a_eq, csc_matrix((0, 9)), np.zeros(0))
     passes = linked._Blocks(relations, truth, hidden, width=3, block=blocks)
     assert passes.moved(np.array([4]))[4]
+
+
+def test_the_blocks_of_a_pass_solved_side_by_side_settle_what_they_settle_one_by_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 40 schools, each with cwsw = cin + other, in blocks of about 4 (schools all add up alike),
+    # about a third of the sums suppressed: each block's program is its own, so solving them on
+    # several threads must move the same sums, however the threads interleave.
+    monkeypatch.setattr(linked, "_NEAR_WIDE", 2)
+    monkeypatch.setattr(linked, "_BLOCK_VALUES", 4)
+    rng = np.random.default_rng(14)
+    schools = [f"S{i:02}" for i in range(40)]
+    cells = [("set", "year", "pupils", g, "school", s) for s in schools for g in ("cwsw", "cin", "other")]
+    parts = rng.integers(1, 9, size=(40, 2)).astype(float)
+    truth = np.column_stack([parts.sum(axis=1), parts]).ravel()
+    a_eq = csc_matrix(
+        np.array(
+            [
+                [1.0 if j == 3 * s else -1.0 if j in (3 * s + 1, 3 * s + 2) else 0.0 for j in range(120)]
+                for s in range(40)
+            ]
+        )
+    )
+    hidden = rng.random(120) < 0.35
+    primaries = np.flatnonzero(hidden & (truth <= 5))
+    relations = linked._Relations(a_eq, csc_matrix((0, 120)), np.zeros(0))
+    blocks = linked._blocks(a_eq, cells, linked._wide(cells), hidden)
+    assert blocks is not None
+    assert np.unique(blocks).size >= 8
+
+    pools: list[int] = []
+
+    class Pool(ThreadPoolExecutor):
+        def __init__(self, max_workers: int) -> None:
+            pools.append(max_workers)
+            super().__init__(max_workers=max_workers)
+
+    monkeypatch.setattr(linked, "ThreadPoolExecutor", Pool)
+
+    def moved(threads: int) -> np.ndarray:
+        monkeypatch.setattr(linked, "_THREADS", threads)
+        passes = linked._Blocks(relations, truth, hidden, width=3, block=blocks)
+        return passes.moved(primaries)
+
+    alone = moved(1)
+    assert alone[primaries].any()
+    assert not pools
+    for _ in range(3):
+        assert np.array_equal(moved(4), alone)
+    assert pools == [4, 4, 4]

@@ -72,6 +72,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -571,6 +572,9 @@ AGAIN = 50
 # (2025/26, replayed) a third pass over 42 open primaries took 19 CPU s to settle 26, where a
 # program costs 0.07 to 0.25 s.
 _PASS_FROM = 100
+# Threads for the blocks of a pass (:class:`_Blocks`): the cores this process may use. Not a
+# tunable of the result: each block's program is solved as it would be alone.
+_THREADS = min(4, len(os.sched_getaffinity(0))) if hasattr(os, "sched_getaffinity") else 1
 
 
 class _Free:
@@ -823,12 +827,22 @@ class _Blocks:
         last pass is not solved again."""
         moved = np.zeros(self.n, dtype=bool)
         where = self.block[primaries]
+        todo = [b for b in np.unique(where).tolist() if b in self.changed]
+
+        def solve(b: int) -> np.ndarray:
+            return self.parts[b].moved(self.at[primaries[where == b]])
+
+        # Blocks are independent programs, and HiGHS lets go of the interpreter while it solves:
+        # solved side by side on the machine's cores, each as it would be alone.
+        if _THREADS > 1 and len(todo) > 1:
+            with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+                found = list(pool.map(solve, todo))
+        else:
+            found = [solve(b) for b in todo]
         spent = 0
-        for b in np.unique(where).tolist():
-            if b in self.changed:
-                found = self.parts[b].moved(self.at[primaries[where == b]])
-                moved[self.members[b][found]] = True
-                spent += self.parts[b].spent
+        for b, moved_here in zip(todo, found, strict=True):
+            moved[self.members[b][moved_here]] = True
+            spent += self.parts[b].spent
         self.changed.clear()
         self.paid = int(moved[primaries].sum()) * _ROUND_ITERATIONS >= spent
         return moved
