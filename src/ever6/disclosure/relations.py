@@ -72,7 +72,7 @@ class System:
 
 class _Batch:
     """Relations of one kind, used together or not at all: for each, its total (a cell code) and
-    its terms (cell codes and coefficients, the total last)."""
+    its terms (cell codes and coefficients), in order."""
 
     def __init__(self) -> None:
         self.heads: list[np.ndarray] = []
@@ -96,15 +96,19 @@ class _Batch:
         )
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Totals, terms, coefficients and each relation's number of terms, joined once (checked
+        on the figures, then written into the matrices)."""
         if not self.lengths:
             empty = np.array([], dtype=np.int64)
             return empty, empty, np.array([], dtype=float), empty
-        return (
-            np.concatenate(self.heads),
-            np.concatenate(self.terms),
-            np.concatenate(self.coefs),
-            np.concatenate(self.lengths),
-        )
+        if len(self.lengths) > 1:
+            self.heads, self.terms, self.coefs, self.lengths = (
+                [np.concatenate(self.heads)],
+                [np.concatenate(self.terms)],
+                [np.concatenate(self.coefs)],
+                [np.concatenate(self.lengths)],
+            )
+        return self.heads[0], self.terms[0], self.coefs[0], self.lengths[0]
 
 
 class _Codes:
