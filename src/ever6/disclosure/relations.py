@@ -215,8 +215,7 @@ def build(
     truth_shown[entry_cell[last]] = values[last]
 
     def truth_of(cs: np.ndarray) -> np.ndarray:
-        at = np.minimum(np.searchsorted(unique, cs), unique.size - 1)
-        found = unique[at] == cs
+        at, found = _find(unique, cs)
         return np.where(found, truth_shown[rank[at]], 0.0)
 
     def holds(batch: _Batch, equal: bool) -> bool:
@@ -343,8 +342,7 @@ def build(
             own = (mine // codes.n_keys).tolist()
             partner = np.array([block_of.get((blocks[i][0], blocks[i][1], d), -1) for i in own], dtype=np.int64)
             partner_codes = partner * codes.n_keys + mine % codes.n_keys
-            at = np.minimum(np.searchsorted(unique, partner_codes), unique.size - 1)
-            keep = (partner >= 0) & (unique[at] == partner_codes)
+            keep = (partner >= 0) & _find(unique, partner_codes)[1]
             mine, partner_codes = mine[keep], partner_codes[keep]
             batch.grid(mine, np.column_stack([mine, partner_codes]), [1.0, -1.0])
         bounds(batch)
@@ -378,28 +376,25 @@ def _assemble(
     # total, then its terms; then the inequalities' terms.
     named: list[np.ndarray] = []
     for heads, terms, _, lengths in eq:
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-        with_heads = np.insert(terms, starts, heads) if terms.size else terms
+        with_heads = np.insert(terms, _starts(lengths), heads) if terms.size else terms
         named.append(with_heads)
     named.extend(terms for _, terms, _, _ in ub)
     sequence = np.concatenate(named) if named else np.array([], dtype=np.int64)
-    at = np.minimum(np.searchsorted(unique, sequence), max(unique.size - 1, 0))
-    is_shown = unique[at] == sequence if unique.size else np.zeros(sequence.size, dtype=bool)
-    new_codes, new_first = np.unique(sequence[~is_shown], return_index=True)
+    new_codes, new_first = np.unique(sequence[~_find(unique, sequence)[1]], return_index=True)
     # new_codes sorted; first_named[j]: the number among the new sums of new_codes[j]
+    by_first = np.argsort(new_first, kind="stable")
     first_named = np.empty_like(new_first)
-    first_named[np.argsort(new_first, kind="stable")] = np.arange(new_first.size)
+    first_named[by_first] = np.arange(new_first.size)
+    named_order = new_codes[by_first]
     n_shown = shown_codes.size
 
     def number(cs: np.ndarray) -> np.ndarray:
-        at = np.minimum(np.searchsorted(unique, cs), max(unique.size - 1, 0))
+        at, shown = _find(unique, cs)
         out = np.empty(cs.size, dtype=np.int64)
-        shown = unique[at] == cs if unique.size else np.zeros(cs.size, dtype=bool)
         out[shown] = rank[at[shown]]
         out[~shown] = n_shown + first_named[np.searchsorted(new_codes, cs[~shown])]
         return out
 
-    named_order = new_codes[np.argsort(new_first, kind="stable")]
     cells = codes.cells(np.concatenate([shown_codes, named_order]), blocks)
     n = len(cells)
     truth = np.concatenate([truth_shown, np.zeros(new_codes.size)])
@@ -450,10 +445,22 @@ def _matrix(
     return matrix.tocsr()
 
 
+def _find(ordered: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of ``codes`` is in ``ordered`` (sorted), and whether it is there at all."""
+    if ordered.size == 0:
+        return np.zeros(codes.size, dtype=np.int64), np.zeros(codes.size, dtype=bool)
+    at = np.minimum(np.searchsorted(ordered, codes), ordered.size - 1)
+    return at, ordered[at] == codes
+
+
+def _starts(lengths: np.ndarray) -> np.ndarray:
+    """Where each relation's terms begin, from their numbers."""
+    return np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+
+
 def _segment_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Each relation's sum (every relation has at least two terms)."""
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    return np.add.reduceat(values, starts)
+    return np.add.reduceat(values, _starts(lengths))
 
 
 def _parents(codes: _Codes, nesting: Mapping[tuple[str, str], Sequence[tuple[str, str]]]) -> list[list[int]]:
