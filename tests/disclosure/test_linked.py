@@ -257,3 +257,62 @@ def test_the_blocks_of_a_pass_solved_side_by_side_settle_what_they_settle_one_by
     for _ in range(3):
         assert np.array_equal(moved(4), alone)
     assert pools == [4, 4, 4]
+
+
+def test_a_relation_of_one_sum_bounds_that_sum_as_the_relation_did() -> None:
+    # Random small systems with relations of one sum (as a program over a few schools leaves,
+    # holding the rest still), both signs and both kinds: each program's perturbation must cost
+    # what the same problem written with every relation as a row costs (scipy's linprog over up
+    # and down moves), be found where that one is found, and keep every relation.
+    rng = np.random.default_rng(22)
+    width = 3.0
+    checked = found = 0
+    for _ in range(30):
+        n = 10
+        truth = rng.integers(0, 9, size=n).astype(float)
+        eq_rows = [rng.choice(n, size=int(rng.integers(1, 4)), replace=False) for _ in range(4)]
+        a_eq = np.zeros((len(eq_rows), n))
+        for r, cols in enumerate(eq_rows):
+            a_eq[r, cols] = rng.choice([-1.0, 1.0], size=cols.size)
+        ub_rows = [rng.choice(n, size=int(rng.integers(1, 3)), replace=False) for _ in range(6)]
+        a_ub = np.zeros((len(ub_rows), n))
+        for r, cols in enumerate(ub_rows):
+            a_ub[r, cols] = rng.choice([-1.0, 1.0], size=cols.size)
+        slack = rng.integers(0, 6, size=len(ub_rows)).astype(float)
+        cost = np.where(rng.random(n) < 0.4, 0.0, rng.integers(1, 5, size=n).astype(float))
+        assert (np.count_nonzero(a_eq, axis=1) == 1).any() or (np.count_nonzero(a_ub, axis=1) == 1).any()
+        program = linked._Program(csc_matrix(a_eq), csc_matrix(a_ub), slack, truth, cost)
+        for k in range(n):
+            for amount in (width, -width):
+                y = program.perturb([k], amount)
+                # The sum pushed moves one way only (else up and down together would cancel).
+                up_bounds: list[tuple[float, float | None]] = [(0.0, None)] * n
+                down_bounds: list[tuple[float, float | None]] = [(0.0, float(t)) for t in truth]
+                if amount > 0:
+                    up_bounds[k], down_bounds[k] = (width, None), (0.0, 0.0)
+                else:
+                    up_bounds[k], down_bounds[k] = (0.0, 0.0), (width, float(truth[k]))
+                possible = False
+                if amount > 0 or truth[k] >= width:
+                    reference = linprog(
+                        np.concatenate([cost, cost]),
+                        A_ub=np.hstack([a_ub, -a_ub]),
+                        b_ub=slack,
+                        A_eq=np.hstack([a_eq, -a_eq]),
+                        b_eq=np.zeros(len(eq_rows)),
+                        bounds=up_bounds + down_bounds,
+                        method="highs",
+                    )
+                    possible = reference.status == 0
+                checked += 1
+                assert (y is not None) == possible, (k, amount)
+                if y is None:
+                    continue
+                found += 1
+                assert cost @ np.abs(y) == pytest.approx(reference.fun, abs=1e-6)
+                assert np.allclose(a_eq @ y, 0.0, atol=1e-6)
+                assert (a_ub @ y <= slack + 1e-6).all()
+                assert (truth + y >= -1e-6).all()
+                assert y[k] * np.sign(amount) >= width - 1e-6
+    assert checked == 600
+    assert 0 < found < checked

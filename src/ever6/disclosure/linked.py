@@ -851,7 +851,11 @@ class _Blocks:
 class _Program:
     """One component's perturbation problem in HiGHS: ``y = up - down``, ``A_eq y = 0``,
     ``A_ub y <= slack``, ``0 <= down <= truth``, minimising ``cost . (up + down)``; kept, and
-    solved again from the slack basis (nothing moved) as bounds and costs change."""
+    solved again from the slack basis (nothing moved) as bounds and costs change.
+
+    A relation with one sum in it is a bound on that sum, not a row (``_singletons``): a program
+    over a few schools holds the sums outside it still, which leaves a third of its relations
+    with one sum."""
 
     def __init__(
         self, a_eq: csc_matrix, a_ub: csc_matrix, slack: np.ndarray, truth: np.ndarray, cost: np.ndarray
@@ -861,6 +865,8 @@ class _Program:
         n = truth.size
         self.n = n
         self.truth = truth
+        a_eq, a_ub, slack, up, down = _singletons(a_eq, a_ub, slack, truth)
+        self.upper = np.concatenate([up, down])  # of each column, as the relations leave it
         relations = vstack([a_eq, a_ub]).tocsr()
         full = hstack([relations, -relations]).tocsc()
         inf = highspy.kHighsInf
@@ -869,7 +875,7 @@ class _Program:
         self.highs = _kept_model(
             np.concatenate([cost, cost]),
             np.zeros(2 * n),
-            np.concatenate([np.full(n, inf), truth]),
+            np.minimum(self.upper, inf),
             np.concatenate([np.zeros(rows_eq), np.full(rows_ub, -inf)]),
             np.concatenate([np.zeros(rows_eq), slack]),
             full,
@@ -884,9 +890,11 @@ class _Program:
     def perturb(self, ks: Sequence[int], amount: float) -> np.ndarray | None:
         """The cheapest perturbation moving each sum of ``ks`` by ``amount`` (at least; up if
         positive)."""
-        for k in ks:
-            up, down = (k, self.n + k) if amount > 0 else (self.n + k, k)
-            self.highs.changeColBounds(up, abs(amount), highspy.kHighsInf if amount > 0 else self.truth[k])
+        columns = [(k, self.n + k) if amount > 0 else (self.n + k, k) for k in ks]
+        if any(self.upper[up] < abs(amount) - _MOVED for up, _ in columns):
+            return None  # a relation of that sum alone holds it closer than ``amount``
+        for up, down in columns:
+            self.highs.changeColBounds(up, abs(amount), self.upper[up])
             self.highs.changeColBounds(down, 0.0, 0.0)
         # From the slack basis (y = 0), not the last perturbation's: HiGHS then starts without
         # factorising a full basis or recomputing its edge weights. At `tiny` the programs of the
@@ -899,9 +907,36 @@ class _Program:
             y = x[: self.n] - x[self.n :]
         # Back to the open problem.
         for k in ks:
-            self.highs.changeColBounds(k, 0.0, highspy.kHighsInf)
-            self.highs.changeColBounds(self.n + k, 0.0, self.truth[k])
+            self.highs.changeColBounds(k, 0.0, self.upper[k])
+            self.highs.changeColBounds(self.n + k, 0.0, self.upper[self.n + k])
         return y
+
+
+def _singletons(
+    a_eq: csc_matrix, a_ub: csc_matrix, slack: np.ndarray, truth: np.ndarray
+) -> tuple[csc_matrix, csc_matrix, np.ndarray, np.ndarray, np.ndarray]:
+    """The relations with more than one sum, and how far each sum may go up and down given those
+    with one: ``c y_k = 0`` holds it still, ``c y_k <= s`` bounds it one way (``y = up - down``,
+    so the bound is on ``up`` for ``c > 0`` and on ``down`` for ``c < 0``; every ``y`` the rows
+    allowed is still allowed). Down is at most the truth (a sum is at least 0)."""
+    n = truth.size
+    up = np.full(n, np.inf)
+    down = np.asarray(truth, dtype=float).copy()
+    eq = a_eq.tocsr()
+    lone = np.diff(eq.indptr) == 1
+    still = eq.indices[eq.indptr[:-1][lone]]
+    up[still] = 0.0
+    down[still] = 0.0
+    ub = a_ub.tocsr()
+    lone_ub = np.diff(ub.indptr) == 1
+    at = ub.indptr[:-1][lone_ub]
+    k, c, s = ub.indices[at], ub.data[at], slack[lone_ub]
+    rising = c > 0
+    np.minimum.at(up, k[rising], s[rising] / c[rising])
+    np.minimum.at(down, k[~rising], s[~rising] / -c[~rising])
+    keep_eq = np.diff(eq.indptr) > 1
+    keep_ub = np.diff(ub.indptr) > 1
+    return eq[keep_eq], ub[keep_ub], slack[keep_ub], up, down
 
 
 # A component of at least this many sums is first perturbed within the primary's period (and
