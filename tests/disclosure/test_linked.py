@@ -316,3 +316,18 @@ def test_a_relation_of_one_sum_bounds_that_sum_as_the_relation_did() -> None:
                 assert y[k] * np.sign(amount) >= width - 1e-6
     assert checked == 600
     assert 0 < found < checked
+
+
+def test_a_pass_pushes_a_primary_below_the_width_up_in_every_round() -> None:
+    # Written out by hand: p + q = t, with t shown (held still), p = 1 and q = 4 both primary and
+    # suppressed. Only p up by 3 (or 4) against q down settles both: pushing both up, or both
+    # down, the relation leaves nothing to gain. p cannot go down by 3 (it would go below 0), so a
+    # pass pushes it up in every round, and the round that pushes the others down settles both.
+    p, q, _t = range(3)
+    truth = np.array([1.0, 4.0, 5.0])
+    a_eq = csc_matrix(np.array([[1.0, 1.0, -1.0]]))
+    hidden = np.array([True, True, False])
+    free = linked._Free(a_eq, csc_matrix((0, 3)), np.zeros(0), truth, hidden, width=3)
+    moved = free.moved(np.array([p, q]))
+    assert moved[p]
+    assert moved[q]

@@ -580,13 +580,14 @@ _THREADS = min(4, len(os.sched_getaffinity(0))) if hasattr(os, "sched_getaffinit
 class _Free:
     """The programs over the suppressed sums alone (every shown sum held at 0), for one component.
 
-    Each pass pushes every open primary sum up to the width at once, then down, then random
-    signs. Each solution is a perturbation that needs no new suppression, so a primary it moves by
-    the width is protected already and needs no program of its own (most of them, after
-    exact-recovery suppression). One HiGHS model over the component's suppressed sums is kept (a
-    shown sum is held at 0, so it is left out, with the relations of shown sums alone): a sum
-    suppressed since is added to it before the next round, and each round is solved from scratch
-    or from the last point, whichever was the quicker (:meth:`_solve`).
+    Each pass pushes every open primary sum up to the width at once, then down, then random signs
+    (those below the width up every time: they cannot go down by it). Each solution is a
+    perturbation that needs no new suppression, so a primary it moves by the width is protected
+    already and needs no program of its own (most of them, after exact-recovery suppression). One
+    HiGHS model over the component's suppressed sums is kept (a shown sum is held at 0, so it is
+    left out, with the relations of shown sums alone): a sum suppressed since is added to it before
+    the next round, and each round is solved from scratch or from the last point, whichever was the
+    quicker (:meth:`_solve`).
     """
 
     def __init__(
@@ -715,6 +716,9 @@ class _Free:
             if self.large and attempt >= 2 and settled * _ROUND_ITERATIONS < last:
                 break
             sign = (-1.0, 1.0)[attempt] if attempt < 2 else rnd.choice((-1.0, 1.0), open_.size)
+            # A primary below the width cannot go down by it (no sum goes below 0): always up (a
+            # cost of -1). At la the first passes of the four largest components took a fifth less.
+            sign = np.where(self.truth[open_] < self.width, -1.0, sign)
             # Costs only on the sums pushed this round; the last round's are set back to 0.
             if self.costed.size:
                 self.highs.changeColsCost(self.costed.size, self.costed, np.zeros(self.costed.size))

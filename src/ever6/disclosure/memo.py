@@ -28,7 +28,7 @@ import numpy as np
 
 # Part of every digest: change it with any change to what a component's protection does or reads
 # (``linked.protect_component`` and what it calls), so that no entry from older code is replayed.
-VERSION = "3"
+VERSION = "4"
 
 
 @dataclass(frozen=True)
