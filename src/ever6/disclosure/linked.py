@@ -926,21 +926,17 @@ def _singletons(
     n = truth.size
     up = np.full(n, np.inf)
     down = np.asarray(truth, dtype=float).copy()
-    eq = a_eq.tocsr()
-    lone = np.diff(eq.indptr) == 1
-    still = eq.indices[eq.indptr[:-1][lone]]
+    eq, ub = a_eq.tocsr(), a_ub.tocsr()
+    sums_eq, sums_ub = np.diff(eq.indptr), np.diff(ub.indptr)
+    still = eq.indices[eq.indptr[:-1][sums_eq == 1]]
     up[still] = 0.0
     down[still] = 0.0
-    ub = a_ub.tocsr()
-    lone_ub = np.diff(ub.indptr) == 1
-    at = ub.indptr[:-1][lone_ub]
-    k, c, s = ub.indices[at], ub.data[at], slack[lone_ub]
+    at = ub.indptr[:-1][sums_ub == 1]
+    k, c, s = ub.indices[at], ub.data[at], slack[sums_ub == 1]
     rising = c > 0
     np.minimum.at(up, k[rising], s[rising] / c[rising])
     np.minimum.at(down, k[~rising], s[~rising] / -c[~rising])
-    keep_eq = np.diff(eq.indptr) > 1
-    keep_ub = np.diff(ub.indptr) > 1
-    return eq[keep_eq], ub[keep_ub], slack[keep_ub], up, down
+    return eq[sums_eq > 1], ub[sums_ub > 1], slack[sums_ub > 1], up, down
 
 
 # A component of at least this many sums is first perturbed within the primary's period (and
