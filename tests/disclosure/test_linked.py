@@ -331,3 +331,38 @@ def test_a_pass_pushes_a_primary_below_the_width_up_in_every_round() -> None:
     moved = free.moved(np.array([p, q]))
     assert moved[p]
     assert moved[q]
+
+
+def test_a_mid_sized_component_is_restricted_only_with_a_breakdown_of_many_schools(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Written out by hand, with the sizes scaled down: 9 sums (3 schools x 3 groups), restricted
+    # from 6 sums with a wide breakdown (more than 2 values) and from 100 without.
+    monkeypatch.setattr(linked, "_NEAR_WIDE", 2)
+    monkeypatch.setattr(linked, "_RESTRICT_WIDE_FROM", 6)
+    monkeypatch.setattr(linked, "_RESTRICT_FROM", 100)
+    truth = np.array([9.0, 4.0, 5.0, 7.0, 2.0, 5.0, 8.0, 4.0, 4.0])
+    a_eq = csc_matrix(
+        np.array(
+            [[1.0 if j == 3 * s else -1.0 if j in (3 * s + 1, 3 * s + 2) else 0.0 for j in range(9)] for s in range(3)]
+        )
+    )
+    a_ub, slack, cost = csc_matrix((0, 9)), np.zeros(0), np.ones(9)
+    periods = np.array(["year"] * 9)
+
+    def periods_of(breakdown: str, values: Sequence[str]) -> Any:
+        cells = [("set", "year", "pupils", g, breakdown, v) for v in values for g in ("cwsw", "cin", "other")]
+        return linked._Periods(a_eq, a_ub, slack, truth, cost, periods, cells)
+
+    schools = periods_of("school", ["A", "B", "C"])
+    assert schools.restricted
+    assert (schools.value >= 0).all()
+    # Three values are not many when the wide take more than three: solved whole.
+    monkeypatch.setattr(linked, "_NEAR_WIDE", 3)
+    narrow = periods_of("school", ["A", "B", "C"])
+    assert not narrow.restricted
+    assert (narrow.value < 0).all()
+    # Wide again, but fewer sums than a restricted component has.
+    monkeypatch.setattr(linked, "_NEAR_WIDE", 2)
+    monkeypatch.setattr(linked, "_RESTRICT_WIDE_FROM", 10)
+    assert not periods_of("school", ["A", "B", "C"]).restricted

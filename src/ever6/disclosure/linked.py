@@ -350,6 +350,7 @@ def _tunables() -> dict[str, object]:
         "_FREE_ROUNDS": _FREE_ROUNDS,
         "_ROUND_WORTH": _ROUND_WORTH,
         "_RESTRICT_FROM": _RESTRICT_FROM,
+        "_RESTRICT_WIDE_FROM": _RESTRICT_WIDE_FROM,
         "_NEAR_WIDE": _NEAR_WIDE,
         "_ROUND_ITERATIONS": _ROUND_ITERATIONS,
         "_NEAR_PARTNERS": _NEAR_PARTNERS,
@@ -397,7 +398,7 @@ def protect_component(
     # Cubes only where programs are dear: in a component of some thousand sums a program costs
     # about 10 ms, and at small (then every component under 10,000 sums) the search cost more than
     # it saved (37.9 CPU s for both years against 27.1, and 49,240 cells against 48,962).
-    cubes = Cubes(c.a_eq, c.a_ub, c.slack, c.truth, c.cells, width) if c.truth.size >= _RESTRICT_FROM else None
+    cubes = Cubes(c.a_eq, c.a_ub, c.slack, c.truth, c.cells, width) if lp.restricted else None
     moved = np.zeros(c.truth.size, dtype=bool)
     # Cubes over suppressed sums alone only where the passes are over the whole component: a block's
     # pass finds what they would (a cube moves a school and others adding up alike) and more.
@@ -945,6 +946,13 @@ def _singletons(
 # took 90.2 CPU s and suppressed 1,315 sums whole against 132.1 s and 2,537 restricted with
 # cubes (10,000 before). At `la` the components of 24,228 sums and more stay restricted.
 _RESTRICT_FROM = 20_000
+# A component of this many sums with a wide breakdown (``_NEAR_WIDE``: the schools) is restricted
+# too: its programs are over a few schools and its passes block by block. At la (seed 5, 2024/25)
+# its nine components of 8,256 to 12,420 sums, replayed: 3.7 CPU s against 11.3, 947 sums
+# suppressed against 506 (of about 224,000 cells suppressed in the year). `small` has no wide
+# breakdown (56 schools), so nothing changes there: restricted without one, its four components of
+# 10,044 to 13,716 sums suppressed nearly twice the sums.
+_RESTRICT_WIDE_FROM = 8_000
 # A breakdown of more than _NEAR_WIDE values (the schools) is wide: a program over a few schools
 # takes, for each primary, its own school and the _NEAR_PARTNERS others sharing most relations with
 # it. At la (2025/26, the exclusions' component of 74,520 sums, replayed, the passes as they were)
@@ -987,7 +995,14 @@ class _Periods:
         self.n = truth.size
         self.periods = periods
         self.parts: dict[str, tuple[np.ndarray, _Program]] = {}
-        self.restricted = truth.size >= _RESTRICT_FROM
+        # A sum's value of a wide breakdown (a school), or -1 (all -1 where not restricted).
+        self.value = np.full(truth.size, -1, dtype=np.int64)
+        if cells and truth.size >= min(_RESTRICT_FROM, _RESTRICT_WIDE_FROM):
+            self.value = _wide(cells)
+        wide = bool((self.value >= 0).any())
+        self.restricted = truth.size >= _RESTRICT_FROM or (wide and truth.size >= _RESTRICT_WIDE_FROM)
+        if not self.restricted:
+            self.value[:] = -1
         self.truth = truth
         self.relations = _Relations(a_eq, a_ub, slack)
         self.fallbacks = 0
@@ -997,13 +1012,9 @@ class _Periods:
     def _near_index(self, cells: Sequence[Cell]) -> None:
         """The breakdowns with many values (schools), each value's sums by period, and the sums of
         the other breakdowns by period: what :meth:`_near` takes its sets from."""
-        self.value = np.full(self.n, -1, dtype=np.int64)  # a sum's value of a wide breakdown, or -1
         self.by_value: dict[tuple[str, int], np.ndarray] = {}
         self.narrow: dict[str, np.ndarray] = {}
         self.every_period = tuple(sorted({str(p) for p in self.periods}))
-        if not self.restricted or not cells:
-            return
-        self.value = _wide(cells)
         if (self.value < 0).all():
             return  # no schools to choose among: the set would be the period's, solved twice
         groups: dict[tuple[str, int], list[int]] = defaultdict(list)
