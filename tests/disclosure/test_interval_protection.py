@@ -239,6 +239,33 @@ def test_programs_within_the_primary_period_keep_every_primary_count_wide(
     assert not found.narrow_primary, f"{len(found.narrow_primary)} narrow, e.g. {_some(found)}"
 
 
+def test_mid_sized_components_with_many_schools_restricted_keep_every_primary_count_wide(
+    county_table: tuple[pa.Table, pa.Table], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rule for mid-sized components alone (no component counts as large): those with a wide
+    breakdown (the 40 schools, wide from 16 values here) are restricted, programs over a few
+    schools and passes block by block, and the attacker still finds no primary count narrow."""
+    monkeypatch.setattr(linked, "_RESTRICT_FROM", 10**9)
+    monkeypatch.setattr(linked, "_RESTRICT_WIDE_FROM", 0)
+    monkeypatch.setattr(linked, "_NEAR_WIDE", 16)
+    monkeypatch.setattr(linked, "_BLOCK_VALUES", 8)
+    restricted: list[bool] = []
+    made = linked._Periods.__init__
+
+    def noted(self: Any, *args: Any, **kwargs: Any) -> None:
+        made(self, *args, **kwargs)
+        restricted.append(self.restricted)
+
+    monkeypatch.setattr(linked._Periods, "__init__", noted)
+    truth, register = county_table
+    out = suppress_metrics(truth, rules=PROTECTED, nesting=school_nesting(register, LA))
+    found = attack_publication(truth, out, schools_of(register, LA), width=WIDTH, only_primary=True)
+    assert restricted
+    assert all(restricted)  # every component with a primary here has the schools in it
+    assert found.attack.hidden > 100
+    assert not found.narrow_primary, f"{len(found.narrow_primary)} narrow, e.g. {_some(found)}"
+
+
 def test_without_interval_protection_the_attacker_narrows_primary_counts(
     county_table: tuple[pa.Table, pa.Table],
 ) -> None:
