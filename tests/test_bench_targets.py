@@ -8,7 +8,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from bench.__main__ import Stage, _summary
+from bench.__main__ import Stage, _summary, stage_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,3 +68,14 @@ def test_a_results_file_is_reported_again_with_todays_targets(tmp_path: Path) ->
     assert "one new day of marks imported and refreshed under 3.0 s" in out
     assert "2.5 (limit 3.0) met" in out
     assert "measured at 2026-12-06T12:00:00" in out
+
+
+def test_a_stage_runs_with_the_bench_workspace_and_writes_byte_code(tmp_path: Path) -> None:
+    caller = {
+        "PATH": "/usr/bin",
+        "EVER6_HOME": "/srv/ever6",
+        "EVER6_CONFIG": "/etc/e.toml",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    env = stage_environment(caller, tmp_path)
+    assert env == {"PATH": "/usr/bin", "EVER6_HOME": str(tmp_path), "EVER6_USER": "bench"}

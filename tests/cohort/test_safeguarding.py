@@ -69,6 +69,9 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
             ("2025-11-06", "PM", "/"),
         ],
     ) + _marks("UB", [("2025-10-06", "AM", "C2")])  # B's plan closed: no event
+    # E: exactly three unexplained sessions in a row, and no other N or O, so the fewest a run needs.
+    marks += _marks("UE", [("2025-11-10", "AM", "N"), ("2025-11-10", "PM", "N"), ("2025-11-11", "AM", "O")])
+    marks += _marks("UE", [("2025-11-11", "PM", "/"), ("2025-11-12", "AM", "C2")])  # a one-session timetable
     attendance = rows_result(tmp_path, "attendance", {"attendance_mark": marks})
     exclusions = rows_result(
         tmp_path,
@@ -123,6 +126,8 @@ def test_events_for_children_with_an_open_plan_on_the_day(warehouse: Warehouse) 
         (A, "unexplained_absence", "2025-11-04"),
         (A, "suspension", "2025-12-01"),
         (D, "removed_from_roll", "2026-01-15"),
+        (E, "unexplained_absence", "2025-11-11"),
+        (E, "part_time_timetable", "2025-11-12"),
     }
 
 
@@ -133,8 +138,13 @@ def test_looked_after_children_and_the_run_length_are_settings(warehouse: Wareho
     assert {e for e in found if e[1] == "unexplained_absence"} == {
         (A, "unexplained_absence", "2025-11-03"),
         (A, "unexplained_absence", "2025-11-06"),
+        (E, "unexplained_absence", "2025-11-10"),
     }
-    assert len(found) == 7
+    assert len(found) == 9
+    # E's three sessions are no run of four.
+    assert {e for e in _events(warehouse, NotificationSettings(absence_run=4)) if e[1] == "unexplained_absence"} == {
+        (A, "unexplained_absence", "2025-11-04"),
+    }
 
 
 def test_events_older_than_the_retention_period_are_not_raised(warehouse: Warehouse) -> None:

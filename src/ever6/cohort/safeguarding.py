@@ -147,6 +147,7 @@ def _marks_in_order(marks: Table) -> Table:
 
 def _part_time(marks: Table) -> Table:
     """The first C2 session of each run of C2 sessions."""
+    marks = marks.semi_join(marks.filter(marks.code == PART_TIME_CODE).select("urn", "upn").distinct(), ["urn", "upn"])
     m = marks.mutate(_prev=marks.code.lag().over(group_by=["urn", "upn"], order_by=[marks.date, marks.session]))
     first = m.filter((m.code == PART_TIME_CODE) & (m._prev.isnull() | (m._prev != PART_TIME_CODE)))
     return first.select(
@@ -160,6 +161,9 @@ def _part_time(marks: Table) -> Table:
 
 def _unexplained(marks: Table, run: int) -> Table:
     """The session completing each run of ``run`` N or O sessions in a row (gaps and islands)."""
+    no = marks.filter(marks.code.isin(UNEXPLAINED_CODES))
+    sessions = no.group_by(["urn", "upn"]).agg(_sessions=no.count())
+    marks = marks.semi_join(sessions.filter(sessions._sessions >= run), ["urn", "upn"])
     m = _marks_in_order(marks)
     m = m.mutate(_no=m.code.isin(UNEXPLAINED_CODES))
     m = m.mutate(_run_pos=ibis.row_number().over(group_by=["urn", "upn", "_no"], order_by=[m.date, m.session]))
@@ -221,6 +225,9 @@ def data_events(
     links = links.select("la_child_id", "urn", "upn").distinct()
     watched = links.semi_join(periods, "la_child_id").select("urn", "upn")
     marks = t.attendance_mark.filter((t.attendance_mark.date > since) & (t.attendance_mark.date <= r))
+    # Each kind of event orders the marks only of the watched pupils who can have one (a C2
+    # session; ``run`` N or O sessions): the same events, and at la 3 of the 6.2 million marks of
+    # the watched pupils ordered, instead of all of them twice.
     marks = marks.semi_join(watched, ["urn", "upn"]).select("urn", "upn", "date", "session", "code")
     found = (
         _exclusions(t).union(_part_time(marks)).union(_unexplained(marks, settings.absence_run)).union(_removed(t, r))
